@@ -1,0 +1,195 @@
+package domain
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Date is a calendar date encoded as the integer YYYYMMDD. The encoding keeps
+// dates ordered as integers, readable in the database, and makes age in
+// completed years a single integer division: (asOf - dob) / 10000. Zero means
+// unknown.
+type Date int32
+
+// NoDate is the unknown date.
+const NoDate Date = 0
+
+// OpenEnd marks an interval that has not ended; it sorts after every real date.
+const OpenEnd Date = 99991231
+
+// MakeDate builds a Date from its parts; it does not validate them.
+func MakeDate(y, m, d int) Date { return Date(y*10000 + m*100 + d) }
+
+// DateOf returns the calendar date of t in UTC.
+func DateOf(t time.Time) Date {
+	y, m, d := t.UTC().Date()
+	return MakeDate(y, int(m), d)
+}
+
+// ParseDate reads an ISO date (YYYY-MM-DD).
+func ParseDate(s string) (Date, error) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return NoDate, fmt.Errorf("date %q is not in the form YYYY-MM-DD", s)
+	}
+	y, err1 := strconv.Atoi(s[0:4])
+	m, err2 := strconv.Atoi(s[5:7])
+	d, err3 := strconv.Atoi(s[8:10])
+	if err1 != nil || err2 != nil || err3 != nil {
+		return NoDate, fmt.Errorf("date %q is not in the form YYYY-MM-DD", s)
+	}
+	dt := MakeDate(y, m, d)
+	if y < 1850 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+		return NoDate, fmt.Errorf("date %q does not exist", s)
+	}
+	return dt, nil
+}
+
+// MustDate is ParseDate for literals known to be valid (tests, built-in data).
+func MustDate(s string) Date {
+	d, err := ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+func (d Date) Year() int  { return int(d) / 10000 }
+func (d Date) Month() int { return int(d) / 100 % 100 }
+func (d Date) Day() int   { return int(d) % 100 }
+func (d Date) IsZero() bool {
+	return d == NoDate
+}
+
+func (d Date) String() string {
+	if d == NoDate {
+		return ""
+	}
+	if d == OpenEnd {
+		return "open"
+	}
+	b := make([]byte, 10)
+	y, m, dd := d.Year(), d.Month(), d.Day()
+	b[0], b[1], b[2], b[3] = byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10)
+	b[4] = '-'
+	b[5], b[6] = byte('0'+m/10), byte('0'+m%10)
+	b[7] = '-'
+	b[8], b[9] = byte('0'+dd/10), byte('0'+dd%10)
+	return string(b)
+}
+
+// Time returns midnight UTC of the date.
+func (d Date) Time() time.Time {
+	return time.Date(d.Year(), time.Month(d.Month()), d.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// DayNumber counts days since 1970-01-01 (proleptic Gregorian), so that
+// differences between dates are plain subtraction.
+func (d Date) DayNumber() int {
+	y, m, dd := d.Year(), d.Month(), d.Day()
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + dd - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}
+
+// FromDayNumber is the inverse of DayNumber.
+func FromDayNumber(z int) Date {
+	z += 719468
+	era := z / 146097
+	if z < 0 && z%146097 != 0 {
+		era--
+	}
+	doe := z - era*146097
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100)
+	mp := (5*doy + 2) / 153
+	dd := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if m > 12 {
+		m -= 12
+	}
+	if m <= 2 {
+		y++
+	}
+	return MakeDate(y, m, dd)
+}
+
+// AddDays returns the date n days later (earlier when n is negative).
+func (d Date) AddDays(n int) Date { return FromDayNumber(d.DayNumber() + n) }
+
+// AddMonths adds calendar months, clamping the day to the end of a shorter
+// month (31 January + 1 month = 28 or 29 February), as courts count months.
+func (d Date) AddMonths(n int) Date {
+	y, m := d.Year(), d.Month()-1+n
+	y += m / 12
+	m %= 12
+	if m < 0 {
+		m += 12
+		y--
+	}
+	day := d.Day()
+	if lim := daysIn(y, m+1); day > lim {
+		day = lim
+	}
+	return MakeDate(y, m+1, day)
+}
+
+// DaysSince returns d - earlier in days.
+func (d Date) DaysSince(earlier Date) int { return d.DayNumber() - earlier.DayNumber() }
+
+// AgeOn returns the age in completed years of someone born on d, on the given
+// date. A person born on 29 February comes of age on 1 March in common years.
+func (d Date) AgeOn(on Date) int {
+	if d == NoDate || on == NoDate {
+		return -1
+	}
+	return (int(on) - int(d)) / 10000
+}
+
+func daysIn(y, m int) int {
+	switch m {
+	case 4, 6, 9, 11:
+		return 30
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 31
+}
+
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d == NoDate {
+		return []byte(`""`), nil
+	}
+	return []byte(`"` + d.String() + `"`), nil
+}
+
+func (d *Date) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a date must be a string YYYY-MM-DD")
+	}
+	if s == "" {
+		*d = NoDate
+		return nil
+	}
+	v, err := ParseDate(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}

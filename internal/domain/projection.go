@@ -1,0 +1,439 @@
+package domain
+
+import (
+	"fmt"
+	"sort"
+)
+
+// FacilityLookup answers what the person fold needs to know about the estate.
+type FacilityLookup interface {
+	FacilityKind(id string) (FacilityKind, bool)
+}
+
+// Stay is a stretch of time during which a person was held in one facility
+// and cell with one legal status and one drug-charge flag. Population on a day
+// D is the number of stays with From <= D < To: people admitted on D count,
+// people released on D do not (counts are taken at the end of the day).
+type Stay struct {
+	Person   string
+	Facility string
+	Cell     string
+	From     Date
+	To       Date // OpenEnd while it lasts
+	Status   LegalStatus
+	Drug     bool
+	Sex      Sex
+	DOB      Date
+}
+
+// Episode is one period of custody from admission to its end.
+type Episode struct {
+	Person      string
+	N           int // 1 for the first admission of the person
+	Admitted    Date
+	FacilityIn  string
+	Ended       Date // OpenEnd while in custody
+	EndKind     Kind // release, death or escape; empty while open
+	Mechanism   Mechanism
+	FacilityOut string
+	StatusAtEnd LegalStatus
+	Drug        bool
+}
+
+// FlagKind is a vulnerability that lasts for a period.
+type FlagKind string
+
+const (
+	FlagPregnant   FlagKind = "pregnant"
+	FlagChild      FlagKind = "child_with_mother" // a child living with the person in custody
+	FlagDependent  FlagKind = "dependent_child"
+	FlagChronic    FlagKind = "chronic_illness"
+	FlagMental     FlagKind = "mental_illness"
+	FlagDisability FlagKind = "disability"
+)
+
+// Flag is a vulnerability with its period. For children living in custody,
+// ChildDOB is the child's date of birth.
+type Flag struct {
+	Person   string
+	Kind     FlagKind
+	From     Date
+	To       Date
+	ChildDOB Date
+	Detail   string
+}
+
+// PersonState is a person's situation after the events folded so far.
+type PersonState struct {
+	InCustody         bool
+	Facility          string
+	Cell              string
+	Status            LegalStatus
+	StatusSince       Date
+	Admitted          Date // start of the current (or last) episode
+	ArrestedAt        string
+	Order             *Order
+	Extensions        int
+	Case              *Case
+	Sentence          *Sentence
+	ReductionDays     int
+	RepeatOffender    bool
+	PriorPrison5y     bool
+	ProsecutionAppeal bool
+	PretrialDays      int // days spent untried over all episodes up to LastDate
+	Exit              Kind
+	ExitDate          Date
+	Mechanism         Mechanism
+	LastDate          Date
+	Dead              bool
+}
+
+// PersonFile is the projection of the ledger for one person.
+type PersonFile struct {
+	ID         string
+	Registered bool
+	Identity   PersonData
+	State      PersonState
+	Stays      []Stay
+	Episodes   []Episode
+	Flags      []Flag
+}
+
+// NewPersonFile starts the file of a person from their registration.
+func NewPersonFile(id string, p PersonData) *PersonFile {
+	return &PersonFile{ID: id, Registered: true, Identity: p}
+}
+
+func (f *PersonFile) drug() bool {
+	if f.State.Case == nil {
+		return false
+	}
+	for _, c := range f.State.Case.Charges {
+		if c.Drug {
+			return true
+		}
+	}
+	return false
+}
+
+// openStay closes the current stay (if any) at d and opens one reflecting the
+// present state, so that every change of facility, cell, status or drug flag
+// starts a new stay.
+func (f *PersonFile) restay(d Date) {
+	if n := len(f.Stays); n > 0 && f.Stays[n-1].To == OpenEnd {
+		f.Stays[n-1].To = d
+		if f.Stays[n-1].From == d {
+			f.Stays = f.Stays[:n-1]
+		}
+	}
+	if !f.State.InCustody {
+		return
+	}
+	f.Stays = append(f.Stays, Stay{Person: f.ID, Facility: f.State.Facility, Cell: f.State.Cell, From: d, To: OpenEnd,
+		Status: f.State.Status, Drug: f.drug(), Sex: f.Identity.Sex, DOB: f.Identity.DOB})
+}
+
+func (f *PersonFile) setStatus(s LegalStatus, d Date) {
+	if s == "" || s == f.State.Status {
+		return
+	}
+	if f.State.Status.Untried() {
+		f.State.PretrialDays += d.DaysSince(f.State.StatusSince)
+	}
+	f.State.Status = s
+	f.State.StatusSince = d
+}
+
+func (f *PersonFile) openFlag(k FlagKind, d Date, childDOB Date, detail string) {
+	f.Flags = append(f.Flags, Flag{Person: f.ID, Kind: k, From: d, To: OpenEnd, ChildDOB: childDOB, Detail: detail})
+}
+
+// closeFlags ends open flags of the kind (all kinds when k is empty); for a
+// child, only the first open one (or the one with the given date of birth).
+func (f *PersonFile) closeFlags(k FlagKind, d Date, childDOB Date) bool {
+	closed := false
+	for i := range f.Flags {
+		fl := &f.Flags[i]
+		if fl.To != OpenEnd || (k != "" && fl.Kind != k) {
+			continue
+		}
+		if k == FlagChild && childDOB != NoDate && fl.ChildDOB != childDOB {
+			continue
+		}
+		fl.To = d
+		closed = true
+		if k == FlagChild {
+			return true
+		}
+	}
+	return closed
+}
+
+func (f *PersonFile) endEpisode(ev *Event, mech Mechanism) {
+	d := ev.Date
+	// Children cannot stay once their mother has left custody.
+	for i := range f.Flags {
+		if f.Flags[i].Kind == FlagChild && f.Flags[i].To == OpenEnd {
+			f.Flags[i].To = d
+		}
+	}
+	if f.State.Status.Untried() {
+		f.State.PretrialDays += d.DaysSince(f.State.StatusSince)
+	}
+	st := f.State.Status
+	f.State.InCustody = false
+	f.State.Exit = ev.Kind
+	f.State.ExitDate = d
+	f.State.Mechanism = mech
+	f.restay(d)
+	if n := len(f.Episodes); n > 0 {
+		e := &f.Episodes[n-1]
+		e.Ended, e.EndKind, e.Mechanism, e.FacilityOut, e.StatusAtEnd = d, ev.Kind, mech, f.State.Facility, st
+	}
+}
+
+// Apply folds one event into the file, or says why the event cannot happen
+// to this person now. The file is unchanged when an error is returned only
+// for the checks made before any change; callers that need atomicity keep a
+// copy (Clone).
+func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
+	if !ev.Kind.PersonKind() || ev.Kind == KCorrection {
+		return fieldErr("kind", "%s is not an event of a person's file", ev.Kind)
+	}
+	if ev.Kind == KPerson {
+		p := ev.Data.(*PersonData)
+		f.Identity = *p
+		f.Registered = true
+		if f.State.InCustody {
+			f.restay(ev.Date)
+		}
+		if ev.Date > f.State.LastDate {
+			f.State.LastDate = ev.Date
+		}
+		return nil
+	}
+	if !f.Registered {
+		return fieldErr("person", "unknown person %q (register the person first)", ev.Person)
+	}
+	if ev.Date < f.State.LastDate {
+		return fieldErr("date", "out of order: %s is before this person's last event on %s; enter a correction instead", ev.Date, f.State.LastDate)
+	}
+	if f.State.Dead {
+		return fieldErr("person", "%s is recorded as dead on %s", f.ID, f.State.ExitDate)
+	}
+	s := &f.State
+	if ev.Kind != KAdmission {
+		if !s.InCustody {
+			return fieldErr("person", "%s is not in custody on %s", f.ID, ev.Date)
+		}
+		if ev.Facility != "" && ev.Facility != s.Facility {
+			return fieldErr("facility", "%s is held in %s, not %s", f.ID, s.Facility, ev.Facility)
+		}
+	}
+	switch d := ev.Data.(type) {
+	case *AdmissionData:
+		if s.InCustody {
+			return fieldErr("person", "%s is already in custody in %s since %s", f.ID, s.Facility, s.Admitted)
+		}
+		if ev.Facility == "" {
+			return fieldErr("facility", "missing: the admitting facility")
+		}
+		if _, ok := fac.FacilityKind(ev.Facility); !ok {
+			return fieldErr("facility", "unknown facility %q", ev.Facility)
+		}
+		if !In(d.Status, LegalStatuses) {
+			return fieldErr("data.status", "unknown legal status %q", d.Status)
+		}
+		ps := s.PretrialDays
+		*s = PersonState{InCustody: true, Facility: ev.Facility, Cell: d.Cell, Status: d.Status, StatusSince: ev.Date,
+			Admitted: ev.Date, ArrestedAt: d.ArrestedAt, Order: d.Order, Case: d.Case,
+			RepeatOffender: d.RepeatOffender, PriorPrison5y: d.PriorPrison5y, PretrialDays: ps}
+		f.Episodes = append(f.Episodes, Episode{Person: f.ID, N: len(f.Episodes) + 1, Admitted: ev.Date,
+			FacilityIn: ev.Facility, Ended: OpenEnd, Drug: false})
+		f.restay(ev.Date)
+		f.Episodes[len(f.Episodes)-1].Drug = f.drug()
+	case *TransferData:
+		if _, ok := fac.FacilityKind(d.To); !ok {
+			return fieldErr("data.to", "unknown facility %q", d.To)
+		}
+		if d.To == s.Facility {
+			return fieldErr("data.to", "%s is already held in %s", f.ID, d.To)
+		}
+		s.Facility, s.Cell = d.To, d.Cell
+		f.restay(ev.Date)
+	case *CellAssignData:
+		s.Cell = d.Cell
+		f.restay(ev.Date)
+	case *ChargeData:
+		if s.Case == nil {
+			s.Case = &Case{ID: d.Case, Procedure: ProcOrdinary}
+		} else {
+			c := *s.Case
+			s.Case = &c
+		}
+		s.Case.Charges = d.Charges
+		f.restay(ev.Date)
+		if n := len(f.Episodes); n > 0 && f.drug() {
+			f.Episodes[n-1].Drug = true
+		}
+	case *OrderData:
+		o := d.Order
+		s.Order = &o
+		if ev.Kind == KExtension {
+			s.Extensions++
+		}
+		if d.Status != "" {
+			if !In(d.Status, LegalStatuses) {
+				return fieldErr("data.status", "unknown legal status %q", d.Status)
+			}
+			f.setStatus(d.Status, ev.Date)
+			f.restay(ev.Date)
+		}
+	case *HearingData:
+		// A hearing changes no state that the projections keep; it stays in the
+		// ledger for the file (Mandela Rule 8) and for screening facts.
+	case *VerdictData:
+		switch d.Outcome {
+		case OutcomeConvicted:
+			if d.Sentence != nil {
+				sc := *d.Sentence
+				s.Sentence = &sc
+			}
+			st := StatusAppeal
+			if d.Final {
+				st = StatusFinal
+			}
+			f.setStatus(st, ev.Date)
+			s.ProsecutionAppeal = false
+			s.Order = &Order{Kind: OrderJudgment, Authority: d.Court, Reference: d.Case, Issued: ev.Date}
+		case OutcomeAcquitted:
+			s.Sentence = nil
+			f.setStatus(StatusAcquitted, ev.Date)
+		default:
+			return fieldErr("data.outcome", "must be %q or %q, not %q", OutcomeConvicted, OutcomeAcquitted, d.Outcome)
+		}
+		f.restay(ev.Date)
+	case *AppealData:
+		if d.By == "prosecution" {
+			s.ProsecutionAppeal = true
+		}
+		if s.Status == StatusFinal {
+			f.setStatus(StatusAppeal, ev.Date)
+			f.restay(ev.Date)
+		}
+	case *HealthData:
+		switch d.Fact {
+		case FactPregnant:
+			f.openFlag(FlagPregnant, ev.Date, d.Due, d.Detail)
+		case FactPregnancyEnd:
+			f.closeFlags(FlagPregnant, ev.Date, NoDate)
+		case FactChronic:
+			f.openFlag(FlagChronic, ev.Date, NoDate, d.Detail)
+		case FactMental:
+			f.openFlag(FlagMental, ev.Date, NoDate, d.Detail)
+		case FactDisability:
+			f.openFlag(FlagDisability, ev.Date, NoDate, d.Detail)
+		case FactDependent:
+			f.openFlag(FlagDependent, ev.Date, d.ChildDOB, d.Detail)
+		case FactConditionEnd:
+			for _, k := range []FlagKind{FlagChronic, FlagMental, FlagDisability} {
+				if f.closeFlags(k, ev.Date, NoDate) {
+					break
+				}
+			}
+		case FactChildIn:
+			f.openFlag(FlagChild, ev.Date, d.ChildDOB, "")
+		case FactChildOut:
+			if !f.closeFlags(FlagChild, ev.Date, d.ChildDOB) {
+				return fieldErr("data.fact", "no child is recorded as living with %s", f.ID)
+			}
+		case FactCovid:
+		default:
+			return fieldErr("data.fact", "unknown health fact %q", d.Fact)
+		}
+	case *ReductionData:
+		s.ReductionDays += d.Months*30 + d.Days
+	case *ReleaseData:
+		if !In(d.Mechanism, Mechanisms) {
+			return fieldErr("data.mechanism", "unknown release mechanism %q", d.Mechanism)
+		}
+		f.endEpisode(ev, d.Mechanism)
+	case *DeathData:
+		f.endEpisode(ev, "")
+		s.Dead = true
+	case *EscapeData:
+		f.endEpisode(ev, "")
+	default:
+		return fieldErr("kind", "no projection for %s", ev.Kind)
+	}
+	if ev.Date > s.LastDate {
+		s.LastDate = ev.Date
+	}
+	return nil
+}
+
+// Clone copies the file deeply enough that applying events to the copy leaves
+// the original untouched.
+func (f *PersonFile) Clone() *PersonFile {
+	c := *f
+	c.Stays = append([]Stay(nil), f.Stays...)
+	c.Episodes = append([]Episode(nil), f.Episodes...)
+	c.Flags = append([]Flag(nil), f.Flags...)
+	return &c
+}
+
+// Effective applies corrections to a person's events: superseded events are
+// replaced by their latest correction or dropped when voided; the result is
+// in order of date, then of original sequence.
+func Effective(events []*Event) []*Event {
+	var corr map[int64]*CorrectionData
+	for _, ev := range events {
+		if c, ok := ev.Data.(*CorrectionData); ok {
+			if corr == nil {
+				corr = map[int64]*CorrectionData{}
+			}
+			corr[c.Target] = c
+		}
+	}
+	if corr == nil {
+		return events
+	}
+	out := make([]*Event, 0, len(events))
+	for _, ev := range events {
+		if ev.Kind == KCorrection {
+			continue
+		}
+		c, ok := corr[ev.Seq]
+		if !ok {
+			out = append(out, ev)
+			continue
+		}
+		if c.Void {
+			continue
+		}
+		r := *ev
+		r.Date, r.Data = c.Date, c.Data
+		if c.Facility != "" {
+			r.Facility = c.Facility
+		}
+		out = append(out, &r)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Date < out[j].Date })
+	return out
+}
+
+// Project folds a person's ledger events (in sequence order, corrections
+// included) into their file. Events dated after asOf are ignored when asOf is
+// set, which is how a file is seen as of a past date.
+func Project(id string, events []*Event, fac FacilityLookup, asOf Date) (*PersonFile, error) {
+	f := &PersonFile{ID: id}
+	for _, ev := range Effective(events) {
+		if asOf != NoDate && ev.Date > asOf {
+			break
+		}
+		if err := f.Apply(ev, fac); err != nil {
+			return f, fmt.Errorf("event %d (%s, %s): %w", ev.Seq, ev.Kind, ev.Date, err)
+		}
+	}
+	return f, nil
+}

@@ -1,0 +1,210 @@
+// Package store defines what habeas needs from a database. The domain and the
+// services depend on this interface only; sqldb implements it for SQLite and
+// PostgreSQL, and storetest is the conformance suite both must pass.
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+)
+
+// ErrChainConflict means the ledger head moved since the batch was prepared:
+// another writer appended first. The caller re-reads and retries.
+var ErrChainConflict = errors.New("ledger head changed while appending; retry")
+
+// Head is the last event of the ledger.
+type Head struct {
+	Seq  int64
+	Hash string // domain.GenesisHash for an empty ledger
+}
+
+// StoredEvent is a ledger row: the canonical body and the chain fields, with
+// the columns that index it copied out of the body.
+type StoredEvent struct {
+	Seq      int64
+	Kind     domain.Kind
+	Date     domain.Date
+	Person   string
+	Facility string
+	Body     []byte
+	Prev     string
+	Hash     string
+}
+
+// Facility is the current description of a facility.
+type Facility struct {
+	ID             string
+	Name           string
+	Kind           domain.FacilityKind
+	Province       string
+	Capacity       int
+	CapacityDate   domain.Date
+	CapacitySource string
+}
+
+// Capacity is one entry of a facility's capacity history.
+type Capacity struct {
+	Facility string
+	From     domain.Date
+	Capacity int
+	Source   string
+}
+
+// Cell is a cell of a facility.
+type Cell struct {
+	Facility string
+	Label    string
+	AreaM2   float64
+	Capacity int
+	Category string
+}
+
+// Census is an aggregate count from a source without individual records.
+type Census struct {
+	Seq      int64 // the ledger event that recorded it
+	Facility string
+	Date     domain.Date
+	Category string
+	Count    int
+	Source   string
+}
+
+// Person is the stored current state of a person.
+type Person struct {
+	ID          string
+	Name        string
+	Sex         domain.Sex
+	DOB         domain.Date
+	DOBBasis    domain.DOBBasis
+	Nationality string
+	InCustody   bool
+	Facility    string
+	Cell        string
+	Status      domain.LegalStatus
+	Admitted    domain.Date
+	LastDate    domain.Date
+	ExitKind    domain.Kind
+	ExitDate    domain.Date
+	Mechanism   domain.Mechanism
+}
+
+// PersonOf extracts the stored state from a person's file.
+func PersonOf(f *domain.PersonFile) Person {
+	s := f.State
+	return Person{ID: f.ID, Name: f.Identity.Name, Sex: f.Identity.Sex, DOB: f.Identity.DOB, DOBBasis: f.Identity.DOBBasis,
+		Nationality: f.Identity.Nationality, InCustody: s.InCustody, Facility: s.Facility, Cell: s.Cell, Status: s.Status,
+		Admitted: s.Admitted, LastDate: s.LastDate, ExitKind: s.Exit, ExitDate: s.ExitDate, Mechanism: s.Mechanism}
+}
+
+// Batch is everything one transaction writes: new ledger events and the
+// projections they change. Persons listed replace all stored projection rows
+// of those persons.
+type Batch struct {
+	Events     []StoredEvent
+	Persons    []*domain.PersonFile
+	NewPersons bool // every person in Persons is new to the store: nothing to delete first
+	Facilities []Facility
+	Capacities []Capacity
+	Cells      []Cell
+	Census     []Census // upserted by Seq
+}
+
+// PopRow is one group of the population on a date.
+type PopRow struct {
+	Facility string
+	Sex      domain.Sex
+	Status   domain.LegalStatus
+	Drug     bool
+	AgeBand  int // lower bound of the band (see AgeBands); -1 when the date of birth is unknown
+	Count    int
+}
+
+// AgeBands are the lower bounds of the age bands the store groups by. They
+// separate the ages the law treats differently (under 14, 14-15, 16-17) and
+// the bands used for outbreak models and for older prisoners.
+var AgeBands = []int{0, 14, 16, 18, 20, 45, 55, 60, 65}
+
+// FlagRow counts people (or, for children with their mothers, children) in
+// custody in a facility with a vulnerability on a date.
+type FlagRow struct {
+	Facility string
+	Kind     domain.FlagKind
+	Count    int
+}
+
+// FacilityCount is a count per facility.
+type FacilityCount struct {
+	Facility string
+	Count    int
+}
+
+// CellCount is the population of one cell.
+type CellCount struct {
+	Facility string
+	Cell     string
+	Count    int
+}
+
+// MechanismCount counts episodes that ended by a mechanism.
+type MechanismCount struct {
+	Facility  string
+	Mechanism domain.Mechanism
+	Count     int
+}
+
+// Digest is a per-person fingerprint of the stored projections, used by
+// verify to compare them with a rebuild from the ledger.
+type Digest = [32]byte
+
+// Store is the persistence habeas needs. All methods are safe for concurrent
+// use; Append is atomic.
+type Store interface {
+	// Dialect is "sqlite" or "postgres".
+	Dialect() string
+	Close() error
+
+	// Head returns the last event of the ledger.
+	Head(ctx context.Context) (Head, error)
+	// Append writes a batch in one transaction. The first event must follow
+	// the current head (Seq = head+1, Prev = head hash), or ErrChainConflict.
+	Append(ctx context.Context, b *Batch) error
+	// Events calls fn for every event with Seq >= from, in sequence order.
+	Events(ctx context.Context, from int64, fn func(StoredEvent) error) error
+	// PersonEvents returns the events of each person, in sequence order.
+	PersonEvents(ctx context.Context, ids []string) (map[string][]StoredEvent, error)
+	// EventsByPerson calls fn once per person with all their events in
+	// sequence order, persons in ascending id order.
+	EventsByPerson(ctx context.Context, fn func(person string, evs []StoredEvent) error) error
+	// Event returns one event by sequence number.
+	Event(ctx context.Context, seq int64) (StoredEvent, bool, error)
+
+	Facilities(ctx context.Context) ([]Facility, error)
+	Cells(ctx context.Context) ([]Cell, error)
+	Capacities(ctx context.Context) ([]Capacity, error)
+	Persons(ctx context.Context, ids []string) (map[string]Person, error)
+	PersonExists(ctx context.Context, ids []string) (map[string]bool, error)
+	Census(ctx context.Context) ([]Census, error)
+
+	// Population groups the people held at the end of asOf.
+	Population(ctx context.Context, asOf domain.Date) ([]PopRow, error)
+	// CapacityOn is each facility's official capacity in force on asOf.
+	CapacityOn(ctx context.Context, asOf domain.Date) ([]Capacity, error)
+	// FlagsOn counts vulnerabilities of people held on asOf.
+	FlagsOn(ctx context.Context, asOf domain.Date) ([]FlagRow, error)
+	// CellsOn is the population of each cell on asOf, largest first, at most limit rows.
+	CellsOn(ctx context.Context, asOf domain.Date, limit int) ([]CellCount, error)
+	// Admissions counts admissions with from <= date <= to per facility; drug
+	// counts those whose episode involved a drug charge.
+	Admissions(ctx context.Context, from, to domain.Date) (all, drug []FacilityCount, err error)
+	// Releases counts episodes ended by release with from <= date <= to.
+	Releases(ctx context.Context, from, to domain.Date) ([]MechanismCount, error)
+
+	// ProjectionDigests returns the fingerprint of each person's stored
+	// projection rows (see DigestFile).
+	ProjectionDigests(ctx context.Context) (map[string]Digest, error)
+	// ReplaceProjections deletes every person projection and writes the given
+	// files in one transaction (a rebuild).
+	ReplaceProjections(ctx context.Context, files func(yield func(*domain.PersonFile) error) error) error
+}
