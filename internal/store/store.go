@@ -158,6 +158,21 @@ type MechanismCount struct {
 // verify to compare them with a rebuild from the ledger.
 type Digest = [32]byte
 
+// Appender is an open write transaction.
+type Appender interface {
+	// Head is the ledger head as this transaction sees it.
+	Head() Head
+	// Write adds a batch; its events must follow Head.
+	Write(ctx context.Context, b *Batch) error
+	// PersonEvents and Event read through the transaction, so they see what
+	// it has written so far.
+	PersonEvents(ctx context.Context, ids []string) (map[string][]StoredEvent, error)
+	Event(ctx context.Context, seq int64) (StoredEvent, bool, error)
+	Commit() error
+	// Rollback discards everything written; it is safe after Commit.
+	Rollback() error
+}
+
 // Store is the persistence habeas needs. All methods are safe for concurrent
 // use; Append is atomic.
 type Store interface {
@@ -170,6 +185,10 @@ type Store interface {
 	// Append writes a batch in one transaction. The first event must follow
 	// the current head (Seq = head+1, Prev = head hash), or ErrChainConflict.
 	Append(ctx context.Context, b *Batch) error
+	// BeginAppend opens a write transaction for several batches (a whole
+	// import file): all are committed together or none is. It holds the
+	// ledger's write lock until Commit or Rollback.
+	BeginAppend(ctx context.Context) (Appender, error)
 	// Events calls fn for every event with Seq >= from, in sequence order.
 	Events(ctx context.Context, from int64, fn func(StoredEvent) error) error
 	// PersonEvents returns the events of each person, in sequence order.
@@ -179,6 +198,9 @@ type Store interface {
 	EventsByPerson(ctx context.Context, fn func(person string, evs []StoredEvent) error) error
 	// Event returns one event by sequence number.
 	Event(ctx context.Context, seq int64) (StoredEvent, bool, error)
+	// LatestDate is the latest event date in the ledger (NoDate when empty):
+	// the natural "as of" for a register that is no longer kept up to date.
+	LatestDate(ctx context.Context) (domain.Date, error)
 
 	Facilities(ctx context.Context) ([]Facility, error)
 	Cells(ctx context.Context) ([]Cell, error)

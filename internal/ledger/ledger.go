@@ -1,0 +1,103 @@
+// Package ledger is the service that writes the register: it validates
+// events against the state they change, chains them, keeps the projections in
+// step, and reads and writes the interchange format.
+package ledger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/store"
+)
+
+// Actor is who enters events and through what (Mandela Rule 6: every entry
+// is attributable).
+type Actor struct {
+	Name string // user name
+	Via  string // e.g. "cli", "import events.jsonl", "web 192.0.2.1"
+}
+
+// Service writes and checks the ledger.
+type Service struct {
+	st  store.Store
+	now func() time.Time
+	log *slog.Logger
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock replaces the clock (tests pin "today").
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
+
+func New(st store.Store, opts ...Option) *Service {
+	s := &Service{st: st, now: time.Now, log: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Store returns the store the service writes to.
+func (s *Service) Store() store.Store { return s.st }
+
+// EventError says which event of a batch or line of a file is wrong.
+type EventError struct {
+	File  string // empty for events not read from a file
+	Line  int    // 1-based line in the file, or position in the batch
+	Field string
+	Msg   string
+}
+
+func (e *EventError) Error() string {
+	where := fmt.Sprintf("event %d", e.Line)
+	if e.File != "" {
+		where = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	if e.Field == "" {
+		return where + ": " + e.Msg
+	}
+	return where + ": " + e.Field + ": " + e.Msg
+}
+
+func asEventError(file string, line int, err error) error {
+	var ee *EventError
+	if errors.As(err, &ee) {
+		return err
+	}
+	var fe *domain.FieldError
+	if errors.As(err, &fe) {
+		return &EventError{File: file, Line: line, Field: fe.Field, Msg: fe.Msg}
+	}
+	return &EventError{File: file, Line: line, Msg: err.Error()}
+}
+
+// Record validates and appends events entered by an actor, in one
+// transaction, and returns their sequence numbers.
+func (s *Service) Record(ctx context.Context, actor Actor, evs ...*domain.Event) ([]int64, error) {
+	w, err := s.begin(ctx, actor, "")
+	if err != nil {
+		return nil, err
+	}
+	defer w.rollback()
+	seqs := make([]int64, len(evs))
+	for i, ev := range evs {
+		ev.Seq, ev.Prev, ev.Hash = 0, "", ""
+		ev.RecordedAt, ev.RecordedBy, ev.Via = "", "", ""
+		if err := w.add(ctx, ev, i+1); err != nil {
+			return nil, err
+		}
+		seqs[i] = ev.Seq
+	}
+	if err := w.commit(ctx); err != nil {
+		return nil, err
+	}
+	return seqs, nil
+}

@@ -1,0 +1,526 @@
+package ledger
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/store"
+)
+
+// writer validates a stream of events against the register as it stands and
+// appends them in one transaction. Person files touched are kept in memory
+// and their projections written at commit.
+type writer struct {
+	s       *Service
+	ap      store.Appender
+	actor   Actor
+	file    string
+	now     time.Time
+	today   domain.Date
+	head    store.Head
+	emptyDB bool // the ledger was empty: no stored person needs loading
+
+	facilities map[string]store.Facility
+	cells      map[string]bool
+	files      map[string]*domain.PersonFile
+	stored     map[string]bool // person had events before this transaction
+	kinds      map[int64]domain.Kind
+	persons    map[int64]string // person of each event of this transaction, for corrections
+
+	pending    store.Batch
+	flushEvery int
+	count      int
+}
+
+func (s *Service) begin(ctx context.Context, actor Actor, file string) (*writer, error) {
+	if actor.Name == "" {
+		return nil, fmt.Errorf("no user: every entry must say who made it")
+	}
+	facs, err := s.st.Facilities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cells, err := s.st.Cells(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ap, err := s.st.BeginAppend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	w := &writer{s: s, ap: ap, actor: actor, file: file, now: now, today: domain.DateOf(now), head: ap.Head(),
+		facilities: map[string]store.Facility{}, cells: map[string]bool{}, files: map[string]*domain.PersonFile{},
+		stored: map[string]bool{}, kinds: map[int64]domain.Kind{}, persons: map[int64]string{}, flushEvery: 20000}
+	w.emptyDB = w.head.Seq == 0
+	for _, f := range facs {
+		w.facilities[f.ID] = f
+	}
+	for _, c := range cells {
+		w.cells[c.Facility+"\x00"+c.Label] = true
+	}
+	return w, nil
+}
+
+func (w *writer) rollback() { w.ap.Rollback() }
+
+// FacilityKind implements domain.FacilityLookup over the facilities known so
+// far, including those registered earlier in the same transaction.
+func (w *writer) FacilityKind(id string) (domain.FacilityKind, bool) {
+	f, ok := w.facilities[id]
+	return f.Kind, ok
+}
+
+// loadFiles brings the stored files of persons into memory before their
+// events are applied.
+func (w *writer) loadFiles(ctx context.Context, ids []string) error {
+	var need []string
+	for _, id := range ids {
+		if _, ok := w.files[id]; !ok && id != "" {
+			need = append(need, id)
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	var evs map[string][]store.StoredEvent
+	if !w.emptyDB {
+		var err error
+		if evs, err = w.ap.PersonEvents(ctx, need); err != nil {
+			return err
+		}
+	}
+	for _, id := range need {
+		stored := evs[id]
+		if len(stored) == 0 {
+			w.files[id] = &domain.PersonFile{ID: id}
+			continue
+		}
+		f, err := projectStored(id, stored, w)
+		if err != nil {
+			return fmt.Errorf("the stored file of %s does not fold: %w (run habeas verify)", id, err)
+		}
+		w.files[id] = f
+		w.stored[id] = true
+	}
+	return nil
+}
+
+// projectStored folds stored events into a person's file.
+func projectStored(id string, stored []store.StoredEvent, fac domain.FacilityLookup) (*domain.PersonFile, error) {
+	evs, err := DecodeStored(stored)
+	if err != nil {
+		return nil, err
+	}
+	return domain.Project(id, evs, fac, domain.NoDate)
+}
+
+// DecodeStored decodes stored bodies back into events.
+func DecodeStored(stored []store.StoredEvent) ([]*domain.Event, error) {
+	evs := make([]*domain.Event, len(stored))
+	for i, se := range stored {
+		ev, err := domain.DecodeEvent(se.Body)
+		if err != nil {
+			return nil, fmt.Errorf("event %d: %w", se.Seq, err)
+		}
+		evs[i] = ev
+	}
+	return evs, nil
+}
+
+// prepare fills the envelope fields the writer owns and checks the ones the
+// caller may give (an imported backup carries seq, recorded_at/by, prev and
+// hash, which must agree with the ledger).
+func (w *writer) prepare(ev *domain.Event, seq int64) error {
+	if ev.Seq != 0 && ev.Seq != seq {
+		return &domain.FieldError{Field: "seq", Msg: fmt.Sprintf("is %d but the ledger's next sequence number is %d", ev.Seq, seq)}
+	}
+	ev.Seq = seq
+	if ev.RecordedAt == "" {
+		ev.RecordedAt = w.now.Format(time.RFC3339)
+	}
+	rec, err := time.Parse(time.RFC3339, ev.RecordedAt)
+	if err != nil {
+		return &domain.FieldError{Field: "recorded_at", Msg: "must be an RFC 3339 time such as 2020-03-31T09:30:00Z"}
+	}
+	if rec.After(w.now.Add(time.Minute)) {
+		return &domain.FieldError{Field: "recorded_at", Msg: fmt.Sprintf("%s is in the future", ev.RecordedAt)}
+	}
+	if ev.RecordedBy == "" {
+		ev.RecordedBy = w.actor.Name
+	}
+	if ev.Via == "" {
+		ev.Via = w.actor.Via
+	}
+	if ev.Date == domain.NoDate {
+		return &domain.FieldError{Field: "date", Msg: "missing"}
+	}
+	if ev.Date > domain.DateOf(rec) {
+		return &domain.FieldError{Field: "date", Msg: fmt.Sprintf("%s is in the future (recorded on %s)", ev.Date, domain.DateOf(rec))}
+	}
+	if ev.Kind.PersonKind() {
+		if ev.Person == "" {
+			return &domain.FieldError{Field: "person", Msg: "missing"}
+		}
+	} else if ev.Person != "" {
+		return &domain.FieldError{Field: "person", Msg: fmt.Sprintf("a %s event concerns no person", ev.Kind)}
+	}
+	return validatePayload(ev)
+}
+
+func validatePayload(ev *domain.Event) error {
+	bad := func(field, format string, args ...any) error {
+		return &domain.FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+	}
+	switch d := ev.Data.(type) {
+	case *domain.FacilityData:
+		switch {
+		case ev.Facility == "":
+			return bad("facility", "missing: the facility's identifier")
+		case strings.TrimSpace(d.Name) == "":
+			return bad("data.name", "missing")
+		case !domain.In(d.Kind, domain.FacilityKinds):
+			return bad("data.kind", "unknown facility kind %q", d.Kind)
+		case strings.TrimSpace(d.Province) == "":
+			return bad("data.province", "missing")
+		case d.Capacity < 0:
+			return bad("data.capacity", "must not be negative")
+		}
+	case *domain.CellData:
+		switch {
+		case ev.Facility == "":
+			return bad("facility", "missing")
+		case strings.TrimSpace(d.Label) == "":
+			return bad("data.label", "missing")
+		case d.Capacity < 0:
+			return bad("data.capacity", "must not be negative")
+		case d.AreaM2 < 0:
+			return bad("data.area_m2", "must not be negative")
+		}
+	case *domain.PersonData:
+		switch {
+		case strings.TrimSpace(d.Name) == "":
+			return bad("data.name", "missing")
+		case !domain.In(d.Sex, domain.Sexes):
+			return bad("data.sex", "must be M, F or X, not %q", d.Sex)
+		case !domain.In(d.DOBBasis, domain.DOBBases):
+			return bad("data.dob_basis", "must be one of document, declared, estimated, unknown, not %q", d.DOBBasis)
+		case d.DOB == domain.NoDate && d.DOBBasis != domain.DOBUnknown:
+			return bad("data.dob", "missing (say dob_basis \"unknown\" when it is not known)")
+		case d.DOB > ev.Date:
+			return bad("data.dob", "%s is after the event date %s", d.DOB, ev.Date)
+		}
+	case *domain.AdmissionData:
+		if d.Order != nil {
+			if err := validOrder("data.order", d.Order); err != nil {
+				return err
+			}
+		}
+		if d.Case != nil {
+			if !domain.In(d.Case.Procedure, domain.Procedures) {
+				return bad("data.case.procedure", "unknown procedure %q", d.Case.Procedure)
+			}
+			if err := validCharges("data.case.charges", d.Case.Charges); err != nil {
+				return err
+			}
+		}
+	case *domain.ChargeData:
+		return validCharges("data.charges", d.Charges)
+	case *domain.OrderData:
+		return validOrder("data.order", &d.Order)
+	case *domain.VerdictData:
+		if d.Outcome == domain.OutcomeConvicted && d.Sentence == nil {
+			return bad("data.sentence", "missing for a conviction")
+		}
+		if s := d.Sentence; s != nil {
+			if s.Months < 0 || s.Days < 0 || s.PretrialCreditDays < 0 {
+				return bad("data.sentence", "lengths must not be negative")
+			}
+			if s.Start == domain.NoDate {
+				return bad("data.sentence.start", "missing")
+			}
+		}
+	case *domain.AppealData:
+		if d.By != "prosecution" && d.By != "defence" {
+			return bad("data.by", "must be prosecution or defence, not %q", d.By)
+		}
+	case *domain.HealthData:
+		if !domain.In(d.Fact, domain.HealthFacts) {
+			return bad("data.fact", "unknown health fact %q", d.Fact)
+		}
+		if d.Fact == domain.FactChildIn && d.ChildDOB == domain.NoDate {
+			return bad("data.child_dob", "missing: a child living in custody must have a date of birth")
+		}
+	case *domain.ReductionData:
+		if d.Months < 0 || d.Days < 0 {
+			return bad("data.months", "must not be negative")
+		}
+	case *domain.ReleaseData:
+		if !domain.In(d.Mechanism, domain.Mechanisms) {
+			return bad("data.mechanism", "unknown release mechanism %q", d.Mechanism)
+		}
+	case *domain.CensusData:
+		switch {
+		case ev.Facility == "":
+			return bad("facility", "missing")
+		case strings.TrimSpace(d.Category) == "":
+			return bad("data.category", "missing")
+		case d.Count < 0:
+			return bad("data.count", "must not be negative")
+		case strings.TrimSpace(d.Source) == "":
+			return bad("data.source", "missing: every count needs its source")
+		}
+	case *domain.CorrectionData:
+		if strings.TrimSpace(d.Reason) == "" {
+			return bad("data.reason", "missing: a correction must say why")
+		}
+		if !d.Void && d.Data == nil {
+			return bad("data.data", "missing: give the corrected event, or void: true")
+		}
+	}
+	return nil
+}
+
+func validOrder(field string, o *domain.Order) error {
+	if !domain.In(o.Kind, domain.OrderKinds) {
+		return &domain.FieldError{Field: field + ".kind", Msg: fmt.Sprintf("unknown order kind %q", o.Kind)}
+	}
+	if o.Expires != domain.NoDate && o.Issued != domain.NoDate && o.Expires < o.Issued {
+		return &domain.FieldError{Field: field + ".expires", Msg: fmt.Sprintf("%s is before the order was issued (%s)", o.Expires, o.Issued)}
+	}
+	return nil
+}
+
+func validCharges(field string, cs []domain.Charge) error {
+	for i, c := range cs {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if !domain.In(c.Class, domain.OffenceClasses) {
+			return &domain.FieldError{Field: f + ".class", Msg: fmt.Sprintf("must be felony, misdemeanour or petty, not %q", c.Class)}
+		}
+		if c.MinMonths < 0 || c.MaxMonths < c.MinMonths {
+			return &domain.FieldError{Field: f + ".max_months", Msg: "penalties must satisfy 0 <= min_months <= max_months"}
+		}
+	}
+	return nil
+}
+
+// add validates one event and queues it. line is its position for errors.
+func (w *writer) add(ctx context.Context, ev *domain.Event, line int) error {
+	seq := w.head.Seq + 1
+	if err := w.prepare(ev, seq); err != nil {
+		return asEventError(w.file, line, err)
+	}
+	if err := w.apply(ctx, ev); err != nil {
+		return asEventError(w.file, line, err)
+	}
+	body, err := domain.Body(ev)
+	if err != nil {
+		return asEventError(w.file, line, err)
+	}
+	return w.chain(ev, body, line)
+}
+
+// chain appends an applied event with its body to the pending batch.
+func (w *writer) chain(ev *domain.Event, body []byte, line int) error {
+	hash := domain.ChainHash(w.head.Hash, body)
+	if ev.Prev != "" && ev.Prev != w.head.Hash {
+		return &EventError{File: w.file, Line: line, Field: "prev", Msg: "does not match the hash of the previous event in this ledger"}
+	}
+	if ev.Hash != "" && ev.Hash != hash {
+		return &EventError{File: w.file, Line: line, Field: "hash", Msg: "does not match the event's content: the line was changed after it was exported"}
+	}
+	ev.Prev, ev.Hash = w.head.Hash, hash
+	w.pending.Events = append(w.pending.Events, store.StoredEvent{Seq: ev.Seq, Kind: ev.Kind, Date: ev.Date,
+		Person: ev.Person, Facility: ev.Facility, Body: body, Prev: ev.Prev, Hash: hash})
+	w.head = store.Head{Seq: ev.Seq, Hash: hash}
+	w.kinds[ev.Seq] = ev.Kind
+	if ev.Person != "" {
+		w.persons[ev.Seq] = ev.Person
+	}
+	w.count++
+	return nil
+}
+
+// apply checks the event against the register and updates in-memory state.
+func (w *writer) apply(ctx context.Context, ev *domain.Event) error {
+	switch d := ev.Data.(type) {
+	case *domain.FacilityData:
+		w.facilities[ev.Facility] = store.Facility{ID: ev.Facility, Name: d.Name, Kind: d.Kind, Province: d.Province,
+			Capacity: d.Capacity, CapacityDate: ev.Date, CapacitySource: d.CapacitySource}
+		w.pending.Facilities = append(w.pending.Facilities, w.facilities[ev.Facility])
+		w.pending.Capacities = append(w.pending.Capacities, store.Capacity{Facility: ev.Facility, From: ev.Date, Capacity: d.Capacity, Source: d.CapacitySource})
+		return nil
+	case *domain.CellData:
+		if _, ok := w.facilities[ev.Facility]; !ok {
+			return &domain.FieldError{Field: "facility", Msg: fmt.Sprintf("unknown facility %q", ev.Facility)}
+		}
+		w.cells[ev.Facility+"\x00"+d.Label] = true
+		w.pending.Cells = append(w.pending.Cells, store.Cell{Facility: ev.Facility, Label: d.Label, AreaM2: d.AreaM2, Capacity: d.Capacity, Category: d.Category})
+		return nil
+	case *domain.CensusData:
+		if _, ok := w.facilities[ev.Facility]; !ok {
+			return &domain.FieldError{Field: "facility", Msg: fmt.Sprintf("unknown facility %q", ev.Facility)}
+		}
+		w.pending.Census = append(w.pending.Census, store.Census{Seq: ev.Seq, Facility: ev.Facility, Date: ev.Date,
+			Category: d.Category, Count: d.Count, Source: d.Source})
+		return nil
+	case *domain.CorrectionData:
+		return w.applyCorrection(ctx, ev, d)
+	}
+	if err := w.loadFiles(ctx, []string{ev.Person}); err != nil {
+		return err
+	}
+	f := w.files[ev.Person]
+	if err := w.checkCell(ev); err != nil {
+		return err
+	}
+	// Apply may have changed the file before failing; the transaction is then
+	// abandoned as a whole, so the half-changed file is never written.
+	return f.Apply(ev, w)
+}
+
+func (w *writer) checkCell(ev *domain.Event) error {
+	check := func(field, fac, cell string) error {
+		if cell == "" || w.cells[fac+"\x00"+cell] {
+			return nil
+		}
+		return &domain.FieldError{Field: field, Msg: fmt.Sprintf("no cell %q is registered in %s", cell, fac)}
+	}
+	switch d := ev.Data.(type) {
+	case *domain.AdmissionData:
+		return check("data.cell", ev.Facility, d.Cell)
+	case *domain.TransferData:
+		return check("data.cell", d.To, d.Cell)
+	case *domain.CellAssignData:
+		if d.Cell == "" {
+			return &domain.FieldError{Field: "data.cell", Msg: "missing"}
+		}
+		f := w.files[ev.Person]
+		return check("data.cell", f.State.Facility, d.Cell)
+	}
+	return nil
+}
+
+// applyCorrection checks that the target exists and that the person's file
+// still folds with the correction applied, then replaces the file.
+func (w *writer) applyCorrection(ctx context.Context, ev *domain.Event, c *domain.CorrectionData) error {
+	kind, ok := w.kinds[c.Target]
+	person := w.persons[c.Target]
+	if !ok {
+		se, found, err := w.ap.Event(ctx, c.Target)
+		if err != nil {
+			return err
+		}
+		if !found {
+			// Not yet flushed events are in the pending batch.
+			for _, p := range w.pending.Events {
+				if p.Seq == c.Target {
+					se, found = p, true
+				}
+			}
+		}
+		if !found {
+			return &domain.FieldError{Field: "data.target", Msg: fmt.Sprintf("no event %d in the ledger", c.Target)}
+		}
+		kind, person = se.Kind, se.Person
+	}
+	if kind != c.TargetKind {
+		return &domain.FieldError{Field: "data.target_kind", Msg: fmt.Sprintf("event %d is a %s event, not %s", c.Target, kind, c.TargetKind)}
+	}
+	if !kind.PersonKind() || kind == domain.KCorrection {
+		return &domain.FieldError{Field: "data.target", Msg: fmt.Sprintf("a %s event cannot be corrected: record a new %s event (or correct the original event, not a correction)", kind, kind)}
+	}
+	if person != ev.Person {
+		return &domain.FieldError{Field: "person", Msg: fmt.Sprintf("event %d concerns %s, not %s", c.Target, person, ev.Person)}
+	}
+	if !c.Void && c.Date == domain.NoDate {
+		return &domain.FieldError{Field: "data.date", Msg: "missing: the corrected event's date"}
+	}
+	if !c.Void {
+		repl := &domain.Event{Kind: kind, Date: c.Date, Person: person, Facility: c.Facility, Data: c.Data}
+		if err := validatePayload(repl); err != nil {
+			fe := err.(*domain.FieldError)
+			return &domain.FieldError{Field: "data." + fe.Field, Msg: fe.Msg}
+		}
+	}
+	// Refold the person from every event including this one.
+	if err := w.flush(ctx); err != nil {
+		return err
+	}
+	stored, err := w.ap.PersonEvents(ctx, []string{person})
+	if err != nil {
+		return err
+	}
+	evs, err := DecodeStored(stored[person])
+	if err != nil {
+		return err
+	}
+	for i := range evs {
+		evs[i].Seq = stored[person][i].Seq
+	}
+	evs = append(evs, ev)
+	f, err := domain.Project(person, evs, w, domain.NoDate)
+	if err != nil {
+		return &domain.FieldError{Field: "data", Msg: fmt.Sprintf("with this correction the file of %s no longer holds together: %v", person, err)}
+	}
+	if _, seen := w.files[person]; !seen {
+		w.stored[person] = true
+	}
+	w.files[person] = f
+	return nil
+}
+
+// flush writes queued events (not yet the person projections, which are
+// written once at commit).
+func (w *writer) flush(ctx context.Context) error {
+	if len(w.pending.Events) == 0 && len(w.pending.Facilities) == 0 && len(w.pending.Cells) == 0 && len(w.pending.Census) == 0 {
+		return nil
+	}
+	if err := w.ap.Write(ctx, &w.pending); err != nil {
+		return err
+	}
+	w.pending = store.Batch{Events: w.pending.Events[:0]}
+	return nil
+}
+
+func (w *writer) maybeFlush(ctx context.Context) error {
+	if len(w.pending.Events) >= w.flushEvery {
+		return w.flush(ctx)
+	}
+	return nil
+}
+
+// commit writes the rest and the projections of every person touched.
+func (w *writer) commit(ctx context.Context) error {
+	if err := w.flush(ctx); err != nil {
+		return err
+	}
+	var fresh, changed []*domain.PersonFile
+	for id, f := range w.files {
+		if !f.Registered && len(f.Episodes) == 0 {
+			continue
+		}
+		if w.stored[id] {
+			changed = append(changed, f)
+		} else {
+			fresh = append(fresh, f)
+		}
+	}
+	sortFiles(fresh)
+	sortFiles(changed)
+	const chunk = 20000
+	for lo := 0; lo < len(fresh); lo += chunk {
+		if err := w.ap.Write(ctx, &store.Batch{Persons: fresh[lo:min(lo+chunk, len(fresh))], NewPersons: true}); err != nil {
+			return err
+		}
+	}
+	for lo := 0; lo < len(changed); lo += chunk {
+		if err := w.ap.Write(ctx, &store.Batch{Persons: changed[lo:min(lo+chunk, len(changed))]}); err != nil {
+			return err
+		}
+	}
+	return w.ap.Commit()
+}

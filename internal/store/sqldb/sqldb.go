@@ -1,0 +1,140 @@
+// Package sqldb implements store.Store on SQLite (the embedded default) and
+// PostgreSQL. The SQL is shared and kept portable; the two differ in their
+// migrations, their placeholders, how a writer takes the write lock, and how
+// rows are loaded in bulk (multi-row INSERT on SQLite, COPY on PostgreSQL).
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5/stdlib"
+	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
+	"github.com/pressly/goose/v3"
+
+	"github.com/habeas-kh/habeas/internal/store"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// DB is a store on one SQL database.
+type DB struct {
+	db      *sql.DB
+	dialect string
+	// SQLite allows one writer; serialising writers here avoids busy waits.
+	// PostgreSQL writers serialise on an advisory lock instead.
+	writeMu sync.Mutex
+	log     *slog.Logger
+}
+
+var _ store.Store = (*DB)(nil)
+
+// IsPostgres reports whether dsn selects PostgreSQL rather than a SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to dsn (a SQLite file path, or a postgres:// URL) and brings
+// the schema up to date.
+func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	d := &DB{log: log}
+	var err error
+	if IsPostgres(dsn) {
+		d.dialect = Postgres
+		d.db, err = sql.Open("pgx", dsn)
+		if err == nil {
+			d.db.SetMaxOpenConns(8)
+		}
+	} else {
+		d.dialect = SQLite
+		// WAL lets readers go on while one writer writes; foreign keys are
+		// off by default in SQLite; the busy timeout covers other processes.
+		d.db, err = sql.Open("sqlite3", "file:"+dsn+"?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL&cache=private")
+		if err == nil {
+			d.db.SetMaxOpenConns(4)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening %s database: %w", d.dialect, err)
+	}
+	if err := d.db.PingContext(ctx); err != nil {
+		d.db.Close()
+		return nil, fmt.Errorf("connecting to %s database: %w", d.dialect, err)
+	}
+	if err := d.migrate(ctx); err != nil {
+		d.db.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+var _ = stdlib.GetDefaultDriver // the pgx driver registers itself as "pgx"
+
+func (d *DB) migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations/"+d.dialect)
+	if err != nil {
+		return fmt.Errorf("finding migrations: %w", err)
+	}
+	dialect := goose.DialectSQLite3
+	if d.dialect == Postgres {
+		dialect = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(dialect, d.db, sub)
+	if err != nil {
+		return fmt.Errorf("preparing migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrating the %s schema: %w", d.dialect, err)
+	}
+	for _, r := range res {
+		d.log.Info("migrated", "version", r.Source.Version, "file", r.Source.Path)
+	}
+	return nil
+}
+
+func (d *DB) Dialect() string { return d.dialect }
+func (d *DB) Close() error    { return d.db.Close() }
+
+// SQL exposes the connection pool for tests and benchmarks that must reach
+// behind the store (for example to tamper with the ledger).
+func (d *DB) SQL() *sql.DB { return d.db }
+
+// q rewrites ? placeholders for PostgreSQL.
+func (d *DB) q(s string) string {
+	if d.dialect != Postgres {
+		return s
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}

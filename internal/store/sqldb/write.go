@@ -1,0 +1,362 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/store"
+)
+
+// appender is one write transaction on a dedicated connection. The
+// transaction is begun by hand rather than with sql.Tx so that PostgreSQL's
+// COPY, which needs the driver connection, runs inside it.
+type appender struct {
+	d    *DB
+	c    *sql.Conn
+	head store.Head
+	done bool
+}
+
+// BeginAppend starts a write transaction holding the ledger's write lock.
+func (d *DB) BeginAppend(ctx context.Context) (store.Appender, error) {
+	d.writeMu.Lock()
+	c, err := d.db.Conn(ctx)
+	if err != nil {
+		d.writeMu.Unlock()
+		return nil, fmt.Errorf("getting a connection: %w", err)
+	}
+	a := &appender{d: d, c: c}
+	begin := []string{"BEGIN IMMEDIATE"}
+	if d.dialect == Postgres {
+		// The advisory lock serialises writers across processes, so that two
+		// of them cannot both extend the same head.
+		begin = []string{"BEGIN", "SELECT pg_advisory_xact_lock(7281937)"}
+	}
+	for _, s := range begin {
+		if _, err := c.ExecContext(ctx, s); err != nil {
+			a.abort()
+			return nil, fmt.Errorf("beginning a write transaction: %w", err)
+		}
+	}
+	if a.head, err = d.headOn(ctx, c); err != nil {
+		a.abort()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *appender) abort() {
+	if a.done {
+		return
+	}
+	a.done = true
+	// The caller's context may be the one that was cancelled.
+	_, _ = a.c.ExecContext(context.Background(), "ROLLBACK")
+	a.c.Close()
+	a.d.writeMu.Unlock()
+}
+
+func (a *appender) Rollback() error {
+	a.abort()
+	return nil
+}
+
+func (a *appender) Commit() error {
+	if a.done {
+		return errors.New("transaction already finished")
+	}
+	_, err := a.c.ExecContext(context.Background(), "COMMIT")
+	if err != nil {
+		a.abort()
+		return fmt.Errorf("committing: %w", err)
+	}
+	a.done = true
+	a.c.Close()
+	a.d.writeMu.Unlock()
+	return nil
+}
+
+func (a *appender) Head() store.Head { return a.head }
+
+// Append writes one batch in its own transaction.
+func (d *DB) Append(ctx context.Context, b *store.Batch) error {
+	a, err := d.BeginAppend(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.Write(ctx, b); err != nil {
+		a.Rollback()
+		return err
+	}
+	return a.Commit()
+}
+
+func (a *appender) Write(ctx context.Context, b *store.Batch) error {
+	if a.done {
+		return errors.New("transaction already finished")
+	}
+	if err := checkChain(a.head, b.Events); err != nil {
+		return err
+	}
+	d, c := a.d, a.c
+	evs := b.Events
+	if err := d.bulk(ctx, c, "events", []string{"seq", "kind", "date", "person", "facility", "body", "prev", "hash"}, len(evs),
+		func(i int, r []any) {
+			e := &evs[i]
+			r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] = e.Seq, string(e.Kind), int64(e.Date), e.Person, e.Facility, string(e.Body), e.Prev, e.Hash
+		}); err != nil {
+		return fmt.Errorf("appending events: %w", err)
+	}
+	if n := len(evs); n > 0 {
+		a.head = store.Head{Seq: evs[n-1].Seq, Hash: evs[n-1].Hash}
+	}
+	for _, f := range b.Facilities {
+		if _, err := c.ExecContext(ctx, d.q(`INSERT INTO facilities (id, name, kind, province, capacity, capacity_date, capacity_source)
+			VALUES (?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+			province = excluded.province, capacity = excluded.capacity, capacity_date = excluded.capacity_date,
+			capacity_source = excluded.capacity_source`),
+			f.ID, f.Name, string(f.Kind), f.Province, f.Capacity, int64(f.CapacityDate), f.CapacitySource); err != nil {
+			return fmt.Errorf("writing facility %s: %w", f.ID, err)
+		}
+	}
+	for _, cp := range b.Capacities {
+		if _, err := c.ExecContext(ctx, d.q(`INSERT INTO capacities (facility, from_date, capacity, source) VALUES (?,?,?,?)
+			ON CONFLICT (facility, from_date) DO UPDATE SET capacity = excluded.capacity, source = excluded.source`),
+			cp.Facility, int64(cp.From), cp.Capacity, cp.Source); err != nil {
+			return fmt.Errorf("writing capacity of %s: %w", cp.Facility, err)
+		}
+	}
+	for _, cl := range b.Cells {
+		if _, err := c.ExecContext(ctx, d.q(`INSERT INTO cells (facility, label, area_m2, capacity, category) VALUES (?,?,?,?,?)
+			ON CONFLICT (facility, label) DO UPDATE SET area_m2 = excluded.area_m2, capacity = excluded.capacity, category = excluded.category`),
+			cl.Facility, cl.Label, cl.AreaM2, cl.Capacity, cl.Category); err != nil {
+			return fmt.Errorf("writing cell %s/%s: %w", cl.Facility, cl.Label, err)
+		}
+	}
+	if len(b.Census) > 0 {
+		st, err := c.PrepareContext(ctx, d.q(`INSERT INTO census (seq, facility, date, category, count, source) VALUES (?,?,?,?,?,?)
+			ON CONFLICT (seq) DO UPDATE SET facility = excluded.facility, date = excluded.date, category = excluded.category,
+			count = excluded.count, source = excluded.source`))
+		if err != nil {
+			return fmt.Errorf("preparing census insert: %w", err)
+		}
+		defer st.Close()
+		for _, cs := range b.Census {
+			if _, err := st.ExecContext(ctx, cs.Seq, cs.Facility, int64(cs.Date), cs.Category, cs.Count, cs.Source); err != nil {
+				return fmt.Errorf("writing census record %d: %w", cs.Seq, err)
+			}
+		}
+	}
+	if !b.NewPersons && len(b.Persons) > 0 {
+		ids := make([]string, len(b.Persons))
+		for i, f := range b.Persons {
+			ids[i] = f.ID
+		}
+		if err := d.deleteProjections(ctx, c, ids); err != nil {
+			return err
+		}
+	}
+	return d.writeFiles(ctx, c, b.Persons)
+}
+
+func checkChain(head store.Head, evs []store.StoredEvent) error {
+	for i := range evs {
+		if evs[i].Seq != head.Seq+1 || evs[i].Prev != head.Hash {
+			return fmt.Errorf("event %d does not follow the head %d: %w", evs[i].Seq, head.Seq, store.ErrChainConflict)
+		}
+		head = store.Head{Seq: evs[i].Seq, Hash: evs[i].Hash}
+	}
+	return nil
+}
+
+var projectionTables = []string{"stays", "episodes", "flags"}
+
+func (d *DB) deleteProjections(ctx context.Context, c *sql.Conn, ids []string) error {
+	const chunk = 500
+	for lo := 0; lo < len(ids); lo += chunk {
+		part := ids[lo:min(lo+chunk, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		in := placeholders(len(part))
+		for _, t := range projectionTables {
+			if _, err := c.ExecContext(ctx, d.q("DELETE FROM "+t+" WHERE person IN ("+in+")"), args...); err != nil {
+				return fmt.Errorf("clearing %s: %w", t, err)
+			}
+		}
+		if _, err := c.ExecContext(ctx, d.q("DELETE FROM persons WHERE id IN ("+in+")"), args...); err != nil {
+			return fmt.Errorf("clearing persons: %w", err)
+		}
+	}
+	return nil
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// writeFiles inserts the projection rows of person files.
+func (d *DB) writeFiles(ctx context.Context, c *sql.Conn, files []*domain.PersonFile) error {
+	if len(files) == 0 {
+		return nil
+	}
+	if err := d.bulk(ctx, c, "persons", []string{"id", "name", "sex", "dob", "dob_basis", "nationality", "in_custody", "facility",
+		"cell", "status", "admitted", "last_date", "exit_kind", "exit_date", "mechanism"}, len(files), func(i int, r []any) {
+		p := store.PersonOf(files[i])
+		r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7] = p.ID, p.Name, string(p.Sex), int64(p.DOB), string(p.DOBBasis), p.Nationality, b2i(p.InCustody), p.Facility
+		r[8], r[9], r[10], r[11], r[12], r[13], r[14] = p.Cell, string(p.Status), int64(p.Admitted), int64(p.LastDate), string(p.ExitKind), int64(p.ExitDate), string(p.Mechanism)
+	}); err != nil {
+		return fmt.Errorf("writing persons: %w", err)
+	}
+	var stays []*domain.Stay
+	var eps []*domain.Episode
+	var flags []*domain.Flag
+	for _, f := range files {
+		for i := range f.Stays {
+			stays = append(stays, &f.Stays[i])
+		}
+		for i := range f.Episodes {
+			eps = append(eps, &f.Episodes[i])
+		}
+		for i := range f.Flags {
+			flags = append(flags, &f.Flags[i])
+		}
+	}
+	if err := d.bulk(ctx, c, "stays", []string{"person", "facility", "cell", "from_date", "to_date", "status", "drug", "sex", "dob"}, len(stays),
+		func(i int, r []any) {
+			s := stays[i]
+			r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8] = s.Person, s.Facility, s.Cell, int64(s.From), int64(s.To), string(s.Status), b2i(s.Drug), string(s.Sex), int64(s.DOB)
+		}); err != nil {
+		return fmt.Errorf("writing stays: %w", err)
+	}
+	if err := d.bulk(ctx, c, "episodes", []string{"person", "n", "admitted", "facility_in", "ended", "end_kind", "mechanism", "facility_out", "status_at_end", "drug"}, len(eps),
+		func(i int, r []any) {
+			e := eps[i]
+			r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9] = e.Person, int64(e.N), int64(e.Admitted), e.FacilityIn, int64(e.Ended), string(e.EndKind), string(e.Mechanism), e.FacilityOut, string(e.StatusAtEnd), b2i(e.Drug)
+		}); err != nil {
+		return fmt.Errorf("writing episodes: %w", err)
+	}
+	if err := d.bulk(ctx, c, "flags", []string{"person", "kind", "from_date", "to_date", "child_dob", "detail"}, len(flags),
+		func(i int, r []any) {
+			f := flags[i]
+			r[0], r[1], r[2], r[3], r[4], r[5] = f.Person, string(f.Kind), int64(f.From), int64(f.To), int64(f.ChildDOB), f.Detail
+		}); err != nil {
+		return fmt.Errorf("writing flags: %w", err)
+	}
+	return nil
+}
+
+// bulk inserts n rows, filling each row's values through fill: a multi-row
+// INSERT on SQLite, COPY on PostgreSQL.
+func (d *DB) bulk(ctx context.Context, c *sql.Conn, table string, cols []string, n int, fill func(i int, row []any)) error {
+	if n == 0 {
+		return nil
+	}
+	if d.dialect == Postgres {
+		return c.Raw(func(dc any) error {
+			pc := dc.(*stdlib.Conn).Conn()
+			i := 0
+			row := make([]any, len(cols))
+			_, err := pc.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(func() ([]any, error) {
+				if i == n {
+					return nil, nil
+				}
+				fill(i, row)
+				i++
+				return row, nil
+			}))
+			return err
+		})
+	}
+	per := min(n, 256, 32000/len(cols))
+	stmtFor := func(rows int) (*sql.Stmt, error) {
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+		one := "(" + placeholders(len(cols)) + ")"
+		for i := 0; i < rows; i++ {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(one)
+		}
+		return c.PrepareContext(ctx, b.String())
+	}
+	st, err := stmtFor(per)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	args := make([]any, per*len(cols))
+	i := 0
+	for ; i+per <= n; i += per {
+		for j := 0; j < per; j++ {
+			fill(i+j, args[j*len(cols):(j+1)*len(cols)])
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+	}
+	if rest := n - i; rest > 0 {
+		st2, err := stmtFor(rest)
+		if err != nil {
+			return err
+		}
+		defer st2.Close()
+		args = args[:rest*len(cols)]
+		for j := 0; j < rest; j++ {
+			fill(i+j, args[j*len(cols):(j+1)*len(cols)])
+		}
+		if _, err := st2.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReplaceProjections deletes every person projection and writes the files
+// given, in one transaction.
+func (d *DB) ReplaceProjections(ctx context.Context, files func(yield func(*domain.PersonFile) error) error) error {
+	ap, err := d.BeginAppend(ctx)
+	if err != nil {
+		return err
+	}
+	a := ap.(*appender)
+	for _, t := range append(projectionTables, "persons") {
+		if _, err := a.c.ExecContext(ctx, "DELETE FROM "+t); err != nil {
+			a.abort()
+			return fmt.Errorf("clearing %s: %w", t, err)
+		}
+	}
+	var buf []*domain.PersonFile
+	flush := func() error {
+		err := d.writeFiles(ctx, a.c, buf)
+		buf = buf[:0]
+		return err
+	}
+	err = files(func(f *domain.PersonFile) error {
+		buf = append(buf, f)
+		if len(buf) >= 10000 {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		a.abort()
+		return fmt.Errorf("rebuilding projections: %w", err)
+	}
+	return a.Commit()
+}
