@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 )
 
 // Kind names an event type in the ledger. The strings are the interchange
@@ -323,7 +324,7 @@ func DecodeEvent(line []byte) (*Event, error) {
 		return nil, fieldErr("date", "missing")
 	}
 	if err := ev.Date.UnmarshalJSON(r.Date); err != nil {
-		return nil, fieldErr("date", "%v", err)
+		return nil, fieldErr("date", "must be a date that exists, written YYYY-MM-DD; got %s", r.Date)
 	}
 	p, ok := newPayload(r.Kind)
 	if !ok {
@@ -375,6 +376,9 @@ func jsonFieldError(prefix string, err error) error {
 	}
 	switch e := err.(type) {
 	case *json.UnmarshalTypeError:
+		if e.Type == reflect.TypeFor[Date]() {
+			return fieldErr(join(e.Field), "must be a date that exists, written YYYY-MM-DD; got %s", e.Value)
+		}
 		return fieldErr(join(e.Field), "expected %s, got %s", e.Type.String(), e.Value)
 	case *json.SyntaxError:
 		return fieldErr(join(""), "malformed JSON at byte %d: %v", e.Offset, e)

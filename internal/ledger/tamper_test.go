@@ -1,0 +1,146 @@
+package ledger_test
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"testing"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/store/sqldb"
+)
+
+// rawDB opens the database behind habeas's back, as an intruder with access
+// to the file or the server would, and lifts the append-only triggers.
+// pgRebind numbers ? placeholders for PostgreSQL.
+func pgRebind(q string) string {
+	n := 0
+	var b strings.Builder
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func rawDB(t *testing.T, dsn string) (*sql.DB, func(q string, args ...any)) {
+	t.Helper()
+	driver, name := "sqlite3", dsn
+	if sqldb.IsPostgres(dsn) {
+		driver = "pgx"
+	}
+	db, err := sql.Open(driver, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if driver == "pgx" {
+			q = pgRebind(q)
+		}
+		if _, err := db.Exec(q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if driver == "pgx" {
+		exec("ALTER TABLE events DISABLE TRIGGER USER")
+	} else {
+		exec("DROP TRIGGER events_no_update")
+		exec("DROP TRIGGER events_no_delete")
+	}
+	return db, exec
+}
+
+func TestLedgerIsAppendOnly(t *testing.T) {
+	forBoth(t, func(t *testing.T, dsn func(testing.TB) string) {
+		db, svc := newService(t, dsn(t))
+		importFixture(t, svc)
+		for _, q := range []string{"UPDATE events SET date = 20200101 WHERE seq = 5", "DELETE FROM events WHERE seq = 5"} {
+			_, err := db.SQL().Exec(q)
+			if err == nil || !strings.Contains(err.Error(), "append-only") {
+				t.Errorf("%s: want the append-only refusal, got %v", q, err)
+			}
+		}
+	})
+}
+
+func TestVerifyFindsTampering(t *testing.T) {
+	cases := []struct {
+		name    string
+		tamper  func(t *testing.T, db *sql.DB, exec func(string, ...any))
+		seq     int64
+		person  string
+		message string
+	}{
+		{"changed", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			exec("UPDATE events SET body = replace(body, '2020-02-01', '2020-01-01') WHERE seq = 8")
+		}, 8, "", "content does not match its hash"},
+		{"changed column only", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			exec("UPDATE events SET date = 20190101 WHERE seq = 8")
+		}, 8, "", "indexed columns differ"},
+		{"deleted", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			exec("DELETE FROM events WHERE seq = 8")
+		}, 8, "", "missing"},
+		{"deleted last", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			exec("DELETE FROM events WHERE seq = 15")
+		}, 0, "P3", "differs from the rebuild"},
+		{"inserted with a correct hash", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			// Make room at 8 and insert an event whose own hash is right: the
+			// break shows at the event that follows it.
+			exec("UPDATE events SET seq = seq + 1000 WHERE seq >= 8")
+			exec("UPDATE events SET seq = seq - 999 WHERE seq >= 1000")
+			var prev string
+			if err := db.QueryRow("SELECT hash FROM events WHERE seq = 7").Scan(&prev); err != nil {
+				t.Fatal(err)
+			}
+			ev := &domain.Event{Seq: 8, Kind: domain.KHealth, Date: domain.MustDate("2020-01-11"), Person: "P1",
+				RecordedAt: "2020-01-11T00:00:00Z", RecordedBy: "intruder", Data: &domain.HealthData{Fact: domain.FactCovid}}
+			body, _ := domain.Body(ev)
+			exec("INSERT INTO events (seq, kind, date, person, facility, body, prev, hash) VALUES (8, 'health', 20200111, 'P1', '', ?, ?, ?)",
+				string(body), prev, domain.ChainHash(prev, body))
+		}, 9, "", "inserted"},
+		{"reordered", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			exec("UPDATE events SET seq = 100 WHERE seq = 8")
+			exec("UPDATE events SET seq = 8 WHERE seq = 9")
+			exec("UPDATE events SET seq = 9 WHERE seq = 100")
+		}, 8, "", "previous-hash does not match"},
+		{"projection changed", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			exec("UPDATE stays SET to_date = 20201231 WHERE person = 'P2' AND to_date = 20200801")
+		}, 0, "P2", "differs from the rebuild"},
+		{"projection deleted", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			exec("DELETE FROM flags WHERE person = 'P2'")
+		}, 0, "P2", "differs from the rebuild"},
+	}
+	forBoth(t, func(t *testing.T, dsn func(testing.TB) string) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				d := dsn(t)
+				_, svc := newService(t, d)
+				importFixture(t, svc)
+				rep, err := svc.Verify(context.Background(), "")
+				if err != nil || !rep.OK() {
+					t.Fatalf("untouched register fails verify: %v %+v", err, rep)
+				}
+				db, exec := rawDB(t, d)
+				c.tamper(t, db, exec)
+				rep, err = svc.Verify(context.Background(), "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.OK() || len(rep.Problems) == 0 {
+					t.Fatalf("tampering went unnoticed: %+v", rep)
+				}
+				first := rep.Problems[0]
+				if first.Seq != c.seq || first.Person != c.person || !strings.Contains(first.What, c.message) {
+					t.Errorf("first problem %+v; want seq %d person %q saying %q (all: %v)", first, c.seq, c.person, c.message, rep.Problems)
+				}
+			})
+		}
+	})
+}
+
