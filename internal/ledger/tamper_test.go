@@ -143,4 +143,3 @@ func TestVerifyFindsTampering(t *testing.T) {
 		}
 	})
 }
-
