@@ -76,6 +76,7 @@ type PersonState struct {
 	Extensions        int
 	Case              *Case
 	Sentence          *Sentence
+	ReductionMonths   int // sentence reductions granted, in months and days
 	ReductionDays     int
 	RepeatOffender    bool
 	PriorPrison5y     bool
@@ -169,11 +170,31 @@ func (f *PersonFile) closeFlags(k FlagKind, d Date, childDOB Date) bool {
 	return closed
 }
 
+// endCondition closes the open illness or disability whose detail matches,
+// or, with no detail, the one recorded last.
+func (f *PersonFile) endCondition(d Date, detail string) bool {
+	for i := len(f.Flags) - 1; i >= 0; i-- {
+		fl := &f.Flags[i]
+		switch fl.Kind {
+		case FlagChronic, FlagMental, FlagDisability:
+		default:
+			continue
+		}
+		if fl.To == OpenEnd && (detail == "" || fl.Detail == detail) {
+			fl.To = d
+			return true
+		}
+	}
+	return false
+}
+
 func (f *PersonFile) endEpisode(ev *Event, mech Mechanism) {
 	d := ev.Date
-	// Children cannot stay once their mother has left custody.
+	// Flags describe the person during this custody: children leave with
+	// their mother, and a pregnancy or an illness must be recorded again at a
+	// later admission (it may have ended in between).
 	for i := range f.Flags {
-		if f.Flags[i].Kind == FlagChild && f.Flags[i].To == OpenEnd {
+		if f.Flags[i].To == OpenEnd {
 			f.Flags[i].To = d
 		}
 	}
@@ -201,11 +222,14 @@ func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
 		return fieldErr("kind", "%s is not an event of a person's file", ev.Kind)
 	}
 	if ev.Kind == KPerson {
+		// Identity is a property of the person, not of a period: an update
+		// (a date of birth established by a document, say) applies to the
+		// whole file, so every stay carries the identity as now known.
 		p := ev.Data.(*PersonData)
 		f.Identity = *p
 		f.Registered = true
-		if f.State.InCustody {
-			f.restay(ev.Date)
+		for i := range f.Stays {
+			f.Stays[i].Sex, f.Stays[i].DOB = p.Sex, p.DOB
 		}
 		if ev.Date > f.State.LastDate {
 			f.State.LastDate = ev.Date
@@ -336,10 +360,8 @@ func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
 		case FactDependent:
 			f.openFlag(FlagDependent, ev.Date, d.ChildDOB, d.Detail)
 		case FactConditionEnd:
-			for _, k := range []FlagKind{FlagChronic, FlagMental, FlagDisability} {
-				if f.closeFlags(k, ev.Date, NoDate) {
-					break
-				}
+			if !f.endCondition(ev.Date, d.Detail) {
+				return fieldErr("data.fact", "no open illness or disability of %s matches %q", f.ID, d.Detail)
 			}
 		case FactChildIn:
 			f.openFlag(FlagChild, ev.Date, d.ChildDOB, "")
@@ -352,7 +374,8 @@ func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
 			return fieldErr("data.fact", "unknown health fact %q", d.Fact)
 		}
 	case *ReductionData:
-		s.ReductionDays += d.Months*30 + d.Days
+		s.ReductionMonths += d.Months
+		s.ReductionDays += d.Days
 	case *ReleaseData:
 		if !In(d.Mechanism, Mechanisms) {
 			return fieldErr("data.mechanism", "unknown release mechanism %q", d.Mechanism)
@@ -396,7 +419,12 @@ func Effective(events []*Event) []*Event {
 		}
 	}
 	if corr == nil {
-		return events
+		if sort.SliceIsSorted(events, func(i, j int) bool { return events[i].Date < events[j].Date }) {
+			return events
+		}
+		out := append([]*Event(nil), events...)
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Date < out[j].Date })
+		return out
 	}
 	out := make([]*Event, 0, len(events))
 	for _, ev := range events {

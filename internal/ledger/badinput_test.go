@@ -48,6 +48,12 @@ func TestBadInput(t *testing.T) {
 		{"negative penalty", replace(4, `"min_months":6`, `"min_months":-6`), 5, "data.case.charges[0].max_months", "min_months"},
 		{"correction of a missing event", appendLine(`{"kind":"correction","date":"2020-09-01","person":"P1","data":{"target":999,"target_kind":"admission","reason":"typo","void":true}}`), 13, "data.target", "no event 999"},
 		{"correction without reason", appendLine(`{"kind":"correction","date":"2020-09-01","person":"P1","data":{"target":7,"target_kind":"admission","reason":" ","void":true}}`), 13, "data.reason", "must say why"},
+		{"attribution without a hash", replace(0, `{"kind":"person",`, `{"kind":"person","recorded_by":"someone",`), 1, "recorded_by", "set by habeas"},
+		{"void a registration", appendLine(`{"kind":"correction","date":"2020-09-01","person":"P1","data":{"target":4,"target_kind":"person","reason":"duplicate","void":true}}`), 13, "data.void", "cannot be voided"},
+		{"verdict on another case", replace(9, `"case":"PPC-2020-00002"`, `"case":"PPC-2020-99999"`), 10, "data.case", "held on case PPC-2020-00002"},
+		{"correction into the future", appendLine(`{"kind":"correction","date":"2020-09-01","person":"P3","data":{"target":12,"target_kind":"release","reason":"typo","date":"2030-03-25","data":{"mechanism":"amnesty"}}}`), 13, "data.date", "in the future"},
+		{"release without mechanism", replace(8, `"mechanism":"judicial_supervision",`, ``), 9, "data.mechanism", "missing"},
+		{"late entry that does not fit", appendLine(`{"kind":"release","date":"2020-02-15","person":"P2","data":{"mechanism":"amnesty"}}`), 13, "date", "out of order"},
 		{"correction that breaks the file", appendLine(`{"kind":"correction","date":"2020-09-01","person":"P1","data":{"target":7,"target_kind":"admission","reason":"no admission","void":true}}`), 13, "data", "no longer holds together"},
 	}
 	forBoth(t, func(t *testing.T, dsn func(testing.TB) string) {

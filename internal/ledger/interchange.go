@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -34,6 +35,10 @@ func (s *Service) Import(ctx context.Context, r io.Reader, file string, actor Ac
 		for sc.Scan() {
 			line++
 			b := sc.Bytes()
+			if line == 1 {
+				// Spreadsheet tools often start UTF-8 files with a byte-order mark.
+				b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+			}
 			if len(trimSpace(b)) == 0 {
 				continue
 			}

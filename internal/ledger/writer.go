@@ -139,26 +139,34 @@ func (w *writer) prepare(ev *domain.Event, seq int64) error {
 		return &domain.FieldError{Field: "seq", Msg: fmt.Sprintf("is %d but the ledger's next sequence number is %d", ev.Seq, seq)}
 	}
 	ev.Seq = seq
-	if ev.RecordedAt == "" {
-		ev.RecordedAt = w.now.Format(time.RFC3339)
+	// Who recorded an event, when and through what are set by habeas. Only a
+	// backup, whose lines carry their hash, brings them along, and the hash
+	// proves they are the ones habeas wrote.
+	if ev.Hash == "" {
+		switch {
+		case ev.RecordedAt != "":
+			return &domain.FieldError{Field: "recorded_at", Msg: "is set by habeas when the event is entered; only a backup line with its hash may carry it"}
+		case ev.RecordedBy != "":
+			return &domain.FieldError{Field: "recorded_by", Msg: "is set by habeas (the user entering the event); only a backup line with its hash may carry it"}
+		case ev.Via != "":
+			return &domain.FieldError{Field: "via", Msg: "is set by habeas; only a backup line with its hash may carry it"}
+		}
+		ev.RecordedAt, ev.RecordedBy, ev.Via = w.now.Format(time.RFC3339), w.actor.Name, w.actor.Via
 	}
 	rec, err := time.Parse(time.RFC3339, ev.RecordedAt)
-	if err != nil {
-		return &domain.FieldError{Field: "recorded_at", Msg: "must be an RFC 3339 time such as 2020-03-31T09:30:00Z"}
+	if err != nil || !strings.HasSuffix(ev.RecordedAt, "Z") {
+		return &domain.FieldError{Field: "recorded_at", Msg: "must be an RFC 3339 time in UTC such as 2020-03-31T09:30:00Z"}
 	}
 	if rec.After(w.now.Add(time.Minute)) {
 		return &domain.FieldError{Field: "recorded_at", Msg: fmt.Sprintf("%s is in the future", ev.RecordedAt)}
 	}
 	if ev.RecordedBy == "" {
-		ev.RecordedBy = w.actor.Name
-	}
-	if ev.Via == "" {
-		ev.Via = w.actor.Via
+		return &domain.FieldError{Field: "recorded_by", Msg: "missing"}
 	}
 	if ev.Date == domain.NoDate {
 		return &domain.FieldError{Field: "date", Msg: "missing"}
 	}
-	if ev.Date > domain.DateOf(rec) {
+	if ev.Date > latestDate(rec) {
 		return &domain.FieldError{Field: "date", Msg: fmt.Sprintf("%s is in the future (recorded on %s)", ev.Date, domain.DateOf(rec))}
 	}
 	if ev.Kind.PersonKind() {
@@ -170,6 +178,11 @@ func (w *writer) prepare(ev *domain.Event, seq int64) error {
 	}
 	return validatePayload(ev)
 }
+
+// latestDate is the latest event date acceptable at time t: the calendar
+// date in the time zone furthest ahead of UTC, so that a registrar in
+// Phnom Penh (UTC+7) can enter today's events before 07:00 UTC.
+func latestDate(t time.Time) domain.Date { return domain.DateOf(t.Add(14 * time.Hour)) }
 
 func validatePayload(ev *domain.Event) error {
 	bad := func(field, format string, args ...any) error {
@@ -259,6 +272,9 @@ func validatePayload(ev *domain.Event) error {
 			return bad("data.months", "must not be negative")
 		}
 	case *domain.ReleaseData:
+		if d.Mechanism == "" {
+			return bad("data.mechanism", "missing: every release must say by which legal mechanism")
+		}
 		if !domain.In(d.Mechanism, domain.Mechanisms) {
 			return bad("data.mechanism", "unknown release mechanism %q", d.Mechanism)
 		}
@@ -377,6 +393,17 @@ func (w *writer) apply(ctx context.Context, ev *domain.Event) error {
 	if err := w.checkCell(ev); err != nil {
 		return err
 	}
+	if err := checkCase(f, ev); err != nil {
+		return err
+	}
+	if f.Registered && ev.Kind != domain.KPerson && ev.Date < f.State.LastDate {
+		// A late entry: refold the file with the event in its place by date.
+		if err := w.refold(ctx, ev.Person, ev); err != nil {
+			return &domain.FieldError{Field: "date", Msg: fmt.Sprintf("out of order: %s is before %s's last event (%s), and entered there the file does not hold together: %v",
+				ev.Date, ev.Person, f.State.LastDate, err)}
+		}
+		return nil
+	}
 	// Apply may have changed the file before failing; the transaction is then
 	// abandoned as a whole, so the half-changed file is never written.
 	return f.Apply(ev, w)
@@ -428,7 +455,7 @@ func (w *writer) applyCorrection(ctx context.Context, ev *domain.Event, c *domai
 		kind, person = se.Kind, se.Person
 	}
 	if kind != c.TargetKind {
-		return &domain.FieldError{Field: "data.target_kind", Msg: fmt.Sprintf("event %d is a %s event, not %s", c.Target, kind, c.TargetKind)}
+		return &domain.FieldError{Field: "data.target_kind", Msg: fmt.Sprintf("event %d is of kind %s, not %s", c.Target, kind, c.TargetKind)}
 	}
 	if !kind.PersonKind() || kind == domain.KCorrection {
 		return &domain.FieldError{Field: "data.target", Msg: fmt.Sprintf("a %s event cannot be corrected: record a new %s event (or correct the original event, not a correction)", kind, kind)}
@@ -446,7 +473,27 @@ func (w *writer) applyCorrection(ctx context.Context, ev *domain.Event, c *domai
 			return &domain.FieldError{Field: "data." + fe.Field, Msg: fe.Msg}
 		}
 	}
-	// Refold the person from every event including this one.
+	if kind == domain.KPerson && c.Void {
+		return &domain.FieldError{Field: "data.void", Msg: "a person's registration cannot be voided: correct it, or void their other events"}
+	}
+	if !c.Void {
+		if c.Date > latestDate(w.now) {
+			return &domain.FieldError{Field: "data.date", Msg: fmt.Sprintf("%s is in the future", c.Date)}
+		}
+		if err := w.checkCell(&domain.Event{Kind: kind, Person: person, Facility: c.Facility, Data: c.Data}); err != nil {
+			fe := err.(*domain.FieldError)
+			return &domain.FieldError{Field: "data." + fe.Field, Msg: fe.Msg}
+		}
+	}
+	if err := w.refold(ctx, person, ev); err != nil {
+		return &domain.FieldError{Field: "data", Msg: fmt.Sprintf("with this correction the file of %s no longer holds together: %v", person, err)}
+	}
+	return nil
+}
+
+// refold rebuilds a person's file from every event of theirs in the ledger
+// plus ev, which is placed by date; it replaces the file when the fold holds.
+func (w *writer) refold(ctx context.Context, person string, ev *domain.Event) error {
 	if err := w.flush(ctx); err != nil {
 		return err
 	}
@@ -458,18 +505,35 @@ func (w *writer) applyCorrection(ctx context.Context, ev *domain.Event, c *domai
 	if err != nil {
 		return err
 	}
-	for i := range evs {
-		evs[i].Seq = stored[person][i].Seq
-	}
 	evs = append(evs, ev)
 	f, err := domain.Project(person, evs, w, domain.NoDate)
 	if err != nil {
-		return &domain.FieldError{Field: "data", Msg: fmt.Sprintf("with this correction the file of %s no longer holds together: %v", person, err)}
+		return err
 	}
 	if _, seen := w.files[person]; !seen {
 		w.stored[person] = true
 	}
 	w.files[person] = f
+	return nil
+}
+
+// checkCase refuses court events about a case other than the person's
+// current one.
+func checkCase(f *domain.PersonFile, ev *domain.Event) error {
+	var c string
+	switch d := ev.Data.(type) {
+	case *domain.VerdictData:
+		c = d.Case
+	case *domain.AppealData:
+		c = d.Case
+	case *domain.HearingData:
+		c = d.Case
+	default:
+		return nil
+	}
+	if c != "" && f.State.Case != nil && f.State.Case.ID != "" && c != f.State.Case.ID {
+		return &domain.FieldError{Field: "data.case", Msg: fmt.Sprintf("%s is held on case %s, not %s", f.ID, f.State.Case.ID, c)}
+	}
 	return nil
 }
 

@@ -1,0 +1,52 @@
+package ledger_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/stats"
+	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
+)
+
+// TestLateEntry records facts learnt late, dated before events already in
+// the file: they are accepted when the file still holds together, and the
+// figures change from their date.
+func TestLateEntry(t *testing.T) {
+	ctx := context.Background()
+	db, svc := newService(t, dbtest.SQLiteDSN(t))
+	importFixture(t, svc)
+	pregnant := func(day string) int {
+		s, err := stats.Compute(ctx, db, domain.MustDate(day), stats.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Pregnant
+	}
+	if pregnant("2020-03-10") != 0 {
+		t.Fatal("nobody is pregnant in the fixture")
+	}
+	// P2's pregnancy was noted by the doctor on 1 March and entered after her
+	// release on 1 August.
+	late := `{"kind":"health","date":"2020-03-01","person":"P2","data":{"fact":"pregnancy","due":"2020-09-15"}}`
+	if _, err := svc.Import(ctx, strings.NewReader(late), "late.jsonl", registrar); err != nil {
+		t.Fatalf("late entry refused: %v", err)
+	}
+	for day, want := range map[string]int{"2020-02-29": 0, "2020-03-01": 1, "2020-07-31": 1, "2020-08-01": 0} {
+		if got := pregnant(day); got != want {
+			t.Errorf("pregnant on %s: %d, want %d", day, got, want)
+		}
+	}
+	// A transfer learnt late conflicts with her release, entered as leaving
+	// from CC1: refused, with the reason.
+	transfer := `{"kind":"transfer","date":"2020-03-01","person":"P2","facility":"CC1","data":{"to":"PP-KDL"}}`
+	_, err := svc.Import(ctx, strings.NewReader(transfer), "late.jsonl", registrar)
+	if err == nil || !strings.Contains(err.Error(), "P2 is held in PP-KDL, not CC1") {
+		t.Errorf("conflicting late transfer: %v", err)
+	}
+	rep, err := svc.Verify(ctx, "")
+	if err != nil || !rep.OK() {
+		t.Fatalf("verify after a late entry: %v %+v", err, rep)
+	}
+}
