@@ -138,6 +138,11 @@ func headKnown(ctx context.Context, st store.Store, hash string) bool {
 func foldEstate(ev *domain.Event, facs map[string]store.Facility, caps map[string]store.Capacity, cells map[string]store.Cell, census map[int64]store.Census) {
 	switch d := ev.Data.(type) {
 	case *domain.FacilityData:
+		if old, ok := facs[ev.Facility]; ok && old.CapacityDate > ev.Date {
+			// A record dated earlier than the one in force is history only.
+			caps[ev.Facility+"\x00"+ev.Date.String()] = store.Capacity{Facility: ev.Facility, From: ev.Date, Capacity: d.Capacity, Source: d.CapacitySource}
+			return
+		}
 		facs[ev.Facility] = store.Facility{ID: ev.Facility, Name: d.Name, Kind: d.Kind, Province: d.Province,
 			Capacity: d.Capacity, CapacityDate: ev.Date, CapacitySource: d.CapacitySource}
 		caps[ev.Facility+"\x00"+ev.Date.String()] = store.Capacity{Facility: ev.Facility, From: ev.Date, Capacity: d.Capacity, Source: d.CapacitySource}

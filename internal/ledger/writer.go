@@ -364,9 +364,12 @@ func (w *writer) chain(ev *domain.Event, body []byte, line int) error {
 func (w *writer) apply(ctx context.Context, ev *domain.Event) error {
 	switch d := ev.Data.(type) {
 	case *domain.FacilityData:
-		w.facilities[ev.Facility] = store.Facility{ID: ev.Facility, Name: d.Name, Kind: d.Kind, Province: d.Province,
+		f := store.Facility{ID: ev.Facility, Name: d.Name, Kind: d.Kind, Province: d.Province,
 			Capacity: d.Capacity, CapacityDate: ev.Date, CapacitySource: d.CapacitySource}
-		w.pending.Facilities = append(w.pending.Facilities, w.facilities[ev.Facility])
+		if old, ok := w.facilities[ev.Facility]; !ok || old.CapacityDate <= ev.Date {
+			w.facilities[ev.Facility] = f
+		}
+		w.pending.Facilities = append(w.pending.Facilities, f)
 		w.pending.Capacities = append(w.pending.Capacities, store.Capacity{Facility: ev.Facility, From: ev.Date, Capacity: d.Capacity, Source: d.CapacitySource})
 		return nil
 	case *domain.CellData:

@@ -182,8 +182,10 @@ type Store interface {
 
 	// Head returns the last event of the ledger.
 	Head(ctx context.Context) (Head, error)
-	// Append writes a batch in one transaction. The first event must follow
-	// the current head (Seq = head+1, Prev = head hash), or ErrChainConflict.
+	// Append writes a batch in one transaction. Each event must follow the
+	// one before it, the first the current head (Seq = head+1, Prev = head
+	// hash), or the batch fails with ErrChainConflict and writes nothing.
+	// Facility rows are replaced only by a record of the same or a later date.
 	Append(ctx context.Context, b *Batch) error
 	// BeginAppend opens a write transaction for several batches (a whole
 	// import file): all are committed together or none is. It holds the
@@ -215,7 +217,8 @@ type Store interface {
 	CapacityOn(ctx context.Context, asOf domain.Date) ([]Capacity, error)
 	// FlagsOn counts vulnerabilities of people held on asOf.
 	FlagsOn(ctx context.Context, asOf domain.Date) ([]FlagRow, error)
-	// CellsOn is the population of each cell on asOf, largest first, at most limit rows.
+	// CellsOn is the population of each cell on asOf, largest first, at most
+	// limit rows (none when limit <= 0). People with no cell are not counted.
 	CellsOn(ctx context.Context, asOf domain.Date, limit int) ([]CellCount, error)
 	// Admissions counts admissions with from <= date <= to per facility; drug
 	// counts those whose episode involved a drug charge.

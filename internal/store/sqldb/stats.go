@@ -75,6 +75,9 @@ func (d *DB) FlagsOn(ctx context.Context, asOf domain.Date) ([]store.FlagRow, er
 }
 
 func (d *DB) CellsOn(ctx context.Context, asOf domain.Date, limit int) ([]store.CellCount, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
 	var out []store.CellCount
 	err := d.each(ctx, "cell populations", `SELECT facility, cell, COUNT(*) AS n FROM stays
 		WHERE to_date > ? AND from_date <= ? AND cell <> ''

@@ -121,7 +121,7 @@ func (a *appender) Write(ctx context.Context, b *store.Batch) error {
 		if _, err := c.ExecContext(ctx, d.q(`INSERT INTO facilities (id, name, kind, province, capacity, capacity_date, capacity_source)
 			VALUES (?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
 			province = excluded.province, capacity = excluded.capacity, capacity_date = excluded.capacity_date,
-			capacity_source = excluded.capacity_source`),
+			capacity_source = excluded.capacity_source WHERE excluded.capacity_date >= facilities.capacity_date`),
 			f.ID, f.Name, string(f.Kind), f.Province, f.Capacity, int64(f.CapacityDate), f.CapacitySource); err != nil {
 			return fmt.Errorf("writing facility %s: %w", f.ID, err)
 		}

@@ -6,7 +6,7 @@ CREATE TABLE events (
     seq      BIGINT  PRIMARY KEY,
     kind     TEXT    NOT NULL,
     date     INTEGER NOT NULL,
-    person   TEXT    NOT NULL DEFAULT '',
+    person   TEXT    COLLATE "C" NOT NULL DEFAULT '',
     facility TEXT    NOT NULL DEFAULT '',
     body     TEXT    NOT NULL,
     prev     TEXT    NOT NULL,
@@ -28,7 +28,7 @@ CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
 
 -- Projections: derived from the ledger, rebuilt by `habeas verify --rebuild`.
 CREATE TABLE facilities (
-    id              TEXT PRIMARY KEY,
+    id              TEXT COLLATE "C" PRIMARY KEY,
     name            TEXT    NOT NULL,
     kind            TEXT    NOT NULL,
     province        TEXT    NOT NULL,
@@ -65,7 +65,7 @@ CREATE TABLE census (
 CREATE INDEX census_date ON census (facility, category, date);
 
 CREATE TABLE persons (
-    id          TEXT PRIMARY KEY,
+    id          TEXT COLLATE "C" PRIMARY KEY,
     name        TEXT    NOT NULL,
     sex         TEXT    NOT NULL,
     dob         INTEGER NOT NULL,
@@ -83,7 +83,7 @@ CREATE TABLE persons (
 );
 
 CREATE TABLE stays (
-    person    TEXT    NOT NULL,
+    person    TEXT    COLLATE "C" NOT NULL,
     facility  TEXT    NOT NULL,
     cell      TEXT    NOT NULL,
     from_date INTEGER NOT NULL,
@@ -99,7 +99,7 @@ CREATE INDEX stays_person ON stays (person, from_date);
 CREATE INDEX stays_on ON stays (to_date, from_date, facility, sex, status, drug, dob, cell);
 
 CREATE TABLE episodes (
-    person        TEXT    NOT NULL,
+    person        TEXT    COLLATE "C" NOT NULL,
     n             INTEGER NOT NULL,
     admitted      INTEGER NOT NULL,
     facility_in   TEXT    NOT NULL,
@@ -115,7 +115,7 @@ CREATE INDEX episodes_admitted ON episodes (admitted, facility_in, drug);
 CREATE INDEX episodes_ended ON episodes (ended, end_kind, facility_out, mechanism);
 
 CREATE TABLE flags (
-    person    TEXT    NOT NULL,
+    person    TEXT    COLLATE "C" NOT NULL,
     kind      TEXT    NOT NULL,
     from_date INTEGER NOT NULL,
     to_date   INTEGER NOT NULL,

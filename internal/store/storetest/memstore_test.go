@@ -1,0 +1,598 @@
+package storetest
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/store"
+)
+
+// memStore is an in-memory store.Store that keeps the same rows a database
+// would (not the files themselves), to check the suite and document the
+// semantics it expects. Readers see the committed state; a writer (Append,
+// BeginAppend, ReplaceProjections) holds the write lock, works on a copy and
+// swaps it in on commit.
+type memStore struct {
+	wmu    sync.Mutex // the write lock
+	mu     sync.Mutex // guards st and closed
+	closed bool
+	st     *memState
+}
+
+// memState is the content of the store: what its tables hold.
+type memState struct {
+	events     []store.StoredEvent // events[i].Seq == i+1
+	facilities map[string]store.Facility
+	capacities map[capKey]store.Capacity
+	cells      map[cellKey]store.Cell
+	census     map[int64]store.Census
+	persons    map[string]*personRows // rows are never changed in place
+}
+
+func (s *memState) clone() *memState {
+	return &memState{events: slices.Clip(s.events), facilities: maps.Clone(s.facilities),
+		capacities: maps.Clone(s.capacities), cells: maps.Clone(s.cells), census: maps.Clone(s.census),
+		persons: maps.Clone(s.persons)}
+}
+
+func (s *memState) head() store.Head {
+	if n := len(s.events); n > 0 {
+		return store.Head{Seq: s.events[n-1].Seq, Hash: s.events[n-1].Hash}
+	}
+	return store.Head{Hash: domain.GenesisHash}
+}
+
+type capKey struct {
+	facility string
+	from     domain.Date
+}
+
+type cellKey struct{ facility, label string }
+
+// personRows are the projection rows of one person.
+type personRows struct {
+	person   store.Person
+	stays    []domain.Stay
+	episodes []domain.Episode
+	flags    []domain.Flag
+}
+
+func rowsOf(f *domain.PersonFile) *personRows {
+	return &personRows{person: store.PersonOf(f), stays: slices.Clone(f.Stays),
+		episodes: slices.Clone(f.Episodes), flags: slices.Clone(f.Flags)}
+}
+
+// file rebuilds the parts of a file the rows keep: what DigestFile covers.
+func (r *personRows) file() *domain.PersonFile {
+	p := r.person
+	return &domain.PersonFile{ID: p.ID, Registered: true,
+		Identity: domain.PersonData{Name: p.Name, Sex: p.Sex, DOB: p.DOB, DOBBasis: p.DOBBasis, Nationality: p.Nationality},
+		State: domain.PersonState{InCustody: p.InCustody, Facility: p.Facility, Cell: p.Cell, Status: p.Status,
+			Admitted: p.Admitted, LastDate: p.LastDate, Exit: p.ExitKind, ExitDate: p.ExitDate, Mechanism: p.Mechanism},
+		Stays: slices.Clone(r.stays), Episodes: slices.Clone(r.episodes), Flags: slices.Clone(r.flags)}
+}
+
+func newMemStore() *memStore {
+	return &memStore{st: &memState{facilities: map[string]store.Facility{}, capacities: map[capKey]store.Capacity{},
+		cells: map[cellKey]store.Cell{}, census: map[int64]store.Census{}, persons: map[string]*personRows{}}}
+}
+
+var errClosed = errors.New("memstore: closed")
+
+// state returns the committed state, which readers may use without a lock:
+// a state is never changed once committed.
+func (m *memStore) state() (*memState, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, errClosed
+	}
+	return m.st, nil
+}
+
+func (m *memStore) Dialect() string { return "memory" }
+
+func (m *memStore) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closed = true
+	return nil
+}
+
+func (m *memStore) Head(ctx context.Context) (store.Head, error) {
+	st, err := m.state()
+	if err != nil {
+		return store.Head{}, err
+	}
+	return st.head(), nil
+}
+
+func (m *memStore) LatestDate(ctx context.Context) (domain.Date, error) {
+	st, err := m.state()
+	if err != nil {
+		return domain.NoDate, err
+	}
+	latest := domain.NoDate
+	for _, e := range st.events {
+		latest = max(latest, e.Date)
+	}
+	return latest, nil
+}
+
+func (m *memStore) Append(ctx context.Context, b *store.Batch) error {
+	a, err := m.BeginAppend(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Rollback()
+	if err := a.Write(ctx, b); err != nil {
+		return err
+	}
+	return a.Commit()
+}
+
+// memAppender is an open write transaction: it holds the write lock and
+// changes a copy of the state.
+type memAppender struct {
+	m    *memStore
+	st   *memState
+	done bool
+}
+
+func (m *memStore) BeginAppend(ctx context.Context) (store.Appender, error) {
+	m.wmu.Lock()
+	st, err := m.state()
+	if err != nil {
+		m.wmu.Unlock()
+		return nil, err
+	}
+	return &memAppender{m: m, st: st.clone()}, nil
+}
+
+func (a *memAppender) Head() store.Head { return a.st.head() }
+
+func (a *memAppender) Commit() error {
+	if a.done {
+		return errors.New("memstore: transaction already finished")
+	}
+	a.done = true
+	defer a.m.wmu.Unlock()
+	a.m.mu.Lock()
+	defer a.m.mu.Unlock()
+	if a.m.closed {
+		return errClosed
+	}
+	a.m.st = a.st
+	return nil
+}
+
+func (a *memAppender) Rollback() error {
+	if !a.done {
+		a.done = true
+		a.m.wmu.Unlock()
+	}
+	return nil
+}
+
+func (a *memAppender) PersonEvents(ctx context.Context, ids []string) (map[string][]store.StoredEvent, error) {
+	if a.done {
+		return nil, errors.New("memstore: transaction already finished")
+	}
+	return memPersonEvents(a.st, ids), nil
+}
+
+func (a *memAppender) Event(ctx context.Context, seq int64) (store.StoredEvent, bool, error) {
+	if a.done {
+		return store.StoredEvent{}, false, errors.New("memstore: transaction already finished")
+	}
+	e, ok := memEvent(a.st, seq)
+	return e, ok, nil
+}
+
+// Write checks everything a database would refuse before changing anything,
+// so that a failed Write leaves the transaction as it was.
+func (a *memAppender) Write(ctx context.Context, b *store.Batch) error {
+	if a.done {
+		return errors.New("memstore: transaction already finished")
+	}
+	st := a.st
+	h := st.head()
+	if len(b.Events) > 0 {
+		if first := b.Events[0]; first.Seq != h.Seq+1 || first.Prev != h.Hash {
+			return fmt.Errorf("appending seq %d after %d: %w", first.Seq, h.Seq, store.ErrChainConflict)
+		}
+	}
+	seqs := map[int64]bool{}
+	for _, e := range b.Events {
+		if e.Seq <= h.Seq || seqs[e.Seq] {
+			return fmt.Errorf("memstore: duplicate event seq %d", e.Seq)
+		}
+		seqs[e.Seq] = true
+	}
+	for i, e := range b.Events {
+		if e.Seq != h.Seq+int64(i)+1 {
+			// A database would store the gap; the fake keeps events dense.
+			return fmt.Errorf("memstore: event seq %d out of order", e.Seq)
+		}
+	}
+	ids := map[string]bool{}
+	for _, f := range b.Persons {
+		if ids[f.ID] {
+			return fmt.Errorf("memstore: person %s twice in a batch", f.ID)
+		}
+		ids[f.ID] = true
+		if _, ok := st.persons[f.ID]; ok && b.NewPersons {
+			return fmt.Errorf("memstore: person %s already exists", f.ID)
+		}
+	}
+	for _, e := range b.Events {
+		st.events = append(st.events, cloneEvent(e))
+	}
+	for _, f := range b.Persons {
+		st.persons[f.ID] = rowsOf(f)
+	}
+	for _, f := range b.Facilities {
+		st.facilities[f.ID] = f
+	}
+	for _, c := range b.Capacities {
+		st.capacities[capKey{c.Facility, c.From}] = c
+	}
+	for _, c := range b.Cells {
+		st.cells[cellKey{c.Facility, c.Label}] = c
+	}
+	for _, c := range b.Census {
+		st.census[c.Seq] = c
+	}
+	return nil
+}
+
+func cloneEvent(e store.StoredEvent) store.StoredEvent {
+	e.Body = slices.Clone(e.Body)
+	return e
+}
+
+func (m *memStore) Events(ctx context.Context, from int64, fn func(store.StoredEvent) error) error {
+	st, err := m.state()
+	if err != nil {
+		return err
+	}
+	for _, e := range st.events {
+		if e.Seq < from {
+			continue
+		}
+		if err := fn(cloneEvent(e)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *memStore) PersonEvents(ctx context.Context, ids []string) (map[string][]store.StoredEvent, error) {
+	st, err := m.state()
+	if err != nil {
+		return nil, err
+	}
+	return memPersonEvents(st, ids), nil
+}
+
+func memPersonEvents(st *memState, ids []string) map[string][]store.StoredEvent {
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	out := map[string][]store.StoredEvent{}
+	for _, e := range st.events {
+		if e.Person != "" && want[e.Person] {
+			out[e.Person] = append(out[e.Person], cloneEvent(e))
+		}
+	}
+	return out
+}
+
+func (m *memStore) EventsByPerson(ctx context.Context, fn func(string, []store.StoredEvent) error) error {
+	st, err := m.state()
+	if err != nil {
+		return err
+	}
+	by := map[string][]store.StoredEvent{}
+	for _, e := range st.events {
+		if e.Person != "" {
+			by[e.Person] = append(by[e.Person], cloneEvent(e))
+		}
+	}
+	ids := make([]string, 0, len(by))
+	for id := range by {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if err := fn(id, by[id]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *memStore) Event(ctx context.Context, seq int64) (store.StoredEvent, bool, error) {
+	st, err := m.state()
+	if err != nil {
+		return store.StoredEvent{}, false, err
+	}
+	e, ok := memEvent(st, seq)
+	return e, ok, nil
+}
+
+func memEvent(st *memState, seq int64) (store.StoredEvent, bool) {
+	if seq < 1 || seq > int64(len(st.events)) {
+		return store.StoredEvent{}, false
+	}
+	return cloneEvent(st.events[seq-1]), true
+}
+
+func values[K comparable, V any](m map[K]V) []V {
+	out := make([]V, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
+
+func (m *memStore) Facilities(ctx context.Context) ([]store.Facility, error) {
+	st, err := m.state()
+	if err != nil {
+		return nil, err
+	}
+	return values(st.facilities), nil
+}
+
+func (m *memStore) Cells(ctx context.Context) ([]store.Cell, error) {
+	st, err := m.state()
+	if err != nil {
+		return nil, err
+	}
+	return values(st.cells), nil
+}
+
+func (m *memStore) Capacities(ctx context.Context) ([]store.Capacity, error) {
+	st, err := m.state()
+	if err != nil {
+		return nil, err
+	}
+	return values(st.capacities), nil
+}
+
+func (m *memStore) Census(ctx context.Context) ([]store.Census, error) {
+	st, err := m.state()
+	if err != nil {
+		return nil, err
+	}
+	return values(st.census), nil
+}
+
+func (m *memStore) Persons(ctx context.Context, ids []string) (map[string]store.Person, error) {
+	st, err := m.state()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]store.Person{}
+	for _, id := range ids {
+		if r, ok := st.persons[id]; ok {
+			out[id] = r.person
+		}
+	}
+	return out, nil
+}
+
+func (m *memStore) PersonExists(ctx context.Context, ids []string) (map[string]bool, error) {
+	st, err := m.state()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, id := range ids {
+		_, out[id] = st.persons[id]
+	}
+	return out, nil
+}
+
+func inStay(st domain.Stay, asOf domain.Date) bool { return st.From <= asOf && asOf < st.To }
+
+func (m *memStore) Population(ctx context.Context, asOf domain.Date) ([]store.PopRow, error) {
+	st, err := m.state()
+	if err != nil {
+		return nil, err
+	}
+	counts := map[store.PopRow]int{}
+	for _, r := range st.persons {
+		for _, st := range r.stays {
+			if !inStay(st, asOf) {
+				continue
+			}
+			band := -1
+			if st.DOB != domain.NoDate {
+				age := (int(asOf) - int(st.DOB)) / 10000
+				for _, lo := range store.AgeBands {
+					if age >= lo {
+						band = lo
+					}
+				}
+			}
+			counts[store.PopRow{Facility: st.Facility, Sex: st.Sex, Status: st.Status, Drug: st.Drug, AgeBand: band}]++
+		}
+	}
+	out := make([]store.PopRow, 0, len(counts))
+	for k, n := range counts {
+		k.Count = n
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+func (m *memStore) CapacityOn(ctx context.Context, asOf domain.Date) ([]store.Capacity, error) {
+	st, err := m.state()
+	if err != nil {
+		return nil, err
+	}
+	best := map[string]store.Capacity{}
+	for _, c := range st.capacities {
+		if c.From > asOf {
+			continue
+		}
+		if b, ok := best[c.Facility]; !ok || c.From > b.From {
+			best[c.Facility] = c
+		}
+	}
+	return values(best), nil
+}
+
+func (m *memStore) FlagsOn(ctx context.Context, asOf domain.Date) ([]store.FlagRow, error) {
+	st, err := m.state()
+	if err != nil {
+		return nil, err
+	}
+	type key struct {
+		facility string
+		kind     domain.FlagKind
+	}
+	counts := map[key]int{}
+	for _, r := range st.persons {
+		fac := ""
+		for _, st := range r.stays {
+			if inStay(st, asOf) {
+				fac = st.Facility
+			}
+		}
+		if fac == "" {
+			continue
+		}
+		kinds := map[domain.FlagKind]int{}
+		for _, fl := range r.flags {
+			if fl.From <= asOf && asOf < fl.To {
+				kinds[fl.Kind]++
+			}
+		}
+		for k, n := range kinds {
+			if k != domain.FlagChild {
+				n = 1
+			}
+			counts[key{fac, k}] += n
+		}
+	}
+	var out []store.FlagRow
+	for k, n := range counts {
+		out = append(out, store.FlagRow{Facility: k.facility, Kind: k.kind, Count: n})
+	}
+	return out, nil
+}
+
+func (m *memStore) CellsOn(ctx context.Context, asOf domain.Date, limit int) ([]store.CellCount, error) {
+	st, err := m.state()
+	if err != nil {
+		return nil, err
+	}
+	counts := map[cellKey]int{}
+	for _, r := range st.persons {
+		for _, st := range r.stays {
+			if inStay(st, asOf) && st.Cell != "" {
+				counts[cellKey{st.Facility, st.Cell}]++
+			}
+		}
+	}
+	var out []store.CellCount
+	for k, n := range counts {
+		out = append(out, store.CellCount{Facility: k.facility, Cell: k.label, Count: n})
+	}
+	slices.SortFunc(out, func(a, b store.CellCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Facility, b.Facility), cmp.Compare(a.Cell, b.Cell))
+	})
+	if limit >= 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func (m *memStore) Admissions(ctx context.Context, from, to domain.Date) (all, drug []store.FacilityCount, err error) {
+	st, err := m.state()
+	if err != nil {
+		return nil, nil, err
+	}
+	a, dr := map[string]int{}, map[string]int{}
+	for _, r := range st.persons {
+		for _, e := range r.episodes {
+			if from <= e.Admitted && e.Admitted <= to {
+				a[e.FacilityIn]++
+				if e.Drug {
+					dr[e.FacilityIn]++
+				}
+			}
+		}
+	}
+	for f, n := range a {
+		all = append(all, store.FacilityCount{Facility: f, Count: n})
+		drug = append(drug, store.FacilityCount{Facility: f, Count: dr[f]}) // zero rows included
+	}
+	return all, drug, nil
+}
+
+func (m *memStore) Releases(ctx context.Context, from, to domain.Date) ([]store.MechanismCount, error) {
+	st, err := m.state()
+	if err != nil {
+		return nil, err
+	}
+	counts := map[store.MechanismCount]int{}
+	for _, r := range st.persons {
+		for _, e := range r.episodes {
+			if e.EndKind == domain.KRelease && from <= e.Ended && e.Ended <= to {
+				counts[store.MechanismCount{Facility: e.FacilityOut, Mechanism: e.Mechanism}]++
+			}
+		}
+	}
+	var out []store.MechanismCount
+	for k, n := range counts {
+		k.Count = n
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+func (m *memStore) ProjectionDigests(ctx context.Context) (map[string]store.Digest, error) {
+	st, err := m.state()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]store.Digest, len(st.persons))
+	for id, r := range st.persons {
+		out[id] = store.DigestFile(r.file())
+	}
+	return out, nil
+}
+
+func (m *memStore) ReplaceProjections(ctx context.Context, files func(yield func(*domain.PersonFile) error) error) error {
+	// Like a database transaction: build the new rows, and swap them in only
+	// when all of them were produced.
+	a, err := m.BeginAppend(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.Rollback()
+	fresh := map[string]*personRows{}
+	err = files(func(f *domain.PersonFile) error {
+		if _, ok := fresh[f.ID]; ok {
+			return fmt.Errorf("memstore: person %s twice in a rebuild", f.ID)
+		}
+		fresh[f.ID] = rowsOf(f)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	ma := a.(*memAppender)
+	ma.st.persons = fresh
+	return ma.Commit()
+}
