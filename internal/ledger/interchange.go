@@ -52,7 +52,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, file string, actor Ac
 		}
 		return nil, 0, io.EOF
 	}
-	return s.importStream(ctx, file, actor, func() (*domain.Event, int, error) {
+	return s.importStream(ctx, file, actor, false, func() (*domain.Event, int, error) {
 		b, ln, err := next()
 		if err != nil {
 			return nil, ln, err
@@ -94,7 +94,7 @@ func (s *Service) Load(ctx context.Context, actor Actor, gen func(emit func(*dom
 		})
 	}()
 	n := 0
-	res, err := s.importStream(ctx, "", actor, func() (*domain.Event, int, error) {
+	res, err := s.importStream(ctx, "", actor, true, func() (*domain.Event, int, error) {
 		ev, ok := <-ch
 		if !ok {
 			if err := <-errc; err != nil {
@@ -114,11 +114,12 @@ func (s *Service) Load(ctx context.Context, actor Actor, gen func(emit func(*dom
 // importStream validates and appends a stream of events in one transaction.
 // Validation and chaining stay in order on one goroutine; encoding the
 // canonical bodies, the costly part, is spread over the cores.
-func (s *Service) importStream(ctx context.Context, file string, actor Actor, next func() (*domain.Event, int, error)) (ImportResult, error) {
+func (s *Service) importStream(ctx context.Context, file string, actor Actor, trusted bool, next func() (*domain.Event, int, error)) (ImportResult, error) {
 	w, err := s.begin(ctx, actor, file)
 	if err != nil {
 		return ImportResult{}, err
 	}
+	w.trusted = trusted
 	defer w.rollback()
 	const chunk = 4096
 	workers := max(1, runtime.GOMAXPROCS(0))

@@ -22,6 +22,9 @@ type writer struct {
 	today   domain.Date
 	head    store.Head
 	emptyDB bool // the ledger was empty: no stored person needs loading
+	// trusted writers (the built-in demo generator) may set the attribution
+	// fields themselves.
+	trusted bool
 
 	facilities map[string]store.Facility
 	cells      map[string]bool
@@ -142,7 +145,7 @@ func (w *writer) prepare(ev *domain.Event, seq int64) error {
 	// Who recorded an event, when and through what are set by habeas. Only a
 	// backup, whose lines carry their hash, brings them along, and the hash
 	// proves they are the ones habeas wrote.
-	if ev.Hash == "" {
+	if ev.Hash == "" && !w.trusted {
 		switch {
 		case ev.RecordedAt != "":
 			return &domain.FieldError{Field: "recorded_at", Msg: "is set by habeas when the event is entered; only a backup line with its hash may carry it"}
@@ -152,6 +155,12 @@ func (w *writer) prepare(ev *domain.Event, seq int64) error {
 			return &domain.FieldError{Field: "via", Msg: "is set by habeas; only a backup line with its hash may carry it"}
 		}
 		ev.RecordedAt, ev.RecordedBy, ev.Via = w.now.Format(time.RFC3339), w.actor.Name, w.actor.Via
+	}
+	if ev.RecordedAt == "" {
+		ev.RecordedAt = w.now.Format(time.RFC3339)
+	}
+	if ev.RecordedBy == "" {
+		ev.RecordedBy, ev.Via = w.actor.Name, w.actor.Via
 	}
 	rec, err := time.Parse(time.RFC3339, ev.RecordedAt)
 	if err != nil || !strings.HasSuffix(ev.RecordedAt, "Z") {

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Register benchmarks (issue: the register). Prints medians over RUNS runs and
+# ratios against baselines measured in the same run:
+#   - habeas demo --people N on SQLite: wall time and peak memory
+#   - habeas stats --as-of on that database: wall time and peak memory
+#   - import of the exported ledger into an empty SQLite database, events/s,
+#     against sqlite3's .import of the same rows as CSV into a bare table
+#   - the same on PostgreSQL against psql's \copy
+# Usage: bench/register.sh [PEOPLE] ; env RUNS (default 3), PG (a postgres DSN
+# for a scratch database; its public schema is dropped and recreated).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PEOPLE=${1:-1000000}
+RUNS=${RUNS:-3}
+PG=${PG:-postgres://postgres@127.0.0.1:5432/habeas_bench?sslmode=disable}
+OUT=bench/out
+mkdir -p "$OUT"
+BIN=$OUT/habeas
+go build -o "$BIN" ./cmd/habeas
+
+# measure LABEL CMD...: runs the command, appends "seconds maxrss_kb" to $OUT/LABEL.txt
+measure() {
+  local label=$1; shift
+  /usr/bin/time -f "%e %M" -o "$OUT/.time" "$@" >"$OUT/.stdout" 2>"$OUT/.stderr" || { cat "$OUT/.stderr"; exit 1; }
+  cat "$OUT/.time" >>"$OUT/$label.txt"
+}
+median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+med_time() { cut -d' ' -f1 "$OUT/$1.txt" | median; }
+med_mem_mb() { cut -d' ' -f2 "$OUT/$1.txt" | median | awk '{printf "%.0f", $1/1024}'; }
+rm -f "$OUT"/*.txt
+
+DB=$OUT/register.db
+echo "== habeas demo --people $PEOPLE (SQLite), $RUNS runs"
+for i in $(seq "$RUNS"); do
+  rm -f "$DB" "$DB-wal" "$DB-shm"
+  measure demo "$BIN" --db "$DB" demo --people "$PEOPLE"
+done
+cat "$OUT/.stdout"
+EVENTS=$(sqlite3 "$DB" "SELECT COUNT(*) FROM events")
+PERSONS=$(sqlite3 "$DB" "SELECT COUNT(*) FROM persons")
+echo "demo: median $(med_time demo) s, peak memory $(med_mem_mb demo) MB ($EVENTS events, $PERSONS people)"
+
+echo "== habeas stats --as-of 2020-03-31, $((RUNS*3)) runs"
+for i in $(seq $((RUNS*3))); do measure stats "$BIN" --db "$DB" stats --as-of 2020-03-31 --format json; done
+echo "stats: median $(med_time stats) s, peak memory $(med_mem_mb stats) MB"
+grep -E '"(population|capacity|occupancy_pct|pretrial_share)"' "$OUT/.stdout" | head -4 | tr -d ' \n'; echo
+
+echo "== export and re-import into SQLite, against sqlite3 .import"
+"$BIN" --db "$DB" export events -o "$OUT/events.jsonl" 2>/dev/null
+sqlite3 -csv "$DB" "SELECT seq, kind, date, person, facility, body, prev, hash FROM events ORDER BY seq" >"$OUT/events.csv"
+ls -la "$OUT/events.jsonl" "$OUT/events.csv" | awk '{print $5, $9}'
+SCHEMA="CREATE TABLE events (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, date INTEGER NOT NULL, person TEXT NOT NULL, facility TEXT NOT NULL, body TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);"
+for i in $(seq "$RUNS"); do
+  rm -f "$OUT/import.db"*
+  measure import_sqlite "$BIN" --db "$OUT/import.db" import events "$OUT/events.jsonl"
+  rm -f "$OUT/bare.db"*
+  sqlite3 "$OUT/bare.db" "PRAGMA journal_mode=WAL;" "$SCHEMA" >/dev/null
+  measure baseline_sqlite sqlite3 "$OUT/bare.db" ".import --csv $OUT/events.csv events"
+done
+hi=$(med_time import_sqlite); bi=$(med_time baseline_sqlite)
+echo "habeas import (SQLite): median $hi s, $(awk -v n="$EVENTS" -v t="$hi" 'BEGIN{printf "%.0f", n/t}') events/s, peak $(med_mem_mb import_sqlite) MB"
+echo "sqlite3 .import baseline: median $bi s, $(awk -v n="$EVENTS" -v t="$bi" 'BEGIN{printf "%.0f", n/t}') rows/s"
+echo "ratio habeas/sqlite3: $(awk -v a="$hi" -v b="$bi" 'BEGIN{printf "%.2f", a/b}')"
+"$BIN" --db "$OUT/import.db" export events -o "$OUT/events2.jsonl" 2>/dev/null
+cmp -s "$OUT/events.jsonl" "$OUT/events2.jsonl" && echo "re-export identical: yes" || echo "re-export identical: NO"
+
+if pg_isready -h 127.0.0.1 -p 5432 -q; then
+  echo "== import into PostgreSQL, against psql \\copy"
+  psql -h 127.0.0.1 -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='habeas_bench'" | grep -q 1 \
+    || psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE habeas_bench"
+  reset_pg() { psql "$PG" -qc "DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null 2>&1; }
+  for i in $(seq "$RUNS"); do
+    reset_pg
+    measure import_pg "$BIN" --db "$PG" import events "$OUT/events.jsonl"
+    reset_pg
+    psql "$PG" -qc "$SCHEMA" >/dev/null
+    measure baseline_pg psql "$PG" -qc "\\copy events FROM '$OUT/events.csv' CSV"
+  done
+  hp=$(med_time import_pg); bp=$(med_time baseline_pg)
+  echo "habeas import (PostgreSQL): median $hp s, $(awk -v n="$EVENTS" -v t="$hp" 'BEGIN{printf "%.0f", n/t}') events/s"
+  echo "psql \\copy baseline: median $bp s"
+  echo "ratio habeas/psql: $(awk -v a="$hp" -v b="$bp" 'BEGIN{printf "%.2f", a/b}')"
+  reset_pg
+else
+  echo "PostgreSQL not running: PostgreSQL figures skipped"
+fi

@@ -1,0 +1,131 @@
+// Package cli is habeas's command line: one cobra command per task, each a
+// thin layer over the services.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/user"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/ledger"
+	"github.com/habeas-kh/habeas/internal/store/sqldb"
+)
+
+// app holds what the commands share; one per invocation, no globals.
+type app struct {
+	dsn      string
+	userName string
+	verbose  bool
+	out      io.Writer
+	errOut   io.Writer
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// exitError carries a specific exit code.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// Main runs the command line and returns the process exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &app{out: stdout, errOut: stderr, now: time.Now}
+	root := a.root()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintln(stderr, ee.msg)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "habeas:", err)
+	return 1
+}
+
+func (a *app) root() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "habeas",
+		Short: "A register of people in detention, kept so that unlawful detention can be found and releases counted",
+		Long: `habeas keeps a register of places of detention, the people held in them and every
+event of their custody, as an append-only, hash-chained ledger (Nelson Mandela
+Rules 6-10). From the ledger it computes, for any date, the population,
+occupancy and the groups at risk.
+
+Data lives in one database: a SQLite file (the default, habeas.db) or a
+PostgreSQL server (--db postgres://user@host/dbname).
+
+Start with:
+  habeas demo            build a synthetic Cambodian register (2015-2020)
+  habeas stats           population, capacity and occupancy on a date
+  habeas serve --demo    open the web page on http://localhost:8080`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			level := slog.LevelWarn
+			if a.verbose {
+				level = slog.LevelInfo
+			}
+			a.log = slog.New(slog.NewTextHandler(a.errOut, &slog.HandlerOptions{Level: level}))
+		},
+	}
+	def := os.Getenv("HABEAS_DB")
+	if def == "" {
+		def = "habeas.db"
+	}
+	root.PersistentFlags().StringVar(&a.dsn, "db", def, "database: a SQLite file path, or a postgres:// URL (env HABEAS_DB)")
+	root.PersistentFlags().StringVar(&a.userName, "user", "", "who is making the entries (default: the login name)")
+	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log what is being done")
+	root.AddCommand(a.demoCmd(), a.importCmd(), a.exportCmd(), a.statsCmd(), a.verifyCmd(), a.serveCmd())
+	return root
+}
+
+// open connects to the database and returns the ledger service on it.
+func (a *app) open(ctx context.Context) (*sqldb.DB, *ledger.Service, error) {
+	db, err := sqldb.Open(ctx, a.dsn, a.log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, ledger.New(db, ledger.WithClock(a.now), ledger.WithLogger(a.log)), nil
+}
+
+func (a *app) actor(via string) ledger.Actor {
+	name := a.userName
+	if name == "" {
+		if u, err := user.Current(); err == nil {
+			name = u.Username
+		} else {
+			name = "cli"
+		}
+	}
+	return ledger.Actor{Name: name, Via: via}
+}
+
+// parseDay reads a --as-of style flag; empty means def.
+func parseDay(flag, v string, def domain.Date) (domain.Date, error) {
+	if v == "" {
+		return def, nil
+	}
+	d, err := domain.ParseDate(v)
+	if err != nil {
+		return 0, fmt.Errorf("--%s: %w", flag, err)
+	}
+	return d, nil
+}

@@ -1,0 +1,221 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/habeas-kh/habeas/internal/demo"
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/store/sqldb"
+)
+
+func (a *app) demoCmd() *cobra.Command {
+	var seed int64
+	var people int
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Build a synthetic Cambodian register (2015-2020) in the database",
+		Long: `Build a synthetic but realistic register of Cambodia's prisons from 2015 to the
+end of 2020, calibrated to the published figures (38,990 people held on
+2020-03-31 for 26,593 places, about 75% not finally convicted, 101 children
+living with their mothers in June 2020, ...). The same --seed always gives the
+same register. --people scales the population held on 2020-03-31 (for
+benchmarks; 1000000 works).
+
+No person in it is real. The database must be empty; --force deletes an
+existing SQLite file first.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			if force && !sqldb.IsPostgres(a.dsn) {
+				for _, suffix := range []string{"", "-wal", "-shm"} {
+					if err := os.Remove(a.dsn + suffix); err != nil && !os.IsNotExist(err) {
+						return fmt.Errorf("removing %s: %w", a.dsn+suffix, err)
+					}
+				}
+			}
+			db, svc, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			head, err := db.Head(ctx)
+			if err != nil {
+				return err
+			}
+			if head.Seq != 0 {
+				return fmt.Errorf("%s already holds %d events: the demo needs an empty database (use --force for a SQLite file)", a.dsn, head.Seq)
+			}
+			start := time.Now()
+			res, err := svc.Load(ctx, a.actor("habeas demo"), func(emit func(*domain.Event) error) error {
+				return demo.Generate(ctx, demo.Options{Seed: seed, People: people}, emit)
+			})
+			if err != nil {
+				return fmt.Errorf("building the demo register: %w", err)
+			}
+			fmt.Fprintf(a.out, "demo register written to %s: %d events, %d people, in %s\nledger head %s\n",
+				a.dsn, res.Events, res.Persons, time.Since(start).Round(time.Millisecond), res.Head.Hash)
+			return nil
+		},
+	}
+	cmd.Flags().Int64Var(&seed, "seed", 1, "random seed: the same seed gives the same register")
+	cmd.Flags().IntVar(&people, "people", 0, "people held on 2020-03-31 (default: the real figure, 38990)")
+	cmd.Flags().BoolVar(&force, "force", false, "delete an existing SQLite database file first")
+	return cmd
+}
+
+func (a *app) importCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "import",
+		Short: "Load data into the register",
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "events FILE.jsonl",
+		Short: "Append ledger events from a JSON Lines file (all or nothing)",
+		Long: `Append the events of a JSON Lines file (one event per line, see
+docs/interchange.md) to the ledger. Every event is checked against the register
+as it stands: an error names the line and the field, and then nothing of the
+file is written. A file exported by 'habeas export events' restores the same
+ledger, with the same hashes, into an empty database of either kind.
+Use - to read standard input.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			name := args[0]
+			in := os.Stdin
+			if name != "-" {
+				f, err := os.Open(name)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				in = f
+			}
+			db, svc, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			start := time.Now()
+			res, err := svc.Import(ctx, bufio.NewReaderSize(in, 1<<20), filepath.Base(name), a.actor("import "+filepath.Base(name)))
+			if err != nil {
+				return err
+			}
+			el := time.Since(start)
+			fmt.Fprintf(a.out, "imported %d events (%d people) in %s, %.0f events/s\nledger head %d %s\n",
+				res.Events, res.Persons, el.Round(time.Millisecond), float64(res.Events)/el.Seconds(), res.Head.Seq, res.Head.Hash)
+			return nil
+		},
+	})
+	return cmd
+}
+
+func (a *app) exportCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Write data out of the register",
+	}
+	var out string
+	ev := &cobra.Command{
+		Use:   "events",
+		Short: "Write the whole ledger as JSON Lines (a complete backup)",
+		Long: `Write every event of the ledger, in order, as JSON Lines (docs/interchange.md)
+to standard output or --out. Importing the file into an empty database
+reproduces the same ledger and the same head hash. The file holds personal
+data: keep it as safe as the database.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			db, svc, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			w := a.out
+			var f *os.File
+			if out != "" && out != "-" {
+				if f, err = os.Create(out); err != nil {
+					return err
+				}
+				w = f
+			}
+			head, err := svc.Export(ctx, w)
+			if f != nil {
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.errOut, "exported %d events; ledger head %s\n", head.Seq, head.Hash)
+			return nil
+		},
+	}
+	ev.Flags().StringVarP(&out, "out", "o", "", "file to write (default: standard output)")
+	cmd.AddCommand(ev)
+	return cmd
+}
+
+func (a *app) verifyCmd() *cobra.Command {
+	var head string
+	var rebuild bool
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Check the ledger's hash chain and that the projections match it",
+		Long: `Check every event of the ledger against the hash chain, then rebuild every
+projection (current state, stays, episodes, vulnerabilities, facilities,
+census) from the ledger and compare it with what is stored. Exits 1 and names
+the first bad event when a row was changed, deleted, inserted or reordered
+outside habeas. --head checks that a head hash published earlier is still in
+the ledger. --rebuild replaces the person projections with the rebuild.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			db, svc, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if rebuild {
+				n, err := svc.Rebuild(ctx)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.out, "rebuilt the projections of %d people\n", n)
+			}
+			rep, err := svc.Verify(ctx, head)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "events: %d, people: %d, head: %s\n", rep.Events, rep.Persons, rep.Head)
+			fmt.Fprintf(a.out, "hash chain: %s\nprojections: %s\n", okWord(rep.ChainOK), okWord(rep.ProjOK))
+			for _, p := range rep.Problems {
+				fmt.Fprintln(a.out, "  "+p.String())
+			}
+			if rep.Truncated {
+				fmt.Fprintln(a.out, "  (more problems not shown)")
+			}
+			if !rep.OK() {
+				return &exitError{code: 1, msg: "verify: the register does not match its ledger"}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&head, "head", "", "a head hash published earlier that must be in the ledger")
+	cmd.Flags().BoolVar(&rebuild, "rebuild", false, "rebuild the person projections from the ledger first")
+	return cmd
+}
+
+func okWord(ok bool) string {
+	if ok {
+		return "ok"
+	}
+	return "FAILED"
+}

@@ -1,0 +1,180 @@
+package demo
+
+import (
+	"github.com/habeas-kh/habeas/internal/domain"
+)
+
+// situations returns the rules of domain.md section 3 whose situation holds
+// for a person, from their file as of day d. The conditions are written from
+// the rule table, not from the generator.
+func situations(f *domain.PersonFile, d domain.Date, kinds facLookup) []string {
+	s := &f.State
+	if !s.InCustody || s.Admitted > d {
+		return nil
+	}
+	var out []string
+	add := func(id string) { out = append(out, id) }
+	kind := kinds[s.Facility]
+	age := -1
+	if f.Identity.DOB != domain.NoDate {
+		age = f.Identity.DOB.AgeOn(d)
+	}
+	untried := s.Status.Untried()
+	days := d.DaysSince(s.Admitted) // this stay; untried people have been untried since admission
+	var maxMonths int
+	felony, misd, violent, life := false, false, false, false
+	if s.Case != nil {
+		for _, c := range s.Case.Charges {
+			maxMonths = max(maxMonths, c.MaxMonths)
+			felony = felony || c.Class == domain.Felony
+			misd = misd || c.Class == domain.Misdemeanor
+			violent = violent || c.Violent
+			life = life || c.Life
+		}
+	}
+	convicted := (s.Status == domain.StatusAppeal || s.Status == domain.StatusFinal) && s.Sentence != nil
+	var fraction float64
+	var servedOn domain.Date
+	if convicted && !s.Sentence.Life {
+		sen := s.Sentence
+		total := sen.Start.AddMonths(sen.Months).DaysSince(sen.Start) + sen.Days + sen.PretrialCreditDays
+		servedOn = sen.Start.AddMonths(sen.Months).AddDays(sen.Days - sen.PretrialCreditDays - s.ReductionDays)
+		fraction = float64(d.DaysSince(sen.Start)+sen.PretrialCreditDays+s.ReductionDays) / float64(total)
+	}
+	open := func(k domain.FlagKind) bool {
+		for _, fl := range f.Flags {
+			if fl.Kind == k && fl.From <= d && d < fl.To {
+				return true
+			}
+		}
+		return false
+	}
+
+	// LB-01: no commitment order on file.
+	if s.Order == nil {
+		add("LB-01")
+	}
+	// LB-02: police custody over 48 hours.
+	if s.Status == domain.StatusPolice && kind == domain.PoliceCustody && len(s.ArrestedAt) >= 10 {
+		if at, err := domain.ParseDate(s.ArrestedAt[:10]); err == nil && d.DaysSince(at) > 2 {
+			add("LB-02")
+		}
+	}
+	// LB-03: pre-trial detention on a charge punishable by less than a year.
+	if untried && s.Case != nil && maxMonths > 0 && maxMonths < 12 && !life {
+		add("LB-03")
+	}
+	adult := age >= 18 || age < 0
+	// LB-04: adult felony pre-trial past the order with no extension, or beyond 18 months.
+	if adult && s.Status == domain.StatusPretrial && felony {
+		expired := s.Order != nil && s.Order.Kind == domain.OrderDetention && s.Order.Expires != domain.NoDate && s.Order.Expires < d
+		if expired || s.Admitted.AddMonths(18) < d {
+			add("LB-04")
+		}
+	}
+	// LB-05: adult misdemeanour pre-trial beyond 4 months without extension, or beyond 6.
+	if adult && s.Status == domain.StatusPretrial && misd && !felony {
+		if (s.Extensions == 0 && s.Admitted.AddMonths(4) < d) || s.Admitted.AddMonths(6) < d {
+			add("LB-05")
+		}
+	}
+	// LB-06: a child under 14.
+	if age >= 0 && age < 14 {
+		add("LB-06")
+	}
+	// LB-07: children over their pre-trial limits.
+	if age >= 14 && age < 18 && untried {
+		limit := 4
+		switch {
+		case age < 16 && felony:
+			limit = 4
+		case age < 16:
+			limit = 2
+		case felony:
+			limit = 6
+		}
+		if s.Admitted.AddMonths(limit) < d {
+			add("LB-07")
+		}
+	}
+	// LB-08: immediate appearance with no judgment two weeks on.
+	if untried && s.Case != nil && s.Case.Procedure == domain.ProcImmediate && days > 14 {
+		add("LB-08")
+	}
+	// LB-09: sentence served, still held.
+	if convicted && !s.Sentence.Life && !s.Sentence.Suspended && servedOn <= d {
+		add("LB-09")
+	}
+	// LB-10: drug centre with no order or past the ordered period.
+	if kind == domain.DrugCentre && (s.Order == nil || (s.Order.Expires != domain.NoDate && s.Order.Expires < d)) {
+		add("LB-10")
+	}
+	// RV-01: pre-trial time at least the maximum sentence.
+	if untried && maxMonths > 0 && !life && s.Admitted.AddMonths(maxMonths) <= d {
+		add("RV-01")
+	}
+	// RV-02: acquitted, held pending the prosecution's appeal.
+	if s.Status == domain.StatusAcquitted && s.ProsecutionAppeal {
+		add("RV-02")
+	}
+	// EL-01: pre-trial.
+	if s.Status == domain.StatusPretrial {
+		add("EL-01")
+	}
+	if convicted && !s.Sentence.Life {
+		need := 0.5
+		if s.RepeatOffender {
+			need = 2.0 / 3
+		}
+		if fraction >= need {
+			add("EL-02")
+		}
+		if s.Status == domain.StatusFinal && fraction >= 2.0/3 {
+			add("EL-03")
+		}
+		if s.Status == domain.StatusFinal && fraction >= 1.0/3 {
+			add("EL-04")
+		}
+		if s.Sentence.Months <= 60 && !s.PriorPrison5y {
+			add("EL-05")
+		}
+	}
+	// PR-01..PR-05.
+	if age >= 60 {
+		add("PR-01")
+	}
+	if open(domain.FlagChronic) || open(domain.FlagMental) || open(domain.FlagDisability) {
+		add("PR-02")
+	}
+	if f.Identity.Sex == domain.Female && (open(domain.FlagPregnant) || open(domain.FlagDependent) || open(domain.FlagChild)) {
+		add("PR-03")
+		if open(domain.FlagPregnant) {
+			add("PR-03/pregnant")
+		}
+		if open(domain.FlagDependent) {
+			add("PR-03/dependent")
+		}
+		if open(domain.FlagChild) {
+			add("PR-03/child")
+		}
+	}
+	if age >= 0 && age < 18 {
+		add("PR-04")
+	}
+	if s.Case != nil && (!violent || (misd && !felony)) && !s.RepeatOffender {
+		add("PR-05")
+	}
+	for _, id := range out {
+		if id[:3] == "LB-" {
+			add("unlawful")
+			break
+		}
+	}
+	add("held")
+	return out
+}
+
+// ruleIDs are the rules every one of which must find people.
+var ruleIDs = []string{"LB-01", "LB-02", "LB-03", "LB-04", "LB-05", "LB-06", "LB-07", "LB-08", "LB-09", "LB-10",
+	"RV-01", "RV-02", "EL-01", "EL-02", "EL-03", "EL-04", "EL-05", "PR-01", "PR-02", "PR-03", "PR-03/pregnant",
+	"PR-03/dependent", "PR-03/child", "PR-04", "PR-05"}
