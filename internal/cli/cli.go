@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/user"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,6 +25,7 @@ type app struct {
 	dsn      string
 	userName string
 	verbose  bool
+	cpuProf  string
 	out      io.Writer
 	errOut   io.Writer
 	log      *slog.Logger
@@ -78,12 +80,27 @@ Start with:
   habeas serve --demo    open the web page on http://localhost:8080`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			level := slog.LevelWarn
 			if a.verbose {
 				level = slog.LevelInfo
 			}
 			a.log = slog.New(slog.NewTextHandler(a.errOut, &slog.HandlerOptions{Level: level}))
+			if a.cpuProf != "" {
+				f, err := os.Create(a.cpuProf)
+				if err != nil {
+					return err
+				}
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+		PersistentPostRun: func(*cobra.Command, []string) {
+			if a.cpuProf != "" {
+				pprof.StopCPUProfile()
+			}
 		},
 	}
 	def := os.Getenv("HABEAS_DB")
@@ -93,6 +110,8 @@ Start with:
 	root.PersistentFlags().StringVar(&a.dsn, "db", def, "database: a SQLite file path, or a postgres:// URL (env HABEAS_DB)")
 	root.PersistentFlags().StringVar(&a.userName, "user", "", "who is making the entries (default: the login name)")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log what is being done")
+	root.PersistentFlags().StringVar(&a.cpuProf, "cpuprofile", "", "write a CPU profile to this file (for benchmarks)")
+	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(a.demoCmd(), a.importCmd(), a.exportCmd(), a.statsCmd(), a.verifyCmd(), a.serveCmd())
 	return root
 }

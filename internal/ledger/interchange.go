@@ -31,8 +31,13 @@ func (s *Service) Import(ctx context.Context, r io.Reader, file string, actor Ac
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
 	line := 0
-	next := func() ([]byte, int, error) {
-		for sc.Scan() {
+	workers := max(1, runtime.GOMAXPROCS(0))
+	// Lines are read and decoded a chunk ahead of validation, the decoding
+	// spread over the cores.
+	return s.importStream(ctx, file, actor, false, func() ([]item, error) {
+		items := make([]item, 0, chunkSize)
+		var raw [][]byte
+		for len(items) < chunkSize && sc.Scan() {
 			line++
 			b := sc.Bytes()
 			if line == 1 {
@@ -42,27 +47,48 @@ func (s *Service) Import(ctx context.Context, r io.Reader, file string, actor Ac
 			if len(trimSpace(b)) == 0 {
 				continue
 			}
-			return append([]byte(nil), b...), line, nil
+			raw = append(raw, append([]byte(nil), b...))
+			items = append(items, item{line: line})
 		}
 		if err := sc.Err(); err != nil {
 			if errors.Is(err, bufio.ErrTooLong) {
-				return nil, line + 1, &EventError{File: file, Line: line + 1, Msg: fmt.Sprintf("line longer than %d bytes", maxLine)}
+				return nil, &EventError{File: file, Line: line + 1, Msg: fmt.Sprintf("line longer than %d bytes", maxLine)}
 			}
-			return nil, line, fmt.Errorf("reading %s: %w", file, err)
+			return nil, fmt.Errorf("reading %s: %w", file, err)
 		}
-		return nil, 0, io.EOF
-	}
-	return s.importStream(ctx, file, actor, false, func() (*domain.Event, int, error) {
-		b, ln, err := next()
-		if err != nil {
-			return nil, ln, err
+		if len(items) == 0 {
+			return nil, io.EOF
 		}
-		ev, err := domain.DecodeEvent(b)
-		if err != nil {
-			return nil, ln, asEventError(file, ln, err)
+		parallel(len(items), workers, func(i int) {
+			items[i].ev, items[i].err = domain.DecodeEvent(raw[i])
+		})
+		for _, it := range items {
+			if it.err != nil {
+				return nil, asEventError(file, it.line, it.err)
+			}
 		}
-		return ev, ln, nil
+		return items, nil
 	})
+}
+
+// parallel calls fn(i) for i in [0, n) on up to workers goroutines.
+func parallel(n, workers int, fn func(i int)) {
+	if n == 0 {
+		return
+	}
+	var wg sync.WaitGroup
+	per := (n + workers - 1) / workers
+	for lo := 0; lo < n; lo += per {
+		hi := min(lo+per, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func trimSpace(b []byte) []byte {
@@ -94,16 +120,24 @@ func (s *Service) Load(ctx context.Context, actor Actor, gen func(emit func(*dom
 		})
 	}()
 	n := 0
-	res, err := s.importStream(ctx, "", actor, true, func() (*domain.Event, int, error) {
-		ev, ok := <-ch
-		if !ok {
-			if err := <-errc; err != nil {
-				return nil, n, err
+	res, err := s.importStream(ctx, "", actor, true, func() ([]item, error) {
+		items := make([]item, 0, chunkSize)
+		for len(items) < chunkSize {
+			ev, ok := <-ch
+			if !ok {
+				if err := <-errc; err != nil {
+					return nil, err
+				}
+				errc <- nil
+				break
 			}
-			return nil, 0, io.EOF
+			n++
+			items = append(items, item{ev: ev, line: n})
 		}
-		n++
-		return ev, n, nil
+		if len(items) == 0 {
+			return nil, io.EOF
+		}
+		return items, nil
 	})
 	cancel()
 	for range ch {
@@ -111,35 +145,53 @@ func (s *Service) Load(ctx context.Context, actor Actor, gen func(emit func(*dom
 	return res, err
 }
 
+const chunkSize = 4096
+
 // importStream validates and appends a stream of events in one transaction.
-// Validation and chaining stay in order on one goroutine; encoding the
-// canonical bodies, the costly part, is spread over the cores.
-func (s *Service) importStream(ctx context.Context, file string, actor Actor, trusted bool, next func() (*domain.Event, int, error)) (ImportResult, error) {
+// Chunks are produced (read, decoded) one ahead on another goroutine;
+// validation and chaining stay in order on this one; encoding the canonical
+// bodies is spread over the cores; the database writes on a goroutine of its
+// own.
+func (s *Service) importStream(ctx context.Context, file string, actor Actor, trusted bool, nextChunk func() ([]item, error)) (ImportResult, error) {
 	w, err := s.begin(ctx, actor, file)
 	if err != nil {
 		return ImportResult{}, err
 	}
-	w.trusted = trusted
 	defer w.rollback()
-	const chunk = 4096
+	w.trusted = trusted
 	workers := max(1, runtime.GOMAXPROCS(0))
-	items := make([]item, 0, chunk)
-	for eof := false; !eof; {
+	type chunk struct {
+		items []item
+		err   error
+	}
+	pctx, stop := context.WithCancel(ctx)
+	defer stop()
+	chunks := make(chan chunk, 1)
+	go func() {
+		defer close(chunks)
+		for {
+			items, err := nextChunk()
+			select {
+			case chunks <- chunk{items, err}:
+			case <-pctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for c := range chunks {
 		if err := ctx.Err(); err != nil {
 			return ImportResult{}, fmt.Errorf("import interrupted, nothing was written: %w", err)
 		}
-		items = items[:0]
-		for len(items) < chunk {
-			ev, ln, err := next()
-			if err == io.EOF {
-				eof = true
-				break
-			}
-			if err != nil {
-				return ImportResult{}, err
-			}
-			items = append(items, item{ev: ev, line: ln})
+		if c.err == io.EOF {
+			break
 		}
+		if c.err != nil {
+			return ImportResult{}, c.err
+		}
+		items := c.items
 		// Persons first seen in this chunk are loaded from the store together.
 		ids := make([]string, 0, len(items))
 		for _, it := range items {
@@ -153,9 +205,10 @@ func (s *Service) importStream(ctx context.Context, file string, actor Actor, tr
 		start := 0
 		for i := range items {
 			it := &items[i]
-			if it.ev.Kind == domain.KCorrection {
-				// A correction refolds the person from the stored ledger: chain
-				// what comes before it first.
+			// A correction or a late entry refolds the person from the
+			// ledger: what comes before it must be chained and written first.
+			refolds := w.refolds(it.ev)
+			if refolds {
 				if err := w.encodeAndChain(items[start:i], workers); err != nil {
 					return ImportResult{}, err
 				}
@@ -167,7 +220,7 @@ func (s *Service) importStream(ctx context.Context, file string, actor Actor, tr
 			if err := w.apply(ctx, it.ev); err != nil {
 				return ImportResult{}, asEventError(file, it.line, err)
 			}
-			if it.ev.Kind == domain.KCorrection {
+			if refolds {
 				if err := w.encodeAndChain(items[i:i+1], 1); err != nil {
 					return ImportResult{}, err
 				}
@@ -181,16 +234,13 @@ func (s *Service) importStream(ctx context.Context, file string, actor Actor, tr
 			return ImportResult{}, err
 		}
 	}
-	persons := 0
-	for _, f := range w.files {
-		if f.Registered {
-			persons++
-		}
+	if err := ctx.Err(); err != nil {
+		return ImportResult{}, fmt.Errorf("import interrupted, nothing was written: %w", err)
 	}
 	if err := w.commit(ctx); err != nil {
 		return ImportResult{}, err
 	}
-	return ImportResult{Events: w.count, Persons: persons, Head: w.head}, nil
+	return ImportResult{Events: w.count, Persons: w.personsSeen, Head: w.head}, nil
 }
 
 type item struct {
@@ -206,19 +256,9 @@ func (w *writer) encodeAndChain(items []item, workers int) error {
 	if len(items) == 0 {
 		return nil
 	}
-	var wg sync.WaitGroup
-	per := (len(items) + workers - 1) / workers
-	for lo := 0; lo < len(items); lo += per {
-		part := items[lo:min(lo+per, len(items))]
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range part {
-				part[i].body, part[i].err = domain.Body(part[i].ev)
-			}
-		}()
-	}
-	wg.Wait()
+	parallel(len(items), workers, func(i int) {
+		items[i].body, items[i].err = domain.Body(items[i].ev)
+	})
 	for i := range items {
 		it := &items[i]
 		if it.err != nil {

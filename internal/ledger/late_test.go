@@ -50,3 +50,27 @@ func TestLateEntry(t *testing.T) {
 		t.Fatalf("verify after a late entry: %v %+v", err, rep)
 	}
 }
+
+// TestLateEntryInSameFile puts a late entry right after an event of the same
+// person in one file: the refold must see the earlier, not yet committed one.
+func TestLateEntryInSameFile(t *testing.T) {
+	ctx := context.Background()
+	db, svc := newService(t, dbtest.SQLiteDSN(t))
+	importFixture(t, svc)
+	file := strings.Join([]string{
+		`{"kind":"cell","date":"2020-05-01","facility":"PP-KDL","data":{"label":"B1","capacity":10}}`,
+		`{"kind":"cell_assignment","date":"2020-06-01","person":"P1","data":{"cell":"B1"}}`,
+		`{"kind":"hearing","date":"2020-04-01","person":"P1","data":{"case":"PPC-2020-00001","purpose":"detention review"}}`,
+	}, "\n")
+	if _, err := svc.Import(ctx, strings.NewReader(file), "same.jsonl", registrar); err != nil {
+		t.Fatal(err)
+	}
+	cells, err := db.CellsOn(ctx, domain.MustDate("2020-06-02"), 5)
+	if err != nil || len(cells) != 1 || cells[0].Cell != "B1" || cells[0].Facility != "PP-KDL" {
+		t.Errorf("P1 should be in PP-KDL/B1 from 1 June: %+v %v", cells, err)
+	}
+	rep, err := svc.Verify(ctx, "")
+	if err != nil || !rep.OK() {
+		t.Fatalf("verify: %v %+v", err, rep)
+	}
+}

@@ -1,8 +1,9 @@
 package ledger
 
 import (
-	"bytes"
 	"context"
+	"encoding/json"
+	"runtime"
 	"fmt"
 	"sort"
 
@@ -63,47 +64,57 @@ func (s *Service) Verify(ctx context.Context, expectHead string) (*VerifyReport,
 	cells := map[string]store.Cell{}
 	census := map[int64]store.Census{}
 	chainBroken := false
-	err := s.st.Events(ctx, 1, func(e store.StoredEvent) error {
-		rep.Events++
-		if chainBroken {
+	workers := max(1, runtime.GOMAXPROCS(0))
+	// Rows are checked on their own (hash, columns against content) in
+	// parallel; the links between them, in order.
+	err := ordered(workers, func(emit func([]store.StoredEvent) error) error {
+		var chunk []store.StoredEvent
+		err := s.st.Events(ctx, 1, func(e store.StoredEvent) error {
+			chunk = append(chunk, e)
+			if len(chunk) == 4096 {
+				if err := emit(chunk); err != nil {
+					return err
+				}
+				chunk = nil
+			}
 			return nil
+		})
+		if err == nil && len(chunk) > 0 {
+			err = emit(chunk)
 		}
-		fail := func(format string, args ...any) {
-			rep.ChainOK, chainBroken = false, true
-			rep.add(Problem{Seq: e.Seq, What: fmt.Sprintf(format, args...)})
-		}
-		switch {
-		case e.Seq != prev.Seq+1:
-			// A gap means a row was deleted; a repeat, that one was inserted.
-			if e.Seq > prev.Seq+1 {
+		return err
+	}, checkRows, func(rows []rowCheck) error {
+		for _, r := range rows {
+			rep.Events++
+			if chainBroken {
+				continue
+			}
+			e := r.e
+			fail := func(format string, args ...any) {
+				rep.ChainOK, chainBroken = false, true
+				rep.add(Problem{Seq: e.Seq, What: fmt.Sprintf(format, args...)})
+			}
+			switch {
+			case e.Seq > prev.Seq+1:
+				// A gap means a row was deleted.
 				rep.ChainOK, chainBroken = false, true
 				rep.add(Problem{Seq: prev.Seq + 1, What: fmt.Sprintf("missing: the ledger jumps from event %d to %d (a row was deleted)", prev.Seq, e.Seq)})
-				return nil
+				continue
+			case e.Seq != prev.Seq+1:
+				fail("out of sequence after event %d (a row was inserted or reordered)", prev.Seq)
+				continue
+			case e.Prev != prev.Hash:
+				fail("its previous-hash does not match event %d (a row was inserted, deleted or reordered)", prev.Seq)
+				continue
+			case r.problem != "":
+				fail("%s", r.problem)
+				continue
 			}
-			fail("out of sequence after event %d (a row was inserted or reordered)", prev.Seq)
-			return nil
-		case e.Prev != prev.Hash:
-			fail("its previous-hash does not match event %d (a row was inserted, deleted or reordered)", prev.Seq)
-			return nil
-		case domain.ChainHash(e.Prev, e.Body) != e.Hash:
-			fail("its content does not match its hash (the row was changed)")
-			return nil
+			prev = store.Head{Seq: e.Seq, Hash: e.Hash}
+			if r.estate != nil {
+				foldEstate(r.estate, facs, caps, cells, census)
+			}
 		}
-		ev, err := domain.DecodeEvent(e.Body)
-		if err != nil {
-			fail("its body does not decode: %v", err)
-			return nil
-		}
-		if ev.Seq != e.Seq || ev.Kind != e.Kind || ev.Date != e.Date || ev.Person != e.Person || ev.Facility != e.Facility {
-			fail("its indexed columns differ from its content (the row was changed)")
-			return nil
-		}
-		if canon, err := domain.Body(ev); err != nil || !bytes.Equal(canon, e.Body) {
-			fail("its body is not in canonical form")
-			return nil
-		}
-		prev = store.Head{Seq: e.Seq, Hash: e.Hash}
-		foldEstate(ev, facs, caps, cells, census)
 		return nil
 	})
 	if err != nil {
@@ -121,6 +132,52 @@ func (s *Service) Verify(ctx context.Context, expectHead string) (*VerifyReport,
 		return nil, err
 	}
 	return rep, nil
+}
+
+// rowCheck is what checking one ledger row on its own found.
+type rowCheck struct {
+	e       store.StoredEvent
+	problem string
+	estate  *domain.Event // decoded facility, cell and census events
+}
+
+// envelope is the part of an event body that its indexed columns copy.
+type envelope struct {
+	Seq      int64       `json:"seq"`
+	Kind     domain.Kind `json:"kind"`
+	Date     domain.Date `json:"date"`
+	Person   string      `json:"person"`
+	Facility string      `json:"facility"`
+}
+
+func checkRows(rows []store.StoredEvent) []rowCheck {
+	out := make([]rowCheck, len(rows))
+	for i, e := range rows {
+		out[i].e = e
+		out[i].e.Body = nil
+		if domain.ChainHash(e.Prev, e.Body) != e.Hash {
+			out[i].problem = "its content does not match its hash (the row was changed)"
+			continue
+		}
+		var env envelope
+		if err := json.Unmarshal(e.Body, &env); err != nil {
+			out[i].problem = "its body does not decode: " + err.Error()
+			continue
+		}
+		if env.Seq != e.Seq || env.Kind != e.Kind || env.Date != e.Date || env.Person != e.Person || env.Facility != e.Facility {
+			out[i].problem = "its indexed columns differ from its content (the row was changed)"
+			continue
+		}
+		if !e.Kind.PersonKind() {
+			ev, err := domain.DecodeEvent(e.Body)
+			if err != nil {
+				out[i].problem = "its body does not decode: " + err.Error()
+				continue
+			}
+			out[i].estate = ev
+		}
+	}
+	return out
 }
 
 func headKnown(ctx context.Context, st store.Store, hash string) bool {
@@ -256,15 +313,54 @@ func (s *Service) compareFiles(ctx context.Context, rep *VerifyReport, facs map[
 	return nil
 }
 
-// eachFile folds every person's events in person order.
+// eachFile folds every person's events, persons in id order. The decoding
+// and folding run on several goroutines; fn sees the files in order.
 func (s *Service) eachFile(ctx context.Context, fac domain.FacilityLookup, fn func(*domain.PersonFile, error) error) error {
-	return s.st.EventsByPerson(ctx, func(id string, stored []store.StoredEvent) error {
-		evs, err := DecodeStored(stored)
-		if err != nil {
-			return fn(&domain.PersonFile{ID: id}, err)
+	type group struct {
+		id  string
+		evs []store.StoredEvent
+	}
+	type folded struct {
+		f   *domain.PersonFile
+		err error
+	}
+	return ordered(max(1, runtime.GOMAXPROCS(0)), func(emit func([]group) error) error {
+		var chunk []group
+		n := 0
+		err := s.st.EventsByPerson(ctx, func(id string, evs []store.StoredEvent) error {
+			chunk = append(chunk, group{id, evs})
+			n += len(evs)
+			if n >= 4096 {
+				if err := emit(chunk); err != nil {
+					return err
+				}
+				chunk, n = nil, 0
+			}
+			return nil
+		})
+		if err == nil && len(chunk) > 0 {
+			err = emit(chunk)
 		}
-		f, err := domain.Project(id, evs, fac, domain.NoDate)
-		return fn(f, err)
+		return err
+	}, func(gs []group) []folded {
+		out := make([]folded, len(gs))
+		for i, g := range gs {
+			evs, err := DecodeStored(g.evs)
+			if err != nil {
+				out[i] = folded{&domain.PersonFile{ID: g.id}, err}
+				continue
+			}
+			f, err := domain.Project(g.id, evs, fac, domain.NoDate)
+			out[i] = folded{f, err}
+		}
+		return out
+	}, func(fs []folded) error {
+		for _, x := range fs {
+			if err := fn(x.f, x.err); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

@@ -36,6 +36,17 @@ type writer struct {
 	pending    store.Batch
 	flushEvery int
 	count      int
+	// personsSeen counts the distinct persons this transaction touched.
+	personsSeen int
+
+	// Batches are written by a goroutine of their own (see pipeline.go), so
+	// that the database works while the next events are validated.
+	jobs    chan writeJob
+	wdone   chan struct{}
+	werr    error // owned by the write goroutine until it is synced or done
+	gen     int
+	touched map[string]int  // person -> flush generation of their last event
+	evicted map[string]bool // files written out and dropped from memory
 }
 
 func (s *Service) begin(ctx context.Context, actor Actor, file string) (*writer, error) {
@@ -57,7 +68,9 @@ func (s *Service) begin(ctx context.Context, actor Actor, file string) (*writer,
 	now := s.now().UTC().Truncate(time.Second)
 	w := &writer{s: s, ap: ap, actor: actor, file: file, now: now, today: domain.DateOf(now), head: ap.Head(),
 		facilities: map[string]store.Facility{}, cells: map[string]bool{}, files: map[string]*domain.PersonFile{},
-		stored: map[string]bool{}, kinds: map[int64]domain.Kind{}, persons: map[int64]string{}, flushEvery: 20000}
+		stored: map[string]bool{}, kinds: map[int64]domain.Kind{}, persons: map[int64]string{}, flushEvery: 20000,
+		touched: map[string]int{}, evicted: map[string]bool{}}
+	w.startWriter(ctx)
 	w.emptyDB = w.head.Seq == 0
 	for _, f := range facs {
 		w.facilities[f.ID] = f
@@ -68,7 +81,10 @@ func (s *Service) begin(ctx context.Context, actor Actor, file string) (*writer,
 	return w, nil
 }
 
-func (w *writer) rollback() { w.ap.Rollback() }
+func (w *writer) rollback() {
+	w.stopWriter()
+	w.ap.Rollback()
+}
 
 // FacilityKind implements domain.FacilityLookup over the facilities known so
 // far, including those registered earlier in the same transaction.
@@ -78,36 +94,68 @@ func (w *writer) FacilityKind(id string) (domain.FacilityKind, bool) {
 }
 
 // loadFiles brings the stored files of persons into memory before their
-// events are applied.
+// events are applied. Files written before this transaction are read through
+// the pool; files this transaction wrote out (evicted) through the
+// transaction itself, once the write goroutine has caught up.
 func (w *writer) loadFiles(ctx context.Context, ids []string) error {
-	var need []string
+	var before, mine []string
+	seen := map[string]bool{}
 	for _, id := range ids {
-		if _, ok := w.files[id]; !ok && id != "" {
-			need = append(need, id)
-		}
-	}
-	if len(need) == 0 {
-		return nil
-	}
-	var evs map[string][]store.StoredEvent
-	if !w.emptyDB {
-		var err error
-		if evs, err = w.ap.PersonEvents(ctx, need); err != nil {
-			return err
-		}
-	}
-	for _, id := range need {
-		stored := evs[id]
-		if len(stored) == 0 {
-			w.files[id] = &domain.PersonFile{ID: id}
+		if id == "" || seen[id] {
 			continue
 		}
-		f, err := projectStored(id, stored, w)
-		if err != nil {
-			return fmt.Errorf("the stored file of %s does not fold: %w (run habeas verify)", id, err)
+		seen[id] = true
+		w.touched[id] = w.gen
+		if _, ok := w.files[id]; ok {
+			continue
 		}
-		w.files[id] = f
-		w.stored[id] = true
+		if w.evicted[id] {
+			mine = append(mine, id)
+		} else {
+			before = append(before, id)
+		}
+	}
+	load := func(need []string, read func(context.Context, []string) (map[string][]store.StoredEvent, error)) error {
+		if len(need) == 0 {
+			return nil
+		}
+		var evs map[string][]store.StoredEvent
+		if read != nil {
+			var err error
+			if evs, err = read(ctx, need); err != nil {
+				return err
+			}
+		}
+		for _, id := range need {
+			if !w.evicted[id] {
+				w.personsSeen++
+			}
+			stored := evs[id]
+			if len(stored) == 0 {
+				w.files[id] = &domain.PersonFile{ID: id}
+				continue
+			}
+			f, err := projectStored(id, stored, w)
+			if err != nil {
+				return fmt.Errorf("the stored file of %s does not fold: %w (run habeas verify)", id, err)
+			}
+			w.files[id] = f
+			w.stored[id] = true
+		}
+		return nil
+	}
+	var readBefore func(context.Context, []string) (map[string][]store.StoredEvent, error)
+	if !w.emptyDB {
+		readBefore = w.s.st.PersonEvents
+	}
+	if err := load(before, readBefore); err != nil {
+		return err
+	}
+	if len(mine) > 0 {
+		if err := w.sync(); err != nil {
+			return err
+		}
+		return load(mine, w.ap.PersonEvents)
 	}
 	return nil
 }
@@ -408,7 +456,7 @@ func (w *writer) apply(ctx context.Context, ev *domain.Event) error {
 	if err := checkCase(f, ev); err != nil {
 		return err
 	}
-	if f.Registered && ev.Kind != domain.KPerson && ev.Date < f.State.LastDate {
+	if w.refolds(ev) {
 		// A late entry: refold the file with the event in its place by date.
 		if err := w.refold(ctx, ev.Person, ev); err != nil {
 			return &domain.FieldError{Field: "date", Msg: fmt.Sprintf("out of order: %s is before %s's last event (%s), and entered there the file does not hold together: %v",
@@ -419,6 +467,16 @@ func (w *writer) apply(ctx context.Context, ev *domain.Event) error {
 	// Apply may have changed the file before failing; the transaction is then
 	// abandoned as a whole, so the half-changed file is never written.
 	return f.Apply(ev, w)
+}
+
+// refolds reports whether applying ev rebuilds the person's file from the
+// ledger: a correction, or an event dated before the person's last one.
+func (w *writer) refolds(ev *domain.Event) bool {
+	if ev.Kind == domain.KCorrection {
+		return true
+	}
+	f := w.files[ev.Person]
+	return f != nil && f.Registered && ev.Kind.PersonKind() && ev.Kind != domain.KPerson && ev.Date < f.State.LastDate
 }
 
 func (w *writer) checkCell(ev *domain.Event) error {
@@ -449,6 +507,9 @@ func (w *writer) applyCorrection(ctx context.Context, ev *domain.Event, c *domai
 	kind, ok := w.kinds[c.Target]
 	person := w.persons[c.Target]
 	if !ok {
+		if err := w.sync(); err != nil {
+			return err
+		}
 		se, found, err := w.ap.Event(ctx, c.Target)
 		if err != nil {
 			return err
@@ -509,6 +570,9 @@ func (w *writer) refold(ctx context.Context, person string, ev *domain.Event) er
 	if err := w.flush(ctx); err != nil {
 		return err
 	}
+	if err := w.sync(); err != nil {
+		return err
+	}
 	stored, err := w.ap.PersonEvents(ctx, []string{person})
 	if err != nil {
 		return err
@@ -549,27 +613,69 @@ func checkCase(f *domain.PersonFile, ev *domain.Event) error {
 	return nil
 }
 
-// flush writes queued events (not yet the person projections, which are
-// written once at commit).
+// flush hands queued events to the write goroutine (not yet the person
+// projections, which are written when a file is evicted or at commit).
 func (w *writer) flush(ctx context.Context) error {
 	if len(w.pending.Events) == 0 && len(w.pending.Facilities) == 0 && len(w.pending.Cells) == 0 && len(w.pending.Census) == 0 {
 		return nil
 	}
-	if err := w.ap.Write(ctx, &w.pending); err != nil {
+	b := w.pending
+	w.pending = store.Batch{}
+	return w.send(ctx, &b)
+}
+
+// maybeFlush flushes a full batch and writes out the files of persons not
+// seen for two batches, so that memory stays bounded on a whole country's
+// register. A person seen again later is read back through the transaction.
+func (w *writer) maybeFlush(ctx context.Context) error {
+	if len(w.pending.Events) < w.flushEvery {
+		return nil
+	}
+	if err := w.flush(ctx); err != nil {
 		return err
 	}
-	w.pending = store.Batch{Events: w.pending.Events[:0]}
-	return nil
+	w.gen++
+	var fresh, changed []*domain.PersonFile
+	for id, f := range w.files {
+		if w.touched[id] >= w.gen-1 {
+			continue
+		}
+		delete(w.files, id)
+		delete(w.touched, id)
+		if !f.Registered && len(f.Episodes) == 0 {
+			continue
+		}
+		if w.stored[id] {
+			changed = append(changed, f)
+		} else {
+			fresh = append(fresh, f)
+		}
+		w.stored[id], w.evicted[id] = true, true
+	}
+	return w.writeFiles(ctx, fresh, changed)
 }
 
-func (w *writer) maybeFlush(ctx context.Context) error {
-	if len(w.pending.Events) >= w.flushEvery {
-		return w.flush(ctx)
+// writeFiles sends person projections to be written: new persons by plain
+// insert, the others replacing their stored rows.
+func (w *writer) writeFiles(ctx context.Context, fresh, changed []*domain.PersonFile) error {
+	sortFiles(fresh)
+	sortFiles(changed)
+	const chunk = 20000
+	for lo := 0; lo < len(fresh); lo += chunk {
+		if err := w.send(ctx, &store.Batch{Persons: fresh[lo:min(lo+chunk, len(fresh))], NewPersons: true}); err != nil {
+			return err
+		}
+	}
+	for lo := 0; lo < len(changed); lo += chunk {
+		if err := w.send(ctx, &store.Batch{Persons: changed[lo:min(lo+chunk, len(changed))]}); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-// commit writes the rest and the projections of every person touched.
+// commit writes the rest and the projections of every person still in
+// memory, then commits.
 func (w *writer) commit(ctx context.Context) error {
 	if err := w.flush(ctx); err != nil {
 		return err
@@ -585,18 +691,11 @@ func (w *writer) commit(ctx context.Context) error {
 			fresh = append(fresh, f)
 		}
 	}
-	sortFiles(fresh)
-	sortFiles(changed)
-	const chunk = 20000
-	for lo := 0; lo < len(fresh); lo += chunk {
-		if err := w.ap.Write(ctx, &store.Batch{Persons: fresh[lo:min(lo+chunk, len(fresh))], NewPersons: true}); err != nil {
-			return err
-		}
+	if err := w.writeFiles(ctx, fresh, changed); err != nil {
+		return err
 	}
-	for lo := 0; lo < len(changed); lo += chunk {
-		if err := w.ap.Write(ctx, &store.Batch{Persons: changed[lo:min(lo+chunk, len(changed))]}); err != nil {
-			return err
-		}
+	if err := w.stopWriter(); err != nil {
+		return err
 	}
 	return w.ap.Commit()
 }
