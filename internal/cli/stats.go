@@ -38,13 +38,14 @@ admissions and releases between that date and --as-of.`,
 				return err
 			}
 			defer db.Close()
-			latest, err := db.LatestDate(ctx)
+			day, err := parseDay("as-of", asOf, domain.NoDate)
 			if err != nil {
 				return err
 			}
-			day, err := parseDay("as-of", asOf, latest)
-			if err != nil {
-				return err
+			if day == domain.NoDate {
+				if day, err = db.LatestDate(ctx); err != nil {
+					return err
+				}
 			}
 			if day == domain.NoDate {
 				return fmt.Errorf("the register is empty: load data first (habeas demo, or habeas import events FILE)")

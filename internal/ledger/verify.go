@@ -3,8 +3,8 @@ package ledger
 import (
 	"context"
 	"encoding/json"
-	"runtime"
 	"fmt"
+	"runtime"
 	"sort"
 
 	"github.com/habeas-kh/habeas/internal/domain"

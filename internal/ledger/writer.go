@@ -30,8 +30,6 @@ type writer struct {
 	cells      map[string]bool
 	files      map[string]*domain.PersonFile
 	stored     map[string]bool // person had events before this transaction
-	kinds      map[int64]domain.Kind
-	persons    map[int64]string // person of each event of this transaction, for corrections
 
 	pending    store.Batch
 	flushEvery int
@@ -68,7 +66,7 @@ func (s *Service) begin(ctx context.Context, actor Actor, file string) (*writer,
 	now := s.now().UTC().Truncate(time.Second)
 	w := &writer{s: s, ap: ap, actor: actor, file: file, now: now, today: domain.DateOf(now), head: ap.Head(),
 		facilities: map[string]store.Facility{}, cells: map[string]bool{}, files: map[string]*domain.PersonFile{},
-		stored: map[string]bool{}, kinds: map[int64]domain.Kind{}, persons: map[int64]string{}, flushEvery: 20000,
+		stored: map[string]bool{}, flushEvery: 20000,
 		touched: map[string]int{}, evicted: map[string]bool{}}
 	w.startWriter(ctx)
 	w.emptyDB = w.head.Seq == 0
@@ -409,10 +407,6 @@ func (w *writer) chain(ev *domain.Event, body []byte, line int) error {
 	w.pending.Events = append(w.pending.Events, store.StoredEvent{Seq: ev.Seq, Kind: ev.Kind, Date: ev.Date,
 		Person: ev.Person, Facility: ev.Facility, Body: body, Prev: ev.Prev, Hash: hash})
 	w.head = store.Head{Seq: ev.Seq, Hash: hash}
-	w.kinds[ev.Seq] = ev.Kind
-	if ev.Person != "" {
-		w.persons[ev.Seq] = ev.Person
-	}
 	w.count++
 	return nil
 }
@@ -504,29 +498,22 @@ func (w *writer) checkCell(ev *domain.Event) error {
 // applyCorrection checks that the target exists and that the person's file
 // still folds with the correction applied, then replaces the file.
 func (w *writer) applyCorrection(ctx context.Context, ev *domain.Event, c *domain.CorrectionData) error {
-	kind, ok := w.kinds[c.Target]
-	person := w.persons[c.Target]
-	if !ok {
-		if err := w.sync(); err != nil {
-			return err
-		}
-		se, found, err := w.ap.Event(ctx, c.Target)
-		if err != nil {
-			return err
-		}
-		if !found {
-			// Not yet flushed events are in the pending batch.
-			for _, p := range w.pending.Events {
-				if p.Seq == c.Target {
-					se, found = p, true
-				}
-			}
-		}
-		if !found {
-			return &domain.FieldError{Field: "data.target", Msg: fmt.Sprintf("no event %d in the ledger", c.Target)}
-		}
-		kind, person = se.Kind, se.Person
+	// The target may have been entered earlier in this transaction: write out
+	// what is queued and read through the transaction.
+	if err := w.flush(ctx); err != nil {
+		return err
 	}
+	if err := w.sync(); err != nil {
+		return err
+	}
+	se, found, err := w.ap.Event(ctx, c.Target)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return &domain.FieldError{Field: "data.target", Msg: fmt.Sprintf("no event %d in the ledger", c.Target)}
+	}
+	kind, person := se.Kind, se.Person
 	if kind != c.TargetKind {
 		return &domain.FieldError{Field: "data.target_kind", Msg: fmt.Sprintf("event %d is of kind %s, not %s", c.Target, kind, c.TargetKind)}
 	}

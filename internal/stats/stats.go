@@ -5,9 +5,11 @@ package stats
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
+	"sync"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/store"
@@ -126,16 +128,23 @@ func Compute(ctx context.Context, st store.Store, asOf domain.Date, opt Options)
 	if len(facs) == 0 {
 		return nil, fmt.Errorf("the register has no facilities: load data first (habeas demo, or habeas import events)")
 	}
-	caps, err := st.CapacityOn(ctx, asOf)
-	if err != nil {
-		return nil, err
-	}
-	pop, err := st.Population(ctx, asOf)
-	if err != nil {
-		return nil, err
-	}
-	flags, err := st.FlagsOn(ctx, asOf)
-	if err != nil {
+	// The queries are independent: run them side by side (SQLite and
+	// PostgreSQL both serve concurrent readers).
+	var (
+		caps  []store.Capacity
+		pop   []store.PopRow
+		flags []store.FlagRow
+		cells []store.CellCount
+		wg    sync.WaitGroup
+		errs  [4]error
+	)
+	wg.Add(4)
+	go func() { defer wg.Done(); cells, errs[3] = st.CellsOn(ctx, asOf, opt.Cells) }()
+	go func() { defer wg.Done(); caps, errs[0] = st.CapacityOn(ctx, asOf) }()
+	go func() { defer wg.Done(); pop, errs[1] = st.Population(ctx, asOf) }()
+	go func() { defer wg.Done(); flags, errs[2] = st.FlagsOn(ctx, asOf) }()
+	wg.Wait()
+	if err := errors.Join(errs[:]...); err != nil {
 		return nil, err
 	}
 	s := &Stats{AsOf: asOf.String(), Source: "register",
@@ -267,8 +276,8 @@ func Compute(ctx context.Context, st store.Store, asOf domain.Date, opt Options)
 			s.ByAgeBand = append(s.ByAgeBand, Count{label, n})
 		}
 	}
-	if opt.Cells > 0 {
-		if err := addCells(ctx, st, s, asOf, opt.Cells); err != nil {
+	if len(cells) > 0 {
+		if err := addCells(ctx, st, s, cells); err != nil {
 			return nil, err
 		}
 	}
@@ -280,11 +289,7 @@ func Compute(ctx context.Context, st store.Store, asOf domain.Date, opt Options)
 	return s, nil
 }
 
-func addCells(ctx context.Context, st store.Store, s *Stats, asOf domain.Date, n int) error {
-	cc, err := st.CellsOn(ctx, asOf, n)
-	if err != nil {
-		return err
-	}
+func addCells(ctx context.Context, st store.Store, s *Stats, cc []store.CellCount) error {
 	cells, err := st.Cells(ctx)
 	if err != nil {
 		return err

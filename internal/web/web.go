@@ -25,6 +25,9 @@ type Server struct {
 }
 
 func New(st store.Store, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	t := template.Must(template.New("").Funcs(template.FuncMap{
 		"pct": func(f float64) string { return template.HTMLEscapeString(fmtPct(f)) },
 	}).ParseFS(templates, "templates/*.html"))

@@ -4,48 +4,103 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
-	"strings"
+	"sort"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/store"
 )
 
-// ageBandSQL computes the lower bound of the age band from a YYYYMMDD date of
-// birth and the YYYYMMDD date passed as the first parameter.
-func ageBandSQL() string {
-	var b strings.Builder
-	b.WriteString("CASE WHEN dob = 0 THEN -1")
-	bands := store.AgeBands
-	for i := len(bands) - 1; i >= 1; i-- {
-		fmt.Fprintf(&b, " WHEN (? - dob) / 10000 >= %d THEN %d", bands[i], bands[i])
+// facilityIDs maps facility numbers back to ids.
+func (d *DB) facilityIDs(ctx context.Context) (map[int64]string, error) {
+	nos, err := d.facilityNumbers(ctx, d.db)
+	if err != nil {
+		return nil, err
 	}
-	b.WriteString(" ELSE 0 END")
-	return b.String()
+	out := make(map[int64]string, len(nos))
+	for id, no := range nos {
+		out[no] = id
+	}
+	return out, nil
 }
 
-func (d *DB) Population(ctx context.Context, asOf domain.Date) ([]store.PopRow, error) {
-	args := []any{}
-	for i := 1; i < len(store.AgeBands); i++ {
-		args = append(args, int64(asOf))
+// ageBand is the lower bound of the band of an age, -1 when unknown.
+func ageBand(age int) int {
+	if age < 0 {
+		return -1
 	}
-	args = append(args, int64(asOf), int64(asOf))
-	var out []store.PopRow
-	err := d.each(ctx, "population", `SELECT facility, sex, status, drug, `+ageBandSQL()+` AS band, COUNT(*)
-		FROM stays WHERE to_date > ? AND from_date <= ?
-		GROUP BY facility, sex, status, drug, band ORDER BY facility, sex, status, drug, band`, args,
+	b := 0
+	for _, lo := range store.AgeBands {
+		if age >= lo {
+			b = lo
+		}
+	}
+	return b
+}
+
+// Population groups the stays held on asOf by integer columns only (facility
+// number, packed categories, year of birth, and whether the birthday has come
+// this year), which SQLite sorts several times faster than text; ages and
+// bands are worked out here.
+func (d *DB) Population(ctx context.Context, asOf domain.Date) ([]store.PopRow, error) {
+	ids, err := d.facilityIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a := int64(asOf)
+	type key struct {
+		fno, cat int64
+		band     int
+	}
+	// SQLite groups by sorting, which costs more than scanning; the rows
+	// are few columns of integers, so they are summed here instead.
+	sums := map[key]int{}
+	var bandOf [200]int8 // band by age, for ages 0..199
+	for age := range bandOf {
+		bandOf[age] = int8(ageBand(age))
+	}
+	year, mmdd := int64(asOf.Year()), a%10000
+	err = d.each(ctx, "population", `SELECT fno, cat, dob FROM stays WHERE to_date > ? AND from_date <= ?`, []any{a, a},
 		func(r *sql.Rows) error {
-			var p store.PopRow
-			var sex, status string
-			var drug int64
-			if err := r.Scan(&p.Facility, &sex, &status, &drug, &p.AgeBand, &p.Count); err != nil {
+			var fno, cat, dob int64
+			if err := r.Scan(&fno, &cat, &dob); err != nil {
 				return fmt.Errorf("reading population: %w", err)
 			}
-			p.Sex, p.Status, p.Drug = domain.Sex(sex), domain.LegalStatus(status), drug != 0
-			out = append(out, p)
+			band := -1
+			if dob != 0 {
+				age := year - dob/10000
+				if dob%10000 > mmdd {
+					age--
+				}
+				band = int(bandOf[min(max(age, 0), 199)])
+			}
+			sums[key{fno, cat, band}]++
 			return nil
 		})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.PopRow, 0, len(sums))
+	for k, n := range sums {
+		sex, st, drug := catDecode(k.cat)
+		out = append(out, store.PopRow{Facility: ids[k.fno], Sex: sex, Status: st, Drug: drug, AgeBand: k.band, Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Facility != b.Facility {
+			return a.Facility < b.Facility
+		}
+		if a.Sex != b.Sex {
+			return a.Sex < b.Sex
+		}
+		if a.Status != b.Status {
+			return a.Status < b.Status
+		}
+		if a.Drug != b.Drug {
+			return !a.Drug
+		}
+		return a.AgeBand < b.AgeBand
+	})
+	return out, nil
 }
 
 func (d *DB) FlagsOn(ctx context.Context, asOf domain.Date) ([]store.FlagRow, error) {
@@ -78,19 +133,50 @@ func (d *DB) CellsOn(ctx context.Context, asOf domain.Date, limit int) ([]store.
 	if limit <= 0 {
 		return nil, nil
 	}
-	var out []store.CellCount
-	err := d.each(ctx, "cell populations", `SELECT facility, cell, COUNT(*) AS n FROM stays
-		WHERE to_date > ? AND from_date <= ? AND cell <> ''
-		GROUP BY facility, cell ORDER BY n DESC, facility, cell LIMIT `+strconv.Itoa(limit), []any{int64(asOf), int64(asOf)},
+	ids, err := d.facilityIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Counted per facility number, then per cell, reading the cell label as
+	// raw bytes so that counting allocates nothing per row.
+	counts := map[int64]map[string]int{}
+	err = d.each(ctx, "cell populations", `SELECT fno, cell FROM stays
+		WHERE to_date > ? AND from_date <= ? AND cell <> ''`, []any{int64(asOf), int64(asOf)},
 		func(r *sql.Rows) error {
-			var c store.CellCount
-			if err := r.Scan(&c.Facility, &c.Cell, &c.Count); err != nil {
+			var fno int64
+			var cell sql.RawBytes
+			if err := r.Scan(&fno, &cell); err != nil {
 				return fmt.Errorf("reading cell populations: %w", err)
 			}
-			out = append(out, c)
+			m := counts[fno]
+			if m == nil {
+				m = map[string]int{}
+				counts[fno] = m
+			}
+			if _, ok := m[string(cell)]; ok {
+				m[string(cell)]++
+			} else {
+				m[string(cell)] = 1
+			}
 			return nil
 		})
-	return out, err
+	var out []store.CellCount
+	for fno, m := range counts {
+		for cell, n := range m {
+			out = append(out, store.CellCount{Facility: ids[fno], Cell: cell, Count: n})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		if a.Facility != b.Facility {
+			return a.Facility < b.Facility
+		}
+		return a.Cell < b.Cell
+	})
+	return out[:min(limit, len(out))], err
 }
 
 func (d *DB) Admissions(ctx context.Context, from, to domain.Date) (all, drug []store.FacilityCount, err error) {

@@ -118,8 +118,8 @@ func (a *appender) Write(ctx context.Context, b *store.Batch) error {
 		a.head = store.Head{Seq: evs[n-1].Seq, Hash: evs[n-1].Hash}
 	}
 	for _, f := range b.Facilities {
-		if _, err := c.ExecContext(ctx, d.q(`INSERT INTO facilities (id, name, kind, province, capacity, capacity_date, capacity_source)
-			VALUES (?,?,?,?,?,?,?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
+		if _, err := c.ExecContext(ctx, d.q(`INSERT INTO facilities (id, name, kind, province, capacity, capacity_date, capacity_source, no)
+			VALUES (?,?,?,?,?,?,?, (SELECT COALESCE(MAX(no), 0) + 1 FROM facilities)) ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,
 			province = excluded.province, capacity = excluded.capacity, capacity_date = excluded.capacity_date,
 			capacity_source = excluded.capacity_source WHERE excluded.capacity_date >= facilities.capacity_date`),
 			f.ID, f.Name, string(f.Kind), f.Province, f.Capacity, int64(f.CapacityDate), f.CapacitySource); err != nil {
@@ -219,6 +219,10 @@ func (d *DB) writeFiles(ctx context.Context, c *sql.Conn, files []*domain.Person
 	}); err != nil {
 		return fmt.Errorf("writing persons: %w", err)
 	}
+	fno, err := d.facilityNumbers(ctx, c)
+	if err != nil {
+		return err
+	}
 	var stays []*domain.Stay
 	var eps []*domain.Episode
 	var flags []*domain.Flag
@@ -233,10 +237,16 @@ func (d *DB) writeFiles(ctx context.Context, c *sql.Conn, files []*domain.Person
 			flags = append(flags, &f.Flags[i])
 		}
 	}
-	if err := d.bulk(ctx, c, "stays", []string{"person", "facility", "cell", "from_date", "to_date", "status", "drug", "sex", "dob"}, len(stays),
+	for _, s := range stays {
+		if _, ok := fno[s.Facility]; !ok {
+			return fmt.Errorf("stay of %s in unknown facility %q", s.Person, s.Facility)
+		}
+	}
+	if err := d.bulk(ctx, c, "stays", []string{"person", "facility", "cell", "from_date", "to_date", "status", "drug", "sex", "dob", "fno", "cat"}, len(stays),
 		func(i int, r []any) {
 			s := stays[i]
 			r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8] = s.Person, s.Facility, s.Cell, int64(s.From), int64(s.To), string(s.Status), b2i(s.Drug), string(s.Sex), int64(s.DOB)
+			r[9], r[10] = fno[s.Facility], catCode(s.Sex, s.Status, s.Drug)
 		}); err != nil {
 		return fmt.Errorf("writing stays: %w", err)
 	}
@@ -359,4 +369,47 @@ func (d *DB) ReplaceProjections(ctx context.Context, files func(yield func(*doma
 		return fmt.Errorf("rebuilding projections: %w", err)
 	}
 	return a.Commit()
+}
+
+// facilityNumbers maps facility ids to their small numbers, as the
+// connection (and so the open transaction) sees them.
+func (d *DB) facilityNumbers(ctx context.Context, q querier) (map[string]int64, error) {
+	out := map[string]int64{}
+	err := d.eachOn(ctx, q, "facility numbers", "SELECT id, no FROM facilities", nil, func(r *sql.Rows) error {
+		var id string
+		var no int64
+		if err := r.Scan(&id, &no); err != nil {
+			return fmt.Errorf("reading facility numbers: %w", err)
+		}
+		out[id] = no
+		return nil
+	})
+	return out, err
+}
+
+// catCode packs the categories the population is grouped by into one small
+// integer, so that SQLite groups integers rather than text.
+func catCode(sex domain.Sex, st domain.LegalStatus, drug bool) int64 {
+	return int64(index(domain.Sexes, sex))*100 + int64(index(domain.LegalStatuses, st))*10 + b2i(drug)
+}
+
+func catDecode(c int64) (domain.Sex, domain.LegalStatus, bool) {
+	var sex domain.Sex
+	var st domain.LegalStatus
+	if i := int(c / 100); i < len(domain.Sexes) {
+		sex = domain.Sexes[i]
+	}
+	if i := int(c / 10 % 10); i < len(domain.LegalStatuses) {
+		st = domain.LegalStatuses[i]
+	}
+	return sex, st, c%10 == 1
+}
+
+func index[T comparable](list []T, v T) int {
+	for i, x := range list {
+		if x == v {
+			return i
+		}
+	}
+	return 9
 }

@@ -13,6 +13,7 @@ CREATE TABLE events (
     hash     TEXT    NOT NULL
 );
 CREATE INDEX events_person ON events (person, seq) WHERE person <> '';
+CREATE INDEX events_date ON events (date);
 
 -- +goose StatementBegin
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events
@@ -35,7 +36,10 @@ CREATE TABLE facilities (
     province        TEXT    NOT NULL,
     capacity        INTEGER NOT NULL,
     capacity_date   INTEGER NOT NULL,
-    capacity_source TEXT    NOT NULL
+    capacity_source TEXT    NOT NULL,
+    -- A small number for the facility, so that the population query groups
+    -- by integers (several times faster than by text in SQLite).
+    no              INTEGER NOT NULL UNIQUE
 );
 
 CREATE TABLE capacities (
@@ -92,12 +96,14 @@ CREATE TABLE stays (
     status    TEXT    NOT NULL,
     drug      INTEGER NOT NULL,
     sex       TEXT    NOT NULL,
-    dob       INTEGER NOT NULL
+    dob       INTEGER NOT NULL,
+    fno       INTEGER NOT NULL, -- facilities.no
+    cat       INTEGER NOT NULL  -- sex, status and drug flag packed (see sqldb.catCode)
 );
 CREATE INDEX stays_person ON stays (person, from_date);
--- Covers the population query: the rows held on a date are found and
--- grouped from the index alone.
-CREATE INDEX stays_on ON stays (to_date, from_date, facility, sex, status, drug, dob, cell);
+-- Covers the population and cell queries: the rows held on a date are
+-- found and grouped from the index alone.
+CREATE INDEX stays_on ON stays (to_date, from_date, fno, cat, dob, cell);
 
 CREATE TABLE episodes (
     person        TEXT    NOT NULL,
