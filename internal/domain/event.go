@@ -31,10 +31,15 @@ const (
 	KEscape     Kind = "escape"
 	KCorrection Kind = "correction"
 	KCensus     Kind = "census" // an aggregate count without individual records
+	// Mandela Rule 8: requests and complaints (including of ill-treatment),
+	// and disciplinary offences with their sanctions.
+	KComplaint  Kind = "complaint"
+	KDiscipline Kind = "discipline"
 )
 
 var Kinds = []Kind{KFacility, KCell, KPerson, KAdmission, KTransfer, KCellAssign, KCharge, KOrder, KExtension,
-	KHearing, KVerdict, KAppeal, KHealth, KReduction, KRelease, KDeath, KEscape, KCorrection, KCensus}
+	KHearing, KVerdict, KAppeal, KHealth, KReduction, KRelease, KDeath, KEscape, KCorrection, KCensus,
+	KComplaint, KDiscipline}
 
 // PersonKind reports whether events of this kind concern one person.
 func (k Kind) PersonKind() bool {
@@ -213,6 +218,22 @@ type DeathData struct {
 	Circumstances string `json:"circumstances,omitempty"`
 }
 
+// ComplaintData is a request or complaint by or about the person.
+type ComplaintData struct {
+	Subject      string `json:"subject"`
+	Detail       string `json:"detail,omitempty"`
+	IllTreatment bool   `json:"ill_treatment,omitempty"` // an allegation of torture or ill-treatment
+	To           string `json:"to,omitempty"`            // who it was made to
+	Response     string `json:"response,omitempty"`
+}
+
+// DisciplineData is a disciplinary offence and the sanction imposed.
+type DisciplineData struct {
+	Offence   string `json:"offence"`
+	Sanction  string `json:"sanction,omitempty"`
+	Authority string `json:"authority,omitempty"`
+}
+
 type EscapeData struct {
 	Note string `json:"note,omitempty"`
 }
@@ -276,6 +297,10 @@ func newPayload(k Kind) (any, bool) {
 		return &CorrectionData{}, true
 	case KCensus:
 		return &CensusData{}, true
+	case KComplaint:
+		return &ComplaintData{}, true
+	case KDiscipline:
+		return &DisciplineData{}, true
 	}
 	return nil, false
 }

@@ -313,9 +313,9 @@ func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
 			f.setStatus(d.Status, ev.Date)
 			f.restay(ev.Date)
 		}
-	case *HearingData:
-		// A hearing changes no state that the projections keep; it stays in the
-		// ledger for the file (Mandela Rule 8) and for screening facts.
+	case *HearingData, *ComplaintData, *DisciplineData:
+		// These change no state the projections keep; they stay in the ledger
+		// for the person's file (Mandela Rule 8) and for screening facts.
 	case *VerdictData:
 		switch d.Outcome {
 		case OutcomeConvicted:

@@ -311,6 +311,14 @@ func validatePayload(ev *domain.Event) error {
 				return bad("data.sentence.start", "missing")
 			}
 		}
+	case *domain.ComplaintData:
+		if strings.TrimSpace(d.Subject) == "" {
+			return bad("data.subject", "missing: what the request or complaint is about")
+		}
+	case *domain.DisciplineData:
+		if strings.TrimSpace(d.Offence) == "" {
+			return bad("data.offence", "missing")
+		}
 	case *domain.AppealData:
 		if d.By != "prosecution" && d.By != "defence" {
 			return bad("data.by", "must be prosecution or defence, not %q", d.By)
