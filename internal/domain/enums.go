@@ -59,8 +59,10 @@ var LegalStatuses = []LegalStatus{StatusPolice, StatusPretrial, StatusAppeal, St
 // "Awaiting appeal" is reported separately; see Counting right in domain.md.
 func (s LegalStatus) Untried() bool { return s == StatusPolice || s == StatusPretrial }
 
-// NotFinal reports whether the person is not finally convicted.
-func (s LegalStatus) NotFinal() bool { return s != StatusFinal }
+// NotFinal reports whether the person is held in the criminal process
+// without a final conviction. Administrative detention in a drug centre is
+// neither: it is counted on its own.
+func (s LegalStatus) NotFinal() bool { return s != StatusFinal && s != StatusDrugCentre }
 
 // OrderKind is the kind of commitment order that makes detention lawful.
 type OrderKind string

@@ -93,6 +93,10 @@ type PersonState struct {
 type PersonFile struct {
 	ID         string
 	Registered bool
+	// identitySeq is the ledger sequence of the identity in force: the last
+	// entered wins, whatever its date, so that refolding in date order gives
+	// the same identity as entering in ledger order.
+	identitySeq int64
 	Identity   PersonData
 	State      PersonState
 	Stays      []Stay
@@ -226,6 +230,13 @@ func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
 		// (a date of birth established by a document, say) applies to the
 		// whole file, so every stay carries the identity as now known.
 		p := ev.Data.(*PersonData)
+		if ev.Date > f.State.LastDate {
+			f.State.LastDate = ev.Date
+		}
+		if f.Registered && ev.Seq < f.identitySeq {
+			return nil
+		}
+		f.identitySeq = ev.Seq
 		f.Identity = *p
 		f.Registered = true
 		for i := range f.Stays {

@@ -74,3 +74,40 @@ func TestLateEntryInSameFile(t *testing.T) {
 		t.Fatalf("verify: %v %+v", err, rep)
 	}
 }
+
+// TestLateEntryCheckedOnItsDate: a late cell assignment names a cell of the
+// facility the person was in on that date, not of the one they are in now;
+// and an identity entered late with an earlier date does not undo a later
+// correction of identity.
+func TestLateEntryCheckedOnItsDate(t *testing.T) {
+	ctx := context.Background()
+	db, svc := newService(t, dbtest.SQLiteDSN(t))
+	importFixture(t, svc)
+	// P1 was in CC1 until 15 March, in Kandal since.
+	ok := `{"kind":"cell_assignment","date":"2020-02-01","person":"P1","data":{"cell":"A1"}}`
+	if _, err := svc.Import(ctx, strings.NewReader(ok), "late.jsonl", registrar); err != nil {
+		t.Fatalf("late assignment to a CC1 cell while in CC1: %v", err)
+	}
+	bad := `{"kind":"cell_assignment","date":"2020-02-02","person":"P1","data":{"cell":"Z9"}}`
+	if _, err := svc.Import(ctx, strings.NewReader(bad), "late.jsonl", registrar); err == nil || !strings.Contains(err.Error(), `data.cell: no cell "Z9" is registered in CC1`) {
+		t.Errorf("late assignment to an unknown cell: %v", err)
+	}
+	// Identity: a document establishes P1's date of birth; later someone
+	// enters, dated earlier, the declaration made at admission. The last
+	// entered identity stands.
+	ids := strings.Join([]string{
+		`{"kind":"person","date":"2020-06-01","person":"P1","data":{"name":"Sok Dara","sex":"M","dob":"1991-05-01","dob_basis":"document"}}`,
+		`{"kind":"person","date":"2020-01-10","person":"P1","data":{"name":"Sok Dara","sex":"M","dob":"1989-01-01","dob_basis":"declared"}}`,
+	}, "\n")
+	if _, err := svc.Import(ctx, strings.NewReader(ids), "ids.jsonl", registrar); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := db.Persons(ctx, []string{"P1"})
+	if p["P1"].DOB != domain.MustDate("1989-01-01") {
+		t.Errorf("identity in force: %v, want the last entered (1989-01-01)", p["P1"].DOB)
+	}
+	rep, err := svc.Verify(ctx, "")
+	if err != nil || !rep.OK() {
+		t.Fatalf("verify: %v %+v", err, rep)
+	}
+}

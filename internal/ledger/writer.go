@@ -331,8 +331,11 @@ func validatePayload(ev *domain.Event) error {
 			return bad("data.child_dob", "missing: a child living in custody must have a date of birth")
 		}
 	case *domain.ReductionData:
-		if d.Months < 0 || d.Days < 0 {
+		if d.Months < 0 {
 			return bad("data.months", "must not be negative")
+		}
+		if d.Days < 0 {
+			return bad("data.days", "must not be negative")
 		}
 	case *domain.ReleaseData:
 		if d.Mechanism == "" {
@@ -452,19 +455,22 @@ func (w *writer) apply(ctx context.Context, ev *domain.Event) error {
 		return err
 	}
 	f := w.files[ev.Person]
-	if err := w.checkCell(ev); err != nil {
-		return err
-	}
-	if err := checkCase(f, ev); err != nil {
-		return err
-	}
 	if w.refolds(ev) {
 		// A late entry: refold the file with the event in its place by date.
 		if err := w.refold(ctx, ev.Person, ev); err != nil {
+			if fe, ok := err.(*domain.FieldError); ok {
+				return fe // a check of the event itself, against its date
+			}
 			return &domain.FieldError{Field: "date", Msg: fmt.Sprintf("out of order: %s is before %s's last event (%s), and entered there the file does not hold together: %v",
 				ev.Date, ev.Person, f.State.LastDate, err)}
 		}
 		return nil
+	}
+	if err := w.checkCell(ev, f); err != nil {
+		return err
+	}
+	if err := checkCase(f, ev); err != nil {
+		return err
 	}
 	// Apply may have changed the file before failing; the transaction is then
 	// abandoned as a whole, so the half-changed file is never written.
@@ -481,7 +487,10 @@ func (w *writer) refolds(ev *domain.Event) bool {
 	return f != nil && f.Registered && ev.Kind.PersonKind() && ev.Kind != domain.KPerson && ev.Date < f.State.LastDate
 }
 
-func (w *writer) checkCell(ev *domain.Event) error {
+// checkCell checks that a cell named by the event is registered in the
+// facility it belongs to; f is the person's file as it stands on the event's
+// date.
+func (w *writer) checkCell(ev *domain.Event, f *domain.PersonFile) error {
 	check := func(field, fac, cell string) error {
 		if cell == "" || w.cells[fac+"\x00"+cell] {
 			return nil
@@ -497,7 +506,6 @@ func (w *writer) checkCell(ev *domain.Event) error {
 		if d.Cell == "" {
 			return &domain.FieldError{Field: "data.cell", Msg: "missing"}
 		}
-		f := w.files[ev.Person]
 		return check("data.cell", f.State.Facility, d.Cell)
 	}
 	return nil
@@ -548,7 +556,7 @@ func (w *writer) applyCorrection(ctx context.Context, ev *domain.Event, c *domai
 		if c.Date > latestDate(w.now) {
 			return &domain.FieldError{Field: "data.date", Msg: fmt.Sprintf("%s is in the future", c.Date)}
 		}
-		if err := w.checkCell(&domain.Event{Kind: kind, Person: person, Facility: c.Facility, Data: c.Data}); err != nil {
+		if err := w.checkCell(&domain.Event{Kind: kind, Person: person, Facility: c.Facility, Data: c.Data}, w.files[person]); err != nil {
 			fe := err.(*domain.FieldError)
 			return &domain.FieldError{Field: "data." + fe.Field, Msg: fe.Msg}
 		}
@@ -575,6 +583,19 @@ func (w *writer) refold(ctx context.Context, person string, ev *domain.Event) er
 	evs, err := DecodeStored(stored[person])
 	if err != nil {
 		return err
+	}
+	if ev.Kind != domain.KCorrection {
+		// A late entry is checked against the person's situation on its date.
+		then, err := domain.Project(person, evs, w, ev.Date)
+		if err != nil {
+			return err
+		}
+		if err := w.checkCell(ev, then); err != nil {
+			return err
+		}
+		if err := checkCase(then, ev); err != nil {
+			return err
+		}
 	}
 	evs = append(evs, ev)
 	f, err := domain.Project(person, evs, w, domain.NoDate)
