@@ -45,24 +45,35 @@ for i in $(seq $((RUNS*3))); do measure stats "$BIN" --db "$DB" stats --as-of 20
 echo "stats: median $(med_time stats) s, peak memory $(med_mem_mb stats) MB"
 grep -E '"(population|capacity|occupancy_pct|pretrial_share)"' "$OUT/.stdout" | head -4 | tr -d ' \n'; echo
 
+echo "== habeas verify"
+measure verify "$BIN" --db "$DB" verify
+echo "verify: $(med_time verify) s, peak memory $(med_mem_mb verify) MB ($(tail -2 "$OUT/.stdout" | tr '\n' ' '))"
+
 echo "== export and re-import into SQLite, against sqlite3 .import"
-"$BIN" --db "$DB" export events -o "$OUT/events.jsonl" 2>/dev/null
+measure export "$BIN" --db "$DB" export events -o "$OUT/events.jsonl"
+echo "export: $(med_time export) s"
 sqlite3 -csv "$DB" "SELECT seq, kind, date, person, facility, body, prev, hash FROM events ORDER BY seq" >"$OUT/events.csv"
 ls -la "$OUT/events.jsonl" "$OUT/events.csv" | awk '{print $5, $9}'
+# The demo database is no longer needed; at a million people every copy is
+# tens of gigabytes.
+rm -f "$DB" "$DB-wal" "$DB-shm"
 SCHEMA="CREATE TABLE events (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, date INTEGER NOT NULL, person TEXT NOT NULL, facility TEXT NOT NULL, body TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);"
 for i in $(seq "$RUNS"); do
   rm -f "$OUT/import.db"*
   measure import_sqlite "$BIN" --db "$OUT/import.db" import events "$OUT/events.jsonl"
-  rm -f "$OUT/bare.db"*
+  if [ "$i" = 1 ]; then
+    "$BIN" --db "$OUT/import.db" export events 2>/dev/null | cmp -s - "$OUT/events.jsonl" && same=yes || same=NO
+  fi
+  rm -f "$OUT/import.db"* "$OUT/bare.db"*
   sqlite3 "$OUT/bare.db" "PRAGMA journal_mode=WAL;" "$SCHEMA" >/dev/null
   measure baseline_sqlite sqlite3 "$OUT/bare.db" ".import --csv $OUT/events.csv events"
+  rm -f "$OUT/bare.db"*
 done
 hi=$(med_time import_sqlite); bi=$(med_time baseline_sqlite)
 echo "habeas import (SQLite): median $hi s, $(awk -v n="$EVENTS" -v t="$hi" 'BEGIN{printf "%.0f", n/t}') events/s, peak $(med_mem_mb import_sqlite) MB"
 echo "sqlite3 .import baseline: median $bi s, $(awk -v n="$EVENTS" -v t="$bi" 'BEGIN{printf "%.0f", n/t}') rows/s"
 echo "ratio habeas/sqlite3: $(awk -v a="$hi" -v b="$bi" 'BEGIN{printf "%.2f", a/b}')"
-"$BIN" --db "$OUT/import.db" export events -o "$OUT/events2.jsonl" 2>/dev/null
-cmp -s "$OUT/events.jsonl" "$OUT/events2.jsonl" && echo "re-export identical: yes" || echo "re-export identical: NO"
+echo "re-export after import identical to the original export: $same"
 
 if pg_isready -h 127.0.0.1 -p 5432 -q; then
   echo "== import into PostgreSQL, against psql \\copy"
@@ -81,6 +92,7 @@ if pg_isready -h 127.0.0.1 -p 5432 -q; then
   echo "psql \\copy baseline: median $bp s"
   echo "ratio habeas/psql: $(awk -v a="$hp" -v b="$bp" 'BEGIN{printf "%.2f", a/b}')"
   reset_pg
+  rm -f "$OUT/events.jsonl" "$OUT/events.csv"
 else
   echo "PostgreSQL not running: PostgreSQL figures skipped"
 fi

@@ -97,11 +97,11 @@ type PersonFile struct {
 	// entered wins, whatever its date, so that refolding in date order gives
 	// the same identity as entering in ledger order.
 	identitySeq int64
-	Identity   PersonData
-	State      PersonState
-	Stays      []Stay
-	Episodes   []Episode
-	Flags      []Flag
+	Identity    PersonData
+	State       PersonState
+	Stays       []Stay
+	Episodes    []Episode
+	Flags       []Flag
 }
 
 // NewPersonFile starts the file of a person from their registration.
