@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/habeas-kh/habeas/internal/demo"
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/ledger"
 	"github.com/habeas-kh/habeas/internal/store/sqldb"
 )
 
@@ -53,11 +55,9 @@ existing SQLite file first.`,
 				return fmt.Errorf("%s already holds %d events: the demo needs an empty database (use --force for a SQLite file)", a.dsn, head.Seq)
 			}
 			start := time.Now()
-			res, err := svc.Load(ctx, a.actor("habeas demo"), func(emit func(*domain.Event) error) error {
-				return demo.Generate(ctx, demo.Options{Seed: seed, People: people}, emit)
-			})
+			res, err := a.buildDemo(ctx, svc, "habeas demo", demo.Options{Seed: seed, People: people})
 			if err != nil {
-				return fmt.Errorf("building the demo register: %w", err)
+				return err
 			}
 			fmt.Fprintf(a.out, "demo register written to %s: %d events, %d people, in %s\nledger head %s\n",
 				a.dsn, res.Events, res.Persons, time.Since(start).Round(time.Millisecond), res.Head.Hash)
@@ -218,4 +218,15 @@ func okWord(ok bool) string {
 		return "ok"
 	}
 	return "FAILED"
+}
+
+// buildDemo fills the ledger with the synthetic demo register.
+func (a *app) buildDemo(ctx context.Context, svc *ledger.Service, via string, opt demo.Options) (ledger.ImportResult, error) {
+	res, err := svc.Load(ctx, a.actor(via), func(emit func(*domain.Event) error) error {
+		return demo.Generate(ctx, opt, emit)
+	})
+	if err != nil {
+		return res, fmt.Errorf("building the demo register: %w", err)
+	}
+	return res, nil
 }

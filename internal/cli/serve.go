@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/habeas-kh/habeas/internal/demo"
-	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/web"
 )
 
@@ -37,10 +36,8 @@ database is first filled with the synthetic demo register.`,
 				}
 				if head.Seq == 0 {
 					fmt.Fprintf(a.errOut, "the database is empty: building the demo register in %s ...\n", a.dsn)
-					if _, err := svc.Load(ctx, a.actor("habeas serve --demo"), func(emit func(*domain.Event) error) error {
-						return demo.Generate(ctx, demo.Options{Seed: 1}, emit)
-					}); err != nil {
-						return fmt.Errorf("building the demo register: %w", err)
+					if _, err := a.buildDemo(ctx, svc, "habeas serve --demo", demo.Options{Seed: 1}); err != nil {
+						return err
 					}
 				}
 			}

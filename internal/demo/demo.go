@@ -314,20 +314,12 @@ func (g *gen) emitEstate() error {
 // stamp formats a recording time: day (a day number) at secs after midnight
 // UTC, as RFC 3339.
 func stamp(day, secs int) string {
-	d := dateOf(day)
-	var b [20]byte
-	y, m, dd := d.Year(), d.Month(), d.Day()
-	b[0], b[1], b[2], b[3] = byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10)
-	b[4] = '-'
-	b[5], b[6] = byte('0'+m/10), byte('0'+m%10)
-	b[7] = '-'
-	b[8], b[9] = byte('0'+dd/10), byte('0'+dd%10)
-	b[10] = 'T'
-	h, mi, s := secs/3600, secs/60%60, secs%60
-	b[11], b[12], b[13] = byte('0'+h/10), byte('0'+h%10), ':'
-	b[14], b[15], b[16] = byte('0'+mi/10), byte('0'+mi%10), ':'
-	b[17], b[18], b[19] = byte('0'+s/10), byte('0'+s%10), 'Z'
-	return string(b[:])
+	h, mi, sec := secs/3600, secs/60%60, secs%60
+	b := []byte(dateOf(day).String() + "T00:00:00Z")
+	b[11], b[12] = byte('0'+h/10), byte('0'+h%10)
+	b[14], b[15] = byte('0'+mi/10), byte('0'+mi%10)
+	b[17], b[18] = byte('0'+sec/10), byte('0'+sec%10)
+	return string(b)
 }
 
 // localTime formats a local date and time YYYY-MM-DDTHH:MM.
