@@ -82,6 +82,16 @@ type PersonState struct {
 	PriorPrison5y     bool
 	ProsecutionAppeal bool
 	PretrialDays      int // days spent untried over all episodes up to LastDate
+	// EpisodePretrialDays is PretrialDays for the current (or last) episode
+	// only: the limits of pre-trial detention run per custody, and a person
+	// released and re-arrested starts again. Like PretrialDays it counts the
+	// untried stretches that have ended; the open one runs from StatusSince.
+	EpisodePretrialDays int
+	// FirstAppearance is the first date of the current episode on which the
+	// person is known to have been before a judge: admitted under a status
+	// other than police custody, the end of police custody, or a hearing.
+	// NoDate while that has not happened.
+	FirstAppearance Date
 	Exit              Kind
 	ExitDate          Date
 	Mechanism         Mechanism
@@ -144,6 +154,10 @@ func (f *PersonFile) setStatus(s LegalStatus, d Date) {
 	}
 	if f.State.Status.Untried() {
 		f.State.PretrialDays += d.DaysSince(f.State.StatusSince)
+		f.State.EpisodePretrialDays += d.DaysSince(f.State.StatusSince)
+	}
+	if f.State.Status == StatusPolice && f.State.FirstAppearance == NoDate {
+		f.State.FirstAppearance = d
 	}
 	f.State.Status = s
 	f.State.StatusSince = d
@@ -204,6 +218,7 @@ func (f *PersonFile) endEpisode(ev *Event, mech Mechanism) {
 	}
 	if f.State.Status.Untried() {
 		f.State.PretrialDays += d.DaysSince(f.State.StatusSince)
+		f.State.EpisodePretrialDays += d.DaysSince(f.State.StatusSince)
 	}
 	st := f.State.Status
 	f.State.InCustody = false
@@ -283,6 +298,9 @@ func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
 		*s = PersonState{InCustody: true, Facility: ev.Facility, Cell: d.Cell, Status: d.Status, StatusSince: ev.Date,
 			Admitted: ev.Date, ArrestedAt: d.ArrestedAt, Order: d.Order, Case: d.Case,
 			RepeatOffender: d.RepeatOffender, PriorPrison5y: d.PriorPrison5y, PretrialDays: ps}
+		if d.Status != StatusPolice {
+			s.FirstAppearance = ev.Date
+		}
 		f.Episodes = append(f.Episodes, Episode{Person: f.ID, N: len(f.Episodes) + 1, Admitted: ev.Date,
 			FacilityIn: ev.Facility, Ended: OpenEnd, Drug: false})
 		f.restay(ev.Date)
@@ -324,7 +342,13 @@ func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
 			f.setStatus(d.Status, ev.Date)
 			f.restay(ev.Date)
 		}
-	case *HearingData, *ComplaintData, *DisciplineData:
+	case *HearingData:
+		// A hearing is an appearance before a judge; otherwise it changes no
+		// state the projections keep (it stays in the ledger, Mandela Rule 8).
+		if s.FirstAppearance == NoDate {
+			s.FirstAppearance = ev.Date
+		}
+	case *ComplaintData, *DisciplineData:
 		// These change no state the projections keep; they stay in the ledger
 		// for the person's file (Mandela Rule 8) and for screening facts.
 	case *VerdictData:
