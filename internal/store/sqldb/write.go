@@ -22,6 +22,22 @@ type appender struct {
 	c    *sql.Conn
 	head store.Head
 	done bool
+	// bulk: the ledger was empty, so indexes that are costly to keep up
+	// row by row were dropped and are built once at commit.
+	bulk bool
+}
+
+// deferredIndexes are dropped while an empty ledger is filled and built at
+// commit: their keys arrive in random order, and maintaining them row by row
+// rewrites the same pages over and over (in SQLite's WAL, once per spill).
+// The definitions must stay those of the migrations (a test checks it). The
+// person-keyed indexes stay: the writer reads through them.
+var deferredIndexes = []struct{ name, def string }{
+	{"events_date", "CREATE INDEX events_date ON events (date)"},
+	{"stays_on", "CREATE INDEX stays_on ON stays (to_date, from_date, fno, cat, dob, cell)"},
+	{"episodes_admitted", "CREATE INDEX episodes_admitted ON episodes (admitted, facility_in, drug)"},
+	{"episodes_ended", "CREATE INDEX episodes_ended ON episodes (ended, end_kind, facility_out, mechanism)"},
+	{"flags_on", "CREATE INDEX flags_on ON flags (to_date, from_date)"},
 }
 
 // BeginAppend starts a write transaction holding the ledger's write lock.
@@ -49,6 +65,30 @@ func (d *DB) BeginAppend(ctx context.Context) (store.Appender, error) {
 		a.abort()
 		return nil, err
 	}
+	if a.head.Seq == 0 {
+		var persons int64
+		if err := c.QueryRowContext(ctx, "SELECT COUNT(*) FROM persons").Scan(&persons); err != nil {
+			a.abort()
+			return nil, fmt.Errorf("reading the register: %w", err)
+		}
+		a.bulk = persons == 0
+	}
+	if a.bulk {
+		stmts := make([]string, 0, len(deferredIndexes)+1)
+		for _, ix := range deferredIndexes {
+			stmts = append(stmts, "DROP INDEX IF EXISTS "+ix.name)
+		}
+		if d.dialect == SQLite {
+			// A large page cache for the load; set back at commit.
+			stmts = append(stmts, "PRAGMA cache_size = -524288")
+		}
+		for _, s := range stmts {
+			if _, err := c.ExecContext(ctx, s); err != nil {
+				a.abort()
+				return nil, fmt.Errorf("preparing a bulk load: %w", err)
+			}
+		}
+	}
 	return a, nil
 }
 
@@ -57,8 +97,12 @@ func (a *appender) abort() {
 		return
 	}
 	a.done = true
-	// The caller's context may be the one that was cancelled.
+	// The caller's context may be the one that was cancelled. The rollback
+	// also brings back indexes dropped for a bulk load.
 	_, _ = a.c.ExecContext(context.Background(), "ROLLBACK")
+	if a.bulk && a.d.dialect == SQLite {
+		_, _ = a.c.ExecContext(context.Background(), "PRAGMA cache_size = -65536")
+	}
 	a.c.Close()
 	a.d.writeMu.Unlock()
 }
@@ -71,6 +115,17 @@ func (a *appender) Rollback() error {
 func (a *appender) Commit() error {
 	if a.done {
 		return errors.New("transaction already finished")
+	}
+	if a.bulk {
+		for _, ix := range deferredIndexes {
+			if _, err := a.c.ExecContext(context.Background(), ix.def); err != nil {
+				a.abort()
+				return fmt.Errorf("building index %s: %w", ix.name, err)
+			}
+		}
+		if a.d.dialect == SQLite {
+			_, _ = a.c.ExecContext(context.Background(), "PRAGMA cache_size = -65536")
+		}
 	}
 	_, err := a.c.ExecContext(context.Background(), "COMMIT")
 	if err != nil {
