@@ -112,7 +112,8 @@ Start with:
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log what is being done")
 	root.PersistentFlags().StringVar(&a.cpuProf, "cpuprofile", "", "write a CPU profile to this file (for benchmarks)")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
-	root.AddCommand(a.demoCmd(), a.importCmd(), a.exportCmd(), a.statsCmd(), a.verifyCmd(), a.serveCmd())
+	root.AddCommand(a.demoCmd(), a.importCmd(), a.exportCmd(), a.statsCmd(), a.verifyCmd(), a.serveCmd(),
+		a.screenCmd(), a.rulesCmd())
 	return root
 }
 

@@ -82,6 +82,12 @@ type PersonState struct {
 	PriorPrison5y     bool
 	ProsecutionAppeal bool
 	PretrialDays      int // days spent untried over all episodes up to LastDate
+	Exit              Kind
+	ExitDate          Date
+	Mechanism         Mechanism
+	LastDate          Date
+	Dead              bool
+
 	// EpisodePretrialDays is PretrialDays for the current (or last) episode
 	// only: the limits of pre-trial detention run per custody, and a person
 	// released and re-arrested starts again. Like PretrialDays it counts the
@@ -92,11 +98,6 @@ type PersonState struct {
 	// other than police custody, the end of police custody, or a hearing.
 	// NoDate while that has not happened.
 	FirstAppearance Date
-	Exit              Kind
-	ExitDate          Date
-	Mechanism         Mechanism
-	LastDate          Date
-	Dead              bool
 }
 
 // PersonFile is the projection of the ledger for one person.

@@ -1,0 +1,62 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
+)
+
+func TestRulesCommands(t *testing.T) {
+	out := mustRun(t, "rules", "list")
+	for _, id := range []string{"LB-01", "LB-10", "RV-02", "EL-05", "PR-05", "older_age = 60"} {
+		if !strings.Contains(out, id) {
+			t.Errorf("rules list does not show %s:\n%s", id, out)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("pack: x\njurisdiction: y\nversion: \"1\"\nrules:\n  - id: A\n    title: t\n    kind: unlawful\n    condition: agee > 3\n    citation: c\n    verified: true\n    reason: r\n"), 0o644)
+	code, _, errOut := run(t, "rules", "check", bad)
+	if code == 0 || !strings.Contains(errOut, bad+":8: A: condition: undeclared reference to 'agee'") {
+		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
+	}
+	code, _, errOut = run(t, "--db", filepath.Join(t.TempDir(), "x.db"), "screen", "--pack", bad)
+	if code == 0 || !strings.Contains(errOut, ":8:") {
+		t.Fatalf("screen with a bad pack: exit %d, stderr:\n%s", code, errOut)
+	}
+}
+
+func TestScreenCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a demo register")
+	}
+	dsn := dbtest.SQLiteDSN(t)
+	mustRun(t, "--db", dsn, "demo", "--people", "1500")
+	out := mustRun(t, "--db", dsn, "screen", "--as-of", "2020-12-31", "--within", "30", "--format", "json")
+	var rep struct {
+		Pack struct{ ID, Version string }
+		Head struct {
+			Seq  int64
+			Hash string
+		} `json:"ledger_head"`
+		AsOf    string `json:"as_of"`
+		Persons []struct{ Person string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Pack.ID != "kh-2020" || len(rep.Head.Hash) != 64 || rep.AsOf != "2020-12-31" || len(rep.Persons) == 0 {
+		t.Fatalf("report %+v", rep)
+	}
+	csv := mustRun(t, "--db", dsn, "screen", "--as-of", "2020-12-31", "--format", "csv", "--facility", "CC2")
+	if !strings.HasPrefix(csv, "as_of,pack,pack_version,ledger_head,person") || !strings.Contains(csv, ",CC2,") {
+		t.Fatalf("csv:\n%.500s", csv)
+	}
+	table := mustRun(t, "--db", dsn, "screen", "--as-of", "2020-12-31")
+	if !strings.Contains(table, "Ledger head: event") || !strings.Contains(table, "UNLAWFUL") {
+		t.Fatalf("table:\n%.1000s", table)
+	}
+}

@@ -1,0 +1,448 @@
+// Package rules reads rule packs: YAML files that say, for one jurisdiction
+// and version of its law, which situations of a person in custody are
+// unlawful, call for review, open a release mechanism or raise priority. Each
+// rule's condition is a CEL expression over the facts of facts.go and the
+// pack's named parameters; a pack is compiled and type-checked once, then
+// evaluated for every person.
+package rules
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+)
+
+// Kind is what a rule's firing means.
+type Kind string
+
+const (
+	Unlawful Kind = "unlawful" // held without legal basis: release now
+	Review   Kind = "review"   // a judge must look at the case urgently
+	Eligible Kind = "eligible" // a release mechanism is open
+	Priority Kind = "priority" // raises the person's place in the queue
+)
+
+// Kinds in the order screening lists them.
+var Kinds = []Kind{Unlawful, Review, Eligible, Priority}
+
+// Param is a named value of a pack: a limit, an age, a fraction. Conditions
+// and reasons refer to it as params.NAME.
+type Param struct {
+	Name  string
+	Value any // int64, float64, string or bool
+	Note  string
+	Line  int
+}
+
+// Rule is one rule of a pack.
+type Rule struct {
+	ID        string
+	Title     string
+	Kind      Kind
+	Condition string
+	Mechanism domain.Mechanism // for eligible rules
+	Citation  string
+	Verified  bool
+	Note      string // the confirmation status when not verified, or any caveat
+	Weight    int
+	Reason    string // template: {expr} is replaced by the value of the CEL expression
+	Line      int    // where the rule starts in the file
+
+	prog *program
+}
+
+// Pack is a loaded and compiled rule pack.
+type Pack struct {
+	File          string // where it was read from ("builtin:kh-2020.yaml" for the built-in pack)
+	ID            string
+	Jurisdiction  string
+	Version       string
+	EffectiveFrom domain.Date
+	EffectiveTo   domain.Date // NoDate when open
+	Sources       []string
+	Params        []Param
+	Rules         []*Rule
+
+	env *environment
+}
+
+// Error is one problem in a pack file.
+type Error struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return e.File + ": " + e.Msg
+}
+
+// Errors is every problem found in a pack, in order of line.
+type Errors []Error
+
+func (es Errors) Error() string {
+	var b strings.Builder
+	for i, e := range es {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Parse reads, validates and compiles a pack. file names it in errors. On
+// any problem it returns Errors listing all of them, and no pack.
+func Parse(file string, data []byte) (*Pack, error) {
+	l := &loader{file: file}
+	p := l.parse(data)
+	if p != nil {
+		// Compile even when the structure has problems, so that one run
+		// reports every error of the file.
+		l.compile(p)
+	}
+	if len(l.errs) > 0 {
+		sort.SliceStable(l.errs, func(i, j int) bool { return l.errs[i].Line < l.errs[j].Line })
+		return nil, l.errs
+	}
+	return p, nil
+}
+
+type loader struct {
+	file string
+	errs Errors
+}
+
+func (l *loader) errf(line int, format string, args ...any) {
+	l.errs = append(l.errs, Error{File: l.file, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+var (
+	identRE  = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	ruleIDRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+	ratioRE  = regexp.MustCompile(`^\s*([0-9]+)\s*/\s*([0-9]+)\s*$`)
+)
+
+func (l *loader) parse(data []byte) *Pack {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		l.errf(yamlErrLine(err), "not valid YAML: %s", yamlErrMsg(err))
+		return nil
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		l.errf(doc.Line, "a pack must be a mapping with pack, jurisdiction, version, params and rules")
+		return nil
+	}
+	root := doc.Content[0]
+	p := &Pack{File: l.file}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if seen[k.Value] {
+			l.errf(k.Line, "%s is given twice", k.Value)
+		}
+		seen[k.Value] = true
+		switch k.Value {
+		case "pack":
+			p.ID = l.str(v, "pack")
+		case "jurisdiction":
+			p.Jurisdiction = l.str(v, "jurisdiction")
+		case "version":
+			p.Version = l.str(v, "version")
+		case "effective_from":
+			p.EffectiveFrom = l.date(v, "effective_from")
+		case "effective_to":
+			p.EffectiveTo = l.date(v, "effective_to")
+		case "sources":
+			p.Sources = l.strList(v, "sources")
+		case "params":
+			p.Params = l.params(v)
+		case "rules":
+			p.Rules = l.rules(v)
+		default:
+			l.errf(k.Line, "unknown key %q (expected pack, jurisdiction, version, effective_from, effective_to, sources, params, rules)", k.Value)
+		}
+	}
+	for _, req := range []struct {
+		key string
+		ok  bool
+	}{{"pack", p.ID != ""}, {"jurisdiction", p.Jurisdiction != ""}, {"version", p.Version != ""}, {"rules", len(p.Rules) > 0}} {
+		if !req.ok && !seen[req.key] {
+			l.errf(root.Line, "missing %s", req.key)
+		}
+	}
+	if p.EffectiveTo != domain.NoDate && p.EffectiveTo < p.EffectiveFrom {
+		l.errf(root.Line, "effective_to %s is before effective_from %s", p.EffectiveTo, p.EffectiveFrom)
+	}
+	return p
+}
+
+func (l *loader) str(v *yaml.Node, what string) string {
+	if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
+		l.errf(v.Line, "%s must be a text", what)
+		return ""
+	}
+	if strings.TrimSpace(v.Value) == "" {
+		l.errf(v.Line, "%s is empty", what)
+	}
+	return v.Value
+}
+
+func (l *loader) date(v *yaml.Node, what string) domain.Date {
+	s := l.str(v, what)
+	if s == "" {
+		return domain.NoDate
+	}
+	d, err := domain.ParseDate(s)
+	if err != nil {
+		l.errf(v.Line, "%s: %v", what, err)
+	}
+	return d
+}
+
+func (l *loader) strList(v *yaml.Node, what string) []string {
+	if v.Kind != yaml.SequenceNode {
+		l.errf(v.Line, "%s must be a list", what)
+		return nil
+	}
+	out := make([]string, 0, len(v.Content))
+	for _, c := range v.Content {
+		out = append(out, l.str(c, what))
+	}
+	return out
+}
+
+func (l *loader) boolean(v *yaml.Node, what string) bool {
+	if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
+		l.errf(v.Line, "%s must be true or false, not %q", what, v.Value)
+		return false
+	}
+	b, _ := strconv.ParseBool(strings.ToLower(v.Value))
+	return b
+}
+
+func (l *loader) params(v *yaml.Node) []Param {
+	if v.Kind != yaml.MappingNode {
+		l.errf(v.Line, "params must be a mapping of names to values")
+		return nil
+	}
+	var out []Param
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, val := v.Content[i], v.Content[i+1]
+		p := Param{Name: k.Value, Line: k.Line}
+		if !identRE.MatchString(p.Name) {
+			l.errf(k.Line, "parameter name %q must be lower case letters, digits and _", p.Name)
+			continue
+		}
+		if seen[p.Name] {
+			l.errf(k.Line, "parameter %s is given twice", p.Name)
+			continue
+		}
+		seen[p.Name] = true
+		// A parameter is a plain value, or a mapping with value and note so
+		// that the source or status of a figure stays next to it.
+		if val.Kind == yaml.MappingNode {
+			var valueNode *yaml.Node
+			for j := 0; j+1 < len(val.Content); j += 2 {
+				switch val.Content[j].Value {
+				case "value":
+					valueNode = val.Content[j+1]
+				case "note":
+					p.Note = l.str(val.Content[j+1], "note")
+				default:
+					l.errf(val.Content[j].Line, "unknown key %q in parameter %s (expected value, note)", val.Content[j].Value, p.Name)
+				}
+			}
+			if valueNode == nil {
+				l.errf(val.Line, "parameter %s has no value", p.Name)
+				continue
+			}
+			val = valueNode
+		}
+		if val.Kind != yaml.ScalarNode {
+			l.errf(val.Line, "parameter %s must be a number, a fraction such as 2/3, a text or true/false", p.Name)
+			continue
+		}
+		switch val.Tag {
+		case "!!int":
+			n, err := strconv.ParseInt(val.Value, 0, 64)
+			if err != nil {
+				l.errf(val.Line, "parameter %s: %v", p.Name, err)
+			}
+			p.Value = n
+		case "!!float":
+			f, err := strconv.ParseFloat(val.Value, 64)
+			if err != nil {
+				l.errf(val.Line, "parameter %s: %v", p.Name, err)
+			}
+			p.Value = f
+		case "!!bool":
+			p.Value = l.boolean(val, p.Name)
+		default:
+			// A fraction is kept exact until the one division: a/b and c/d
+			// equal as numbers give the same float, so "served at least 2/3"
+			// holds on the very day it should.
+			if m := ratioRE.FindStringSubmatch(val.Value); m != nil {
+				a, _ := strconv.ParseFloat(m[1], 64)
+				b, _ := strconv.ParseFloat(m[2], 64)
+				if b == 0 {
+					l.errf(val.Line, "parameter %s divides by zero", p.Name)
+					continue
+				}
+				p.Value = a / b
+			} else {
+				p.Value = val.Value
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func (l *loader) rules(v *yaml.Node) []*Rule {
+	if v.Kind != yaml.SequenceNode {
+		l.errf(v.Line, "rules must be a list")
+		return nil
+	}
+	var out []*Rule
+	ids := map[string]int{}
+	for _, n := range v.Content {
+		r := l.rule(n)
+		if r == nil {
+			continue
+		}
+		if prev, ok := ids[r.ID]; ok && r.ID != "" {
+			l.errf(r.Line, "duplicate rule id %s (first defined on line %d)", r.ID, prev)
+			continue
+		}
+		ids[r.ID] = r.Line
+		out = append(out, r)
+	}
+	return out
+}
+
+func (l *loader) rule(n *yaml.Node) *Rule {
+	if n.Kind != yaml.MappingNode {
+		l.errf(n.Line, "a rule must be a mapping with id, title, kind, condition, citation, verified, reason")
+		return nil
+	}
+	r := &Rule{Line: n.Line}
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if seen[k.Value] != nil {
+			l.errf(k.Line, "%s is given twice in this rule", k.Value)
+		}
+		seen[k.Value] = v
+		switch k.Value {
+		case "id":
+			r.ID = l.str(v, "id")
+			if r.ID != "" && !ruleIDRE.MatchString(r.ID) {
+				l.errf(v.Line, "rule id %q: use letters, digits, '-', '_' and '.'", r.ID)
+			}
+		case "title":
+			r.Title = l.str(v, "title")
+		case "kind":
+			r.Kind = Kind(l.str(v, "kind"))
+			if r.Kind != "" && !domain.In(r.Kind, Kinds) {
+				l.errf(v.Line, "unknown kind %q (expected unlawful, review, eligible or priority)", r.Kind)
+			}
+		case "condition":
+			r.Condition = l.str(v, "condition")
+		case "mechanism":
+			r.Mechanism = domain.Mechanism(l.str(v, "mechanism"))
+			if r.Mechanism != "" && !domain.In(r.Mechanism, domain.Mechanisms) {
+				l.errf(v.Line, "unknown mechanism %q (expected one of %s)", r.Mechanism, joinMechanisms())
+			}
+		case "citation":
+			r.Citation = l.str(v, "citation")
+		case "verified":
+			r.Verified = l.boolean(v, "verified")
+		case "note":
+			r.Note = l.str(v, "note")
+		case "weight":
+			w, err := strconv.Atoi(v.Value)
+			if v.Kind != yaml.ScalarNode || v.Tag != "!!int" || err != nil || w < 0 {
+				l.errf(v.Line, "weight must be a whole number, 0 or more, not %q", v.Value)
+			}
+			r.Weight = w
+		case "reason":
+			r.Reason = l.str(v, "reason")
+		default:
+			l.errf(k.Line, "unknown key %q in rule (expected id, title, kind, condition, mechanism, citation, verified, note, weight, reason)", k.Value)
+		}
+	}
+	name := r.ID
+	if name == "" {
+		name = "the rule"
+	}
+	for _, req := range []string{"id", "title", "kind", "condition", "citation", "verified", "reason"} {
+		if seen[req] == nil {
+			l.errf(n.Line, "%s: missing %s", name, req)
+		}
+	}
+	if r.Kind == Eligible && seen["mechanism"] == nil {
+		l.errf(n.Line, "%s: an eligible rule must name the mechanism it opens", name)
+	}
+	if seen["verified"] != nil && !r.Verified && r.Note == "" {
+		l.errf(seen["verified"].Line, "%s: an unverified rule needs a note saying what is not confirmed", name)
+	}
+	r.prog = &program{condLine: lineOf(seen["condition"]), reasonLine: lineOf(seen["reason"])}
+	return r
+}
+
+// lineOf is the line of the first character of a scalar's content: block
+// scalars (| and >) start on the line after their indicator.
+func lineOf(n *yaml.Node) int {
+	if n == nil {
+		return 0
+	}
+	if n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return n.Line + 1
+	}
+	return n.Line
+}
+
+func joinMechanisms() string {
+	s := make([]string, len(domain.Mechanisms))
+	for i, m := range domain.Mechanisms {
+		s[i] = string(m)
+	}
+	return strings.Join(s, ", ")
+}
+
+var yamlLineRE = regexp.MustCompile(`line ([0-9]+)`)
+
+// yamlErrLine digs the line out of a yaml.v3 error, which carries it only in
+// its text.
+func yamlErrLine(err error) int {
+	var te *yaml.TypeError
+	msg := err.Error()
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 0
+}
+
+var yamlLinePrefixRE = regexp.MustCompile(`line [0-9]+: `)
+
+func yamlErrMsg(err error) string {
+	return yamlLinePrefixRE.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), "")
+}

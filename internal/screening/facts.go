@@ -1,0 +1,239 @@
+// Package screening applies a rule pack to the people of the register as of
+// a date: who is held without legal basis, who must be reviewed, who can be
+// released by which mechanism, and in what order to act.
+package screening
+
+import (
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/rules"
+)
+
+// Kinds tells the kind of each facility.
+type Kinds map[string]domain.FacilityKind
+
+// FacilityKind implements domain.FacilityLookup.
+func (k Kinds) FacilityKind(id string) (domain.FacilityKind, bool) {
+	kind, ok := k[id]
+	return kind, ok
+}
+
+// Held reports whether the file, folded as of a date up to d, shows the
+// person in custody at the end of d.
+func Held(f *domain.PersonFile, d domain.Date) bool {
+	return f.State.InCustody && f.State.Admitted <= d
+}
+
+// Facts fills v with the facts of docs/screening.md for a person held at
+// the end of d. f is the person's file folded as of a date on or before d
+// (screening folds once as of the screening date and moves d forward to see
+// which limits will be crossed if nothing else happens). A fact that cannot
+// be computed is left unknown.
+func Facts(f *domain.PersonFile, kinds Kinds, d domain.Date, v *rules.Values) {
+	v.Reset()
+	s := &f.State
+	v.SetString(rules.FAsOf, d.String())
+	v.SetBool(rules.FInCustody, Held(f, d))
+	v.SetString(rules.FFacility, s.Facility)
+	if k, ok := kinds[s.Facility]; ok {
+		v.SetString(rules.FFacilityKind, string(k))
+	}
+	if f.Identity.Sex != "" {
+		v.SetString(rules.FSex, string(f.Identity.Sex))
+	}
+
+	dob := f.Identity.DOB
+	v.SetBool(rules.FHasDOB, dob != domain.NoDate)
+	basis := f.Identity.DOBBasis
+	if dob == domain.NoDate {
+		basis = domain.DOBUnknown
+	}
+	v.SetString(rules.FDOBBasis, string(basis))
+	if dob != domain.NoDate {
+		v.SetInt(rules.FAge, dob.AgeOn(d))
+	}
+	var offence domain.Date
+	if s.Case != nil {
+		offence = s.Case.OffenceDate
+		v.SetString(rules.FProcedure, string(s.Case.Procedure))
+	}
+	v.SetBool(rules.FHasOffenceDate, offence != domain.NoDate)
+	if dob != domain.NoDate && offence != domain.NoDate {
+		v.SetInt(rules.FAgeAtOffence, dob.AgeOn(offence))
+	}
+
+	flags(f, d, v)
+
+	v.SetString(rules.FStatus, string(s.Status))
+	v.SetBool(rules.FUntried, s.Status.Untried())
+	convicted := s.Status == domain.StatusAppeal || s.Status == domain.StatusFinal
+	v.SetBool(rules.FConvicted, convicted)
+	v.SetBool(rules.FFinalJudgment, s.Status == domain.StatusFinal)
+	charges(s.Case, v)
+
+	v.SetString(rules.FAdmitted, s.Admitted.String())
+	v.SetInt(rules.FDaysInCustody, d.DaysSince(s.Admitted))
+	pre := s.EpisodePretrialDays
+	if s.Status.Untried() {
+		pre += d.DaysSince(s.StatusSince)
+	}
+	v.SetInt(rules.FPretrialDays, pre)
+	v.SetString(rules.FPretrialSince, d.AddDays(-pre).String())
+	if at, ok := parseArrest(s.ArrestedAt); ok {
+		v.SetString(rules.FArrestedAt, s.ArrestedAt)
+		// to the end of d: the register knows days, not the hour of the
+		// screening, so a limit crossed at any hour of d counts on d.
+		mins := (d.AddDays(1).DayNumber()-at.day.DayNumber())*24*60 - at.minute
+		v.SetInt(rules.FHoursSinceArrest, mins/60)
+	}
+
+	order(s, d, v)
+	if s.FirstAppearance != domain.NoDate {
+		v.SetString(rules.FFirstAppearance, s.FirstAppearance.String())
+		v.SetInt(rules.FDaysSinceFirstAppearance, d.DaysSince(s.FirstAppearance))
+	}
+	sentence(s, d, v)
+	v.SetBool(rules.FRepeatOffender, s.RepeatOffender)
+	v.SetBool(rules.FPriorPrison5y, s.PriorPrison5y)
+	v.SetBool(rules.FProsecutionAppeal, s.ProsecutionAppeal)
+}
+
+func flags(f *domain.PersonFile, d domain.Date, v *rules.Values) {
+	var pregnant, dependent, chronic, mental, disability bool
+	children := 0
+	for _, fl := range f.Flags {
+		if fl.From > d || d >= fl.To {
+			continue
+		}
+		switch fl.Kind {
+		case domain.FlagPregnant:
+			pregnant = true
+		case domain.FlagChild:
+			children++
+		case domain.FlagDependent:
+			dependent = true
+		case domain.FlagChronic:
+			chronic = true
+		case domain.FlagMental:
+			mental = true
+		case domain.FlagDisability:
+			disability = true
+		}
+	}
+	v.SetBool(rules.FPregnant, pregnant)
+	v.SetInt(rules.FChildrenInCustody, children)
+	v.SetBool(rules.FDependentChild, dependent)
+	v.SetBool(rules.FChronicIllness, chronic)
+	v.SetBool(rules.FMentalIllness, mental)
+	v.SetBool(rules.FDisability, disability)
+}
+
+var classRank = map[domain.OffenceClass]int{domain.Petty: 1, domain.Misdemeanor: 2, domain.Felony: 3}
+
+func charges(c *domain.Case, v *rules.Values) {
+	has := c != nil && len(c.Charges) > 0
+	v.SetBool(rules.FHasCharges, has)
+	if !has {
+		return
+	}
+	var class domain.OffenceClass
+	maxM, minM := 0, 0
+	life, grave, drug, violent := false, false, false, false
+	for _, ch := range c.Charges {
+		if classRank[ch.Class] > classRank[class] {
+			class = ch.Class
+		}
+		maxM, minM = max(maxM, ch.MaxMonths), max(minM, ch.MinMonths)
+		life, grave = life || ch.Life, grave || ch.Grave
+		drug, violent = drug || ch.Drug, violent || ch.Violent
+	}
+	if class != "" {
+		v.SetString(rules.FChargeClass, string(class))
+	}
+	v.SetInt(rules.FMaxPenaltyMonths, maxM)
+	v.SetInt(rules.FMinPenaltyMonths, minM)
+	v.SetBool(rules.FLifePenalty, life)
+	v.SetBool(rules.FGrave, grave)
+	v.SetBool(rules.FDrug, drug)
+	v.SetBool(rules.FViolent, violent)
+}
+
+func order(s *domain.PersonState, d domain.Date, v *rules.Values) {
+	o := s.Order
+	v.SetBool(rules.FHasOrder, o != nil)
+	v.SetInt(rules.FExtensions, s.Extensions)
+	v.SetBool(rules.FOrderHasExpiry, o != nil && o.Expires != domain.NoDate)
+	v.SetBool(rules.FDrugCentreOrder, o != nil && o.Kind == domain.OrderDrugCentre)
+	if o == nil {
+		return
+	}
+	v.SetString(rules.FOrderKind, string(o.Kind))
+	if o.Issued != domain.NoDate {
+		v.SetString(rules.FOrderIssued, o.Issued.String())
+	}
+	if o.Expires != domain.NoDate {
+		v.SetString(rules.FOrderExpires, o.Expires.String())
+		v.SetInt(rules.FOrderDaysPastExpiry, d.DaysSince(o.Expires))
+	}
+}
+
+func sentence(s *domain.PersonState, d domain.Date, v *rules.Values) {
+	sen := s.Sentence
+	v.SetBool(rules.FHasSentence, sen != nil)
+	if sen == nil {
+		return
+	}
+	v.SetBool(rules.FSentenceLife, sen.Life)
+	v.SetBool(rules.FSentenceSuspended, sen.Suspended)
+	v.SetString(rules.FSentenceStart, sen.Start.String())
+	v.SetInt(rules.FSentenceMonths, sen.Months)
+	v.SetInt(rules.FPretrialCreditDays, sen.PretrialCreditDays)
+	served := d.DaysSince(sen.Start) + sen.PretrialCreditDays
+	v.SetInt(rules.FServedDays, served)
+	if sen.Life {
+		return
+	}
+	end := sen.Start.AddMonths(sen.Months).AddDays(sen.Days)
+	// Reductions are taken off the end of the sentence, months first, as a
+	// decree reducing "by 6 months" is read against the calendar.
+	reduced := end.AddMonths(-s.ReductionMonths).AddDays(-s.ReductionDays)
+	length := end.DaysSince(sen.Start)
+	reduction := end.DaysSince(reduced)
+	release := reduced.AddDays(-sen.PretrialCreditDays)
+	v.SetString(rules.FSentenceEnd, end.String())
+	v.SetInt(rules.FSentenceDays, length)
+	v.SetInt(rules.FReductionDays, reduction)
+	v.SetString(rules.FReleaseDate, release.String())
+	v.SetInt(rules.FDaysLeft, release.DaysSince(d))
+	if eff := length - reduction; eff > 0 {
+		v.SetDouble(rules.FFractionServed, float64(served)/float64(eff))
+	}
+}
+
+type instant struct {
+	day    domain.Date
+	minute int // minutes after midnight
+}
+
+// parseArrest reads YYYY-MM-DDTHH:MM; a date alone counts as midnight, the
+// earliest the arrest can have been, so that the hours are not understated.
+func parseArrest(s string) (instant, bool) {
+	if len(s) < 10 {
+		return instant{}, false
+	}
+	day, err := domain.ParseDate(s[:10])
+	if err != nil {
+		return instant{}, false
+	}
+	if len(s) == 10 {
+		return instant{day: day}, true
+	}
+	if len(s) != 16 || s[10] != 'T' || s[13] != ':' {
+		return instant{}, false
+	}
+	h := int(s[11]-'0')*10 + int(s[12]-'0')
+	m := int(s[14]-'0')*10 + int(s[15]-'0')
+	if s[11] < '0' || s[11] > '9' || s[12] < '0' || s[12] > '9' || s[14] < '0' || s[14] > '9' || s[15] < '0' || s[15] > '9' || h > 23 || m > 59 {
+		return instant{}, false
+	}
+	return instant{day: day, minute: h*60 + m}, true
+}

@@ -1,0 +1,251 @@
+package screening
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/rules"
+	"github.com/habeas-kh/habeas/internal/store"
+)
+
+// PackInfo names the pack a screening used.
+type PackInfo struct {
+	ID           string `json:"id"`
+	Jurisdiction string `json:"jurisdiction"`
+	Version      string `json:"version"`
+	File         string `json:"file"`
+}
+
+func packInfo(p *rules.Pack) PackInfo {
+	return PackInfo{ID: p.ID, Jurisdiction: p.Jurisdiction, Version: p.Version, File: p.File}
+}
+
+// Report is a whole screening. The pack, the ledger head and the date are
+// all it depends on: the same three give the same report.
+type Report struct {
+	Pack     PackInfo    `json:"pack"`
+	Head     store.Head  `json:"ledger_head"`
+	AsOf     domain.Date `json:"as_of"`
+	Within   int         `json:"within_days,omitempty"`
+	Facility string      `json:"facility,omitempty"`
+	Summary  Summary     `json:"summary"`
+	Persons  []Result    `json:"persons"`
+}
+
+// RuleCount counts the people for whom a rule fired, will fire within the
+// window, or could not be decided.
+type RuleCount struct {
+	Rule      string     `json:"rule"`
+	Kind      rules.Kind `json:"kind"`
+	Verified  bool       `json:"verified"`
+	Fired     int        `json:"fired"`
+	Upcoming  int        `json:"upcoming,omitempty"`
+	Undecided int        `json:"undecided"`
+}
+
+// KindCount counts the people with at least one rule of a kind fired.
+type KindCount struct {
+	Kind    rules.Kind `json:"kind"`
+	Persons int        `json:"persons"`
+}
+
+// FacilityCount is the screening of one facility.
+type FacilityCount struct {
+	Facility  string `json:"facility"`
+	Screened  int    `json:"screened"`
+	Unlawful  int    `json:"unlawful"`
+	Review    int    `json:"review"`
+	Eligible  int    `json:"eligible"`
+	Priority  int    `json:"priority"`
+	Undecided int    `json:"undecided"` // people with at least one rule undecided
+}
+
+// Summary of a screening by rule, kind and facility.
+type Summary struct {
+	Screened   int             `json:"screened"`
+	ByRule     []RuleCount     `json:"by_rule"`
+	ByKind     []KindCount     `json:"by_kind"`
+	ByFacility []FacilityCount `json:"by_facility"`
+}
+
+// Summarize counts the results.
+func Summarize(p *rules.Pack, rs []Result) Summary {
+	s := Summary{Screened: len(rs)}
+	idx := map[string]int{}
+	for i, r := range p.Rules {
+		idx[r.ID] = i
+		s.ByRule = append(s.ByRule, RuleCount{Rule: r.ID, Kind: r.Kind, Verified: r.Verified})
+	}
+	kinds := map[rules.Kind]int{}
+	facs := map[string]*FacilityCount{}
+	for _, r := range rs {
+		fc := facs[r.Facility]
+		if fc == nil {
+			fc = &FacilityCount{Facility: r.Facility}
+			facs[r.Facility] = fc
+		}
+		fc.Screened++
+		has := map[rules.Kind]bool{}
+		for _, f := range r.Fired {
+			s.ByRule[idx[f.Rule]].Fired++
+			has[f.Kind] = true
+		}
+		for _, f := range r.Upcoming {
+			s.ByRule[idx[f.Rule]].Upcoming++
+		}
+		for _, u := range r.Undecided {
+			s.ByRule[idx[u.Rule]].Undecided++
+		}
+		for k := range has {
+			kinds[k]++
+		}
+		fc.Unlawful += b2i(has[rules.Unlawful])
+		fc.Review += b2i(has[rules.Review])
+		fc.Eligible += b2i(has[rules.Eligible])
+		fc.Priority += b2i(has[rules.Priority])
+		fc.Undecided += b2i(len(r.Undecided) > 0)
+	}
+	for _, k := range rules.Kinds {
+		s.ByKind = append(s.ByKind, KindCount{Kind: k, Persons: kinds[k]})
+	}
+	for _, fc := range facs {
+		s.ByFacility = append(s.ByFacility, *fc)
+	}
+	sort.Slice(s.ByFacility, func(i, j int) bool { return s.ByFacility[i].Facility < s.ByFacility[j].Facility })
+	return s
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// WriteJSON writes the report as one JSON document.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteCSV writes one row per rule that fired, will fire or is undecided
+// for a person. Every row carries the date, pack and ledger head, so that a
+// row cut from the file still says where it comes from.
+func (r *Report) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"as_of", "pack", "pack_version", "ledger_head", "person", "facility", "status", "unlawful", "priority",
+		"rule", "kind", "result", "date", "mechanism", "citation", "verified", "reason", "unknown_facts"})
+	pack, ver, head := r.Pack.ID, r.Pack.Version, r.Head.Hash
+	for _, p := range r.Persons {
+		base := []string{r.AsOf.String(), pack, ver, head, p.Person, p.Facility, string(p.Status),
+			strconv.FormatBool(p.Unlawful), strconv.Itoa(p.Priority)}
+		row := func(rest ...string) error { return cw.Write(append(append([]string(nil), base...), rest...)) }
+		for _, f := range p.Fired {
+			row(f.Rule, string(f.Kind), "fired", "", string(f.Mechanism), f.Citation, strconv.FormatBool(f.Verified), f.Reason, "")
+		}
+		for _, f := range p.Upcoming {
+			row(f.Rule, string(f.Kind), "upcoming", f.Date.String(), string(f.Mechanism), f.Citation, strconv.FormatBool(f.Verified), f.Reason, "")
+		}
+		for _, u := range p.Undecided {
+			row(u.Rule, string(u.Kind), "undecided", "", "", "", "", u.Error, strings.Join(u.Unknown, " "))
+		}
+		if len(p.Fired)+len(p.Upcoming)+len(p.Undecided) == 0 {
+			row("", "", "none", "", "", "", "", "", "")
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// WriteTable writes the report for a person to read: the provenance, the
+// summary, then each person with the reasons.
+func (r *Report) WriteTable(w io.Writer, p *rules.Pack) error {
+	fmt.Fprintf(w, "Screening as of %s with rule pack %s version %s (%s)\n", r.AsOf, r.Pack.ID, r.Pack.Version, r.Pack.Jurisdiction)
+	fmt.Fprintf(w, "Ledger head: event %d, hash %s\n", r.Head.Seq, r.Head.Hash)
+	if r.Facility != "" {
+		fmt.Fprintf(w, "Facility: %s\n", r.Facility)
+	}
+	fmt.Fprintf(w, "People in custody screened: %d\n", r.Summary.Screened)
+	fmt.Fprintln(w, "Rules marked * are not verified: check the note before acting on them.")
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	header := "rule\tkind\tfired\tundecided\t"
+	if r.Within > 0 {
+		header += fmt.Sprintf("within %d days\t", r.Within)
+	}
+	fmt.Fprintln(tw, header+"title")
+	titles := map[string]string{}
+	for _, ru := range p.Rules {
+		titles[ru.ID] = ru.Title
+	}
+	for _, c := range r.Summary.ByRule {
+		id := c.Rule
+		if !c.Verified {
+			id += "*"
+		}
+		line := fmt.Sprintf("%s\t%s\t%d\t%d\t", id, c.Kind, c.Fired, c.Undecided)
+		if r.Within > 0 {
+			line += fmt.Sprintf("%d\t", c.Upcoming)
+		}
+		fmt.Fprintln(tw, line+titles[c.Rule])
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	for _, k := range r.Summary.ByKind {
+		fmt.Fprintf(w, "people with a rule of kind %-8s fired: %d\n", k.Kind, k.Persons)
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "facility\tscreened\tunlawful\treview\teligible\tpriority\tundecided\t")
+	for _, f := range r.Summary.ByFacility {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t\n", f.Facility, f.Screened, f.Unlawful, f.Review, f.Eligible, f.Priority, f.Undecided)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nPeople, unlawfully held first, then by priority:")
+	for _, pr := range r.Persons {
+		if len(pr.Fired)+len(pr.Upcoming)+len(pr.Undecided) == 0 {
+			continue
+		}
+		flag := ""
+		if pr.Unlawful {
+			flag = "  UNLAWFUL"
+		}
+		fmt.Fprintf(w, "\n%s  %s  %s  priority %d%s\n", pr.Person, pr.Facility, pr.Status, pr.Priority, flag)
+		for _, f := range pr.Fired {
+			fmt.Fprintf(w, "  %s %s%s: %s [%s]\n", f.Rule, f.Kind, mech(f), f.Reason, cite(f))
+		}
+		for _, f := range pr.Upcoming {
+			fmt.Fprintf(w, "  %s %s%s from %s: %s [%s]\n", f.Rule, f.Kind, mech(f), f.Date, f.Reason, cite(f))
+		}
+		for _, u := range pr.Undecided {
+			why := "unknown: " + strings.Join(u.Unknown, ", ")
+			if u.Error != "" {
+				why = "error: " + u.Error
+			}
+			fmt.Fprintf(w, "  %s could not be decided (%s)\n", u.Rule, why)
+		}
+	}
+	return nil
+}
+
+func mech(f Fired) string {
+	if f.Mechanism == "" {
+		return ""
+	}
+	return " (" + string(f.Mechanism) + ")"
+}
+
+func cite(f Fired) string {
+	if f.Verified {
+		return f.Citation
+	}
+	return f.Citation + "; NOT VERIFIED: " + f.Note
+}

@@ -1,0 +1,309 @@
+package screening
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/ledger"
+	"github.com/habeas-kh/habeas/internal/rules"
+	"github.com/habeas-kh/habeas/internal/store"
+)
+
+// Fired is a rule that holds for a person, with its reason filled in. For a
+// rule that will fire within the look-ahead window, Date is the first day it
+// does.
+type Fired struct {
+	Rule      string           `json:"rule"`
+	Kind      rules.Kind       `json:"kind"`
+	Mechanism domain.Mechanism `json:"mechanism,omitempty"`
+	Citation  string           `json:"citation"`
+	Verified  bool             `json:"verified"`
+	Note      string           `json:"note,omitempty"`
+	Weight    int              `json:"weight,omitempty"`
+	Reason    string           `json:"reason"`
+	Date      domain.Date      `json:"date,omitempty"`
+}
+
+// Undecided is a rule that could not be decided for a person.
+type Undecided struct {
+	Rule    string     `json:"rule"`
+	Kind    rules.Kind `json:"kind"`
+	Unknown []string   `json:"unknown_facts,omitempty"`
+	Error   string     `json:"error,omitempty"`
+}
+
+// Result is the screening of one person.
+type Result struct {
+	Person    string             `json:"person"`
+	Facility  string             `json:"facility"`
+	Status    domain.LegalStatus `json:"status"`
+	Unlawful  bool               `json:"unlawful"`
+	Priority  int                `json:"priority"` // sum of the weights of the priority rules that fired
+	Fired     []Fired            `json:"fired"`
+	Upcoming  []Fired            `json:"upcoming,omitempty"`
+	Undecided []Undecided        `json:"undecided,omitempty"`
+}
+
+// Options of a screening.
+type Options struct {
+	AsOf     domain.Date
+	Facility string // only people held there; empty for all
+	Within   int    // also list the rules that will fire in the next Within days
+	Workers  int    // 0 means one per CPU
+	// FactsOnly reads, folds and computes the facts but evaluates no rule:
+	// the baseline the benchmark compares screening with.
+	FactsOnly bool
+}
+
+// Screen evaluates a pack for one person whose file is folded as of
+// opt.AsOf. ok is false when the person is not held at the end of that day.
+func Screen(p *rules.Pack, f *domain.PersonFile, kinds Kinds, asOf domain.Date, within int) (Result, bool) {
+	var sc screener
+	sc.pack, sc.kinds = p, kinds
+	return sc.screen(f, asOf, within)
+}
+
+// screener holds one worker's buffers, reused from person to person.
+type screener struct {
+	pack     *rules.Pack
+	kinds    Kinds
+	vals     rules.Values
+	outcomes []rules.Outcome
+	future   []rules.Outcome
+}
+
+func (sc *screener) screen(f *domain.PersonFile, asOf domain.Date, within int) (Result, bool) {
+	if !Held(f, asOf) {
+		return Result{}, false
+	}
+	s := &f.State
+	res := Result{Person: f.ID, Facility: s.Facility, Status: s.Status, Fired: []Fired{}}
+	Facts(f, sc.kinds, asOf, &sc.vals)
+	sc.outcomes = sc.pack.Evaluate(&sc.vals, sc.outcomes)
+	done := make(map[string]bool, len(sc.outcomes))
+	for _, o := range sc.outcomes {
+		r := o.Rule
+		switch {
+		case o.Fired:
+			done[r.ID] = true
+			res.Fired = append(res.Fired, fired(r, &sc.vals, domain.NoDate))
+			if r.Kind == rules.Unlawful {
+				res.Unlawful = true
+			}
+			if r.Kind == rules.Priority {
+				res.Priority += r.Weight
+			}
+		case o.Undecided:
+			res.Undecided = append(res.Undecided, Undecided{Rule: r.ID, Kind: r.Kind, Unknown: o.Unknown, Error: o.Err})
+		}
+	}
+	// Look ahead by moving the clock with the file as it stands: what will
+	// happen if nothing is recorded in between (no extension, no verdict).
+	for k := 1; k <= within && len(done) < len(sc.outcomes); k++ {
+		d := asOf.AddDays(k)
+		Facts(f, sc.kinds, d, &sc.vals)
+		sc.future = sc.pack.Evaluate(&sc.vals, sc.future)
+		for _, o := range sc.future {
+			if o.Fired && !done[o.Rule.ID] {
+				done[o.Rule.ID] = true
+				res.Upcoming = append(res.Upcoming, fired(o.Rule, &sc.vals, d))
+			}
+		}
+	}
+	return res, true
+}
+
+func fired(r *rules.Rule, v *rules.Values, d domain.Date) Fired {
+	fr := Fired{Rule: r.ID, Kind: r.Kind, Mechanism: r.Mechanism, Citation: r.Citation, Verified: r.Verified,
+		Weight: r.Weight, Reason: r.Explain(v), Date: d}
+	if !r.Verified {
+		fr.Note = r.Note
+	}
+	return fr
+}
+
+// Run screens every person held at the end of opt.AsOf. People are read
+// person by person from the store and screened on several goroutines, so
+// memory holds the results, not the ledger. Events appended after the
+// screening starts are ignored, so the result is that of the head it names.
+func Run(ctx context.Context, st store.Store, p *rules.Pack, opt Options) (*Report, error) {
+	if opt.AsOf == domain.NoDate {
+		return nil, fmt.Errorf("screening needs a date")
+	}
+	head, err := st.Head(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the ledger head: %w", err)
+	}
+	facs, err := st.Facilities(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the facilities: %w", err)
+	}
+	kinds := make(Kinds, len(facs))
+	for _, f := range facs {
+		kinds[f.ID] = f.Kind
+	}
+	if opt.Facility != "" {
+		if _, ok := kinds[opt.Facility]; !ok {
+			return nil, fmt.Errorf("no facility %q in the register", opt.Facility)
+		}
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+
+	type group struct {
+		id  string
+		evs []store.StoredEvent
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan []group, workers*2)
+	results := make(chan []Result, workers*2)
+	var readErr error
+	go func() {
+		defer close(chunks)
+		var chunk []group
+		n := 0
+		readErr = st.EventsByPerson(ctx, func(id string, evs []store.StoredEvent) error {
+			// Keep to the head read above: a later append must not change
+			// a screening that names this head.
+			k := len(evs)
+			for k > 0 && evs[k-1].Seq > head.Seq {
+				k--
+			}
+			if k == 0 {
+				return nil
+			}
+			chunk = append(chunk, group{id, evs[:k]})
+			n += k
+			if n >= 2048 {
+				select {
+				case chunks <- chunk:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				chunk, n = nil, 0
+			}
+			return nil
+		})
+		if readErr == nil && len(chunk) > 0 {
+			select {
+			case chunks <- chunk:
+			case <-ctx.Done():
+			}
+		}
+	}()
+
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			sc := &screener{pack: p, kinds: kinds}
+			for chunk := range chunks {
+				var out []Result
+				for _, g := range chunk {
+					if leftBefore(g.evs, opt.AsOf) {
+						continue
+					}
+					evs, err := ledger.DecodeStored(g.evs)
+					if err != nil {
+						errs[w] = fmt.Errorf("decoding the events of %s: %w", g.id, err)
+						cancel()
+						return
+					}
+					f, err := domain.Project(g.id, evs, kinds, opt.AsOf)
+					if err != nil {
+						errs[w] = fmt.Errorf("folding the file of %s as of %s: %w (run habeas verify)", g.id, opt.AsOf, err)
+						cancel()
+						return
+					}
+					if !Held(f, opt.AsOf) || (opt.Facility != "" && f.State.Facility != opt.Facility) {
+						continue
+					}
+					if opt.FactsOnly {
+						Facts(f, kinds, opt.AsOf, &sc.vals)
+						out = append(out, Result{Person: f.ID, Facility: f.State.Facility, Status: f.State.Status})
+						continue
+					}
+					if r, ok := sc.screen(f, opt.AsOf, opt.Within); ok {
+						out = append(out, r)
+					}
+				}
+				select {
+				case results <- out:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}(w)
+	}
+	go func() { wg.Wait(); close(results) }()
+
+	rep := &Report{Pack: packInfo(p), Head: head, AsOf: opt.AsOf, Within: opt.Within, Facility: opt.Facility}
+	for out := range results {
+		rep.Persons = append(rep.Persons, out...)
+	}
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if readErr != nil {
+		return nil, fmt.Errorf("reading the ledger: %w", readErr)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	Sort(rep.Persons)
+	rep.Summary = Summarize(p, rep.Persons)
+	return rep, nil
+}
+
+// Sort puts people held unlawfully first, then by priority score, highest
+// first, then by id: the order in which to act.
+func Sort(rs []Result) {
+	sort.Slice(rs, func(i, j int) bool {
+		a, b := &rs[i], &rs[j]
+		if a.Unlawful != b.Unlawful {
+			return a.Unlawful
+		}
+		if a.Priority != b.Priority {
+			return a.Priority > b.Priority
+		}
+		return a.Person < b.Person
+	})
+}
+
+// leftBefore reports, from the stored columns alone, that a person is not
+// held at the end of asOf: their last event up to that day (in the order
+// the fold applies them) ends custody, or they were never admitted. Most of
+// a register's people have left; skipping them saves decoding their events.
+// A file with corrections is always decoded, since a correction can move or
+// void any event.
+func leftBefore(evs []store.StoredEvent, asOf domain.Date) bool {
+	var last *store.StoredEvent
+	for i := range evs {
+		e := &evs[i]
+		if e.Kind == domain.KCorrection {
+			return false
+		}
+		if e.Date <= asOf && e.Kind != domain.KPerson && (last == nil || e.Date >= last.Date) {
+			last = e
+		}
+	}
+	if last == nil {
+		return true
+	}
+	switch last.Kind {
+	case domain.KRelease, domain.KDeath, domain.KEscape:
+		return true
+	}
+	return false
+}

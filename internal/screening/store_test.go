@@ -1,0 +1,127 @@
+package screening
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/habeas-kh/habeas/internal/demo"
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/ledger"
+	"github.com/habeas-kh/habeas/internal/store/sqldb"
+)
+
+// demoDB builds the demo register once per test binary (it takes seconds):
+// tests only read it.
+var demoDB = struct {
+	once sync.Once
+	db   *sqldb.DB
+	err  error
+}{}
+
+func demoStore(t testing.TB) *sqldb.DB {
+	t.Helper()
+	demoDB.once.Do(func() {
+		ctx := context.Background()
+		dir, err := tempDir()
+		if err != nil {
+			demoDB.err = err
+			return
+		}
+		db, err := sqldb.Open(ctx, dir+"/habeas.db", nil)
+		if err != nil {
+			demoDB.err = err
+			return
+		}
+		_, err = ledger.New(db).Load(ctx, ledger.Actor{Name: "test", Via: "screening test"}, func(emit func(*domain.Event) error) error {
+			return demo.Generate(ctx, demo.Options{Seed: 1, People: 3000}, emit)
+		})
+		demoDB.db, demoDB.err = db, err
+	})
+	if demoDB.err != nil {
+		t.Fatalf("building the demo register: %v", demoDB.err)
+	}
+	return demoDB.db
+}
+
+func TestDemoRegisterFiresEveryRule(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a demo register")
+	}
+	db := demoStore(t)
+	pack := builtin(t)
+	rep, err := Run(context.Background(), db, pack, Options{AsOf: demo.End, Within: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Summary.Screened < 2000 {
+		t.Fatalf("screened %d people, want the ~3,000 held at the end of 2020", rep.Summary.Screened)
+	}
+	for _, c := range rep.Summary.ByRule {
+		t.Logf("%s %-8s fired %5d upcoming %4d undecided %4d", c.Rule, c.Kind, c.Fired, c.Upcoming, c.Undecided)
+		if c.Fired == 0 {
+			t.Errorf("%s fired for nobody as of %s", c.Rule, demo.End)
+		}
+	}
+	// Unlawful first, then priority.
+	seenLawful := false
+	for i, r := range rep.Persons {
+		if !r.Unlawful {
+			seenLawful = true
+		} else if seenLawful {
+			t.Fatalf("person %d (%s) is unlawfully held but listed after lawful ones", i, r.Person)
+		}
+		if i > 0 && r.Unlawful == rep.Persons[i-1].Unlawful && r.Priority > rep.Persons[i-1].Priority {
+			t.Fatalf("person %d (%s) has a higher priority than the one before", i, r.Person)
+		}
+	}
+	head, _ := db.Head(context.Background())
+	if rep.Head != head || rep.Pack.ID != "kh-2020" || rep.AsOf != demo.End {
+		t.Errorf("provenance %+v %+v %s", rep.Head, rep.Pack, rep.AsOf)
+	}
+}
+
+func TestScreeningIsReproducible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a demo register")
+	}
+	db := demoStore(t)
+	pack := builtin(t)
+	var out [2]bytes.Buffer
+	for i, workers := range []int{1, 8} {
+		rep, err := Run(context.Background(), db, pack, Options{AsOf: domain.MustDate("2019-06-30"), Facility: "CC1", Workers: workers})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rep.WriteJSON(&out[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(out[0].Bytes(), out[1].Bytes()) {
+		t.Fatal("two screenings of the same ledger, pack and date differ")
+	}
+	if _, err := Run(context.Background(), db, pack, Options{AsOf: demo.End, Facility: "NOPE"}); err == nil {
+		t.Fatal("an unknown facility was accepted")
+	}
+}
+
+var testDir string
+
+func tempDir() (string, error) {
+	var err error
+	testDir, err = os.MkdirTemp("", "habeas-screening-")
+	return testDir, err
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if demoDB.db != nil {
+		demoDB.db.Close()
+	}
+	if testDir != "" {
+		os.RemoveAll(testDir)
+	}
+	os.Exit(code)
+}
