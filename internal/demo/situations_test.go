@@ -1,6 +1,8 @@
 package demo
 
 import (
+	"time"
+
 	"github.com/habeas-kh/habeas/internal/domain"
 )
 
@@ -37,9 +39,20 @@ func situations(f *domain.PersonFile, d domain.Date, kinds facLookup) []string {
 	var servedOn domain.Date
 	if convicted && !s.Sentence.Life {
 		sen := s.Sentence
-		total := sen.Start.AddMonths(sen.Months).DaysSince(sen.Start) + sen.Days + sen.PretrialCreditDays
-		servedOn = sen.Start.AddMonths(sen.Months).AddDays(sen.Days - sen.PretrialCreditDays - s.ReductionDays)
-		fraction = float64(d.DaysSince(sen.Start)+sen.PretrialCreditDays+s.ReductionDays) / float64(total)
+		// The sentence runs from its start for its length in calendar
+		// months, then days. Reductions come off its end, their months
+		// counted back on the calendar, then their days; the pre-trial
+		// credit is time already served, so the sentence is served that
+		// many days earlier still.
+		end := sen.Start.AddMonths(sen.Months).AddDays(sen.Days)
+		reduced := end.AddMonths(-s.ReductionMonths).AddDays(-s.ReductionDays)
+		servedOn = reduced.AddDays(-sen.PretrialCreditDays)
+		// The fraction served: the days served on it, the credit among
+		// them, over the sentence as reduced (the credit is part of the
+		// sentence, not added to it).
+		if length := reduced.DaysSince(sen.Start); length > 0 {
+			fraction = float64(d.DaysSince(sen.Start)+sen.PretrialCreditDays) / float64(length)
+		}
 	}
 	open := func(k domain.FlagKind) bool {
 		for _, fl := range f.Flags {
@@ -54,9 +67,10 @@ func situations(f *domain.PersonFile, d domain.Date, kinds facLookup) []string {
 	if s.Order == nil {
 		add("LB-01")
 	}
-	// LB-02: police custody over 48 hours.
-	if s.Status == domain.StatusPolice && kind == domain.PoliceCustody && len(s.ArrestedAt) >= 10 {
-		if at, err := domain.ParseDate(s.ArrestedAt[:10]); err == nil && d.DaysSince(at) > 2 {
+	// LB-02: police custody over 48 hours, counted from the arrest (local
+	// time; a date alone is its midnight) to the end of day d.
+	if s.Status == domain.StatusPolice && kind == domain.PoliceCustody {
+		if at, ok := arrestTime(s.ArrestedAt); ok && endOfDay(d).Sub(at) > 48*time.Hour {
 			add("LB-02")
 		}
 	}
@@ -172,6 +186,21 @@ func situations(f *domain.PersonFile, d domain.Date, kinds facLookup) []string {
 	}
 	add("held")
 	return out
+}
+
+// arrestTime reads an arrest time, YYYY-MM-DDTHH:MM or a date alone.
+func arrestTime(s string) (time.Time, bool) {
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// endOfDay is midnight at the end of d.
+func endOfDay(d domain.Date) time.Time {
+	return time.Date(d.Year(), time.Month(d.Month()), d.Day()+1, 0, 0, 0, 0, time.UTC)
 }
 
 // ruleIDs are the rules every one of which must find people.

@@ -152,7 +152,7 @@ var Facts = [numFacts]Fact{
 	{FPretrialDays, "pretrial_days", Int, "days untried (police custody or pretrial) in the current episode up to as_of", ""},
 	{FPretrialSince, "pretrial_since", Date, "as_of minus pretrial_days: where continuous pre-trial detention would have started; limits in months are counted from it", ""},
 	{FArrestedAt, "arrested_at", String, "date and time of arrest as recorded (YYYY-MM-DDTHH:MM)", "not recorded, or not a valid date and time"},
-	{FHoursSinceArrest, "hours_since_arrest", Int, "whole hours from the arrest to the end of as_of (24:00)", "arrested_at unknown"},
+	{FHoursSinceArrest, "hours_since_arrest", Int, "hours from the arrest to the end of as_of (24:00), an hour begun counting as an hour", "arrested_at unknown"},
 	{FHasOrder, "has_order", Bool, "a commitment order (warrant, police custody, detention order, judgment, drug-centre order, immediate appearance) is on file", ""},
 	{FOrderKind, "order_kind", String, "kind of the current order: arrest_warrant, police_custody, detention_order, judgment, drug_centre_order, immediate_appearance", noOrder},
 	{FOrderIssued, "order_issued", Date, "date the current order was issued", noOrder + ", or no issue date"},

@@ -168,6 +168,16 @@ func TestMoreSides(t *testing.T) {
 	if r := p.screen(t, pack, "2020-03-03", 0); !fires(r, "LB-02") {
 		t.Errorf("62 hours: LB-02 should fire")
 	}
+	// Arrested at 23:30 on 1 March: at the end of 3 March 48 h 30 min have
+	// passed, which is over 48 hours; at the end of 2 March, 24 h 30 min.
+	h := newPerson("1980-05-05", domain.Male)
+	h.admit("2020-03-01", "PC", &domain.AdmissionData{Status: domain.StatusPolice, ArrestedAt: "2020-03-01T23:30"})
+	if r := h.screen(t, pack, "2020-03-02", 0); fires(r, "LB-02") {
+		t.Errorf("24 h 30 min: LB-02 should not fire")
+	}
+	if r := h.screen(t, pack, "2020-03-03", 0); !fires(r, "LB-02") {
+		t.Errorf("48 h 30 min: LB-02 should fire")
+	}
 	// Without an arrest time the hours are unknown: undecided, not passed.
 	q := newPerson("1980-05-05", domain.Male)
 	q.admit("2020-03-01", "PC", &domain.AdmissionData{Status: domain.StatusPolice})

@@ -82,8 +82,9 @@ func Facts(f *domain.PersonFile, kinds Kinds, d domain.Date, v *rules.Values) {
 		v.SetString(rules.FArrestedAt, s.ArrestedAt)
 		// to the end of d: the register knows days, not the hour of the
 		// screening, so a limit crossed at any hour of d counts on d.
+		// Part of an hour counts as an hour begun: 48 h 30 min is over 48 h.
 		mins := (d.AddDays(1).DayNumber()-at.day.DayNumber())*24*60 - at.minute
-		v.SetInt(rules.FHoursSinceArrest, mins/60)
+		v.SetInt(rules.FHoursSinceArrest, (mins+59)/60)
 	}
 
 	order(s, d, v)
