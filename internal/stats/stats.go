@@ -136,12 +136,11 @@ func Compute(ctx context.Context, st store.Store, asOf domain.Date, opt Options)
 		flags []store.FlagRow
 		cells []store.CellCount
 		wg    sync.WaitGroup
-		errs  [4]error
+		errs  [3]error
 	)
-	wg.Add(4)
-	go func() { defer wg.Done(); cells, errs[3] = st.CellsOn(ctx, asOf, opt.Cells) }()
+	wg.Add(3)
 	go func() { defer wg.Done(); caps, errs[0] = st.CapacityOn(ctx, asOf) }()
-	go func() { defer wg.Done(); pop, errs[1] = st.Population(ctx, asOf) }()
+	go func() { defer wg.Done(); pop, cells, errs[1] = st.Held(ctx, asOf, opt.Cells) }()
 	go func() { defer wg.Done(); flags, errs[2] = st.FlagsOn(ctx, asOf) }()
 	wg.Wait()
 	if err := errors.Join(errs[:]...); err != nil {

@@ -217,6 +217,9 @@ type Store interface {
 	CapacityOn(ctx context.Context, asOf domain.Date) ([]Capacity, error)
 	// FlagsOn counts vulnerabilities of people held on asOf.
 	FlagsOn(ctx context.Context, asOf domain.Date) ([]FlagRow, error)
+	// Held is Population and CellsOn(asOf, cells) computed in one pass over
+	// the people held: what the figures of a date need, at half the reading.
+	Held(ctx context.Context, asOf domain.Date, cells int) ([]PopRow, []CellCount, error)
 	// CellsOn is the population of each cell on asOf, largest first, at most
 	// limit rows (none when limit <= 0). People with no cell are not counted.
 	CellsOn(ctx context.Context, asOf domain.Date, limit int) ([]CellCount, error)

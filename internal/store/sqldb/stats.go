@@ -37,32 +37,49 @@ func ageBand(age int) int {
 	return b
 }
 
-// Population groups the stays held on asOf by integer columns only (facility
-// number, packed categories, year of birth, and whether the birthday has come
-// this year), which SQLite sorts several times faster than text; ages and
-// bands are worked out here.
+// Population groups the people held on asOf.
 func (d *DB) Population(ctx context.Context, asOf domain.Date) ([]store.PopRow, error) {
+	pop, _, err := d.Held(ctx, asOf, 0)
+	return pop, err
+}
+
+// Held reads the stays held on asOf once, from a covering index, as a few
+// integer columns (facility number, packed sex/status/drug code, date of
+// birth) and the cell label, and sums them here: SQLite's GROUP BY sorts,
+// which costs several times the scan, and one pass serves both the
+// population groups and the cell counts.
+func (d *DB) Held(ctx context.Context, asOf domain.Date, cells int) ([]store.PopRow, []store.CellCount, error) {
 	ids, err := d.facilityIDs(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	a := int64(asOf)
 	type key struct {
 		fno, cat int64
 		band     int
 	}
-	// SQLite groups by sorting, which costs more than scanning; the rows
-	// are few columns of integers, so they are summed here instead.
 	sums := map[key]int{}
 	var bandOf [200]int8 // band by age, for ages 0..199
 	for age := range bandOf {
 		bandOf[age] = int8(ageBand(age))
 	}
 	year, mmdd := int64(asOf.Year()), a%10000
-	err = d.each(ctx, "population", `SELECT fno, cat, dob FROM stays WHERE to_date > ? AND from_date <= ?`, []any{a, a},
+	cellCounts := map[int64]map[string]int{}
+	cols := "fno, cat, dob"
+	if cells > 0 {
+		cols += ", cell"
+	}
+	err = d.each(ctx, "population", `SELECT `+cols+` FROM stays WHERE to_date > ? AND from_date <= ?`, []any{a, a},
 		func(r *sql.Rows) error {
 			var fno, cat, dob int64
-			if err := r.Scan(&fno, &cat, &dob); err != nil {
+			// The label is read as raw bytes so that counting allocates
+			// nothing per row.
+			var cell sql.RawBytes
+			dest := []any{&fno, &cat, &dob}
+			if cells > 0 {
+				dest = append(dest, &cell)
+			}
+			if err := r.Scan(dest...); err != nil {
 				return fmt.Errorf("reading population: %w", err)
 			}
 			band := -1
@@ -74,18 +91,30 @@ func (d *DB) Population(ctx context.Context, asOf domain.Date) ([]store.PopRow, 
 				band = int(bandOf[min(max(age, 0), 199)])
 			}
 			sums[key{fno, cat, band}]++
+			if len(cell) > 0 {
+				m := cellCounts[fno]
+				if m == nil {
+					m = map[string]int{}
+					cellCounts[fno] = m
+				}
+				if _, ok := m[string(cell)]; ok {
+					m[string(cell)]++
+				} else {
+					m[string(cell)] = 1
+				}
+			}
 			return nil
 		})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	out := make([]store.PopRow, 0, len(sums))
+	pop := make([]store.PopRow, 0, len(sums))
 	for k, n := range sums {
 		sex, st, drug := catDecode(k.cat)
-		out = append(out, store.PopRow{Facility: ids[k.fno], Sex: sex, Status: st, Drug: drug, AgeBand: k.band, Count: n})
+		pop = append(pop, store.PopRow{Facility: ids[k.fno], Sex: sex, Status: st, Drug: drug, AgeBand: k.band, Count: n})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
+	sort.Slice(pop, func(i, j int) bool {
+		a, b := pop[i], pop[j]
 		if a.Facility != b.Facility {
 			return a.Facility < b.Facility
 		}
@@ -100,7 +129,26 @@ func (d *DB) Population(ctx context.Context, asOf domain.Date) ([]store.PopRow, 
 		}
 		return a.AgeBand < b.AgeBand
 	})
-	return out, nil
+	var cc []store.CellCount
+	for fno, m := range cellCounts {
+		for cell, n := range m {
+			cc = append(cc, store.CellCount{Facility: ids[fno], Cell: cell, Count: n})
+		}
+	}
+	sort.Slice(cc, func(i, j int) bool {
+		a, b := cc[i], cc[j]
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		if a.Facility != b.Facility {
+			return a.Facility < b.Facility
+		}
+		return a.Cell < b.Cell
+	})
+	if cells <= 0 {
+		cc = nil
+	}
+	return pop, cc[:min(max(cells, 0), len(cc))], nil
 }
 
 func (d *DB) FlagsOn(ctx context.Context, asOf domain.Date) ([]store.FlagRow, error) {
@@ -133,50 +181,8 @@ func (d *DB) CellsOn(ctx context.Context, asOf domain.Date, limit int) ([]store.
 	if limit <= 0 {
 		return nil, nil
 	}
-	ids, err := d.facilityIDs(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// Counted per facility number, then per cell, reading the cell label as
-	// raw bytes so that counting allocates nothing per row.
-	counts := map[int64]map[string]int{}
-	err = d.each(ctx, "cell populations", `SELECT fno, cell FROM stays
-		WHERE to_date > ? AND from_date <= ? AND cell <> ''`, []any{int64(asOf), int64(asOf)},
-		func(r *sql.Rows) error {
-			var fno int64
-			var cell sql.RawBytes
-			if err := r.Scan(&fno, &cell); err != nil {
-				return fmt.Errorf("reading cell populations: %w", err)
-			}
-			m := counts[fno]
-			if m == nil {
-				m = map[string]int{}
-				counts[fno] = m
-			}
-			if _, ok := m[string(cell)]; ok {
-				m[string(cell)]++
-			} else {
-				m[string(cell)] = 1
-			}
-			return nil
-		})
-	var out []store.CellCount
-	for fno, m := range counts {
-		for cell, n := range m {
-			out = append(out, store.CellCount{Facility: ids[fno], Cell: cell, Count: n})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Count != b.Count {
-			return a.Count > b.Count
-		}
-		if a.Facility != b.Facility {
-			return a.Facility < b.Facility
-		}
-		return a.Cell < b.Cell
-	})
-	return out[:min(limit, len(out))], err
+	_, cc, err := d.Held(ctx, asOf, limit)
+	return cc, err
 }
 
 func (d *DB) Admissions(ctx context.Context, from, to domain.Date) (all, drug []store.FacilityCount, err error) {

@@ -596,3 +596,12 @@ func (m *memStore) ReplaceProjections(ctx context.Context, files func(yield func
 	ma.st.persons = fresh
 	return ma.Commit()
 }
+
+func (m *memStore) Held(ctx context.Context, asOf domain.Date, cells int) ([]store.PopRow, []store.CellCount, error) {
+	pop, err := m.Population(ctx, asOf)
+	if err != nil {
+		return nil, nil, err
+	}
+	cc, err := m.CellsOn(ctx, asOf, cells)
+	return pop, cc, err
+}

@@ -337,6 +337,10 @@ func testReference(t *testing.T, s store.Store) {
 			got, err := s.CellsOn(ctx, dt, limit)
 			fatalIf(t, err, "CellsOn")
 			sameList(t, fmt.Sprintf("CellsOn(%s, %d)", dt, limit), got, refCells(files, dt, limit))
+			hp, hc, err := s.Held(ctx, dt, limit)
+			fatalIf(t, err, "Held")
+			sameSet(t, "Held("+dt.String()+") population", hp, pop)
+			sameList(t, fmt.Sprintf("Held(%s, %d) cells", dt, limit), hc, refCells(files, dt, limit))
 		}
 	}
 	if held < 20 {
