@@ -151,30 +151,55 @@ func (d *DB) Held(ctx context.Context, asOf domain.Date, cells int) ([]store.Pop
 	return pop, cc[:min(max(cells, 0), len(cc))], nil
 }
 
+// FlagsOn joins the vulnerabilities open on asOf to the stay of the person
+// on that date (from a covering index) and counts in Go: people per facility
+// and kind, but children one by one.
 func (d *DB) FlagsOn(ctx context.Context, asOf domain.Date) ([]store.FlagRow, error) {
+	ids, err := d.facilityIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
 	a := int64(asOf)
-	var out []store.FlagRow
-	err := d.each(ctx, "vulnerabilities", `SELECT s.facility, f.kind, COUNT(*), COUNT(DISTINCT f.person)
+	type key struct {
+		fno  int64
+		kind string
+	}
+	rows := map[key]int{}
+	people := map[key]map[string]bool{}
+	err = d.each(ctx, "vulnerabilities", `SELECT s.fno, f.kind, f.person
 		FROM flags f JOIN stays s ON s.person = f.person AND s.to_date > ? AND s.from_date <= ?
-		WHERE f.to_date > ? AND f.from_date <= ?
-		GROUP BY s.facility, f.kind ORDER BY s.facility, f.kind`, []any{a, a, a, a},
+		WHERE f.to_date > ? AND f.from_date <= ?`, []any{a, a, a, a},
 		func(r *sql.Rows) error {
-			var fr store.FlagRow
-			var kind string
-			var rows, people int
-			if err := r.Scan(&fr.Facility, &kind, &rows, &people); err != nil {
+			var k key
+			var person string
+			if err := r.Scan(&k.fno, &k.kind, &person); err != nil {
 				return fmt.Errorf("reading vulnerabilities: %w", err)
 			}
-			fr.Kind = domain.FlagKind(kind)
-			// Children are counted one by one; other flags count people.
-			fr.Count = people
-			if fr.Kind == domain.FlagChild {
-				fr.Count = rows
+			rows[k]++
+			if people[k] == nil {
+				people[k] = map[string]bool{}
 			}
-			out = append(out, fr)
+			people[k][person] = true
 			return nil
 		})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.FlagRow, 0, len(rows))
+	for k, n := range rows {
+		fr := store.FlagRow{Facility: ids[k.fno], Kind: domain.FlagKind(k.kind), Count: len(people[k])}
+		if fr.Kind == domain.FlagChild {
+			fr.Count = n
+		}
+		out = append(out, fr)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Facility != out[j].Facility {
+			return out[i].Facility < out[j].Facility
+		}
+		return out[i].Kind < out[j].Kind
+	})
+	return out, nil
 }
 
 func (d *DB) CellsOn(ctx context.Context, asOf domain.Date, limit int) ([]store.CellCount, error) {

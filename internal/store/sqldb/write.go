@@ -37,7 +37,7 @@ var deferredIndexes = []struct{ name, def string }{
 	{"stays_on", "CREATE INDEX stays_on ON stays (to_date, from_date, fno, cat, dob, cell)"},
 	{"episodes_admitted", "CREATE INDEX episodes_admitted ON episodes (admitted, facility_in, drug)"},
 	{"episodes_ended", "CREATE INDEX episodes_ended ON episodes (ended, end_kind, facility_out, mechanism)"},
-	{"flags_on", "CREATE INDEX flags_on ON flags (to_date, from_date)"},
+	{"flags_on", "CREATE INDEX flags_on ON flags (to_date, from_date, kind, person)"},
 }
 
 // BeginAppend starts a write transaction holding the ledger's write lock.

@@ -99,7 +99,8 @@ CREATE TABLE stays (
     fno       INTEGER NOT NULL, -- facilities.no
     cat       INTEGER NOT NULL  -- sex, status and drug flag packed (see sqldb.catCode)
 );
-CREATE INDEX stays_person ON stays (person, from_date);
+-- Covers the join from vulnerabilities to where the person was held.
+CREATE INDEX stays_person ON stays (person, from_date, to_date, fno);
 -- Covers the population and cell queries: the rows held on a date are
 -- found and grouped from the index alone.
 CREATE INDEX stays_on ON stays (to_date, from_date, fno, cat, dob, cell);
@@ -129,7 +130,7 @@ CREATE TABLE flags (
     detail    TEXT    NOT NULL
 );
 CREATE INDEX flags_person ON flags (person);
-CREATE INDEX flags_on ON flags (to_date, from_date);
+CREATE INDEX flags_on ON flags (to_date, from_date, kind, person);
 
 -- +goose Down
 DROP TABLE flags;
