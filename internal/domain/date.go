@@ -59,9 +59,6 @@ func MustDate(s string) Date {
 func (d Date) Year() int  { return int(d) / 10000 }
 func (d Date) Month() int { return int(d) / 100 % 100 }
 func (d Date) Day() int   { return int(d) % 100 }
-func (d Date) IsZero() bool {
-	return d == NoDate
-}
 
 func (d Date) String() string {
 	if d == NoDate {
@@ -78,11 +75,6 @@ func (d Date) String() string {
 	b[7] = '-'
 	b[8], b[9] = byte('0'+dd/10), byte('0'+dd%10)
 	return string(b)
-}
-
-// Time returns midnight UTC of the date.
-func (d Date) Time() time.Time {
-	return time.Date(d.Year(), time.Month(d.Month()), d.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 // DayNumber counts days since 1970-01-01 (proleptic Gregorian), so that

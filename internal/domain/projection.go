@@ -115,11 +115,6 @@ type PersonFile struct {
 	Flags       []Flag
 }
 
-// NewPersonFile starts the file of a person from their registration.
-func NewPersonFile(id string, p PersonData) *PersonFile {
-	return &PersonFile{ID: id, Registered: true, Identity: p}
-}
-
 func (f *PersonFile) drug() bool {
 	if f.State.Case == nil {
 		return false

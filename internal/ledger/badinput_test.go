@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"bytes"
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -70,7 +71,7 @@ func TestBadInput(t *testing.T) {
 					t.Fatal("the bad file was accepted")
 				}
 				msg := err.Error()
-				wantPrefix := "bad.jsonl:" + itoa(c.line) + ": "
+				wantPrefix := "bad.jsonl:" + strconv.Itoa(c.line) + ": "
 				if !strings.HasPrefix(msg, wantPrefix) {
 					t.Errorf("error %q does not start with %q", msg, wantPrefix)
 				}
@@ -90,19 +91,6 @@ func TestBadInput(t *testing.T) {
 			})
 		}
 	})
-}
-
-func itoa(n int) string {
-	var b [20]byte
-	i := len(b)
-	for n >= 10 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	i--
-	b[i] = byte('0' + n)
-	return string(b[i:])
 }
 
 // TestTamperedBackup refuses a backup whose line was edited after export.

@@ -44,7 +44,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, file string, actor Ac
 				// Spreadsheet tools often start UTF-8 files with a byte-order mark.
 				b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 			}
-			if len(trimSpace(b)) == 0 {
+			if len(bytes.TrimSpace(b)) == 0 {
 				continue
 			}
 			raw = append(raw, append([]byte(nil), b...))
@@ -89,16 +89,6 @@ func parallel(n, workers int, fn func(i int)) {
 		}()
 	}
 	wg.Wait()
-}
-
-func trimSpace(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t' || b[0] == '\r') {
-		b = b[1:]
-	}
-	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r') {
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 // Load appends events produced in-process (the demo generator), with the

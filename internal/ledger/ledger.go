@@ -45,9 +45,6 @@ func New(st store.Store, opts ...Option) *Service {
 	return s
 }
 
-// Store returns the store the service writes to.
-func (s *Service) Store() store.Store { return s.st }
-
 // EventError says which event of a batch or line of a file is wrong.
 type EventError struct {
 	File  string // empty for events not read from a file

@@ -3,6 +3,7 @@ package ledger_test
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -19,7 +20,7 @@ func pgRebind(q string) string {
 	for _, r := range q {
 		if r == '?' {
 			n++
-			b.WriteString("$" + itoa(n))
+			b.WriteString("$" + strconv.Itoa(n))
 			continue
 		}
 		b.WriteRune(r)
