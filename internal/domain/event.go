@@ -35,16 +35,22 @@ const (
 	// and disciplinary offences with their sanctions.
 	KComplaint  Kind = "complaint"
 	KDiscipline Kind = "discipline"
+	// Public commitments: what an authority promised and said, recorded in
+	// the same ledger so that who entered them, and when, is as checkable as
+	// any custody event.
+	KPledge      Kind = "pledge"      // a pledge (releases, cases cleared) or its amendment
+	KDeclaration Kind = "declaration" // a figure an authority declared against a pledge
+	KReform      Kind = "reform"      // a reform commitment or a change of its status
 )
 
 var Kinds = []Kind{KFacility, KCell, KPerson, KAdmission, KTransfer, KCellAssign, KCharge, KOrder, KExtension,
 	KHearing, KVerdict, KAppeal, KHealth, KReduction, KRelease, KDeath, KEscape, KCorrection, KCensus,
-	KComplaint, KDiscipline}
+	KComplaint, KDiscipline, KPledge, KDeclaration, KReform}
 
 // PersonKind reports whether events of this kind concern one person.
 func (k Kind) PersonKind() bool {
 	switch k {
-	case KFacility, KCell, KCensus:
+	case KFacility, KCell, KCensus, KPledge, KDeclaration, KReform:
 		return false
 	}
 	return true
@@ -301,6 +307,12 @@ func newPayload(k Kind) (any, bool) {
 		return &ComplaintData{}, true
 	case KDiscipline:
 		return &DisciplineData{}, true
+	case KPledge:
+		return &PledgeData{}, true
+	case KDeclaration:
+		return &DeclarationData{}, true
+	case KReform:
+		return &ReformData{}, true
 	}
 	return nil, false
 }

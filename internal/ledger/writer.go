@@ -28,6 +28,10 @@ type writer struct {
 
 	facilities map[string]store.Facility
 	cells      map[string]bool
+	// pledges and reforms known so far (loaded on the first commitment
+	// event), so a declaration can be checked against its pledge.
+	pledges map[string]bool
+	reforms map[string]bool
 	files      map[string]*domain.PersonFile
 	stored     map[string]bool // person had events before this transaction
 
@@ -244,6 +248,11 @@ func validatePayload(ev *domain.Event) error {
 		return &domain.FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
 	switch d := ev.Data.(type) {
+	case *domain.PledgeData, *domain.DeclarationData, *domain.ReformData:
+		if ev.Facility != "" {
+			return bad("facility", "a %s event concerns no single facility (name facilities in data.facilities)", ev.Kind)
+		}
+		return domain.ValidateCommitment(ev.Date, d)
 	case *domain.FacilityData:
 		switch {
 		case ev.Facility == "":
@@ -450,6 +459,8 @@ func (w *writer) apply(ctx context.Context, ev *domain.Event) error {
 		return nil
 	case *domain.CorrectionData:
 		return w.applyCorrection(ctx, ev, d)
+	case *domain.PledgeData, *domain.DeclarationData, *domain.ReformData:
+		return w.applyCommitment(ctx, ev)
 	}
 	if err := w.loadFiles(ctx, []string{ev.Person}); err != nil {
 		return err
@@ -714,4 +725,47 @@ func (w *writer) commit(ctx context.Context) error {
 		return err
 	}
 	return w.ap.Commit()
+}
+
+// applyCommitment checks what a pledge, declaration or reform refers to.
+// They have no projection: readers fold them from the ledger (they are few).
+func (w *writer) applyCommitment(ctx context.Context, ev *domain.Event) error {
+	if w.pledges == nil {
+		stored, err := w.s.st.Commitments(ctx)
+		if err != nil {
+			return fmt.Errorf("reading the recorded pledges and reforms: %w", err)
+		}
+		w.pledges, w.reforms = map[string]bool{}, map[string]bool{}
+		evs, err := DecodeStored(stored)
+		if err != nil {
+			return err
+		}
+		for _, e := range evs {
+			switch d := e.Data.(type) {
+			case *domain.PledgeData:
+				w.pledges[d.ID] = true
+			case *domain.ReformData:
+				w.reforms[d.ID] = true
+			}
+		}
+	}
+	switch d := ev.Data.(type) {
+	case *domain.PledgeData:
+		for i, f := range d.Facilities {
+			if _, ok := w.facilities[f]; !ok {
+				return &domain.FieldError{Field: fmt.Sprintf("data.facilities[%d]", i), Msg: fmt.Sprintf("unknown facility %q", f)}
+			}
+		}
+		w.pledges[d.ID] = true
+	case *domain.DeclarationData:
+		if !w.pledges[d.Pledge] {
+			return &domain.FieldError{Field: "data.pledge", Msg: fmt.Sprintf("no pledge %q has been recorded", d.Pledge)}
+		}
+	case *domain.ReformData:
+		if !w.reforms[d.ID] && strings.TrimSpace(d.Title) == "" {
+			return &domain.FieldError{Field: "data.title", Msg: fmt.Sprintf("missing: %q is a new reform, so its first entry needs a title", d.ID)}
+		}
+		w.reforms[d.ID] = true
+	}
+	return nil
 }

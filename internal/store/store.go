@@ -154,6 +154,44 @@ type MechanismCount struct {
 	Count     int
 }
 
+// ReleaseRow is one release: where, when, by which mechanism, and who in
+// categories (never the person's identity).
+type ReleaseRow struct {
+	Date      domain.Date
+	Facility  string
+	Mechanism domain.Mechanism
+	Sex       domain.Sex
+	DOB       domain.Date
+	Status    domain.LegalStatus // at release
+	Drug      bool
+	Flags     []domain.FlagKind // vulnerabilities in force on the day before the release, sorted
+}
+
+// PopChange is how many stays of a facility begin (In) and end (Out) on a
+// day. A stay counts from its first day and no longer counts on its end day.
+type PopChange struct {
+	Date     domain.Date
+	Facility string
+	In, Out  int
+}
+
+// ScreeningSummary counts, per facility, the people held on a date that a
+// rule of each kind fired for.
+type ScreeningSummary struct {
+	AsOf       domain.Date
+	Pack       string // name and version
+	Head       string // ledger head hash the screening read
+	ComputedAt string // RFC 3339
+	Counts     []ScreeningCount
+}
+
+// ScreeningCount is one facility's count for one kind of rule.
+type ScreeningCount struct {
+	Facility string
+	Kind     string // unlawful, review, eligible, priority
+	People   int
+}
+
 // Digest is a per-person fingerprint of the stored projections, used by
 // verify to compare them with a rebuild from the ledger.
 type Digest = [32]byte
@@ -210,6 +248,9 @@ type Store interface {
 	Persons(ctx context.Context, ids []string) (map[string]Person, error)
 	PersonExists(ctx context.Context, ids []string) (map[string]bool, error)
 	Census(ctx context.Context) ([]Census, error)
+	// Commitments returns the pledge, declaration and reform events, in
+	// sequence order.
+	Commitments(ctx context.Context) ([]StoredEvent, error)
 
 	// Population groups the people held at the end of asOf.
 	Population(ctx context.Context, asOf domain.Date) ([]PopRow, error)
@@ -228,6 +269,21 @@ type Store interface {
 	Admissions(ctx context.Context, from, to domain.Date) (all, drug []FacilityCount, err error)
 	// Releases counts episodes ended by release with from <= date <= to.
 	Releases(ctx context.Context, from, to domain.Date) ([]MechanismCount, error)
+
+	// ReleaseRows lists the episodes ended by release with from <= date <= to,
+	// with what the public report groups them by, ordered by date and
+	// facility.
+	ReleaseRows(ctx context.Context, from, to domain.Date) ([]ReleaseRow, error)
+	// PopulationChanges counts, per facility and day, the stays that begin and
+	// end: the population of any day is a running sum of them, so a monthly
+	// trend costs one grouped read instead of one count per month.
+	PopulationChanges(ctx context.Context) ([]PopChange, error)
+	// SaveScreening stores a screening summary, replacing any saved for the
+	// same date and pack.
+	SaveScreening(ctx context.Context, s ScreeningSummary) error
+	// Screening returns the summary saved last for a date, and false when
+	// there is none.
+	Screening(ctx context.Context, asOf domain.Date) (ScreeningSummary, bool, error)
 
 	// ProjectionDigests returns the fingerprint of each person's stored
 	// projection rows (see DigestFile).

@@ -23,6 +23,8 @@ type memStore struct {
 	mu     sync.Mutex // guards st and closed
 	closed bool
 	st     *memState
+	// screenings is a cache outside the ledger, kept as the database keeps it.
+	screenings map[domain.Date][]store.ScreeningSummary
 }
 
 // memState is the content of the store: what its tables hold.
@@ -604,4 +606,123 @@ func (m *memStore) Held(ctx context.Context, asOf domain.Date, cells int) ([]sto
 	}
 	cc, err := m.CellsOn(ctx, asOf, cells)
 	return pop, cc, err
+}
+
+func (m *memStore) Commitments(ctx context.Context) ([]store.StoredEvent, error) {
+	st, err := m.state()
+	if err != nil {
+		return nil, err
+	}
+	var out []store.StoredEvent
+	for _, e := range st.events {
+		switch e.Kind {
+		case domain.KPledge, domain.KDeclaration, domain.KReform:
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (m *memStore) ReleaseRows(ctx context.Context, from, to domain.Date) ([]store.ReleaseRow, error) {
+	st, err := m.state()
+	if err != nil {
+		return nil, err
+	}
+	var out []store.ReleaseRow
+	for _, r := range st.persons {
+		for _, e := range r.episodes {
+			if e.EndKind != domain.KRelease || e.Ended < from || e.Ended > to {
+				continue
+			}
+			rr := store.ReleaseRow{Date: e.Ended, Facility: e.FacilityOut, Mechanism: e.Mechanism, Sex: r.person.Sex,
+				DOB: r.person.DOB, Status: e.StatusAtEnd, Drug: e.Drug}
+			for _, f := range r.flags {
+				if f.From < e.Ended && f.To >= e.Ended && !slices.Contains(rr.Flags, f.Kind) {
+					rr.Flags = append(rr.Flags, f.Kind)
+				}
+			}
+			slices.Sort(rr.Flags)
+			out = append(out, rr)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b store.ReleaseRow) int {
+		return cmp.Or(cmp.Compare(a.Date, b.Date), cmp.Compare(a.Facility, b.Facility), cmp.Compare(a.Mechanism, b.Mechanism))
+	})
+	return out, nil
+}
+
+func (m *memStore) PopulationChanges(ctx context.Context) ([]store.PopChange, error) {
+	st, err := m.state()
+	if err != nil {
+		return nil, err
+	}
+	type key struct {
+		date domain.Date
+		fac  string
+	}
+	acc := map[key]*store.PopChange{}
+	get := func(d domain.Date, f string) *store.PopChange {
+		c := acc[key{d, f}]
+		if c == nil {
+			c = &store.PopChange{Date: d, Facility: f}
+			acc[key{d, f}] = c
+		}
+		return c
+	}
+	for _, r := range st.persons {
+		for _, s := range r.stays {
+			if s.To <= s.From {
+				continue
+			}
+			get(s.From, s.Facility).In++
+			if s.To != domain.OpenEnd {
+				get(s.To, s.Facility).Out++
+			}
+		}
+	}
+	out := make([]store.PopChange, 0, len(acc))
+	for _, c := range acc {
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b store.PopChange) int {
+		return cmp.Or(cmp.Compare(a.Date, b.Date), cmp.Compare(a.Facility, b.Facility))
+	})
+	return out, nil
+}
+
+func (m *memStore) SaveScreening(ctx context.Context, s store.ScreeningSummary) error {
+	m.wmu.Lock()
+	defer m.wmu.Unlock()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return errClosed
+	}
+	if m.screenings == nil {
+		m.screenings = map[domain.Date][]store.ScreeningSummary{}
+	}
+	s.Counts = slices.Clone(s.Counts)
+	list := slices.DeleteFunc(slices.Clone(m.screenings[s.AsOf]), func(o store.ScreeningSummary) bool { return o.Pack == s.Pack })
+	m.screenings[s.AsOf] = append(list, s)
+	return nil
+}
+
+func (m *memStore) Screening(ctx context.Context, asOf domain.Date) (store.ScreeningSummary, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return store.ScreeningSummary{}, false, errClosed
+	}
+	var best store.ScreeningSummary
+	found := false
+	for _, s := range m.screenings[asOf] {
+		if !found || s.ComputedAt > best.ComputedAt || (s.ComputedAt == best.ComputedAt && s.Pack < best.Pack) {
+			best, found = s, true
+		}
+	}
+	best.Counts = slices.Clone(best.Counts)
+	slices.SortFunc(best.Counts, func(a, b store.ScreeningCount) int {
+		return cmp.Or(cmp.Compare(a.Facility, b.Facility), cmp.Compare(a.Kind, b.Kind))
+	})
+	return best, found, nil
 }

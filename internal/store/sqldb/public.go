@@ -1,0 +1,213 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/store"
+)
+
+// commitmentKinds are read by a partial index (migration 00002), so finding
+// the few pledges among millions of custody events costs nothing.
+const commitmentKinds = "('pledge', 'declaration', 'reform')"
+
+func (d *DB) Commitments(ctx context.Context) ([]store.StoredEvent, error) {
+	var out []store.StoredEvent
+	err := d.each(ctx, "pledges and reforms", "SELECT "+eventCols+" FROM events WHERE kind IN "+commitmentKinds+" ORDER BY seq", nil,
+		func(r *sql.Rows) error {
+			e, err := scanEvent(r)
+			if err != nil {
+				return fmt.Errorf("reading pledges and reforms: %w", err)
+			}
+			out = append(out, e)
+			return nil
+		})
+	return out, err
+}
+
+func (d *DB) ReleaseRows(ctx context.Context, from, to domain.Date) ([]store.ReleaseRow, error) {
+	type key struct {
+		person string
+		date   domain.Date
+	}
+	var out []store.ReleaseRow
+	idx := map[key]int{}
+	args := []any{int64(from), int64(to), string(domain.KRelease)}
+	err := d.each(ctx, "releases", `SELECT e.person, e.ended, e.facility_out, e.mechanism, p.sex, p.dob, e.status_at_end, e.drug
+		FROM episodes e JOIN persons p ON p.id = e.person
+		WHERE e.ended >= ? AND e.ended <= ? AND e.end_kind = ?`, args,
+		func(r *sql.Rows) error {
+			var rr store.ReleaseRow
+			var person, mech, sex, status string
+			var ended, dob, drug int64
+			if err := r.Scan(&person, &ended, &rr.Facility, &mech, &sex, &dob, &status, &drug); err != nil {
+				return fmt.Errorf("reading releases: %w", err)
+			}
+			rr.Date, rr.Mechanism, rr.Sex, rr.DOB = domain.Date(ended), domain.Mechanism(mech), domain.Sex(sex), domain.Date(dob)
+			rr.Status, rr.Drug = domain.LegalStatus(status), drug != 0
+			idx[key{person, rr.Date}] = len(out)
+			out = append(out, rr)
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	// A vulnerability counts when it was in force on the last day held.
+	err = d.each(ctx, "vulnerabilities at release", `SELECT f.person, e.ended, f.kind
+		FROM episodes e JOIN flags f ON f.person = e.person AND f.from_date < e.ended AND f.to_date >= e.ended
+		WHERE e.ended >= ? AND e.ended <= ? AND e.end_kind = ?`, args,
+		func(r *sql.Rows) error {
+			var person, kind string
+			var ended int64
+			if err := r.Scan(&person, &ended, &kind); err != nil {
+				return fmt.Errorf("reading vulnerabilities at release: %w", err)
+			}
+			if i, ok := idx[key{person, domain.Date(ended)}]; ok {
+				k := domain.FlagKind(kind)
+				if !slices.Contains(out[i].Flags, k) {
+					out[i].Flags = append(out[i].Flags, k)
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		slices.Sort(out[i].Flags)
+	}
+	slices.SortStableFunc(out, func(a, b store.ReleaseRow) int {
+		if a.Date != b.Date {
+			return int(a.Date) - int(b.Date)
+		}
+		if a.Facility != b.Facility {
+			if a.Facility < b.Facility {
+				return -1
+			}
+			return 1
+		}
+		if a.Mechanism != b.Mechanism {
+			if a.Mechanism < b.Mechanism {
+				return -1
+			}
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+func (d *DB) PopulationChanges(ctx context.Context) ([]store.PopChange, error) {
+	type key struct {
+		date domain.Date
+		fac  string
+	}
+	m := map[key]*store.PopChange{}
+	get := func(date int64, fac string) *store.PopChange {
+		k := key{domain.Date(date), fac}
+		c := m[k]
+		if c == nil {
+			c = &store.PopChange{Date: k.date, Facility: fac}
+			m[k] = c
+		}
+		return c
+	}
+	for _, q := range []struct {
+		what, col string
+		in        bool
+	}{{"admissions by day", "from_date", true}, {"departures by day", "to_date", false}} {
+		// Grouped by the facility number (an integer) and named in Go: the
+		// grouping is the expensive part on a large register.
+		err := d.each(ctx, q.what, `SELECT c.`+q.col+`, f.id, c.n FROM
+			(SELECT `+q.col+`, fno, COUNT(*) AS n FROM stays WHERE to_date > from_date GROUP BY `+q.col+`, fno) c
+			JOIN facilities f ON f.no = c.fno`, nil,
+			func(r *sql.Rows) error {
+				var date, n int64
+				var fac string
+				if err := r.Scan(&date, &fac, &n); err != nil {
+					return fmt.Errorf("reading %s: %w", q.what, err)
+				}
+				if q.in {
+					get(date, fac).In += int(n)
+				} else if domain.Date(date) != domain.OpenEnd {
+					get(date, fac).Out += int(n)
+				}
+				return nil
+			})
+		if err != nil {
+			return nil, err
+		}
+	}
+	out := make([]store.PopChange, 0, len(m))
+	for _, c := range m {
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b store.PopChange) int {
+		if a.Date != b.Date {
+			return int(a.Date) - int(b.Date)
+		}
+		if a.Facility < b.Facility {
+			return -1
+		}
+		if a.Facility > b.Facility {
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+func (d *DB) SaveScreening(ctx context.Context, s store.ScreeningSummary) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("saving a screening summary: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, d.q("DELETE FROM screenings WHERE as_of = ? AND pack = ?"), int64(s.AsOf), s.Pack); err != nil {
+		return fmt.Errorf("replacing a screening summary: %w", err)
+	}
+	ins := d.q("INSERT INTO screenings (as_of, pack, head, computed_at, facility, kind, people) VALUES (?, ?, ?, ?, ?, ?, ?)")
+	for _, c := range s.Counts {
+		if _, err := tx.ExecContext(ctx, ins, int64(s.AsOf), s.Pack, s.Head, s.ComputedAt, c.Facility, c.Kind, c.People); err != nil {
+			return fmt.Errorf("saving a screening summary: %w", err)
+		}
+	}
+	if len(s.Counts) == 0 {
+		// An empty screening is a result too: remember that it was done.
+		if _, err := tx.ExecContext(ctx, ins, int64(s.AsOf), s.Pack, s.Head, s.ComputedAt, "", "", 0); err != nil {
+			return fmt.Errorf("saving a screening summary: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("saving a screening summary: %w", err)
+	}
+	return nil
+}
+
+func (d *DB) Screening(ctx context.Context, asOf domain.Date) (store.ScreeningSummary, bool, error) {
+	var out store.ScreeningSummary
+	found := false
+	err := d.each(ctx, "screening summary", `SELECT pack, head, computed_at, facility, kind, people FROM screenings
+		WHERE as_of = ? AND computed_at = (SELECT MAX(computed_at) FROM screenings WHERE as_of = ?)
+		ORDER BY pack, facility, kind`, []any{int64(asOf), int64(asOf)},
+		func(r *sql.Rows) error {
+			var c store.ScreeningCount
+			var pack, head, at string
+			if err := r.Scan(&pack, &head, &at, &c.Facility, &c.Kind, &c.People); err != nil {
+				return fmt.Errorf("reading the screening summary: %w", err)
+			}
+			if found && pack != out.Pack {
+				return nil // two packs saved in the same second: keep the first
+			}
+			found = true
+			out.AsOf, out.Pack, out.Head, out.ComputedAt = asOf, pack, head, at
+			if c.Kind != "" {
+				out.Counts = append(out.Counts, c)
+			}
+			return nil
+		})
+	return out, found, err
+}

@@ -1,0 +1,183 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/store"
+)
+
+// testCommitments: pledges, declarations and reforms come back, and only
+// they, in ledger order.
+func testCommitments(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	got, err := s.Commitments(ctx)
+	fatalIf(t, err, "commitments of an empty store")
+	if len(got) != 0 {
+		t.Fatalf("empty store: %d commitments", len(got))
+	}
+	l := NewLedger()
+	b := l.Begin(t, s)
+	b.Facility(d("2020-01-01"), "CC1", "CC1", domain.CorrectionalCentre, 1600, "GDP")
+	p := b.Add(NewEvent(domain.KPledge, d("2020-05-10"), "", "", &domain.PledgeData{ID: "P1", Title: "Release 10,000",
+		MadeBy: "Minister of Interior", Kind: domain.PledgeReleases, Start: d("2020-05-10"), Deadline: d("2020-11-10"), Target: 10000, Source: "statement"}))
+	b.Register(d("2020-05-11"), "A", Man("A", d("1990-01-01")))
+	r := b.Add(NewEvent(domain.KReform, d("2020-05-12"), "", "", &domain.ReformData{ID: "R1", Title: "Bail", Status: domain.ReformAnnounced, Source: "statement"}))
+	decl := b.Add(NewEvent(domain.KDeclaration, d("2020-07-23"), "", "", &domain.DeclarationData{Pledge: "P1", Figure: 3500, DeclaredBy: "MoJ", Source: "press"}))
+	b.Append(t, s)
+	got, err = s.Commitments(ctx)
+	fatalIf(t, err, "commitments")
+	var seqs []int64
+	for _, e := range got {
+		seqs = append(seqs, e.Seq)
+	}
+	if want := []int64{p, r, decl}; !sameList(t, "commitment seqs", seqs, want) {
+		return
+	}
+	if got[0].Kind != domain.KPledge || got[2].Kind != domain.KDeclaration || got[1].Date != d("2020-05-12") {
+		t.Errorf("commitments: kinds/dates %v %v %v", got[0].Kind, got[2].Kind, got[1].Date)
+	}
+}
+
+// testReleaseRows: each release with the categories the report counts, and
+// the vulnerabilities in force on the last day held.
+func testReleaseRows(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	l := NewLedger()
+	b := l.Begin(t, s)
+	b.Facility(d("2020-01-01"), "CC1", "CC1", domain.CorrectionalCentre, 1600, "GDP")
+	b.Facility(d("2020-01-01"), "CC2", "CC2", domain.CorrectionalCentre, 300, "GDP")
+	// W: a pregnant woman on a drug charge, released on bail from CC2.
+	b.Register(d("2020-01-02"), "W", Woman("W", d("1995-06-01")))
+	b.Admit(d("2020-01-03"), "W", "CC2", Held(domain.StatusPretrial, "", DrugCharge))
+	b.Health(d("2020-02-01"), "W", domain.HealthData{Fact: domain.FactPregnant, Due: d("2020-09-01")})
+	b.Release(d("2020-05-20"), "W", domain.MechBail)
+	// M: a man whose illness ended before release; pardoned from CC1.
+	b.Register(d("2020-01-02"), "M", Man("M", d("1950-01-01")))
+	b.Admit(d("2020-01-03"), "M", "CC1", Held(domain.StatusFinal, ""))
+	b.Health(d("2020-01-10"), "M", domain.HealthData{Fact: domain.FactChronic, Detail: "diabetes"})
+	b.Health(d("2020-03-10"), "M", domain.HealthData{Fact: domain.FactConditionEnd, Detail: "diabetes"})
+	b.Release(d("2020-06-01"), "M", domain.MechPardon)
+	// Y: released twice; only the second release is in the period.
+	b.Register(d("2020-01-02"), "Y", Man("Y", d("2004-01-01")))
+	b.Admit(d("2020-01-03"), "Y", "CC1", Held(domain.StatusPolice, ""))
+	b.Release(d("2020-01-04"), "Y", domain.MechDropped)
+	b.Admit(d("2020-04-01"), "Y", "CC1", Held(domain.StatusPretrial, ""))
+	b.Health(d("2020-04-02"), "Y", domain.HealthData{Fact: domain.FactDisability, Detail: "leg"})
+	b.Health(d("2020-04-02"), "Y", domain.HealthData{Fact: domain.FactMental, Detail: "depression"})
+	b.Release(d("2020-05-20"), "Y", domain.MechAcquittal)
+	// D: died in custody: not a release.
+	b.Register(d("2020-01-02"), "D", Man("D", d("1960-01-01")))
+	b.Admit(d("2020-01-03"), "D", "CC1", Held(domain.StatusFinal, ""))
+	b.Death(d("2020-05-25"), "D")
+	b.Append(t, s)
+
+	got, err := s.ReleaseRows(ctx, d("2020-05-01"), d("2020-06-30"))
+	fatalIf(t, err, "release rows")
+	want := []store.ReleaseRow{
+		{Date: d("2020-05-20"), Facility: "CC1", Mechanism: domain.MechAcquittal, Sex: domain.Male, DOB: d("2004-01-01"),
+			Status: domain.StatusPretrial, Flags: []domain.FlagKind{domain.FlagDisability, domain.FlagMental}},
+		{Date: d("2020-05-20"), Facility: "CC2", Mechanism: domain.MechBail, Sex: domain.Female, DOB: d("1995-06-01"),
+			Status: domain.StatusPretrial, Drug: true, Flags: []domain.FlagKind{domain.FlagPregnant}},
+		{Date: d("2020-06-01"), Facility: "CC1", Mechanism: domain.MechPardon, Sex: domain.Male, DOB: d("1950-01-01"),
+			Status: domain.StatusFinal},
+	}
+	sameList(t, "release rows", normFlags(got), normFlags(want))
+	got, err = s.ReleaseRows(ctx, d("2020-01-04"), d("2020-01-04"))
+	fatalIf(t, err, "release rows")
+	if len(got) != 1 || got[0].Mechanism != domain.MechDropped || got[0].Status != domain.StatusPolice {
+		t.Errorf("release on 2020-01-04: %+v", got)
+	}
+}
+
+// normFlags makes nil and empty flag lists compare equal.
+func normFlags(rows []store.ReleaseRow) []store.ReleaseRow {
+	out := make([]store.ReleaseRow, len(rows))
+	for i, r := range rows {
+		if len(r.Flags) == 0 {
+			r.Flags = nil
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// testPopulationChanges: the running sum of the daily changes is the
+// population that Population reports, on every day, for every facility.
+func testPopulationChanges(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	varied(t, s)
+	changes, err := s.PopulationChanges(ctx)
+	fatalIf(t, err, "population changes")
+	if len(changes) == 0 {
+		t.Fatal("no population changes for a register with people held")
+	}
+	first, last := changes[0].Date, changes[len(changes)-1].Date
+	running := map[string]int{}
+	i := 0
+	for day := first; day <= last; day = day.AddDays(1) {
+		for ; i < len(changes) && changes[i].Date == day; i++ {
+			running[changes[i].Facility] += changes[i].In - changes[i].Out
+		}
+		want := map[string]int{}
+		for _, r := range population(t, s, day) {
+			want[r.Facility] += r.Count
+		}
+		for f, n := range running {
+			if n != want[f] {
+				t.Fatalf("%s on %s: running sum %d, Population %d", f, day, n, want[f])
+			}
+		}
+		for f, n := range want {
+			if running[f] != n {
+				t.Fatalf("%s on %s: running sum %d, Population %d", f, day, running[f], n)
+			}
+		}
+	}
+	if i != len(changes) {
+		t.Errorf("changes not in date order: stopped at %d of %d", i, len(changes))
+	}
+	for j := 1; j < len(changes); j++ {
+		a, b := changes[j-1], changes[j]
+		if a.Date > b.Date || (a.Date == b.Date && a.Facility >= b.Facility) {
+			t.Errorf("changes not ordered by date and facility at %d: %+v then %+v", j, a, b)
+		}
+	}
+}
+
+// testScreenings: a saved summary comes back for its date; saving again for
+// the same date and pack replaces it; an empty screening is remembered.
+func testScreenings(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if _, ok, err := s.Screening(ctx, d("2020-03-31")); err != nil || ok {
+		t.Fatalf("empty store: found=%v err=%v", ok, err)
+	}
+	first := store.ScreeningSummary{AsOf: d("2020-03-31"), Pack: "kh-2020 1", Head: "aa", ComputedAt: "2026-01-01T10:00:00Z",
+		Counts: []store.ScreeningCount{{Facility: "CC2", Kind: "unlawful", People: 3}, {Facility: "CC1", Kind: "eligible", People: 40}}}
+	fatalIf(t, s.SaveScreening(ctx, first), "saving a screening")
+	fatalIf(t, s.SaveScreening(ctx, store.ScreeningSummary{AsOf: d("2020-04-30"), Pack: "kh-2020 1", Head: "bb",
+		ComputedAt: "2026-01-01T11:00:00Z"}), "saving an empty screening")
+	got, ok, err := s.Screening(ctx, d("2020-03-31"))
+	fatalIf(t, err, "reading a screening")
+	want := []store.ScreeningCount{{Facility: "CC1", Kind: "eligible", People: 40}, {Facility: "CC2", Kind: "unlawful", People: 3}}
+	if !ok || got.Head != "aa" || got.Pack != "kh-2020 1" || got.ComputedAt != first.ComputedAt {
+		t.Fatalf("screening: found=%v %+v", ok, got)
+	}
+	sameList(t, "screening counts", got.Counts, want)
+	again := first
+	again.Head, again.ComputedAt = "cc", "2026-01-02T10:00:00Z"
+	again.Counts = []store.ScreeningCount{{Facility: "CC1", Kind: "unlawful", People: 1}}
+	fatalIf(t, s.SaveScreening(ctx, again), "saving a screening again")
+	got, _, err = s.Screening(ctx, d("2020-03-31"))
+	fatalIf(t, err, "reading a screening")
+	if got.Head != "cc" {
+		t.Errorf("replaced screening: head %q", got.Head)
+	}
+	sameList(t, "replaced screening counts", got.Counts, again.Counts)
+	got, ok, err = s.Screening(ctx, d("2020-04-30"))
+	fatalIf(t, err, "reading an empty screening")
+	if !ok || len(got.Counts) != 0 || got.Head != "bb" {
+		t.Errorf("empty screening: found=%v %+v", ok, got)
+	}
+}
