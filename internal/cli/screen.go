@@ -13,7 +13,7 @@ import (
 func (a *app) screenCmd() *cobra.Command {
 	var asOf, facility, pack, format string
 	var within int
-	var factsOnly bool
+	var factsOnly, save bool
 	cmd := &cobra.Command{
 		Use:   "screen",
 		Short: "Who is held unlawfully, who can be released and how, in what order",
@@ -67,6 +67,11 @@ the built-in Cambodia pack (see habeas rules list).`,
 			if err != nil {
 				return fmt.Errorf("screening as of %s: %w", day, err)
 			}
+			if save {
+				if err := saveScreening(ctx, db, rep, a.now()); err != nil {
+					return err
+				}
+			}
 			if factsOnly {
 				// The baseline of bench/screen.sh: the same reading and
 				// facts as a screening, no rule evaluated, nothing else printed.
@@ -88,6 +93,7 @@ the built-in Cambodia pack (see habeas rules list).`,
 	cmd.Flags().StringVar(&pack, "pack", rules.BuiltinID, "rule pack: a built-in name or a YAML file")
 	cmd.Flags().IntVar(&within, "within", 0, "also list the rules that will fire within this many days")
 	cmd.Flags().StringVar(&format, "format", "table", "json, csv or table")
+	cmd.Flags().BoolVar(&save, "save", false, "save the counts per facility for the public report (habeas report), which shows how many are held without legal basis")
 	cmd.Flags().BoolVar(&factsOnly, "facts-only", false, "read the people and compute their facts without evaluating any rule, and print a one-line summary (benchmark baseline)")
 	if err := cmd.Flags().MarkHidden("facts-only"); err != nil {
 		panic(err)

@@ -133,6 +133,9 @@ func (g *gen) run() error {
 			return err
 		}
 	}
+	if err := g.emitCommitments(); err != nil {
+		return err
+	}
 	return g.flush()
 }
 

@@ -37,6 +37,9 @@ type register struct {
 	facFirst   bool // all facility and cell events came before any person event
 	onPerson   []func(reg *register, f *domain.PersonFile, evs []*domain.Event)
 	contiguous bool
+	// commitments are the pledges, declarations and reforms, entered after
+	// everyone's custody events.
+	commitments []*domain.Event
 }
 
 // fold generates the register and calls each onPerson hook with the file of
@@ -81,6 +84,15 @@ func fold(t testing.TB, opt Options, hooks ...func(reg *register, f *domain.Pers
 			}
 			reg.cells[ev.Facility+"/"+d.Label] = *d
 			return nil
+		case *domain.PledgeData, *domain.DeclarationData, *domain.ReformData:
+			if err := domain.ValidateCommitment(ev.Date, d); err != nil {
+				return fmt.Errorf("event %d: %v", reg.events, err)
+			}
+			reg.commitments = append(reg.commitments, ev)
+			return nil
+		}
+		if len(reg.commitments) > 0 {
+			return fmt.Errorf("event %d (%s): a custody event after the commitments", reg.events, ev.Kind)
 		}
 		if ev.Kind == domain.KPerson {
 			flush()

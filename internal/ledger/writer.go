@@ -731,11 +731,17 @@ func (w *writer) commit(ctx context.Context) error {
 // They have no projection: readers fold them from the ledger (they are few).
 func (w *writer) applyCommitment(ctx context.Context, ev *domain.Event) error {
 	if w.pledges == nil {
-		stored, err := w.s.st.Commitments(ctx)
-		if err != nil {
-			return fmt.Errorf("reading the recorded pledges and reforms: %w", err)
-		}
 		w.pledges, w.reforms = map[string]bool{}, map[string]bool{}
+		// An empty ledger has none to read; and a bulk load into it holds
+		// locks (its indexes are dropped) that a read from outside the
+		// transaction would wait on for ever.
+		var stored []store.StoredEvent
+		if !w.emptyDB {
+			var err error
+			if stored, err = w.s.st.Commitments(ctx); err != nil {
+				return fmt.Errorf("reading the recorded pledges and reforms: %w", err)
+			}
+		}
 		evs, err := DecodeStored(stored)
 		if err != nil {
 			return err

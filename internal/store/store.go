@@ -278,6 +278,9 @@ type Store interface {
 	// end: the population of any day is a running sum of them, so a monthly
 	// trend costs one grouped read instead of one count per month.
 	PopulationChanges(ctx context.Context) ([]PopChange, error)
+	// CountEvents counts the events of a kind dated from <= date <= to, as
+	// entered (a later correction does not change the count).
+	CountEvents(ctx context.Context, kind domain.Kind, from, to domain.Date) (int, error)
 	// SaveScreening stores a screening summary, replacing any saved for the
 	// same date and pack.
 	SaveScreening(ctx context.Context, s ScreeningSummary) error

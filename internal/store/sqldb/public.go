@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/store"
@@ -101,39 +102,47 @@ func (d *DB) ReleaseRows(ctx context.Context, from, to domain.Date) ([]store.Rel
 }
 
 func (d *DB) PopulationChanges(ctx context.Context) ([]store.PopChange, error) {
-	type key struct {
-		date domain.Date
-		fac  string
-	}
-	m := map[key]*store.PopChange{}
-	get := func(date int64, fac string) *store.PopChange {
-		k := key{domain.Date(date), fac}
-		c := m[k]
-		if c == nil {
-			c = &store.PopChange{Date: k.date, Facility: fac}
-			m[k] = c
+	names := map[int64]string{}
+	err := d.each(ctx, "facilities", "SELECT no, id FROM facilities", nil, func(r *sql.Rows) error {
+		var no int64
+		var id string
+		if err := r.Scan(&no, &id); err != nil {
+			return fmt.Errorf("reading facilities: %w", err)
 		}
-		return c
+		names[no] = id
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	// Keyed by date and facility number packed in one integer: the rows are
+	// many (one per facility and day), so the map stays cheap.
+	acc := map[int64]*store.PopChange{}
 	for _, q := range []struct {
 		what, col string
 		in        bool
 	}{{"admissions by day", "from_date", true}, {"departures by day", "to_date", false}} {
-		// Grouped by the facility number (an integer) and named in Go: the
-		// grouping is the expensive part on a large register.
-		err := d.each(ctx, q.what, `SELECT c.`+q.col+`, f.id, c.n FROM
-			(SELECT `+q.col+`, fno, COUNT(*) AS n FROM stays WHERE to_date > from_date GROUP BY `+q.col+`, fno) c
-			JOIN facilities f ON f.no = c.fno`, nil,
+		// Grouped by the facility number, an integer: the grouping is the
+		// expensive part on a large register.
+		err := d.each(ctx, q.what, `SELECT `+q.col+`, fno, COUNT(*) FROM stays WHERE to_date > from_date GROUP BY `+q.col+`, fno`, nil,
 			func(r *sql.Rows) error {
-				var date, n int64
-				var fac string
-				if err := r.Scan(&date, &fac, &n); err != nil {
+				var date, fno, n int64
+				if err := r.Scan(&date, &fno, &n); err != nil {
 					return fmt.Errorf("reading %s: %w", q.what, err)
 				}
+				if !q.in && domain.Date(date) == domain.OpenEnd {
+					return nil
+				}
+				k := date<<20 | fno
+				c := acc[k]
+				if c == nil {
+					c = &store.PopChange{Date: domain.Date(date), Facility: names[fno]}
+					acc[k] = c
+				}
 				if q.in {
-					get(date, fac).In += int(n)
-				} else if domain.Date(date) != domain.OpenEnd {
-					get(date, fac).Out += int(n)
+					c.In += int(n)
+				} else {
+					c.Out += int(n)
 				}
 				return nil
 			})
@@ -141,21 +150,15 @@ func (d *DB) PopulationChanges(ctx context.Context) ([]store.PopChange, error) {
 			return nil, err
 		}
 	}
-	out := make([]store.PopChange, 0, len(m))
-	for _, c := range m {
+	out := make([]store.PopChange, 0, len(acc))
+	for _, c := range acc {
 		out = append(out, *c)
 	}
 	slices.SortFunc(out, func(a, b store.PopChange) int {
 		if a.Date != b.Date {
 			return int(a.Date) - int(b.Date)
 		}
-		if a.Facility < b.Facility {
-			return -1
-		}
-		if a.Facility > b.Facility {
-			return 1
-		}
-		return 0
+		return strings.Compare(a.Facility, b.Facility)
 	})
 	return out, nil
 }
@@ -210,4 +213,14 @@ func (d *DB) Screening(ctx context.Context, asOf domain.Date) (store.ScreeningSu
 			return nil
 		})
 	return out, found, err
+}
+
+func (d *DB) CountEvents(ctx context.Context, kind domain.Kind, from, to domain.Date) (int, error) {
+	var n int64
+	err := d.db.QueryRowContext(ctx, d.q("SELECT COUNT(*) FROM events WHERE date >= ? AND date <= ? AND kind = ?"),
+		int64(from), int64(to), string(kind)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("counting %s events: %w", kind, err)
+	}
+	return int(n), nil
 }

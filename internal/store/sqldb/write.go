@@ -52,8 +52,10 @@ func (d *DB) BeginAppend(ctx context.Context) (store.Appender, error) {
 	begin := []string{"BEGIN IMMEDIATE"}
 	if d.dialect == Postgres {
 		// The advisory lock serialises writers across processes, so that two
-		// of them cannot both extend the same head.
-		begin = []string{"BEGIN", "SELECT pg_advisory_xact_lock(7281937)"}
+		// of them cannot both extend the same head. It is keyed by schema:
+		// each schema holds its own ledger, and writers of different ledgers
+		// in one database (tests, several registers) must not wait on each other.
+		begin = []string{"BEGIN", "SELECT pg_advisory_xact_lock(7281937, hashtext(current_schema()))"}
 	}
 	for _, s := range begin {
 		if _, err := c.ExecContext(ctx, s); err != nil {

@@ -726,3 +726,17 @@ func (m *memStore) Screening(ctx context.Context, asOf domain.Date) (store.Scree
 	})
 	return best, found, nil
 }
+
+func (m *memStore) CountEvents(ctx context.Context, kind domain.Kind, from, to domain.Date) (int, error) {
+	st, err := m.state()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range st.events {
+		if e.Kind == kind && from <= e.Date && e.Date <= to {
+			n++
+		}
+	}
+	return n, nil
+}

@@ -35,6 +35,23 @@ func testCommitments(t *testing.T, s store.Store) {
 	if want := []int64{p, r, decl}; !sameList(t, "commitment seqs", seqs, want) {
 		return
 	}
+	for _, c := range []struct {
+		kind     domain.Kind
+		from, to string
+		want     int
+	}{
+		{domain.KPledge, "2020-05-10", "2020-05-10", 1},
+		{domain.KPledge, "2020-05-11", "2020-12-31", 0},
+		{domain.KDeclaration, "2020-01-01", "2020-12-31", 1},
+		{domain.KPerson, "2020-05-11", "2020-05-11", 1},
+		{domain.KPerson, "2020-05-12", "2020-05-12", 0},
+	} {
+		n, err := s.CountEvents(ctx, c.kind, d(c.from), d(c.to))
+		fatalIf(t, err, "counting events")
+		if n != c.want {
+			t.Errorf("CountEvents(%s, %s..%s) = %d, want %d", c.kind, c.from, c.to, n, c.want)
+		}
+	}
 	if got[0].Kind != domain.KPledge || got[2].Kind != domain.KDeclaration || got[1].Date != d("2020-05-12") {
 		t.Errorf("commitments: kinds/dates %v %v %v", got[0].Kind, got[2].Kind, got[1].Date)
 	}

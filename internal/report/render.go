@@ -1,0 +1,263 @@
+package report
+
+import (
+	"bytes"
+	"embed"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+//go:embed assets/report.html.tmpl assets/report.css
+var assets embed.FS
+
+// Files renders the report in a format: "html" (a page with its stylesheet
+// and charts, printable on A4, plus the open data beside it), "json" or
+// "csv" (one CSV file per table, each with an HXL hashtag row). The result
+// maps file names to contents.
+func (r *Report) Files(format string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	switch format {
+	case "json":
+		b, err := r.JSON()
+		if err != nil {
+			return nil, err
+		}
+		out["report.json"] = b
+	case "csv":
+		for name, rows := range r.Tables() {
+			b, err := writeCSV(rows)
+			if err != nil {
+				return nil, fmt.Errorf("writing %s: %w", name, err)
+			}
+			out[name+".csv"] = b
+		}
+	case "html":
+		page, err := r.HTML()
+		if err != nil {
+			return nil, err
+		}
+		css, err := assets.ReadFile("assets/report.css")
+		if err != nil {
+			return nil, err
+		}
+		out["index.html"], out["report.css"] = page, css
+		// The page links its open data: publish them together.
+		for _, f := range []string{"json", "csv"} {
+			more, err := r.Files(f)
+			if err != nil {
+				return nil, err
+			}
+			for k, v := range more {
+				out["data/"+k] = v
+			}
+		}
+	default:
+		return nil, fmt.Errorf("unknown report format %q (html, json or csv)", format)
+	}
+	return out, nil
+}
+
+// WriteDir writes the files of a format into dir, creating it.
+func (r *Report) WriteDir(dir, format string) ([]string, error) {
+	files, err := r.Files(format)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for name, b := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return nil, fmt.Errorf("writing the report: %w", err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			return nil, fmt.Errorf("writing the report: %w", err)
+		}
+		names = append(names, name)
+	}
+	return names, nil
+}
+
+// JSON is the whole report as indented JSON.
+func (r *Report) JSON() ([]byte, error) {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encoding the report: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// Tables are the report's tables as CSV rows: a header row, an HXL hashtag
+// row (the Humanitarian Exchange Language convention), then the data.
+func (r *Report) Tables() map[string][][]string {
+	t := map[string][][]string{}
+	t["national"] = [][]string{{"key", "label", "value", "unit", "date", "source"},
+		{"#indicator+code", "#indicator+name", "#indicator+value+num", "#indicator+unit", "#date", "#meta+source"}}
+	for _, f := range r.National {
+		t["national"] = append(t["national"], []string{f.Key, f.Label, num(f.Value), f.Unit, f.Date, f.Source})
+	}
+	head := []string{"facility_id", "facility", "kind", "province", "capacity", "capacity_date", "occupancy_pct"}
+	tags := []string{"#loc+code", "#loc+name", "#loc+type", "#adm1+name", "#capacity", "#date+capacity", "#capacity+occupancy+pct"}
+	cols := r.facilityColumns()
+	for _, c := range cols {
+		head, tags = append(head, c.Key), append(tags, c.HXL)
+	}
+	t["facilities"] = [][]string{head, tags}
+	for _, f := range r.Facilities {
+		occ := "*"
+		if f.OccupancyPct != nil {
+			occ = num(*f.OccupancyPct)
+		} else if f.Capacity == 0 {
+			occ = ""
+		}
+		row := []string{f.ID, f.Name, f.Kind, f.Province, strconv.Itoa(f.Capacity), f.CapacityDate, occ}
+		for _, c := range cols {
+			row = append(row, f.Counts[c.Key].CSV())
+		}
+		t["facilities"] = append(t["facilities"], row)
+	}
+	t["releases_by_mechanism"] = [][]string{{"mechanism", "released", "from", "to"}, {"#x_mechanism", "#affected+released+num", "#date+start", "#date+end"}}
+	for _, m := range r.Releases.ByMechanism {
+		t["releases_by_mechanism"] = append(t["releases_by_mechanism"], []string{m.Key, strconv.Itoa(m.Count), r.Releases.From, r.Releases.To})
+	}
+	rel := func(tb ReleaseTable, first, firstTag string) [][]string {
+		h := []string{first, "name"}
+		tg := []string{firstTag, firstTag[:strings.IndexByte(firstTag[1:], '+')+1] + "+name"}
+		for _, m := range tb.Columns {
+			h, tg = append(h, m), append(tg, "#affected+released+"+m)
+		}
+		h, tg = append(h, "total"), append(tg, "#affected+released+total")
+		rows := [][]string{h, tg}
+		for i, id := range tb.Rows {
+			row := []string{id, tb.Labels[i]}
+			for _, c := range tb.Cells[i] {
+				row = append(row, c.CSV())
+			}
+			rows = append(rows, append(row, tb.Totals[i].CSV()))
+		}
+		return rows
+	}
+	t["releases_by_facility"] = rel(r.Releases.ByFacility, "facility_id", "#loc+code")
+	t["releases_by_group"] = rel(r.Releases.ByGroup, "group", "#group+code")
+	t["releases_by_province"] = [][]string{{"province", "released"}, {"#adm1+name", "#affected+released+num"}}
+	for _, p := range r.Releases.ByProvince {
+		t["releases_by_province"] = append(t["releases_by_province"], []string{p.Province, p.Released.CSV()})
+	}
+	t["pledges"] = [][]string{{"id", "title", "made_by", "kind", "announced", "start", "deadline", "target", "achieved", "basis", "pct_of_target", "status", "counts", "source"},
+		{"#x_pledge+code", "#x_pledge+name", "#org+name", "#x_pledge+type", "#date+announced", "#date+start", "#date+end", "#targeted+num", "#reached+num", "#meta+basis", "#reached+pct", "#status", "#description", "#meta+source"}}
+	t["declared_figures"] = [][]string{{"pledge", "date", "as_of", "figure", "declared_by", "recorded", "difference", "source"},
+		{"#x_pledge+code", "#date+declared", "#date", "#reached+declared+num", "#org+name", "#reached+recorded+num", "#reached+difference+num", "#meta+source"}}
+	for _, p := range r.Pledges {
+		t["pledges"] = append(t["pledges"], []string{p.ID, p.Title, p.MadeBy, p.Kind, p.Announced, p.Start, p.Deadline, strconv.Itoa(p.Target),
+			strconv.Itoa(p.Achieved), p.Basis, num(p.Pct), p.Status, p.Counts, p.Source})
+		for _, d := range p.Declared {
+			rec, diff := "", ""
+			if d.Recorded != nil {
+				rec, diff = strconv.Itoa(*d.Recorded), strconv.Itoa(*d.Difference)
+			}
+			t["declared_figures"] = append(t["declared_figures"], []string{p.ID, d.Date, d.AsOf, strconv.Itoa(d.Figure), d.DeclaredBy, rec, diff, d.Source})
+		}
+	}
+	t["reforms"] = [][]string{{"id", "title", "promised_by", "date", "status", "source", "note"},
+		{"#x_reform+code", "#x_reform+name", "#org+name", "#date", "#status", "#meta+source", "#description"}}
+	for _, rf := range r.Reforms {
+		for _, c := range rf.Changes {
+			t["reforms"] = append(t["reforms"], []string{rf.ID, rf.Title, rf.PromisedBy, c.Date, c.Status, c.Source, c.Note})
+		}
+	}
+	t["trend"] = [][]string{{"date", "population", "capacity", "occupancy_pct"}, {"#date", "#population+total", "#capacity", "#capacity+occupancy+pct"}}
+	for _, p := range r.Trend {
+		t["trend"] = append(t["trend"], []string{p.Date, strconv.Itoa(p.Population), strconv.Itoa(p.Capacity), num(p.OccupancyPct)})
+	}
+	return t
+}
+
+// facilityColumns are the columns present (the unlawful count only when a
+// screening was saved).
+func (r *Report) facilityColumns() []Column {
+	if r.Screening == nil {
+		return FacilityColumns[:len(FacilityColumns)-1]
+	}
+	return FacilityColumns
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func writeCSV(rows [][]string) ([]byte, error) {
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	if err := w.WriteAll(rows); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// HTML renders the report page. It has no script and loads nothing but its
+// stylesheet, so it works offline and under a strict content security policy.
+func (r *Report) HTML() ([]byte, error) {
+	t, err := template.New("report.html.tmpl").Funcs(template.FuncMap{
+		"num":   fmtInt,
+		"pct":   func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) + "%" },
+		"cell":  fmtCell,
+		"mech":  MechanismLabel,
+		"label": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
+		"occ": func(p *float64) string {
+			if p == nil {
+				return "*"
+			}
+			return strconv.FormatFloat(*p, 'f', 1, 64) + "%"
+		},
+		"trendChart":     func() template.HTML { return trendChart(r.Trend) },
+		"occupancyChart": func() template.HTML { return occupancyChart(r.Facilities) },
+		"mechanismChart": func() template.HTML { return mechanismChart(r.Releases.ByMechanism) },
+		"pledgeBar":      pledgeBar,
+	}).ParseFS(assets, "assets/report.html.tmpl")
+	if err != nil {
+		return nil, fmt.Errorf("loading the report template: %w", err)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, struct {
+		*Report
+		Columns []Column
+	}{r, r.facilityColumns()}); err != nil {
+		return nil, fmt.Errorf("rendering the report: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+func fmtCell(c Cell) string {
+	if c.Value == nil {
+		return "*"
+	}
+	return fmtInt(*c.Value)
+}
+
+// fmtInt writes thousands with a comma separator.
+func fmtInt(v any) string {
+	var n int64
+	switch x := v.(type) {
+	case int:
+		n = int64(x)
+	case float64:
+		n = int64(x)
+	}
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}

@@ -1,0 +1,383 @@
+// Package report builds the public transparency report: population,
+// occupancy and the groups at risk by facility, releases by legal mechanism
+// and group, progress against pledges and the state of promised reforms,
+// and the trend since a baseline. Every count of people below facility level
+// goes through disclosure control; nothing in it identifies a person.
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/habeas-kh/habeas/internal/disclosure"
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/pledges"
+	"github.com/habeas-kh/habeas/internal/stats"
+	"github.com/habeas-kh/habeas/internal/store"
+)
+
+// Options choose the report's date, period and protection.
+type Options struct {
+	AsOf domain.Date // zero: the latest date in the register
+	// From starts the period releases are counted over; zero: one year
+	// before AsOf.
+	From domain.Date
+	// Baseline is the first month of the trend; zero: January 2016, the
+	// start of the rise the 2020 statement described.
+	Baseline domain.Date
+	// Threshold: counts of people from 1 to Threshold below national level
+	// are suppressed; zero means disclosure.DefaultThreshold.
+	Threshold int
+	// Now is when the report is generated (for its header).
+	Now time.Time
+}
+
+// Cell is a protected count, as published.
+type Cell = disclosure.Cell
+
+// Figure is a national figure: exact, with its date and where it comes from.
+type Figure struct {
+	Key    string  `json:"key"`
+	Label  string  `json:"label"`
+	Value  float64 `json:"value"`
+	Unit   string  `json:"unit"` // people, places, percent
+	Date   string  `json:"date"`
+	Source string  `json:"source"` // register, census or screening
+}
+
+// FacilityRow is one facility's figures.
+type FacilityRow struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Kind         string `json:"kind"`
+	Province     string `json:"province"`
+	Capacity     int    `json:"capacity"`
+	CapacityDate string `json:"capacity_date"`
+	// OccupancyPct is null when the population is suppressed (it would
+	// give the population away) or the capacity is unknown.
+	OccupancyPct *float64        `json:"occupancy_pct"`
+	Counts       map[string]Cell `json:"counts"` // by FacilityColumns key
+}
+
+// FacilityColumns are the counts per facility, in order.
+var FacilityColumns = []Column{
+	{"population", "People held", "#population+total"},
+	{"pretrial", "Not finally convicted", "#population+pretrial"},
+	{"women", "Women", "#population+f"},
+	{"minors", "Minors (under 18)", "#population+minors"},
+	{"children_with_mothers", "Children living with their mothers", "#population+children+with_mother"},
+	{"drug_related", "Held on drug charges", "#population+drug"},
+	{"held_without_basis", "Held without legal basis (screening)", "#population+unlawful"},
+}
+
+// Column names a published column.
+type Column struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	HXL   string `json:"hxl"`
+}
+
+// ReleaseTable is a table of releases: rows by mechanism columns.
+type ReleaseTable struct {
+	Name    string   `json:"name"`
+	Rows    []string `json:"rows"`
+	Labels  []string `json:"labels"`
+	Columns []string `json:"columns"` // mechanisms
+	Cells   [][]Cell `json:"cells"`   // [row][column]
+	Totals  []Cell   `json:"totals"`  // per row
+}
+
+// Point is one month of the trend.
+type Point struct {
+	Date         string  `json:"date"`
+	Population   int     `json:"population"`
+	Capacity     int     `json:"capacity"`
+	OccupancyPct float64 `json:"occupancy_pct"`
+}
+
+// Source credits where the figures come from.
+type Source struct {
+	Name string `json:"name"`
+	Use  string `json:"use"`
+}
+
+// Report is everything published for one date.
+type Report struct {
+	Title      string               `json:"title"`
+	AsOf       string               `json:"as_of"`
+	From       string               `json:"period_from"`
+	Generated  string               `json:"generated"`
+	LedgerHead string               `json:"ledger_head"`
+	Scope      string               `json:"scope"`
+	Protection Protection           `json:"protection"`
+	National   []Figure             `json:"national"`
+	Facilities []FacilityRow        `json:"facilities"`
+	Releases   Releases             `json:"releases"`
+	Pledges    []pledges.Progress   `json:"pledges"`
+	Reforms    []pledges.ReformView `json:"reforms"`
+	Trend      []Point              `json:"trend"`
+	Screening  *ScreeningRef        `json:"screening"`
+	Notes      []string             `json:"notes"`
+	Sources    []Source             `json:"sources"`
+
+	disc *disclosure.Result
+}
+
+// Disclosure is what disclosure control decided for this report's counts:
+// what was hidden and what an outsider can see (for audits and tests).
+func (r *Report) Disclosure() *disclosure.Result { return r.disc }
+
+// Protection says how small counts were protected.
+type Protection struct {
+	Threshold  int    `json:"threshold"`
+	Rule       string `json:"rule"`
+	Suppressed int    `json:"suppressed_cells"`
+	Marker     string `json:"csv_marker"`
+	Note       string `json:"note"`
+}
+
+// Releases are the releases in the period.
+type Releases struct {
+	From        string          `json:"from"`
+	To          string          `json:"to"`
+	Total       int             `json:"total"`
+	ByMechanism []pledges.Count `json:"by_mechanism"` // exact: national
+	ByFacility  ReleaseTable    `json:"by_facility"`
+	ByProvince  []ProvinceRow   `json:"by_province"`
+	ByGroup     ReleaseTable    `json:"by_group"`
+}
+
+// ProvinceRow is a province's releases.
+type ProvinceRow struct {
+	Province string `json:"province"`
+	Released Cell   `json:"released"`
+}
+
+// ScreeningRef names the saved screening the unlawful counts come from.
+type ScreeningRef struct {
+	AsOf       string `json:"as_of"`
+	Pack       string `json:"pack"`
+	LedgerHead string `json:"ledger_head"`
+	ComputedAt string `json:"computed_at"`
+	Current    bool   `json:"current"` // computed on the ledger head of the report
+}
+
+// ErrNoData is returned for a date before anything was recorded.
+var ErrNoData = errors.New("no data")
+
+// Build computes the report.
+func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
+	latest, err := st.LatestDate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if latest == domain.NoDate {
+		return nil, fmt.Errorf("%w: the register is empty (load data first: habeas demo, or habeas import events)", ErrNoData)
+	}
+	asOf := opt.AsOf
+	if asOf == domain.NoDate {
+		asOf = latest
+	}
+	changes, err := st.PopulationChanges(ctx)
+	if err != nil {
+		return nil, err
+	}
+	first, err := firstDate(ctx, st, changes)
+	if err != nil {
+		return nil, err
+	}
+	if asOf < first {
+		return nil, fmt.Errorf("%w: %s is before anything in the register (the first entry is dated %s)", ErrNoData, asOf, first)
+	}
+	from := opt.From
+	if from == domain.NoDate {
+		from = asOf.AddMonths(-12).AddDays(1)
+	}
+	if from > asOf {
+		return nil, fmt.Errorf("the period starts on %s, after the report date %s", from, asOf)
+	}
+	baseline := opt.Baseline
+	if baseline == domain.NoDate {
+		baseline = domain.MustDate("2016-01-01")
+	}
+	threshold := opt.Threshold
+	if threshold == 0 {
+		threshold = disclosure.DefaultThreshold
+	}
+	if threshold < 0 {
+		return nil, fmt.Errorf("the suppression threshold cannot be negative")
+	}
+	now := opt.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	head, err := st.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := stats.Compute(ctx, st, asOf, stats.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("computing the figures: %w", err)
+	}
+	rows, err := st.ReleaseRows(ctx, from, asOf)
+	if err != nil {
+		return nil, fmt.Errorf("reading releases: %w", err)
+	}
+	pl, err := pledges.Compute(ctx, st, asOf)
+	if err != nil {
+		return nil, fmt.Errorf("measuring pledges: %w", err)
+	}
+	trend, err := trendOf(ctx, st, changes, baseline, asOf)
+	if err != nil {
+		return nil, fmt.Errorf("computing the trend: %w", err)
+	}
+	scr, found, err := st.Screening(ctx, asOf)
+	if err != nil {
+		return nil, err
+	}
+	r := &Report{
+		Title:      "Detention in Cambodia: population, releases and promises",
+		AsOf:       asOf.String(),
+		From:       from.String(),
+		Generated:  now.UTC().Format(time.RFC3339),
+		LedgerHead: head.Hash,
+		Scope:      s.Scope,
+		Pledges:    pl.Pledges,
+		Reforms:    pl.Reforms,
+		Trend:      trend,
+		Notes:      []string{},
+		Sources: []Source{
+			{"habeas register", "population, capacity, releases and their legal mechanisms, computed from the custody ledger (ledger head " + head.Hash[:16] + "…)"},
+			{"Amnesty International and LICADHO, joint statement of 23 July 2020", "pledges, declared figures, reforms and demands of 2020; published figures the register is calibrated to"},
+		},
+	}
+	if found {
+		r.Screening = &ScreeningRef{AsOf: scr.AsOf.String(), Pack: scr.Pack, LedgerHead: scr.Head, ComputedAt: scr.ComputedAt, Current: scr.Head == head.Hash}
+		if !r.Screening.Current {
+			r.Notes = append(r.Notes, "The counts of people held without legal basis come from a screening computed on an earlier state of the register (ledger head "+short(scr.Head)+"); run habeas screen --save to bring them up to date.")
+		}
+	} else {
+		r.Notes = append(r.Notes, fmt.Sprintf("No screening was saved for %s, so people held without legal basis are not counted in this report; run habeas screen --as-of %s --save.", asOf, asOf))
+	}
+	if err := r.protect(s, rows, scr.Counts, found, threshold, nil); err != nil {
+		return nil, err
+	}
+	if len(r.Releases.ByMechanism) > len(r.Releases.ByFacility.Columns) && len(r.Releases.ByFacility.Rows) > 0 {
+		r.Notes = append(r.Notes, "Releases by a mechanism used so rarely that a breakdown would identify people are counted nationally only; the facility, province and group tables cover the other mechanisms.")
+	}
+	for _, f := range s.Facilities {
+		if f.CapacitySource != "" && !slices.ContainsFunc(r.Sources, func(x Source) bool { return x.Name == f.CapacitySource }) {
+			r.Sources = append(r.Sources, Source{f.CapacitySource, "official capacities"})
+		}
+	}
+	return r, nil
+}
+
+func short(h string) string {
+	if len(h) > 16 {
+		return h[:16] + "…"
+	}
+	return h
+}
+
+// firstDate is the earliest event date: reports before it have no data.
+func firstDate(ctx context.Context, st store.Store, changes []store.PopChange) (domain.Date, error) {
+	facs, err := st.Capacities(ctx)
+	if err != nil {
+		return domain.NoDate, err
+	}
+	first := domain.NoDate
+	for _, c := range facs {
+		if first == domain.NoDate || c.From < first {
+			first = c.From
+		}
+	}
+	if len(changes) > 0 && (first == domain.NoDate || changes[0].Date < first) {
+		first = changes[0].Date
+	}
+	return first, nil
+}
+
+// Trend is the prison system's population and capacity at the end of each
+// month from baseline to asOf (and on asOf itself when it is not a month end).
+func Trend(ctx context.Context, st store.Store, baseline, asOf domain.Date) ([]Point, error) {
+	changes, err := st.PopulationChanges(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return trendOf(ctx, st, changes, baseline, asOf)
+}
+
+func trendOf(ctx context.Context, st store.Store, changes []store.PopChange, baseline, asOf domain.Date) ([]Point, error) {
+	facs, err := st.Facilities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	inSystem := map[string]bool{}
+	for _, f := range facs {
+		inSystem[f.ID] = stats.InSystem(f.Kind)
+	}
+	caps, err := st.Capacities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(caps, func(i, j int) bool { return caps[i].From < caps[j].From })
+	var dates []domain.Date
+	for m := domain.Date(int32(baseline)/100*100 + 1); ; m = m.AddMonths(1) {
+		end := m.AddMonths(1).AddDays(-1)
+		if end > asOf {
+			break
+		}
+		dates = append(dates, end)
+	}
+	if len(dates) == 0 || dates[len(dates)-1] != asOf {
+		dates = append(dates, asOf)
+	}
+	out := make([]Point, 0, len(dates))
+	pop, ci, capNow := 0, 0, map[string]int{}
+	i := 0
+	for _, d := range dates {
+		for ; i < len(changes) && changes[i].Date <= d; i++ {
+			if inSystem[changes[i].Facility] {
+				pop += changes[i].In - changes[i].Out
+			}
+		}
+		for ; ci < len(caps) && caps[ci].From <= d; ci++ {
+			capNow[caps[ci].Facility] = caps[ci].Capacity
+		}
+		total := 0
+		for f, c := range capNow {
+			if inSystem[f] {
+				total += c
+			}
+		}
+		p := Point{Date: d.String(), Population: pop, Capacity: total}
+		if total > 0 {
+			p.OccupancyPct = round1(100 * float64(pop) / float64(total))
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func round1(f float64) float64 {
+	return float64(int64(f*10+0.5)) / 10
+}
+
+// groupLabels are the published names of the release groups.
+var groupLabels = map[domain.Group]string{
+	domain.GroupWomen: "Women", domain.GroupMinors: "Minors (under 18)", domain.GroupOlder: "Aged 60 or more",
+	domain.GroupIll: "Chronic or mental illness, or disability", domain.GroupPregnant: "Pregnant women",
+	domain.GroupMothers: "Mothers held with their children", domain.GroupPretrial: "Not finally convicted",
+	domain.GroupDrug: "Held on drug charges",
+}
+
+// MechanismLabel is the published name of a mechanism.
+func MechanismLabel(m string) string {
+	return strings.ToUpper(m[:1]) + strings.ReplaceAll(m[1:], "_", " ")
+}

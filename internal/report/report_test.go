@@ -1,0 +1,374 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/habeas-kh/habeas/internal/demo"
+	"github.com/habeas-kh/habeas/internal/disclosure"
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/ledger"
+	"github.com/habeas-kh/habeas/internal/report"
+	"github.com/habeas-kh/habeas/internal/rules"
+	"github.com/habeas-kh/habeas/internal/screening"
+	"github.com/habeas-kh/habeas/internal/stats"
+	"github.com/habeas-kh/habeas/internal/store"
+	"github.com/habeas-kh/habeas/internal/store/sqldb"
+	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
+)
+
+var now = time.Date(2021, 1, 5, 10, 0, 0, 0, time.UTC)
+
+// demoDB is a small demo register (with its pledges and reforms) and a saved
+// screening for the report date, shared by the tests of this package.
+var demoDB = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "habeas-report-test")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, "demo.db")
+	ctx := context.Background()
+	db, err := sqldb.Open(ctx, path, nil)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	_, err = ledger.New(db, ledger.WithClock(func() time.Time { return now })).Load(ctx, ledger.Actor{Name: "test", Via: "report test"},
+		func(emit func(*domain.Event) error) error {
+			return demo.Generate(ctx, demo.Options{Seed: 1, People: 2500}, emit)
+		})
+	if err != nil {
+		return "", err
+	}
+	p, err := rules.Load(rules.BuiltinID)
+	if err != nil {
+		return "", err
+	}
+	rep, err := screening.Run(ctx, db, p, screening.Options{AsOf: asOf})
+	if err != nil {
+		return "", err
+	}
+	sum := store.ScreeningSummary{AsOf: asOf, Pack: "kh-2020", Head: rep.Head.Hash, ComputedAt: now.Format(time.RFC3339)}
+	for _, f := range rep.Summary.ByFacility {
+		if f.Unlawful > 0 {
+			sum.Counts = append(sum.Counts, store.ScreeningCount{Facility: f.Facility, Kind: "unlawful", People: f.Unlawful})
+		}
+	}
+	return path, db.SaveScreening(ctx, sum)
+})
+
+var asOf = domain.MustDate("2020-10-31")
+
+func open(t *testing.T) store.Store {
+	t.Helper()
+	path, err := demoDB()
+	if err != nil {
+		t.Fatalf("building the demo register: %v", err)
+	}
+	db, err := sqldb.Open(context.Background(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func build(t *testing.T, st store.Store, opt report.Options) *report.Report {
+	t.Helper()
+	opt.Now = now
+	r, err := report.Build(context.Background(), st, opt)
+	if err != nil {
+		t.Fatalf("building the report: %v", err)
+	}
+	return r
+}
+
+// National totals and releases against a pledge stay exact: they equal
+// the figures computed directly.
+func TestExactFigures(t *testing.T) {
+	st := open(t)
+	ctx := context.Background()
+	r := build(t, st, report.Options{AsOf: asOf, From: domain.MustDate("2020-05-15")})
+	s, err := stats.Compute(ctx, st, asOf, stats.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fig := map[string]float64{}
+	for _, f := range r.National {
+		fig[f.Key] = f.Value
+	}
+	for key, want := range map[string]int{"population": s.Population, "women": s.Women, "minors": s.Minors,
+		"pretrial": s.Pretrial, "children_with_mothers": s.ChildrenWithMothers, "capacity": s.Capacity} {
+		if int(fig[key]) != want {
+			t.Errorf("national %s = %v, stats say %d", key, fig[key], want)
+		}
+	}
+	// Releases by mechanism are exact and add up to the total; the pledge
+	// counting every release from the same day counts them all.
+	rows, err := st.ReleaseRows(ctx, domain.MustDate("2020-05-15"), asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0
+	for _, m := range r.Releases.ByMechanism {
+		sum += m.Count
+	}
+	if sum != len(rows) || r.Releases.Total != len(rows) || len(rows) == 0 {
+		t.Errorf("releases: total %d, by mechanism %d, rows %d", r.Releases.Total, sum, len(rows))
+	}
+	var pledge *struct{ achieved, target int }
+	for _, p := range r.Pledges {
+		if p.ID == "release-10000" {
+			pledge = &struct{ achieved, target int }{p.Achieved, p.Target}
+			if p.Basis != "register" || p.Start != "2020-05-15" {
+				t.Errorf("release pledge: %+v", p)
+			}
+		}
+	}
+	if pledge == nil || pledge.achieved != len(rows) || pledge.target != 10000 {
+		t.Errorf("release pledge progress %+v, want %d releases counted", pledge, len(rows))
+	}
+	// The trend ends on the report date with the national population.
+	last := r.Trend[len(r.Trend)-1]
+	if last.Date != asOf.String() || last.Population != s.Population || last.Capacity != s.Capacity {
+		t.Errorf("trend ends %+v, want %s %d/%d", last, asOf, s.Population, s.Capacity)
+	}
+	if r.Trend[0].Date != "2016-01-31" {
+		t.Errorf("trend starts %s", r.Trend[0].Date)
+	}
+	// Month ends of the trend are the population those days, as the
+	// population query (a different path through the store) counts it.
+	for i := 0; i < len(r.Trend); i += 11 {
+		p := r.Trend[i]
+		s, err := stats.Compute(ctx, st, domain.MustDate(p.Date), stats.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Population != s.Population || p.Capacity != s.Capacity {
+			t.Errorf("trend %s: %d held / %d places, stats say %d / %d", p.Date, p.Population, p.Capacity, s.Population, s.Capacity)
+		}
+	}
+}
+
+// The differencing attack: from everything the report publishes, try to
+// recompute every hidden count. It must fail for every one; and there must
+// be hidden counts (the demo has small groups), else the test proves nothing.
+func TestDifferencingAttack(t *testing.T) {
+	st := open(t)
+	for _, day := range []string{"2020-10-31", "2020-03-31"} {
+		r := build(t, st, report.Options{AsOf: domain.MustDate(day), From: domain.MustDate("2020-01-01")})
+		res := r.Disclosure()
+		hidden := append(res.Primary(), res.Secondary()...)
+		if len(res.Primary()) == 0 || len(res.Secondary()) == 0 {
+			t.Fatalf("%s: %d primary and %d secondary suppressions: the demo should have small counts to protect", day, len(res.Primary()), len(res.Secondary()))
+		}
+		got, err := disclosure.Recover(res.Published())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range hidden {
+			if v, ok := got[k]; ok {
+				t.Errorf("%s: hidden %s recovered as %d", day, k, v)
+			}
+		}
+		// What is published is what the tables show: every hidden key is a
+		// "*" and every shown one its count, in the CSV files.
+		shown := publishedCells(t, r)
+		nHidden := 0
+		for k, v := range shown {
+			if res.Suppressed(k) != (v == disclosure.CSVMarker) {
+				t.Errorf("%s: %s published as %q, suppressed=%v", day, k, v, res.Suppressed(k))
+			}
+			if v == disclosure.CSVMarker {
+				nHidden++
+			}
+		}
+		if nHidden == 0 {
+			t.Errorf("%s: no * in the published tables", day)
+		}
+		t.Logf("%s: %d counts hidden (%d primary), none recovered", day, len(hidden), len(res.Primary()))
+	}
+}
+
+// publishedCells reads the facility and release tables back from the CSV
+// files, keyed as the report keys them.
+func publishedCells(t *testing.T, r *report.Report) map[string]string {
+	t.Helper()
+	files, err := r.Files("csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(name string) [][]string {
+		rows, err := csv.NewReader(bytes.NewReader(files[name])).ReadAll()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(rows) < 2 || !strings.HasPrefix(rows[1][0], "#") {
+			t.Fatalf("%s: no HXL hashtag row", name)
+		}
+		return rows
+	}
+	out := map[string]string{}
+	fac := read("facilities.csv")
+	for _, row := range fac[2:] {
+		for j := 7; j < len(fac[0]); j++ {
+			out["facility/"+row[0]+"/"+fac[0][j]] = row[j]
+		}
+	}
+	rel := read("releases_by_facility.csv")
+	for _, row := range rel[2:] {
+		for j := 2; j < len(rel[0]); j++ {
+			out["releases/"+row[0]+"/"+rel[0][j]] = row[j]
+		}
+	}
+	for _, row := range read("releases_by_province.csv")[2:] {
+		out["releases/province/"+row[0]] = row[1]
+	}
+	grp := read("releases_by_group.csv")
+	for _, row := range grp[2:] {
+		for j := 2; j < len(grp[0]); j++ {
+			out["releases-by-group/"+row[0]+"/"+grp[0][j]] = row[j]
+		}
+	}
+	return out
+}
+
+// No personal data leaves: every file of the report, in every format, is
+// searched for every person's name, identifier and date of birth.
+func TestNoPersonalData(t *testing.T) {
+	st := open(t)
+	ctx := context.Background()
+	r := build(t, st, report.Options{AsOf: asOf})
+	var all bytes.Buffer
+	for _, format := range []string{"html", "json", "csv"} {
+		files, err := r.Files(format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range files {
+			all.Write(b)
+			all.WriteByte('\n')
+		}
+	}
+	text := all.Bytes()
+	// Dates the report publishes for their own sake (trend month ends,
+	// pledge and declaration dates) may coincide with someone's birthday.
+	legit := map[string]bool{}
+	for _, d := range dateRE(text) {
+		legit[d] = true
+	}
+	var names, ids, dobs int
+	err := st.EventsByPerson(ctx, func(person string, evs []store.StoredEvent) error {
+		ids++
+		if bytes.Contains(text, []byte(person)) {
+			return fmt.Errorf("person id %s appears in the report", person)
+		}
+		for _, se := range evs {
+			if se.Kind != domain.KPerson {
+				continue
+			}
+			ev, err := domain.DecodeEvent(se.Body)
+			if err != nil {
+				return err
+			}
+			p := ev.Data.(*domain.PersonData)
+			names++
+			if bytes.Contains(text, []byte(p.Name)) {
+				return fmt.Errorf("the name of %s appears in the report", person)
+			}
+			if p.DOB != domain.NoDate {
+				dobs++
+				if bytes.Contains(text, []byte(p.DOB.String())) && !legit[p.DOB.String()] {
+					return fmt.Errorf("the date of birth of %s appears in the report", person)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids < 1000 || names < 1000 || dobs < 1000 {
+		t.Fatalf("searched for only %d ids, %d names, %d dates of birth", ids, names, dobs)
+	}
+}
+
+// dateRE lists the report's own dates: those in its structured fields.
+func dateRE(text []byte) []string {
+	var out []string
+	for i := 0; i+10 <= len(text); i++ {
+		if text[i] >= '1' && text[i] <= '2' && text[i+4] == '-' && text[i+7] == '-' {
+			if _, err := domain.ParseDate(string(text[i : i+10])); err == nil {
+				out = append(out, string(text[i:i+10]))
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestBadInput(t *testing.T) {
+	ctx := context.Background()
+	st := open(t)
+	_, err := report.Build(ctx, st, report.Options{AsOf: domain.MustDate("2001-01-01"), Now: now})
+	if !errors.Is(err, report.ErrNoData) || !strings.Contains(err.Error(), "before anything in the register") {
+		t.Errorf("a date before any data: %v", err)
+	}
+	_, err = report.Build(ctx, st, report.Options{AsOf: asOf, From: asOf.AddDays(1), Now: now})
+	if err == nil || !strings.Contains(err.Error(), "after the report date") {
+		t.Errorf("a period starting after the report date: %v", err)
+	}
+	empty := dbtest.Open(t, dbtest.SQLiteDSN(t))
+	if _, err = report.Build(ctx, empty, report.Options{Now: now}); !errors.Is(err, report.ErrNoData) {
+		t.Errorf("an empty register: %v", err)
+	}
+}
+
+// The JSON is the same report as the tables: spot-check it decodes and
+// marks hidden counts as null with suppressed true.
+func TestJSONMarksSuppressed(t *testing.T) {
+	r := build(t, open(t), report.Options{AsOf: asOf})
+	b, err := r.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back struct {
+		Facilities []struct {
+			ID     string
+			Counts map[string]struct {
+				Value      *int `json:"value"`
+				Suppressed bool `json:"suppressed"`
+			}
+		}
+	}
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	res := r.Disclosure()
+	n := 0
+	for _, f := range back.Facilities {
+		for col, c := range f.Counts {
+			key := "facility/" + f.ID + "/" + col
+			if res.Suppressed(key) != (c.Value == nil && c.Suppressed) {
+				t.Errorf("%s in JSON: %+v, suppressed=%v", key, c, res.Suppressed(key))
+			}
+			if c.Value != nil {
+				n += *c.Value
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no counts in the JSON")
+	}
+}
