@@ -26,13 +26,13 @@ type Group string
 
 const (
 	GroupWomen    Group = "women"
-	GroupMinors   Group = "minors"            // under 18 on the date
-	GroupOlder    Group = "older"             // 60 or older on the date
-	GroupIll      Group = "ill"               // chronic or mental illness, or disability
-	GroupPregnant Group = "pregnant"          //
-	GroupMothers  Group = "mothers"           // held with a child living with them
-	GroupPretrial Group = "pretrial"          // not finally convicted
-	GroupDrug     Group = "drug_related"      // held on a drug charge
+	GroupMinors   Group = "minors"             // under 18 on the date
+	GroupOlder    Group = "older"              // 60 or older on the date
+	GroupIll      Group = "ill"                // chronic or mental illness, or disability
+	GroupPregnant Group = "pregnant"           //
+	GroupMothers  Group = "mothers"            // held with a child living with them
+	GroupPretrial Group = "pretrial"           // not finally convicted
+	GroupDrug     Group = "drug_related"       // held on a drug charge
 	GroupNoBasis  Group = "held_without_basis" // found unlawful by screening (counts only)
 )
 

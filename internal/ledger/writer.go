@@ -32,8 +32,8 @@ type writer struct {
 	// event), so a declaration can be checked against its pledge.
 	pledges map[string]bool
 	reforms map[string]bool
-	files      map[string]*domain.PersonFile
-	stored     map[string]bool // person had events before this transaction
+	files   map[string]*domain.PersonFile
+	stored  map[string]bool // person had events before this transaction
 
 	pending    store.Batch
 	flushEvery int
