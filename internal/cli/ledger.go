@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/demo"
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/ledger"
@@ -202,7 +203,15 @@ the ledger. --rebuild replaces the person projections with the rebuild.`,
 			if rep.Truncated {
 				fmt.Fprintln(a.out, "  (more problems not shown)")
 			}
-			if !rep.OK() {
+			arep, err := auth.VerifyAudit(ctx, db)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "audit chain: %d entries, %s; accounts: %s\n", arep.Entries, okWord(arep.ChainOK), okWord(arep.TablesOK))
+			for _, p := range arep.Problems {
+				fmt.Fprintln(a.out, "  "+p)
+			}
+			if !rep.OK() || !arep.OK() {
 				return &exitError{code: 1, msg: "verify: the register does not match its ledger"}
 			}
 			return nil

@@ -15,12 +15,21 @@ import (
 
 func (a *app) serveCmd() *cobra.Command {
 	var addr string
-	var withDemo bool
+	var withDemo, insecure bool
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the public figures page on the web",
-		Long: `Serve habeas over HTTP (default http://localhost:8080). With --demo, an empty
-database is first filled with the synthetic demo register.`,
+		Short: "Serve the web application and the JSON API",
+		Long: `Serve habeas over HTTP (default http://localhost:8080): the public figures,
+reports and open data for everyone; the register, the screening queue and the
+forms for staff after sign-in; the JSON API under /api/v1 (described at
+/api/v1/openapi.json). With --demo, an empty database is first filled with the
+synthetic demo register.
+
+There is no default account: create the first administrator with
+  habeas user add NAME --role admin
+Session cookies are marked Secure, which browsers accept from
+http://localhost; to serve plain HTTP to other machines on a trusted network
+use --insecure-cookies, or better, put habeas behind an HTTPS proxy.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -41,7 +50,14 @@ database is first filled with the synthetic demo register.`,
 					}
 				}
 			}
-			srv := &http.Server{Addr: addr, Handler: web.New(db, a.log).Handler(), ReadHeaderTimeout: 10 * time.Second}
+			ws, err := web.New(db, web.Options{Log: a.log, InsecureCookies: insecure})
+			if err != nil {
+				return err
+			}
+			// Compute the dashboard before the first visitor asks for it.
+			go ws.Warm(ctx)
+			srv := &http.Server{Addr: addr, Handler: ws.Handler(), ReadHeaderTimeout: 10 * time.Second,
+				ReadTimeout: 30 * time.Second, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 			errc := make(chan error, 1)
 			go func() { errc <- srv.ListenAndServe() }()
 			fmt.Fprintf(a.errOut, "habeas is serving %s on http://%s (Ctrl-C to stop)\n", a.dsn, displayAddr(addr))
@@ -60,6 +76,7 @@ database is first filled with the synthetic demo register.`,
 	}
 	cmd.Flags().StringVar(&addr, "addr", "localhost:8080", "address to listen on")
 	cmd.Flags().BoolVar(&withDemo, "demo", false, "fill an empty database with the demo register first")
+	cmd.Flags().BoolVar(&insecure, "insecure-cookies", false, "send session cookies over plain HTTP (trusted networks only)")
 	return cmd
 }
 

@@ -143,6 +143,13 @@ func GroupsOf(r store.ReleaseRow) []domain.Group {
 
 // Compute measures every pledge and reform recorded by asOf.
 func Compute(ctx context.Context, st store.Store, asOf domain.Date) (*Result, error) {
+	return ComputeWith(ctx, st, asOf, nil, domain.NoDate)
+}
+
+// ComputeWith is Compute reusing releases already read: rows are every
+// release from `from` to asOf (nil when none were read). They are read again
+// only when a pledge counts releases before from.
+func ComputeWith(ctx context.Context, st store.Store, asOf domain.Date, have []store.ReleaseRow, haveFrom domain.Date) (*Result, error) {
 	c, err := Load(ctx, st, asOf)
 	if err != nil {
 		return nil, fmt.Errorf("reading pledges: %w", err)
@@ -162,7 +169,12 @@ func Compute(ctx context.Context, st store.Store, asOf domain.Date) (*Result, er
 		}
 	}
 	var rows []store.ReleaseRow
-	if from != domain.NoDate && from <= to {
+	switch {
+	case from == domain.NoDate || from > to:
+	case haveFrom != domain.NoDate && haveFrom <= from && to <= asOf:
+		// Rows outside a pledge's span are not counted by it (Counts).
+		rows = have
+	default:
 		if rows, err = st.ReleaseRows(ctx, from, to); err != nil {
 			return nil, fmt.Errorf("reading releases: %w", err)
 		}

@@ -228,11 +228,12 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading releases: %w", err)
 	}
-	pl, err := pledges.Compute(ctx, st, asOf)
+	pl, err := pledges.ComputeWith(ctx, st, asOf, rows, from)
 	if err != nil {
 		return nil, fmt.Errorf("measuring pledges: %w", err)
 	}
-	trend, err := trendOf(ctx, st, changes, baseline, asOf)
+	trend, err := trendOf(ctx, st, changes, baseline, asOf,
+		Point{Date: asOf.String(), Population: s.Population, Capacity: s.Capacity, OccupancyPct: round1(s.OccupancyPct)})
 	if err != nil {
 		return nil, fmt.Errorf("computing the trend: %w", err)
 	}
@@ -297,23 +298,19 @@ func firstDate(ctx context.Context, st store.Store, changes []store.PopChange) (
 			first = c.From
 		}
 	}
-	if len(changes) > 0 && (first == domain.NoDate || changes[0].Date < first) {
-		first = changes[0].Date
+	// Changes are by month: the first month's first day is early enough.
+	if len(changes) > 0 {
+		if m := changes[0].Month/100*100 + 1; first == domain.NoDate || m < first {
+			first = m
+		}
 	}
 	return first, nil
 }
 
-// Trend is the prison system's population and capacity at the end of each
-// month from baseline to asOf (and on asOf itself when it is not a month end).
-func Trend(ctx context.Context, st store.Store, baseline, asOf domain.Date) ([]Point, error) {
-	changes, err := st.PopulationChanges(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return trendOf(ctx, st, changes, baseline, asOf)
-}
-
-func trendOf(ctx context.Context, st store.Store, changes []store.PopChange, baseline, asOf domain.Date) ([]Point, error) {
+// trendOf is the prison system's population and capacity at the end of
+// each month from baseline to asOf, and on asOf itself, when it is not a
+// month end, from the figures of that day (last).
+func trendOf(ctx context.Context, st store.Store, changes []store.PopChange, baseline, asOf domain.Date, last Point) ([]Point, error) {
 	facs, err := st.Facilities(ctx)
 	if err != nil {
 		return nil, err
@@ -335,14 +332,11 @@ func trendOf(ctx context.Context, st store.Store, changes []store.PopChange, bas
 		}
 		dates = append(dates, end)
 	}
-	if len(dates) == 0 || dates[len(dates)-1] != asOf {
-		dates = append(dates, asOf)
-	}
-	out := make([]Point, 0, len(dates))
+	out := make([]Point, 0, len(dates)+1)
 	pop, ci, capNow := 0, 0, map[string]int{}
 	i := 0
 	for _, d := range dates {
-		for ; i < len(changes) && changes[i].Date <= d; i++ {
+		for ; i < len(changes) && changes[i].Month <= d; i++ {
 			if inSystem[changes[i].Facility] {
 				pop += changes[i].In - changes[i].Out
 			}
@@ -361,6 +355,9 @@ func trendOf(ctx context.Context, st store.Store, changes []store.PopChange, bas
 			p.OccupancyPct = round1(100 * float64(pop) / float64(total))
 		}
 		out = append(out, p)
+	}
+	if len(out) == 0 || out[len(out)-1].Date != asOf.String() {
+		out = append(out, last)
 	}
 	return out, nil
 }

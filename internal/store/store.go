@@ -167,10 +167,11 @@ type ReleaseRow struct {
 	Flags     []domain.FlagKind // vulnerabilities in force on the day before the release, sorted
 }
 
-// PopChange is how many stays of a facility begin (In) and end (Out) on a
-// day. A stay counts from its first day and no longer counts on its end day.
+// PopChange is how many stays of a facility begin (In) and end (Out) in a
+// month. A stay counts from its first day and no longer counts on its end
+// day, so the running sum up to a month is the population at its end.
 type PopChange struct {
-	Date     domain.Date
+	Month    domain.Date // the last day of the month
 	Facility string
 	In, Out  int
 }
@@ -274,9 +275,9 @@ type Store interface {
 	// with what the public report groups them by, ordered by date and
 	// facility.
 	ReleaseRows(ctx context.Context, from, to domain.Date) ([]ReleaseRow, error)
-	// PopulationChanges counts, per facility and day, the stays that begin and
-	// end: the population of any day is a running sum of them, so a monthly
-	// trend costs one grouped read instead of one count per month.
+	// PopulationChanges counts, per facility and month, the stays that begin
+	// and end, in month order: the population at every month end is a
+	// running sum, so a trend since 2016 costs one grouped read.
 	PopulationChanges(ctx context.Context) ([]PopChange, error)
 	// CountEvents counts the events of a kind dated from <= date <= to, as
 	// entered (a later correction does not change the count).

@@ -1,104 +1,373 @@
-// Package web serves habeas over HTTP. At this stage it is a public summary
-// page and its JSON; the staff application arrives with its own issue.
+// Package web serves habeas over HTTP: the public figures, the staff
+// application behind sign-in, and the JSON API under /api/v1. Pages are
+// rendered on the server, in English or Khmer, with no script; every asset
+// is embedded. Handlers only translate HTTP to the services (auth, registry,
+// stats) and back: permissions are checked in the services.
 package web
 
 import (
+	"context"
 	"embed"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"html/template"
+	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
+	"time"
 
+	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/domain"
-	"github.com/habeas-kh/habeas/internal/stats"
+	"github.com/habeas-kh/habeas/internal/ledger"
+	"github.com/habeas-kh/habeas/internal/registry"
+	"github.com/habeas-kh/habeas/internal/rules"
 	"github.com/habeas-kh/habeas/internal/store"
 )
 
 //go:embed templates/*.html
-var templates embed.FS
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// DB is the database the server uses: the register, its search and the accounts.
+type DB interface {
+	store.Store
+	store.PersonSearch
+	store.Accounts
+}
+
+// Options configure a Server.
+type Options struct {
+	Log *slog.Logger
+	// Pack is the screening rule pack (default: the built-in one).
+	Pack *rules.Pack
+	// Argon2 overrides the cost of password hashes (tests).
+	Argon2 *auth.Argon2Params
+	// Clock replaces time.Now (tests).
+	Clock func() time.Time
+	// InsecureCookies drops the Secure attribute, for serving plain HTTP to
+	// other machines on a trusted network. Browsers accept Secure cookies
+	// from http://localhost, so the default works on one's own machine.
+	InsecureCookies bool
+}
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	st   store.Store
-	log  *slog.Logger
-	tmpl *template.Template
+	db     DB
+	log    *slog.Logger
+	auth   *auth.Service
+	reg    *registry.Service
+	pages  map[string]*template.Template
+	static fs.FS
+	secure bool
+	dash   dashCache
 }
 
-func New(st store.Store, log *slog.Logger) *Server {
+// New builds the server and its services on db.
+func New(db DB, opt Options) (*Server, error) {
+	log := opt.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	t := template.Must(template.New("").Funcs(template.FuncMap{
-		"pct": func(f float64) string { return template.HTMLEscapeString(fmtPct(f)) },
-	}).ParseFS(templates, "templates/*.html"))
-	return &Server{st: st, log: log, tmpl: t}
+	pack := opt.Pack
+	if pack == nil {
+		var err error
+		if pack, err = rules.Builtin(rules.BuiltinID); err != nil {
+			return nil, err
+		}
+	}
+	aopts := []auth.Option{auth.WithLogger(log), auth.WithFacilities(func(ctx context.Context) (map[string]bool, error) {
+		fs, err := db.Facilities(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]bool{}
+		for _, f := range fs {
+			out[f.ID] = true
+		}
+		return out, nil
+	})}
+	lopts := []ledger.Option{ledger.WithLogger(log)}
+	if opt.Argon2 != nil {
+		aopts = append(aopts, auth.WithArgon2(*opt.Argon2))
+	}
+	if opt.Clock != nil {
+		aopts = append(aopts, auth.WithClock(opt.Clock))
+		lopts = append(lopts, ledger.WithClock(opt.Clock))
+	}
+	au := auth.New(db, aopts...)
+	s := &Server{db: db, log: log, auth: au, reg: registry.New(db, ledger.New(db, lopts...), au, pack, log),
+		secure: !opt.InsecureCookies}
+	var err error
+	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	s.static, _ = fs.Sub(staticFS, "static")
+	return s, nil
 }
 
-func fmtPct(f float64) string {
-	b, _ := json.Marshal(f)
-	return string(b) + "%"
+// Registry is the staff service (tests use it to check what a request did).
+func (s *Server) Registry() *registry.Service { return s.reg }
+
+// Auth is the accounts service.
+func (s *Server) Auth() *auth.Service { return s.auth }
+
+// Warm computes the public dashboard of the current head in the
+// background, so the first visitor does not wait for it.
+func (s *Server) Warm(ctx context.Context) {
+	for _, l := range []Lang{English, Khmer} {
+		if _, err := s.dashboardView(ctx, l, domain.NoDate); err != nil {
+			s.log.Warn("warming the dashboard", "err", err)
+			return
+		}
+	}
 }
 
-// Handler returns the routes.
+var funcs = template.FuncMap{
+	"join": strings.Join,
+	"str":  func(v any) string { return fmt.Sprint(v) },
+	"json": func(v any) string { b, _ := json.Marshal(v); return string(b) },
+	"list": func(v ...string) []string { return v },
+	"fieldArgs": func(p *page, name string, required bool) fieldArg {
+		return fieldArg{P: p, Name: name, Required: required}
+	},
+}
+
+type fieldArg struct {
+	P        *page
+	Name     string
+	Required bool
+}
+
+// parsePages parses each page with the layout, so that every page defines
+// its own "content".
+func parsePages() (map[string]*template.Template, error) {
+	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		n = strings.TrimPrefix(n, "templates/")
+		if n == "layout.html" || n == "partials.html" {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, "templates/"+n)
+		if err != nil {
+			return nil, fmt.Errorf("parsing %s: %w", n, err)
+		}
+		pages[n] = t
+	}
+	return pages, nil
+}
+
+// Route is one route of the server, for the route × role and OpenAPI tests.
+type Route struct {
+	Method  string
+	Pattern string
+	API     bool
+	h       http.HandlerFunc
+}
+
+// Routes lists every route.
+func (s *Server) Routes() []Route {
+	r := []Route{
+		{"GET", "/{$}", false, s.dashboard},
+		{"GET", "/reports", false, s.reports},
+		{"GET", "/pledges", false, s.pledges},
+		{"GET", "/data", false, s.openData},
+		{"GET", "/data/facilities.csv", false, s.facilitiesCSV},
+		{"GET", "/lang/{lang}", false, s.setLang},
+		{"GET", "/login", false, s.loginForm},
+		{"POST", "/login", false, s.login},
+		{"POST", "/logout", false, s.logout},
+		{"GET", "/staff", false, s.staffHome},
+		{"GET", "/staff/register", false, s.register},
+		{"GET", "/staff/persons/{id}", false, s.personPage},
+		{"GET", "/staff/admit", false, s.admitForm},
+		{"POST", "/staff/admit", false, s.admit},
+		{"GET", "/staff/persons/{id}/record/{kind}", false, s.recordForm},
+		{"POST", "/staff/persons/{id}/record/{kind}", false, s.record},
+		{"GET", "/staff/queue", false, s.queuePage},
+		{"GET", "/staff/users", false, s.usersPage},
+		{"POST", "/staff/users", false, s.addUser},
+		{"GET", "/staff/users/{name}", false, s.userPage},
+		{"POST", "/staff/users/{name}/role", false, s.setRole},
+		{"POST", "/staff/users/{name}/disable", false, s.disableUser},
+		{"POST", "/staff/users/{name}/enable", false, s.enableUser},
+		{"GET", "/staff/account", false, s.accountPage},
+		{"POST", "/staff/account/password", false, s.changePassword},
+		{"POST", "/staff/account/tokens", false, s.createTokenForm},
+		{"POST", "/staff/account/tokens/{id}/revoke", false, s.revokeTokenForm},
+		{"GET", "/staff/pledges", false, s.pledgesEdit},
+	}
+	return append(r, s.apiRoutes()...)
+}
+
+// Handler returns the routes wrapped in the security layers.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.dashboard)
-	mux.HandleFunc("GET /api/v1/stats", s.statsJSON)
-	return securityHeaders(mux)
+	for _, rt := range s.Routes() {
+		mux.HandleFunc(rt.Method+" "+rt.Pattern, rt.h)
+	}
+	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(s.static)))
+	mux.HandleFunc("/", s.notFound)
+	// Cross-origin protection refuses state-changing requests that a
+	// browser marks as coming from another site (Sec-Fetch-Site, Origin),
+	// on every route; API clients that are not browsers send neither header.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, errCrossOrigin)
+	}))
+	return securityHeaders(cop.Handler(s.identify(mux)))
 }
+
+var errCrossOrigin = errors.New("cross-origin request refused")
 
 func securityHeaders(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Referrer-Policy", "no-referrer")
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "+
+			"connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
 		h.ServeHTTP(w, r)
 	})
 }
 
-// compute returns the figures for ?as_of= or the latest date in the register.
-func (s *Server) compute(r *http.Request) (*stats.Stats, int, string) {
-	ctx := r.Context()
-	day, err := s.st.LatestDate(ctx)
-	if err != nil {
-		s.log.Error("reading latest date", "err", err)
-		return nil, http.StatusInternalServerError, "the register could not be read"
-	}
-	if v := r.URL.Query().Get("as_of"); v != "" {
-		if day, err = domain.ParseDate(v); err != nil {
-			return nil, http.StatusBadRequest, "as_of: " + err.Error()
+func staticHandler(fsys fs.FS) http.Handler {
+	fh := http.FileServerFS(fsys)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") || r.URL.Path == "" {
+			http.NotFound(w, r)
+			return
 		}
-	}
-	if day == domain.NoDate {
-		return nil, http.StatusNotFound, "the register is empty"
-	}
-	st, err := stats.Compute(ctx, s.st, day, stats.Options{})
+		// Assets change only with the binary.
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		fh.ServeHTTP(w, r)
+	})
+}
+
+type ctxKey int
+
+const principalKey ctxKey = 0
+
+const sessionCookie = "habeas_session"
+
+// remote is the client address for the audit and rate limiting. Only the
+// connection's address is trusted: a proxy in front must be configured to
+// pass it some other way.
+func remote(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		s.log.Error("computing stats", "err", err)
-		return nil, http.StatusInternalServerError, "the figures could not be computed"
+		return r.RemoteAddr
 	}
-	return st, 0, ""
+	return host
 }
 
-func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
-	st, code, msg := s.compute(r)
-	if st == nil {
-		http.Error(w, msg, code)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := s.tmpl.ExecuteTemplate(w, "dashboard.html", st); err != nil {
-		s.log.Error("rendering dashboard", "err", err)
-	}
+// identify resolves the principal of a request: a bearer token, or a session
+// cookie. A bad token is an error for the API; a stale cookie is just the public.
+func (s *Server) identify(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p *auth.Principal
+		if hv := r.Header.Get("Authorization"); hv != "" {
+			tok, ok := strings.CutPrefix(hv, "Bearer ")
+			var err error
+			if ok {
+				p, err = s.auth.Bearer(r.Context(), strings.TrimSpace(tok), "api "+remote(r))
+			}
+			if !ok || err != nil {
+				if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
+					s.log.Error("checking a bearer token", "err", err)
+				}
+				s.apiError(w, http.StatusUnauthorized, "unauthenticated", "the bearer token is not valid, revoked, or its user is disabled")
+				return
+			}
+		} else if c, err := r.Cookie(sessionCookie); err == nil {
+			via := "web " + remote(r)
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				via = "api " + remote(r)
+			}
+			p, err = s.auth.Session(r.Context(), c.Value, via)
+			if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
+				s.log.Error("checking a session", "err", err)
+			}
+		}
+		if p != nil {
+			r = r.WithContext(context.WithValue(r.Context(), principalKey, p))
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
-func (s *Server) statsJSON(w http.ResponseWriter, r *http.Request) {
-	st, code, msg := s.compute(r)
-	w.Header().Set("Content-Type", "application/json")
-	if st == nil {
-		w.WriteHeader(code)
-		json.NewEncoder(w).Encode(map[string]string{"error": msg})
+// principal of the request; nil for the public.
+func principal(r *http.Request) *auth.Principal {
+	p, _ := r.Context().Value(principalKey).(*auth.Principal)
+	return p
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		s.apiError(w, http.StatusNotFound, "not_found", "no such API route: see /api/v1/openapi.json")
 		return
 	}
-	json.NewEncoder(w).Encode(st)
+	s.errorPage(w, r, http.StatusNotFound, "This page does not exist.")
+}
+
+// status maps a service error to an HTTP status, a stable code and a message
+// safe to show.
+func (s *Server) status(r *http.Request, err error) (int, string, string) {
+	var ie *auth.InputError
+	var fe *domain.FieldError
+	var ee *ledger.EventError
+	switch {
+	case errors.Is(err, errCrossOrigin):
+		return http.StatusForbidden, "cross_origin", "cross-origin request refused"
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return http.StatusUnauthorized, "unauthenticated", "sign in first, or send a valid bearer token"
+	case errors.Is(err, auth.ErrForbidden):
+		return http.StatusForbidden, "forbidden", err.Error()
+	case errors.Is(err, auth.ErrNotFound), errors.Is(err, errEmpty):
+		return http.StatusNotFound, "not_found", err.Error()
+	case errors.Is(err, auth.ErrRateLimited):
+		return http.StatusTooManyRequests, "rate_limited", err.Error()
+	case errors.Is(err, auth.ErrBadCredentials):
+		return http.StatusUnauthorized, "bad_credentials", err.Error()
+	case errors.As(err, &ie), errors.As(err, &fe), errors.As(err, &ee):
+		return http.StatusBadRequest, "invalid", err.Error()
+	case errors.Is(err, errTooLarge):
+		return http.StatusRequestEntityTooLarge, "too_large", err.Error()
+	case errors.Is(err, context.Canceled):
+		return 499, "canceled", "the request was cancelled"
+	}
+	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	return http.StatusInternalServerError, "internal", "the server could not do this; the error is logged"
+}
+
+var errTooLarge = errors.New("the request body is too large")
+
+// fail answers an error: JSON for the API, a page otherwise; the public
+// is sent to sign in.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code, c, msg := s.status(r, err)
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		s.apiError(w, code, c, msg)
+		return
+	}
+	if code == http.StatusUnauthorized && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	s.errorPage(w, r, code, msg)
 }

@@ -1,73 +1,121 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"net/http"
-	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/habeas-kh/habeas/internal/demo"
-	"github.com/habeas-kh/habeas/internal/domain"
-	"github.com/habeas-kh/habeas/internal/ledger"
 	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
 	"github.com/habeas-kh/habeas/internal/web"
 )
 
 func TestPublicPages(t *testing.T) {
-	ctx := context.Background()
-	db := dbtest.Open(t, dbtest.SQLiteDSN(t))
-	svc := ledger.New(db)
-	var names []string
-	_, err := svc.Load(ctx, ledger.Actor{Name: "test"}, func(emit func(*domain.Event) error) error {
-		return demo.Generate(ctx, demo.Options{Seed: 3, People: 400}, func(ev *domain.Event) error {
-			if p, ok := ev.Data.(*domain.PersonData); ok && len(names) < 2000 {
-				names = append(names, p.Name, ev.Person)
-			}
-			return emit(ev)
-		})
-	})
-	if err != nil {
-		t.Fatal(err)
+	f := newFixture(t, dbtest.SQLiteDSN(t), 400)
+	c := f.client()
+	res := c.get("/")
+	if res.code != 200 || !strings.Contains(res.body, "Detention figures as of 31 December 2020") || !strings.Contains(res.body, "Correctional Centre 1") {
+		t.Fatalf("dashboard: %d\n%s", res.code, res.body)
 	}
-	srv := httptest.NewServer(web.New(db, nil).Handler())
-	defer srv.Close()
-	get := func(path string) (int, string, http.Header) {
-		res, err := http.Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
+	for _, want := range []string{"<svg", "Occupancy by facility", "Population and capacity since 2016", "Releases in 2020", `class="placeholder"`} {
+		if !strings.Contains(res.body, want) {
+			t.Errorf("dashboard lacks %q", want)
 		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b), res.Header
 	}
-	code, page, hdr := get("/")
-	if code != 200 || !strings.Contains(page, "Detention figures as of 2020-12-31") || !strings.Contains(page, "Correctional Centre 1") {
-		t.Fatalf("dashboard: %d\n%s", code, page)
+	csp := res.header.Get("Content-Security-Policy")
+	for _, want := range []string{"frame-ancestors 'none'", "script-src 'self'", "default-src 'none'"} {
+		if !strings.Contains(csp, want) {
+			t.Errorf("CSP %q lacks %s", csp, want)
+		}
 	}
-	if csp := hdr.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
-		t.Errorf("CSP header: %q", csp)
+	if strings.Contains(csp, "unsafe-inline") || strings.Contains(res.body, "<script") || strings.Contains(res.body, " style=") {
+		t.Error("inline script or style on the dashboard")
 	}
-	code, body, _ := get("/api/v1/stats?as_of=2020-03-31")
+	if res.header.Get("X-Content-Type-Options") != "nosniff" || res.header.Get("X-Frame-Options") != "DENY" {
+		t.Errorf("security headers: %v", res.header)
+	}
+	res = c.get("/api/v1/stats?as_of=2020-03-31")
 	var s struct {
 		AsOf       string `json:"as_of"`
 		Population int    `json:"population"`
 	}
-	if code != 200 || json.Unmarshal([]byte(body), &s) != nil || s.AsOf != "2020-03-31" || s.Population != 400 {
-		t.Fatalf("stats API: %d %s", code, body)
+	if res.code != 200 || json.Unmarshal([]byte(res.body), &s) != nil || s.AsOf != "2020-03-31" || s.Population != 400 {
+		t.Fatalf("stats API: %d %s", res.code, res.body)
 	}
-	// Nothing personal on the public side.
-	for _, n := range names {
-		if strings.Contains(page, n) || strings.Contains(body, n) {
-			t.Errorf("public output contains %q", n)
+	res = c.get("/api/v1/stats?as_of=2020-02-30")
+	var e struct{ Code, Message string }
+	if res.code != 400 || json.Unmarshal([]byte(res.body), &e) != nil || e.Code != "invalid" || !strings.Contains(e.Message, "as_of") {
+		t.Errorf("bad date: %d %s", res.code, res.body)
+	}
+	if res := c.get("/nope"); res.code != 404 {
+		t.Errorf("unknown page: %d", res.code)
+	}
+	if res := c.get("/api/v1/nope"); res.code != 404 || !strings.Contains(res.body, `"code":"not_found"`) {
+		t.Errorf("unknown API route: %d %s", res.code, res.body)
+	}
+	// Static assets are embedded: the stylesheet and the Khmer font.
+	if res := c.get("/static/habeas.css"); res.code != 200 || !strings.Contains(res.body, "Noto Sans Khmer") {
+		t.Errorf("stylesheet: %d", res.code)
+	}
+	if res := c.get("/static/fonts/noto-sans-khmer-khmer-400-normal.woff2"); res.code != 200 || !strings.HasPrefix(res.body, "wOF2") {
+		t.Errorf("Khmer font: %d", res.code)
+	}
+	if res := c.get("/static/"); res.code != 404 {
+		t.Errorf("static directory listing: %d", res.code)
+	}
+	// The CSV has HXL hashtags and no small counts.
+	res = c.get("/data/facilities.csv")
+	lines := strings.Split(res.body, "\n")
+	if res.code != 200 || len(lines) < 3 || !strings.HasPrefix(lines[1], "#date,#loc+code") {
+		t.Fatalf("CSV: %d %q", res.code, res.body[:min(200, len(res.body))])
+	}
+	small := regexp.MustCompile(`,[1-4](,|$)`)
+	for _, l := range lines[2:] {
+		fields := strings.Split(l, ",")
+		if len(fields) >= 12 && small.MatchString(","+strings.Join(fields[9:], ",")) {
+			t.Errorf("CSV row shows a count under 5: %s", l)
 		}
 	}
-	if code, body, _ := get("/api/v1/stats?as_of=2020-02-30"); code != 400 || !strings.Contains(body, "as_of") {
-		t.Errorf("bad date: %d %s", code, body)
+}
+
+// TestKhmer: every public page switches to Khmer with the bundled font, and
+// numbers and dates are written the Khmer way.
+func TestKhmer(t *testing.T) {
+	f := newFixture(t, dbtest.SQLiteDSN(t), 300)
+	c := f.client()
+	res := c.get("/lang/km?next=/")
+	if res.code != 303 || res.header.Get("Location") != "/" || c.cookies["lang"] != "km" {
+		t.Fatalf("switching language: %d %v", res.code, res.header)
 	}
-	if code, _, _ := get("/nope"); code != 404 {
-		t.Errorf("unknown page: %d", code)
+	res = c.get("/")
+	if !strings.Contains(res.body, `<html lang="km">`) || !strings.Contains(res.body, "តួលេខការឃុំខ្លួន គិតត្រឹម ៣១ ធ្នូ ២០២០") {
+		t.Errorf("Khmer dashboard:\n%s", res.body[:min(2000, len(res.body))])
+	}
+	for _, p := range []string{"/reports", "/pledges", "/data", "/login"} {
+		if res := c.get(p); res.code != 200 || !strings.Contains(res.body, `lang="km"`) || !strings.Contains(res.body, "ភាសា") && !strings.Contains(res.body, "English") {
+			t.Errorf("%s in Khmer: %d", p, res.code)
+		}
+	}
+	// An open redirect is not possible through the language switch.
+	for _, next := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example"} {
+		if res := c.get("/lang/en?next=" + url.QueryEscape(next)); res.header.Get("Location") != "/" {
+			t.Errorf("next=%s redirected to %q", next, res.header.Get("Location"))
+		}
+	}
+}
+
+// TestMessagesComplete: every text has an English and a Khmer version, and
+// every key the templates use exists.
+func TestMessagesComplete(t *testing.T) {
+	for k, v := range web.Messages() {
+		if v[0] == "" || v[1] == "" {
+			t.Errorf("message %s: %q", k, v)
+		}
+	}
+	for _, k := range web.TemplateKeys() {
+		if _, ok := web.Messages()[k]; !ok {
+			t.Errorf("templates use the key %q, which has no text", k)
+		}
 	}
 }

@@ -13,6 +13,7 @@ func TestConformance(t *testing.T) {
 	for _, be := range dbtest.Backends {
 		t.Run(be.Name, func(t *testing.T) {
 			storetest.Run(t, func(t *testing.T) store.Store { return dbtest.Open(t, be.DSN(t)) })
+			storetest.RunAccounts(t, func(t *testing.T) store.Accounts { return dbtest.Open(t, be.DSN(t)) })
 		})
 	}
 }

@@ -121,22 +121,23 @@ func (d *DB) PopulationChanges(ctx context.Context) ([]store.PopChange, error) {
 	for _, q := range []struct {
 		what, col string
 		in        bool
-	}{{"admissions by day", "from_date", true}, {"departures by day", "to_date", false}} {
+	}{{"admissions by month", "from_date", true}, {"departures by month", "to_date", false}} {
 		// Grouped by the facility number, an integer: the grouping is the
 		// expensive part on a large register.
-		err := d.each(ctx, q.what, `SELECT `+q.col+`, fno, COUNT(*) FROM stays WHERE to_date > from_date GROUP BY `+q.col+`, fno`, nil,
+		// Dates are YYYYMMDD integers: date/100 is the month.
+		err := d.each(ctx, q.what, `SELECT `+q.col+`/100, fno, COUNT(*) FROM stays WHERE to_date > from_date GROUP BY `+q.col+`/100, fno`, nil,
 			func(r *sql.Rows) error {
-				var date, fno, n int64
-				if err := r.Scan(&date, &fno, &n); err != nil {
+				var month, fno, n int64
+				if err := r.Scan(&month, &fno, &n); err != nil {
 					return fmt.Errorf("reading %s: %w", q.what, err)
 				}
-				if !q.in && domain.Date(date) == domain.OpenEnd {
+				if !q.in && domain.Date(month*100+31) == domain.OpenEnd {
 					return nil
 				}
-				k := date<<20 | fno
+				k := month<<20 | fno
 				c := acc[k]
 				if c == nil {
-					c = &store.PopChange{Date: domain.Date(date), Facility: names[fno]}
+					c = &store.PopChange{Month: domain.Date(month*100 + 1).AddMonths(1).AddDays(-1), Facility: names[fno]}
 					acc[k] = c
 				}
 				if q.in {
@@ -155,8 +156,8 @@ func (d *DB) PopulationChanges(ctx context.Context) ([]store.PopChange, error) {
 		out = append(out, *c)
 	}
 	slices.SortFunc(out, func(a, b store.PopChange) int {
-		if a.Date != b.Date {
-			return int(a.Date) - int(b.Date)
+		if a.Month != b.Month {
+			return int(a.Month) - int(b.Month)
 		}
 		return strings.Compare(a.Facility, b.Facility)
 	})

@@ -34,6 +34,7 @@ type appender struct {
 // person-keyed indexes stay: the writer reads through them.
 var deferredIndexes = []struct{ name, def string }{
 	{"events_date", "CREATE INDEX events_date ON events (date)"},
+	{"events_verdicts", "CREATE INDEX events_verdicts ON events (date) WHERE kind = 'verdict'"},
 	{"stays_on", "CREATE INDEX stays_on ON stays (to_date, from_date, fno, cat, dob, cell)"},
 	{"episodes_admitted", "CREATE INDEX episodes_admitted ON episodes (admitted, facility_in, drug)"},
 	{"episodes_ended", "CREATE INDEX episodes_ended ON episodes (ended, end_kind, facility_out, mechanism)"},

@@ -664,19 +664,20 @@ func (m *memStore) PopulationChanges(ctx context.Context) ([]store.PopChange, er
 	get := func(d domain.Date, f string) *store.PopChange {
 		c := acc[key{d, f}]
 		if c == nil {
-			c = &store.PopChange{Date: d, Facility: f}
+			c = &store.PopChange{Month: d, Facility: f}
 			acc[key{d, f}] = c
 		}
 		return c
 	}
+	monthEnd := func(d domain.Date) domain.Date { return (d/100*100 + 1).AddMonths(1).AddDays(-1) }
 	for _, r := range st.persons {
 		for _, s := range r.stays {
 			if s.To <= s.From {
 				continue
 			}
-			get(s.From, s.Facility).In++
+			get(monthEnd(s.From), s.Facility).In++
 			if s.To != domain.OpenEnd {
-				get(s.To, s.Facility).Out++
+				get(monthEnd(s.To), s.Facility).Out++
 			}
 		}
 	}
@@ -685,7 +686,7 @@ func (m *memStore) PopulationChanges(ctx context.Context) ([]store.PopChange, er
 		out = append(out, *c)
 	}
 	slices.SortFunc(out, func(a, b store.PopChange) int {
-		return cmp.Or(cmp.Compare(a.Date, b.Date), cmp.Compare(a.Facility, b.Facility))
+		return cmp.Or(cmp.Compare(a.Month, b.Month), cmp.Compare(a.Facility, b.Facility))
 	})
 	return out, nil
 }

@@ -120,8 +120,8 @@ func normFlags(rows []store.ReleaseRow) []store.ReleaseRow {
 	return out
 }
 
-// testPopulationChanges: the running sum of the daily changes is the
-// population that Population reports, on every day, for every facility.
+// testPopulationChanges: the running sum of the monthly changes is the
+// population that Population reports at every month end, for every facility.
 func testPopulationChanges(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	varied(t, s)
@@ -130,37 +130,44 @@ func testPopulationChanges(t *testing.T, s store.Store) {
 	if len(changes) == 0 {
 		t.Fatal("no population changes for a register with people held")
 	}
-	first, last := changes[0].Date, changes[len(changes)-1].Date
+	first, last := changes[0].Month, changes[len(changes)-1].Month
 	running := map[string]int{}
-	i := 0
-	for day := first; day <= last; day = day.AddDays(1) {
-		for ; i < len(changes) && changes[i].Date == day; i++ {
+	i, months := 0, 0
+	for m := first; m <= last; m = (m.AddDays(1)).AddMonths(1).AddDays(-1) {
+		for ; i < len(changes) && changes[i].Month == m; i++ {
 			running[changes[i].Facility] += changes[i].In - changes[i].Out
 		}
 		want := map[string]int{}
-		for _, r := range population(t, s, day) {
+		for _, r := range population(t, s, m) {
 			want[r.Facility] += r.Count
 		}
-		for f, n := range running {
-			if n != want[f] {
-				t.Fatalf("%s on %s: running sum %d, Population %d", f, day, n, want[f])
+		for f := range mergeKeys(running, want) {
+			if running[f] != want[f] {
+				t.Fatalf("%s at the end of %s: running sum %d, Population %d", f, m, running[f], want[f])
 			}
 		}
-		for f, n := range want {
-			if running[f] != n {
-				t.Fatalf("%s on %s: running sum %d, Population %d", f, day, running[f], n)
-			}
-		}
+		months++
 	}
-	if i != len(changes) {
-		t.Errorf("changes not in date order: stopped at %d of %d", i, len(changes))
+	if i != len(changes) || months < 4 {
+		t.Errorf("changes not in month order, or not month ends: used %d of %d over %d months", i, len(changes), months)
 	}
 	for j := 1; j < len(changes); j++ {
 		a, b := changes[j-1], changes[j]
-		if a.Date > b.Date || (a.Date == b.Date && a.Facility >= b.Facility) {
-			t.Errorf("changes not ordered by date and facility at %d: %+v then %+v", j, a, b)
+		if a.Month > b.Month || (a.Month == b.Month && a.Facility >= b.Facility) {
+			t.Errorf("changes not ordered by month and facility at %d: %+v then %+v", j, a, b)
 		}
 	}
+}
+
+func mergeKeys(a, b map[string]int) map[string]bool {
+	out := map[string]bool{}
+	for k := range a {
+		out[k] = true
+	}
+	for k := range b {
+		out[k] = true
+	}
+	return out
 }
 
 // testScreenings: a saved summary comes back for its date; saving again for

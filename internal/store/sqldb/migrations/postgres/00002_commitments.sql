@@ -2,6 +2,8 @@
 -- Pledges, declared figures and reforms are a handful of events among
 -- millions: a partial index finds them without scanning the ledger.
 CREATE INDEX events_commitments ON events (seq) WHERE kind IN ('pledge', 'declaration', 'reform');
+-- Judgments by date: a backlog campaign counts the cases cleared in its span.
+CREATE INDEX events_verdicts ON events (date) WHERE kind = 'verdict';
 
 -- Saved screening summaries: how many people each facility held that a rule
 -- of each kind fired for, on a date, by a pack, on a ledger head. Derived
@@ -20,4 +22,5 @@ CREATE TABLE screenings (
 
 -- +goose Down
 DROP TABLE screenings;
+DROP INDEX events_verdicts;
 DROP INDEX events_commitments;

@@ -1,0 +1,218 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/store"
+)
+
+// EntryBody is the canonical JSON of an audit entry without its chain fields:
+// what is hashed, as domain.Body is for ledger events.
+func EntryBody(a store.AuditEntry) []byte {
+	b, _ := json.Marshal(struct {
+		Seq     int64           `json:"seq"`
+		At      string          `json:"at"`
+		Actor   string          `json:"actor"`
+		Via     string          `json:"via"`
+		Action  string          `json:"action"`
+		Subject string          `json:"subject"`
+		Detail  json.RawMessage `json:"detail"`
+	}{a.Seq, a.At.UTC().Format(time.RFC3339), a.Actor, a.Via, a.Action, a.Subject, json.RawMessage(a.Detail)})
+	return b
+}
+
+// Audit actions. The strings are stored; never rename one.
+const (
+	ActUserAdd     = "user.add"
+	ActUserRole    = "user.role"
+	ActUserDisable = "user.disable"
+	ActUserEnable  = "user.enable"
+	ActUserPass    = "user.password"
+	ActTokenCreate = "token.create"
+	ActTokenRevoke = "token.revoke"
+	// ActEventRecord indexes a ledger write made through the services, so
+	// that a user's trail lists it; the ledger event itself is the record.
+	ActEventRecord = "event.record"
+)
+
+// userDetail is what the audit keeps of a user after a change: enough to
+// replay the users table and find a row changed behind habeas's back. The
+// password hash is kept only as its SHA-256.
+type userDetail struct {
+	Role       Role     `json:"role"`
+	Facilities []string `json:"facilities"`
+	Health     bool     `json:"health,omitempty"`
+	Disabled   bool     `json:"disabled,omitempty"`
+	Password   string   `json:"password_sha256"`
+}
+
+func detailOf(u *store.User) userDetail {
+	return userDetail{Role: Role(u.Role), Facilities: nonNil(u.Facilities), Health: u.Health, Disabled: u.Disabled, Password: sha256hex(u.PassHash)}
+}
+
+type tokenDetail struct {
+	ID    string `json:"id"`
+	User  string `json:"user"`
+	Label string `json:"label,omitempty"`
+	Hash  string `json:"hash,omitempty"`
+}
+
+func sha256hex(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// apply appends an audit entry with the change, retrying when another
+// process extended the chain first.
+func (s *Service) apply(ctx context.Context, by *Principal, action, subject string, detail any, c store.AccountChange) error {
+	d, err := json.Marshal(detail)
+	if err != nil {
+		return fmt.Errorf("encoding the audit detail: %w", err)
+	}
+	for try := 0; ; try++ {
+		head, err := s.acc.AuditHead(ctx)
+		if err != nil {
+			return err
+		}
+		a := store.AuditEntry{Seq: head.Seq + 1, At: s.now().UTC().Truncate(time.Second), Actor: by.User, Via: by.Via,
+			Action: action, Subject: subject, Detail: string(d), Prev: head.Hash}
+		a.Hash = domain.ChainHash(a.Prev, EntryBody(a))
+		c.Audit = a
+		err = s.acc.ApplyAccount(ctx, c)
+		if errors.Is(err, store.ErrChainConflict) && try < 5 {
+			continue
+		}
+		return err
+	}
+}
+
+// AuditReport is the result of VerifyAudit.
+type AuditReport struct {
+	Entries  int
+	Head     string
+	ChainOK  bool
+	TablesOK bool
+	Problems []string
+}
+
+// OK reports whether nothing is wrong.
+func (r *AuditReport) OK() bool { return r.ChainOK && r.TablesOK }
+
+// VerifyAudit checks the audit chain link by link, then replays it and
+// compares the result with the users and tokens tables, so that a role or a
+// password changed in the database directly is found.
+func VerifyAudit(ctx context.Context, acc store.Accounts) (*AuditReport, error) {
+	rep := &AuditReport{ChainOK: true, TablesOK: true, Head: domain.GenesisHash}
+	prev, want := domain.GenesisHash, int64(1)
+	users := map[string]userDetail{}
+	tokens := map[string]tokenDetail{}
+	revoked := map[string]bool{}
+	problem := func(ok *bool, f string, args ...any) {
+		*ok = false
+		if len(rep.Problems) < 20 {
+			rep.Problems = append(rep.Problems, fmt.Sprintf(f, args...))
+		}
+	}
+	err := acc.AuditEntries(ctx, 1, func(a store.AuditEntry) error {
+		rep.Entries++
+		switch {
+		case a.Seq != want:
+			problem(&rep.ChainOK, "audit entry %d: expected sequence %d (an entry was deleted or inserted)", a.Seq, want)
+		case a.Prev != prev:
+			problem(&rep.ChainOK, "audit entry %d: prev does not match the hash of entry %d", a.Seq, a.Seq-1)
+		case domain.ChainHash(a.Prev, EntryBody(a)) != a.Hash:
+			problem(&rep.ChainOK, "audit entry %d: hash does not match its content (the entry was changed)", a.Seq)
+		}
+		want, prev = a.Seq+1, a.Hash
+		rep.Head = a.Hash
+		switch a.Action {
+		case ActUserAdd, ActUserRole, ActUserDisable, ActUserEnable, ActUserPass:
+			var d userDetail
+			if err := json.Unmarshal([]byte(a.Detail), &d); err != nil {
+				problem(&rep.ChainOK, "audit entry %d: detail: %v", a.Seq, err)
+				return nil
+			}
+			users[a.Subject] = d
+		case ActTokenCreate:
+			var d tokenDetail
+			if err := json.Unmarshal([]byte(a.Detail), &d); err != nil {
+				problem(&rep.ChainOK, "audit entry %d: detail: %v", a.Seq, err)
+				return nil
+			}
+			tokens[d.ID] = d
+		case ActTokenRevoke:
+			var d tokenDetail
+			if err := json.Unmarshal([]byte(a.Detail), &d); err != nil {
+				problem(&rep.ChainOK, "audit entry %d: detail: %v", a.Seq, err)
+				return nil
+			}
+			revoked[d.ID] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the audit chain: %w", err)
+	}
+	stored, err := acc.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for i := range stored {
+		u := &stored[i]
+		seen[u.Name] = true
+		d, ok := users[u.Name]
+		if !ok {
+			problem(&rep.TablesOK, "user %s is in the users table but was never added through habeas", u.Name)
+			continue
+		}
+		got := detailOf(u)
+		if got.Role != d.Role || !slices.Equal(got.Facilities, d.Facilities) || got.Health != d.Health ||
+			got.Disabled != d.Disabled || got.Password != d.Password {
+			problem(&rep.TablesOK, "user %s differs from the audit chain (role, facilities, access, password or disabled changed outside habeas)", u.Name)
+		}
+	}
+	for name := range users {
+		if !seen[name] {
+			problem(&rep.TablesOK, "user %s was removed from the users table", name)
+		}
+	}
+	toks, err := acc.Tokens(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	seenTok := map[string]bool{}
+	for _, t := range toks {
+		seenTok[t.ID] = true
+		d, ok := tokens[t.ID]
+		switch {
+		case !ok:
+			problem(&rep.TablesOK, "token %s was not created through habeas", t.ID)
+		case d.User != t.User || d.Hash != t.Hash:
+			problem(&rep.TablesOK, "token %s differs from the audit chain", t.ID)
+		case revoked[t.ID] && !t.Revoked:
+			problem(&rep.TablesOK, "token %s was revoked but is active again", t.ID)
+		}
+	}
+	for id := range tokens {
+		if !seenTok[id] {
+			problem(&rep.TablesOK, "token %s was removed from the tokens table", id)
+		}
+	}
+	return rep, nil
+}

@@ -1,0 +1,187 @@
+// Package auth holds who may do what in habeas: users and their roles,
+// passwords (Argon2id), login sessions, API tokens, login rate limiting, the
+// permission checks the services call, and the audit chain of every change
+// to accounts.
+package auth
+
+import (
+	"errors"
+	"slices"
+)
+
+// Role is what a user is for. The strings are stored and shown; never rename one.
+type Role string
+
+const (
+	// Admin manages users and roles and may do everything.
+	Admin Role = "admin"
+	// Registrar enters custody events for the facilities assigned to them.
+	Registrar Role = "registrar"
+	// Legal reads the register and the screening everywhere and records
+	// hearings and orders.
+	Legal Role = "legal_officer"
+	// Monitor reads aggregates and the register of the facilities assigned,
+	// without personal health data unless granted.
+	Monitor Role = "monitor"
+	// Analyst reads pseudonymised records only.
+	Analyst Role = "analyst"
+)
+
+// Roles in the order they are offered.
+var Roles = []Role{Admin, Registrar, Legal, Monitor, Analyst}
+
+// Perm is one thing a principal may be allowed to do.
+type Perm int
+
+const (
+	// ReadRegister: search the register and read a person's file.
+	ReadRegister Perm = iota
+	// ReadPseudonymised: read records with names, dates of birth and free
+	// text removed and ids replaced by pseudonyms.
+	ReadPseudonymised
+	// ReadScreening: the screening queue and a person's screening result.
+	ReadScreening
+	// ReadHealth: personal health data on a file.
+	ReadHealth
+	// RecordCustody: admissions, transfers, verdicts, releases, corrections
+	// and the other custody events.
+	RecordCustody
+	// RecordLegal: hearings and orders (including extensions).
+	RecordLegal
+	// ManageUsers: create users, change roles, disable, revoke others' tokens.
+	ManageUsers
+	// EditPledges: the pledge and reform tracker.
+	EditPledges
+	// ReadAudit: the audit trail of any user.
+	ReadAudit
+)
+
+var permNames = map[Perm]string{ReadRegister: "read the register", ReadPseudonymised: "read pseudonymised records",
+	ReadScreening: "read the screening", ReadHealth: "read health data", RecordCustody: "record custody events",
+	RecordLegal: "record hearings and orders", ManageUsers: "manage users", EditPledges: "edit pledges and reforms",
+	ReadAudit: "read the audit trail"}
+
+func (p Perm) String() string { return permNames[p] }
+
+// grants is the role table. scoped permissions apply only to the facilities
+// assigned to the user.
+var grants = map[Role]struct{ all, scoped []Perm }{
+	Admin: {all: []Perm{ReadRegister, ReadPseudonymised, ReadScreening, ReadHealth, RecordCustody, RecordLegal,
+		ManageUsers, EditPledges, ReadAudit}},
+	Registrar: {scoped: []Perm{ReadRegister, ReadScreening, ReadHealth, RecordCustody, RecordLegal}},
+	Legal:     {all: []Perm{ReadRegister, ReadScreening, ReadHealth, RecordLegal}},
+	Monitor:   {scoped: []Perm{ReadRegister, ReadScreening}},
+	Analyst:   {all: []Perm{ReadPseudonymised}},
+}
+
+// Scoped reports whether the role's permissions are limited to the
+// facilities assigned to the user.
+func (r Role) Scoped() bool { return r == Registrar || r == Monitor }
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+
+// Principal is who is acting: a signed-in user, a token holder, or the
+// command line. The zero Principal is the public.
+type Principal struct {
+	User       string
+	Role       Role
+	Facilities []string
+	Health     bool   // a monitor granted personal health data
+	Via        string // "web 192.0.2.1", "api 192.0.2.1", "cli"
+}
+
+// Authenticated reports whether p is a user rather than the public.
+func (p *Principal) Authenticated() bool { return p != nil && p.User != "" }
+
+// Can reports whether p holds perm for some facility at least.
+func (p *Principal) Can(perm Perm) bool {
+	if !p.Authenticated() {
+		return false
+	}
+	if perm == ReadHealth && p.Role == Monitor && p.Health {
+		return true
+	}
+	g := grants[p.Role]
+	return slices.Contains(g.all, perm) || (slices.Contains(g.scoped, perm) && len(p.Facilities) > 0)
+}
+
+// CanIn reports whether p holds perm for a facility.
+func (p *Principal) CanIn(perm Perm, facility string) bool {
+	if !p.Authenticated() {
+		return false
+	}
+	if perm == ReadHealth && p.Role == Monitor && p.Health {
+		return slices.Contains(p.Facilities, facility)
+	}
+	g := grants[p.Role]
+	if slices.Contains(g.all, perm) {
+		return true
+	}
+	return slices.Contains(g.scoped, perm) && slices.Contains(p.Facilities, facility)
+}
+
+// Scope returns the facilities p may use perm in: nil for all, or the list
+// (possibly empty) of those assigned.
+func (p *Principal) Scope(perm Perm) []string {
+	if !p.Authenticated() {
+		return []string{}
+	}
+	if slices.Contains(grants[p.Role].all, perm) {
+		return nil
+	}
+	if p.Can(perm) {
+		return slices.Clone(p.Facilities)
+	}
+	return []string{}
+}
+
+// Errors the services return; the web layer maps them to statuses.
+var (
+	ErrUnauthenticated = errors.New("sign in first")
+	ErrForbidden       = errors.New("your role does not allow this")
+	ErrBadCredentials  = errors.New("wrong user name or password")
+	ErrRateLimited     = errors.New("too many failed sign-ins: wait a few minutes and try again")
+	ErrNotFound        = errors.New("not found")
+)
+
+// ForbiddenError says what was refused, for the message; it matches ErrForbidden.
+type ForbiddenError struct {
+	User  string
+	Perm  Perm
+	Where string
+}
+
+func (e *ForbiddenError) Error() string {
+	s := e.User + " may not " + e.Perm.String()
+	if e.Where != "" {
+		s += " in " + e.Where
+	}
+	return s
+}
+
+func (e *ForbiddenError) Is(target error) bool { return target == ErrForbidden }
+
+// Require returns nil when p holds perm in facility (any facility when
+// facility is empty), else ErrUnauthenticated or a *ForbiddenError.
+func (p *Principal) Require(perm Perm, facility string) error {
+	if !p.Authenticated() {
+		return ErrUnauthenticated
+	}
+	ok := p.Can(perm)
+	if facility != "" {
+		ok = p.CanIn(perm, facility)
+	}
+	if !ok {
+		return &ForbiddenError{User: p.User, Perm: perm, Where: facility}
+	}
+	return nil
+}
+
+// InputError is a problem with a value the user gave.
+type InputError struct {
+	Field string
+	Msg   string
+}
+
+func (e *InputError) Error() string { return e.Field + ": " + e.Msg }

@@ -1,0 +1,412 @@
+// Package registry is the service the staff application and the API call to
+// read and write the register on behalf of a signed-in user. Every method
+// takes the acting principal and checks its permissions and facility scope
+// here, so no handler can forget to.
+package registry
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/habeas-kh/habeas/internal/auth"
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/ledger"
+	"github.com/habeas-kh/habeas/internal/rules"
+	"github.com/habeas-kh/habeas/internal/screening"
+	"github.com/habeas-kh/habeas/internal/store"
+)
+
+// Store is what the registry reads: the register and its search.
+type Store interface {
+	store.Store
+	store.PersonSearch
+}
+
+// Service reads and writes the register for principals.
+type Service struct {
+	st   Store
+	led  *ledger.Service
+	auth *auth.Service
+	pack *rules.Pack
+	log  *slog.Logger
+
+	mu    sync.Mutex
+	queue *queueCache
+}
+
+// New returns the service.
+func New(st Store, led *ledger.Service, au *auth.Service, pack *rules.Pack, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{st: st, led: led, auth: au, pack: pack, log: log}
+}
+
+// Pack is the rule pack screening uses.
+func (s *Service) Pack() *rules.Pack { return s.pack }
+
+// Row is one person in a search result. For pseudonymised readers ID is a
+// pseudonym and Name and DOB are empty.
+type Row struct {
+	ID        string             `json:"id"`
+	Name      string             `json:"name,omitempty"`
+	Sex       domain.Sex         `json:"sex"`
+	DOB       domain.Date        `json:"dob,omitempty"`
+	BirthYear int                `json:"birth_year,omitempty"`
+	InCustody bool               `json:"in_custody"`
+	Facility  string             `json:"facility"`
+	Status    domain.LegalStatus `json:"status,omitempty"`
+	Admitted  domain.Date        `json:"admitted,omitempty"`
+	ExitDate  domain.Date        `json:"exit_date,omitempty"`
+	Mechanism domain.Mechanism   `json:"mechanism,omitempty"`
+}
+
+// Query is a register search.
+type Query struct {
+	Text      string
+	Facility  string
+	InCustody bool
+	Limit     int
+	Offset    int
+}
+
+// MaxText bounds search text and free-text fields.
+const MaxText = 200
+
+// Search finds people the principal may read.
+func (s *Service) Search(ctx context.Context, p *auth.Principal, q Query) ([]Row, error) {
+	pseudo := false
+	if err := p.Require(auth.ReadRegister, q.Facility); err != nil {
+		if p.Authenticated() && p.Can(auth.ReadPseudonymised) {
+			pseudo = true
+		} else {
+			return nil, err
+		}
+	}
+	if len(q.Text) > MaxText {
+		return nil, &auth.InputError{Field: "q", Msg: fmt.Sprintf("must have at most %d characters", MaxText)}
+	}
+	if q.Limit <= 0 || q.Limit > 200 {
+		q.Limit = 50
+	}
+	pq := store.PersonQuery{Text: q.Text, Facility: q.Facility, InCustody: q.InCustody, Limit: q.Limit, Offset: q.Offset}
+	if pseudo {
+		// Pseudonymised readers may not look people up by name or id.
+		pq.Text = ""
+	} else {
+		pq.Facilities = p.Scope(auth.ReadRegister)
+	}
+	ps, err := s.st.SearchPersons(ctx, pq)
+	if err != nil {
+		return nil, fmt.Errorf("searching the register: %w", err)
+	}
+	var key []byte
+	if pseudo {
+		if key, err = s.auth.Secret(ctx, "pseudonym"); err != nil {
+			return nil, err
+		}
+	}
+	rows := make([]Row, 0, len(ps))
+	for _, x := range ps {
+		r := Row{ID: x.ID, Name: x.Name, Sex: x.Sex, DOB: x.DOB, InCustody: x.InCustody, Facility: x.Facility,
+			Status: x.Status, Admitted: x.Admitted, ExitDate: x.ExitDate, Mechanism: x.Mechanism}
+		if pseudo {
+			r.ID, r.Name, r.DOB = Pseudonym(key, x.ID), "", domain.NoDate
+			if x.DOB != domain.NoDate {
+				r.BirthYear = x.DOB.Year()
+			}
+		}
+		rows = append(rows, r)
+	}
+	return rows, nil
+}
+
+// Pseudonym is a stable stand-in for a person id that cannot be reversed
+// without the server's secret.
+func Pseudonym(key []byte, id string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(id))
+	return "X" + base32.StdEncoding.EncodeToString(m.Sum(nil))[:12]
+}
+
+// Entry is one event of a person's timeline.
+type Entry struct {
+	Seq        int64         `json:"seq"`
+	Kind       domain.Kind   `json:"kind"`
+	Date       domain.Date   `json:"date"`
+	Facility   string        `json:"facility,omitempty"`
+	RecordedAt string        `json:"recorded_at"`
+	RecordedBy string        `json:"recorded_by"`
+	Via        string        `json:"via,omitempty"`
+	Data       any           `json:"data"`
+	Hidden     bool          `json:"hidden,omitempty"`       // health data the reader may not see
+	Superseded []int64       `json:"corrected_by,omitempty"` // corrections of this event, in order
+	Voided     bool          `json:"voided,omitempty"`       // a correction voided it
+	Corrects   int64         `json:"corrects,omitempty"`     // for a correction: its target
+	Hash       string        `json:"hash"`
+	Event      *domain.Event `json:"-"`
+}
+
+// PersonView is everything the person page shows.
+type PersonView struct {
+	Person    store.Person       `json:"person"`
+	Identity  domain.PersonData  `json:"identity"`
+	State     domain.PersonState `json:"state"`
+	Episodes  []domain.Episode   `json:"episodes"`
+	Flags     []domain.Flag      `json:"flags,omitempty"`
+	Timeline  []Entry            `json:"timeline"`
+	AsOf      domain.Date        `json:"as_of"`
+	Screening *screening.Result  `json:"screening,omitempty"`
+	Audit     []store.AuditEntry `json:"-"`
+	Health    bool               `json:"-"` // the reader may see health data
+}
+
+// facilityOf is the facility that decides access to a person: where they
+// are held, or where they were last held.
+func facilityOf(p store.Person) string { return p.Facility }
+
+// ErrNotFound: no such person.
+var ErrNotFound = auth.ErrNotFound
+
+func (s *Service) person(ctx context.Context, id string) (store.Person, error) {
+	if id == "" || len(id) > 100 {
+		return store.Person{}, fmt.Errorf("person %q: %w", id, ErrNotFound)
+	}
+	ps, err := s.st.Persons(ctx, []string{id})
+	if err != nil {
+		return store.Person{}, fmt.Errorf("reading person %s: %w", id, err)
+	}
+	p, ok := ps[id]
+	if !ok {
+		return p, fmt.Errorf("person %q: %w", id, ErrNotFound)
+	}
+	return p, nil
+}
+
+func (s *Service) kinds(ctx context.Context) (screening.Kinds, error) {
+	facs, err := s.st.Facilities(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the facilities: %w", err)
+	}
+	k := make(screening.Kinds, len(facs))
+	for _, f := range facs {
+		k[f.ID] = f.Kind
+	}
+	return k, nil
+}
+
+// AsOf is the date screening and the pages use: the latest event date.
+func (s *Service) AsOf(ctx context.Context) (domain.Date, error) {
+	return s.st.LatestDate(ctx)
+}
+
+// Person returns a person's file, timeline and screening result.
+func (s *Service) Person(ctx context.Context, p *auth.Principal, id string) (*PersonView, error) {
+	if err := p.Require(auth.ReadRegister, ""); err != nil {
+		return nil, err
+	}
+	per, err := s.person(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Require(auth.ReadRegister, facilityOf(per)); err != nil {
+		return nil, err
+	}
+	stored, err := s.st.PersonEvents(ctx, []string{id})
+	if err != nil {
+		return nil, fmt.Errorf("reading the events of %s: %w", id, err)
+	}
+	evs, err := ledger.DecodeStored(stored[id])
+	if err != nil {
+		return nil, err
+	}
+	kinds, err := s.kinds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	asOf, err := s.AsOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f, err := domain.Project(id, evs, kinds, domain.NoDate)
+	if err != nil {
+		return nil, fmt.Errorf("folding the file of %s: %w", id, err)
+	}
+	v := &PersonView{Person: per, Identity: f.Identity, State: f.State, Episodes: f.Episodes, AsOf: asOf,
+		Health: p.CanIn(auth.ReadHealth, facilityOf(per))}
+	if v.Health {
+		v.Flags = f.Flags
+	}
+	corr := map[int64][]int64{}
+	voided := map[int64]bool{}
+	for _, ev := range evs {
+		if c, ok := ev.Data.(*domain.CorrectionData); ok {
+			corr[c.Target] = append(corr[c.Target], ev.Seq)
+			voided[c.Target] = c.Void
+		}
+	}
+	for i, ev := range evs {
+		e := Entry{Seq: ev.Seq, Kind: ev.Kind, Date: ev.Date, Facility: ev.Facility, RecordedAt: ev.RecordedAt,
+			RecordedBy: ev.RecordedBy, Via: ev.Via, Data: ev.Data, Superseded: corr[ev.Seq], Voided: voided[ev.Seq],
+			Hash: stored[id][i].Hash, Event: ev}
+		if c, ok := ev.Data.(*domain.CorrectionData); ok {
+			e.Corrects = c.Target
+			if c.TargetKind == domain.KHealth && !v.Health {
+				e.Data, e.Hidden = nil, true
+			}
+		}
+		if ev.Kind == domain.KHealth && !v.Health {
+			e.Data, e.Hidden = nil, true
+		}
+		v.Timeline = append(v.Timeline, e)
+	}
+	if p.CanIn(auth.ReadScreening, facilityOf(per)) && asOf != domain.NoDate {
+		asOfFile, err := domain.Project(id, evs, kinds, asOf)
+		if err == nil {
+			if r, ok := screening.Screen(s.pack, asOfFile, kinds, asOf, 30); ok {
+				v.Screening = &r
+			}
+		}
+	}
+	if v.Audit, err = s.auth.AuditSubject(ctx, id, 50); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// Required is the permission needed to record an event of a kind.
+func Required(k domain.Kind) auth.Perm {
+	switch k {
+	case domain.KHearing, domain.KOrder, domain.KExtension, domain.KAppeal:
+		return auth.RecordLegal
+	case domain.KFacility, domain.KCell, domain.KCensus:
+		return auth.ManageUsers // the estate is the administrators'
+	}
+	return auth.RecordCustody
+}
+
+// Record validates and appends events for one person in one transaction:
+// a new person's identity and admission, or one event about a person.
+// ev.Facility is the admitting facility for an admission.
+func (s *Service) Record(ctx context.Context, p *auth.Principal, evs ...*domain.Event) ([]int64, error) {
+	if len(evs) == 0 {
+		return nil, &auth.InputError{Field: "kind", Msg: "no event given"}
+	}
+	if !p.Authenticated() {
+		return nil, auth.ErrUnauthenticated
+	}
+	person := evs[0].Person
+	var current store.Person
+	exists := false
+	if person != "" {
+		ps, err := s.st.Persons(ctx, []string{person})
+		if err != nil {
+			return nil, fmt.Errorf("reading person %s: %w", person, err)
+		}
+		current, exists = ps[person]
+	}
+	for _, ev := range evs {
+		if ev.Person != person {
+			return nil, &auth.InputError{Field: "person", Msg: "all events of one entry must concern the same person"}
+		}
+		perm := Required(ev.Kind)
+		if c, ok := ev.Data.(*domain.CorrectionData); ok {
+			// A correction needs the right to record what it corrects.
+			perm = Required(c.TargetKind)
+			if target, ok, err := s.st.Event(ctx, c.Target); err != nil {
+				return nil, err
+			} else if ok && target.Person != person {
+				return nil, &auth.InputError{Field: "data.target", Msg: fmt.Sprintf("event %d is not about %s", c.Target, person)}
+			}
+		}
+		// The facility whose staff may record it: where the person is held,
+		// or, for an admission or a new person, where they are admitted.
+		fac := ev.Facility
+		if exists && current.InCustody {
+			fac = current.Facility
+		}
+		if ev.Kind == domain.KPerson && !exists {
+			fac = ""
+			for _, e := range evs {
+				if e.Kind == domain.KAdmission {
+					fac = e.Facility
+				}
+			}
+			if fac == "" && p.Scope(auth.RecordCustody) != nil {
+				return nil, &auth.InputError{Field: "facility", Msg: "a new person must be registered with their admission"}
+			}
+		}
+		if ev.Kind.PersonKind() && ev.Kind != domain.KPerson && ev.Kind != domain.KAdmission && !exists {
+			return nil, &auth.InputError{Field: "person", Msg: fmt.Sprintf("no person %q in the register", person)}
+		}
+		if fac == "" && exists {
+			fac = current.Facility
+		}
+		if err := p.Require(perm, fac); err != nil {
+			return nil, err
+		}
+	}
+	seqs, err := s.led.Record(ctx, ledger.Actor{Name: p.User, Via: p.Via}, evs...)
+	if err != nil {
+		return nil, err
+	}
+	kinds := make([]domain.Kind, len(evs))
+	for i, ev := range evs {
+		kinds[i] = ev.Kind
+	}
+	// The ledger event is the record; the audit entry lets the user's trail
+	// list it. Failing to write it must not report the recorded event as lost.
+	if err := s.auth.Record(ctx, p, auth.ActEventRecord, person, map[string]any{"seqs": seqs, "kinds": kinds}); err != nil {
+		s.log.Error("audit entry for recorded events", "seqs", seqs, "err", err)
+	}
+	return seqs, nil
+}
+
+// FieldOf returns the field and message of a validation error from Record,
+// or ok false for other errors.
+func FieldOf(err error) (field, msg string, ok bool) {
+	var ee *ledger.EventError
+	if errors.As(err, &ee) {
+		return ee.Field, ee.Msg, true
+	}
+	var fe *domain.FieldError
+	if errors.As(err, &fe) {
+		return fe.Field, fe.Msg, true
+	}
+	var ie *auth.InputError
+	if errors.As(err, &ie) {
+		return ie.Field, ie.Msg, true
+	}
+	return "", "", false
+}
+
+// Facilities lists the facilities (public information).
+func (s *Service) Facilities(ctx context.Context) ([]store.Facility, error) {
+	fs, err := s.st.Facilities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(fs, func(i, j int) bool { return fs[i].ID < fs[j].ID })
+	return fs, nil
+}
+
+// RecordableFacilities are the facilities p may admit people into.
+func (s *Service) RecordableFacilities(ctx context.Context, p *auth.Principal) ([]store.Facility, error) {
+	fs, err := s.Facilities(ctx)
+	if err != nil {
+		return nil, err
+	}
+	scope := p.Scope(auth.RecordCustody)
+	if scope == nil {
+		return fs, nil
+	}
+	return slices.DeleteFunc(fs, func(f store.Facility) bool { return !slices.Contains(scope, f.ID) }), nil
+}

@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Accounts is the persistence of the people who use habeas: users and their
+// roles, login sessions, API tokens, and the audit chain that records every
+// change to them. It is separate from Store because the register does not
+// depend on it; sqldb implements both on the same database.
+type Accounts interface {
+	// User returns one user by name; ok is false when there is none.
+	User(ctx context.Context, name string) (u User, ok bool, err error)
+	// Users returns every user, by name.
+	Users(ctx context.Context) ([]User, error)
+	// ApplyAccount writes a change to users or tokens and its audit entry in
+	// one transaction. The entry must follow the audit head (Seq = head+1,
+	// Prev = head hash) or nothing is written and the error wraps
+	// ErrChainConflict. An audit entry alone (no User, no Token) is allowed.
+	ApplyAccount(ctx context.Context, c AccountChange) error
+	// AuditHead is the last entry of the audit chain.
+	AuditHead(ctx context.Context) (Head, error)
+	// AuditEntries calls fn for every entry with Seq >= from, in order.
+	AuditEntries(ctx context.Context, from int64, fn func(AuditEntry) error) error
+	// AuditAbout returns the entries made by actor or about subject (either
+	// may be empty, meaning no match on it), newest first, at most limit.
+	AuditAbout(ctx context.Context, actor, subject string, limit int) ([]AuditEntry, error)
+
+	// Token returns a token by the hash of its secret.
+	TokenByHash(ctx context.Context, hash string) (t Token, ok bool, err error)
+	// Tokens lists the tokens of a user (all users when user is empty),
+	// newest first.
+	Tokens(ctx context.Context, user string) ([]Token, error)
+
+	// Sessions are not audited: they are created at every login and expire.
+	CreateSession(ctx context.Context, s Session) error
+	// SessionByHash returns a session by the hash of its cookie value.
+	SessionByHash(ctx context.Context, hash string) (s Session, ok bool, err error)
+	DeleteSession(ctx context.Context, hash string) error
+	// DeleteSessions ends every session of a user (disabled, or password
+	// changed) and every expired session of anyone.
+	DeleteSessions(ctx context.Context, user string, expiredBefore time.Time) error
+
+	// Secret returns the named server secret, creating it with fresh random
+	// bytes from gen on first use. Every process on the database sees the same.
+	Secret(ctx context.Context, name string, gen func() []byte) ([]byte, error)
+}
+
+// ErrNotFound is returned by writes that name a user or token that does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrExists is returned when a user is created with a name already taken.
+var ErrExists = errors.New("already exists")
+
+// User is an account. Role is one of the auth package's role names; the store
+// does not interpret it.
+type User struct {
+	Name       string
+	Display    string
+	Role       string
+	Facilities []string // facilities the role applies to (registrars, monitors)
+	Health     bool     // may read personal health data (monitors)
+	PassHash   string   // PHC-formatted Argon2id hash
+	Disabled   bool
+	Created    time.Time
+	Updated    time.Time
+}
+
+// Token is an API bearer token; only the SHA-256 of its secret is stored.
+type Token struct {
+	ID      string
+	User    string
+	Label   string
+	Hash    string
+	Created time.Time
+	Revoked bool
+}
+
+// Session is a login session; only the SHA-256 of the cookie value is stored.
+type Session struct {
+	Hash    string
+	User    string
+	Created time.Time
+	Expires time.Time
+	Remote  string
+}
+
+// AuditEntry is one link of the audit chain: who did what to whom, when and
+// from where. Hash is SHA-256 over Prev and the canonical body (see
+// auth.EntryBody), like the ledger's events.
+type AuditEntry struct {
+	Seq     int64
+	At      time.Time // UTC, whole seconds
+	Actor   string
+	Via     string
+	Action  string // e.g. user.add, user.role, token.create, event.record
+	Subject string // the user, token or person concerned
+	Detail  string // JSON object with the particulars
+	Prev    string
+	Hash    string
+}
+
+// AccountChange is what one ApplyAccount writes. NewUser inserts (failing
+// with ErrExists); User updates an existing one (ErrNotFound otherwise);
+// Token inserts or, when it exists, updates its revoked flag.
+type AccountChange struct {
+	NewUser *User
+	User    *User
+	Token   *Token
+	Audit   AuditEntry
+}

@@ -1,0 +1,443 @@
+package web
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/habeas-kh/habeas/internal/auth"
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/registry"
+	"github.com/habeas-kh/habeas/internal/stats"
+	"github.com/habeas-kh/habeas/internal/store"
+)
+
+//go:embed openapi.json
+var openapiDoc []byte
+
+// OpenAPI is the API's OpenAPI 3 document.
+func OpenAPI() []byte { return openapiDoc }
+
+func (s *Server) apiRoutes() []Route {
+	return []Route{
+		{"GET", "/api/v1/openapi.json", true, s.apiOpenAPI},
+		{"GET", "/api/v1/stats", true, s.apiStats},
+		{"GET", "/api/v1/me", true, s.apiMe},
+		{"GET", "/api/v1/persons", true, s.apiPersons},
+		{"GET", "/api/v1/persons/{id}", true, s.apiPerson},
+		{"POST", "/api/v1/events", true, s.apiRecord},
+		{"GET", "/api/v1/queue", true, s.apiQueue},
+		{"GET", "/api/v1/users", true, s.apiUsers},
+		{"POST", "/api/v1/users", true, s.apiAddUser},
+		{"GET", "/api/v1/users/{name}", true, s.apiUser},
+		{"PUT", "/api/v1/users/{name}/role", true, s.apiSetRole},
+		{"POST", "/api/v1/users/{name}/disable", true, s.apiDisable},
+		{"POST", "/api/v1/users/{name}/enable", true, s.apiEnable},
+		{"GET", "/api/v1/users/{name}/audit", true, s.apiAudit},
+		{"GET", "/api/v1/tokens", true, s.apiTokens},
+		{"POST", "/api/v1/tokens", true, s.apiCreateToken},
+		{"DELETE", "/api/v1/tokens/{id}", true, s.apiRevokeToken},
+	}
+}
+
+// apiErr is the body of every API error: a stable code and a message.
+type apiErr struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (s *Server) apiError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, apiErr{Code: code, Message: msg})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(true)
+	if err := enc.Encode(v); err != nil {
+		http.Error(w, `{"code":"internal","message":"encoding the response failed"}`, http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+const maxJSON = 1 << 20
+
+// readJSON decodes a bounded body strictly: unknown fields, wrong types and
+// trailing data are errors naming the field.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		return &inputError{Field: "Content-Type", Msg: "must be application/json"}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSON))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return fmt.Errorf("%w (at most %d bytes)", errTooLarge, maxJSON)
+		}
+		return &inputError{Field: "body", Msg: "could not be read"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &te):
+			return &inputError{Field: te.Field, Msg: fmt.Sprintf("expected %s, got %s", te.Type, te.Value)}
+		case errors.As(err, &se):
+			return &inputError{Field: "body", Msg: fmt.Sprintf("malformed JSON at byte %d", se.Offset)}
+		case errors.Is(err, io.EOF):
+			return &inputError{Field: "body", Msg: "missing"}
+		}
+		msg := err.Error()
+		if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+			return &inputError{Field: strings.Trim(f, `"`), Msg: "unknown field"}
+		}
+		return &inputError{Field: "body", Msg: msg}
+	}
+	if dec.More() {
+		return &inputError{Field: "body", Msg: "trailing data after the JSON value"}
+	}
+	return nil
+}
+
+func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(openapiDoc)
+}
+
+func (s *Server) apiStats(w http.ResponseWriter, r *http.Request) {
+	asOf, err := s.asOfParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if asOf == domain.NoDate {
+		if asOf, err = s.db.LatestDate(r.Context()); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if asOf == domain.NoDate {
+		s.fail(w, r, fmt.Errorf("the register is empty: %w", errEmpty))
+		return
+	}
+	st, err := stats.Compute(r.Context(), s.db, asOf, stats.Options{})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+type meJSON struct {
+	User       string   `json:"user"`
+	Role       string   `json:"role"`
+	Facilities []string `json:"facilities"`
+	Health     bool     `json:"health"`
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	if !p.Authenticated() {
+		s.fail(w, r, auth.ErrUnauthenticated)
+		return
+	}
+	writeJSON(w, http.StatusOK, meJSON{User: p.User, Role: string(p.Role), Facilities: nonNilS(p.Facilities), Health: p.Health})
+}
+
+func nonNilS(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func (s *Server) apiPersons(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	off, err := intParam(q, "offset", 0, 0, 1_000_000)
+	if err == nil {
+		var lim int
+		if lim, err = intParam(q, "limit", 50, 1, 200); err == nil {
+			var rows []registry.Row
+			rows, err = s.reg.Search(r.Context(), principal(r), registry.Query{Text: q.Get("q"), Facility: q.Get("facility"),
+				InCustody: q.Get("in_custody") == "true", Limit: lim, Offset: off})
+			if err == nil {
+				writeJSON(w, http.StatusOK, map[string]any{"persons": rows})
+				return
+			}
+		}
+	}
+	s.fail(w, r, err)
+}
+
+func (s *Server) apiPerson(w http.ResponseWriter, r *http.Request) {
+	v, err := s.reg.Person(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+type eventsIn struct {
+	Events []json.RawMessage `json:"events"`
+}
+
+// apiRecord appends events in one transaction. Each event is read with the
+// interchange format's strict decoder, so errors name the field.
+func (s *Server) apiRecord(w http.ResponseWriter, r *http.Request) {
+	var in eventsIn
+	if err := readJSON(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(in.Events) == 0 || len(in.Events) > 10 {
+		s.fail(w, r, &inputError{Field: "events", Msg: "give from 1 to 10 events"})
+		return
+	}
+	evs := make([]*domain.Event, len(in.Events))
+	for i, raw := range in.Events {
+		ev, err := domain.DecodeEvent(raw)
+		if err != nil {
+			var fe *domain.FieldError
+			if errors.As(err, &fe) {
+				err = &inputError{Field: fmt.Sprintf("events[%d].%s", i, fe.Field), Msg: fe.Msg}
+			}
+			s.fail(w, r, err)
+			return
+		}
+		evs[i] = ev
+	}
+	seqs, err := s.reg.Record(r.Context(), principal(r), evs...)
+	s.invalidate()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"seqs": seqs})
+}
+
+func (s *Server) apiQueue(w http.ResponseWriter, r *http.Request) {
+	qq, err := queueQuery(r.URL.Query())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, err := s.reg.Queue(r.Context(), principal(r), qq)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+type userJSON struct {
+	Name       string   `json:"name"`
+	Display    string   `json:"display"`
+	Role       string   `json:"role"`
+	Facilities []string `json:"facilities"`
+	Health     bool     `json:"health"`
+	Disabled   bool     `json:"disabled"`
+	Created    string   `json:"created"`
+}
+
+func userOut(u *store.User) userJSON {
+	return userJSON{Name: u.Name, Display: u.Display, Role: u.Role, Facilities: nonNilS(u.Facilities), Health: u.Health,
+		Disabled: u.Disabled, Created: u.Created.Format("2006-01-02T15:04:05Z")}
+}
+
+func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
+	us, err := s.auth.Users(r.Context(), principal(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := []userJSON{}
+	for i := range us {
+		out = append(out, userOut(&us[i]))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+}
+
+type newUserIn struct {
+	Name       string   `json:"name"`
+	Display    string   `json:"display"`
+	Password   string   `json:"password"`
+	Role       string   `json:"role"`
+	Facilities []string `json:"facilities"`
+	Health     bool     `json:"health"`
+}
+
+func (s *Server) apiAddUser(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	// Check the role before reading the body: the public learns nothing.
+	if err := p.Require(auth.ManageUsers, ""); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in newUserIn
+	if err := readJSON(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	err := s.auth.AddUser(r.Context(), p, auth.NewUser{Name: in.Name, Display: in.Display, Password: in.Password,
+		Role: auth.Role(in.Role), Facilities: in.Facilities, Health: in.Health})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	u, err := s.auth.User(r.Context(), p, in.Name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, userOut(u))
+}
+
+func (s *Server) apiUser(w http.ResponseWriter, r *http.Request) {
+	u, err := s.auth.User(r.Context(), principal(r), r.PathValue("name"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, userOut(u))
+}
+
+type roleIn struct {
+	Role       string   `json:"role"`
+	Facilities []string `json:"facilities"`
+	Health     bool     `json:"health"`
+}
+
+func (s *Server) apiSetRole(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	if err := p.Require(auth.ManageUsers, ""); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in roleIn
+	if err := readJSON(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := r.PathValue("name")
+	if err := s.auth.SetRole(r.Context(), p, name, auth.Role(in.Role), in.Facilities, in.Health); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.apiUser(w, r)
+}
+
+func (s *Server) apiSetDisabled(w http.ResponseWriter, r *http.Request, disabled bool) {
+	if err := s.auth.SetDisabled(r.Context(), principal(r), r.PathValue("name"), disabled); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.apiUser(w, r)
+}
+
+func (s *Server) apiDisable(w http.ResponseWriter, r *http.Request) { s.apiSetDisabled(w, r, true) }
+func (s *Server) apiEnable(w http.ResponseWriter, r *http.Request)  { s.apiSetDisabled(w, r, false) }
+
+type auditJSON struct {
+	Seq     int64           `json:"seq"`
+	At      string          `json:"at"`
+	Actor   string          `json:"actor"`
+	Via     string          `json:"via"`
+	Action  string          `json:"action"`
+	Subject string          `json:"subject"`
+	Detail  json.RawMessage `json:"detail"`
+	Hash    string          `json:"hash"`
+}
+
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
+	es, err := s.auth.Audit(r.Context(), principal(r), r.PathValue("name"), 500)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := []auditJSON{}
+	for _, e := range es {
+		out = append(out, auditJSON{Seq: e.Seq, At: e.At.Format("2006-01-02T15:04:05Z"), Actor: e.Actor, Via: e.Via, Action: e.Action,
+			Subject: e.Subject, Detail: json.RawMessage(e.Detail), Hash: e.Hash})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": out})
+}
+
+type tokenJSON struct {
+	ID      string `json:"id"`
+	User    string `json:"user"`
+	Label   string `json:"label"`
+	Created string `json:"created"`
+	Revoked bool   `json:"revoked"`
+	Secret  string `json:"secret,omitempty"`
+}
+
+func tokenOut(t store.Token) tokenJSON {
+	return tokenJSON{ID: t.ID, User: t.User, Label: t.Label, Created: t.Created.Format("2006-01-02T15:04:05Z"), Revoked: t.Revoked}
+}
+
+func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	user := r.URL.Query().Get("user")
+	if user == "" && p != nil {
+		user = p.User
+	}
+	ts, err := s.auth.Tokens(r.Context(), p, user)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := []tokenJSON{}
+	for _, t := range ts {
+		out = append(out, tokenOut(t))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tokens": out})
+}
+
+type tokenIn struct {
+	User  string `json:"user"`
+	Label string `json:"label"`
+}
+
+func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) {
+	p := principal(r)
+	if !p.Authenticated() {
+		s.fail(w, r, auth.ErrUnauthenticated)
+		return
+	}
+	var in tokenIn
+	if err := readJSON(w, r, &in); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if in.User == "" {
+		in.User = p.User
+	}
+	secret, t, err := s.auth.CreateToken(r.Context(), p, in.User, in.Label)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := tokenOut(t)
+	out.Secret = secret
+	writeJSON(w, http.StatusCreated, out)
+}
+
+func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) {
+	if err := s.auth.RevokeToken(r.Context(), principal(r), r.PathValue("id")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,169 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/habeas-kh/habeas/internal/auth"
+	"github.com/habeas-kh/habeas/internal/demo"
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/ledger"
+	"github.com/habeas-kh/habeas/internal/store"
+	"github.com/habeas-kh/habeas/internal/store/sqldb"
+	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
+	"github.com/habeas-kh/habeas/internal/web"
+)
+
+// cheap Argon2 parameters keep the tests fast; production uses auth.DefaultArgon2.
+var cheap = auth.Argon2Params{Time: 1, Memory: 64, Threads: 1}
+
+const password = "a good password"
+
+// fixture is a demo register with one user of each role and a server on it.
+type fixture struct {
+	t      *testing.T
+	db     *sqldb.DB
+	srv    *web.Server
+	ts     *httptest.Server
+	names  []string // names, ids and dates of birth of everyone in the register
+	person string   // someone held in CC1 on the last day
+	other  string   // someone held elsewhere
+}
+
+// roles are the test users: name -> role and facilities.
+var roles = []struct {
+	name  string
+	role  auth.Role
+	facs  []string
+	extra bool
+}{
+	{"admin", auth.Admin, nil, false},
+	{"registrar", auth.Registrar, []string{"CC1"}, false},
+	{"legal", auth.Legal, nil, false},
+	{"monitor", auth.Monitor, []string{"CC1"}, false},
+	{"analyst", auth.Analyst, nil, false},
+}
+
+func newFixture(t *testing.T, dsn string, people int) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	db := dbtest.Open(t, dsn)
+	f := &fixture{t: t, db: db}
+	svc := ledger.New(db)
+	_, err := svc.Load(ctx, ledger.Actor{Name: "test"}, func(emit func(*domain.Event) error) error {
+		return demo.Generate(ctx, demo.Options{Seed: 3, People: people}, func(ev *domain.Event) error {
+			if p, ok := ev.Data.(*domain.PersonData); ok {
+				f.names = append(f.names, p.Name, ev.Person)
+				if p.DOB != domain.NoDate {
+					f.names = append(f.names, p.DOB.String())
+				}
+			}
+			return emit(ev)
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv, err = web.New(db, web.Options{Argon2: &cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := auth.System("setup", "test")
+	for _, r := range roles {
+		if err := f.srv.Auth().AddUser(ctx, root, auth.NewUser{Name: r.name, Password: password, Role: r.role, Facilities: r.facs}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows, err := db.SearchPersons(ctx, sqldbQuery("CC1"))
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("no one in CC1: %v", err)
+	}
+	f.person = rows[0].ID
+	rows, err = db.SearchPersons(ctx, sqldbQuery("PP-PNH"))
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("no one in PP-PNH: %v", err)
+	}
+	f.other = rows[0].ID
+	f.ts = httptest.NewServer(f.srv.Handler())
+	t.Cleanup(f.ts.Close)
+	return f
+}
+
+// client is one browser: it keeps its own cookies (Go's cookie jar will not
+// send Secure cookies over http://127.0.0.1, so they are kept here).
+type client struct {
+	f       *fixture
+	cookies map[string]string
+	header  http.Header
+}
+
+func (f *fixture) client() *client {
+	return &client{f: f, cookies: map[string]string{}, header: http.Header{}}
+}
+
+func (f *fixture) login(name string) *client {
+	c := f.client()
+	if name == "" {
+		return c
+	}
+	res := c.post("/login", url.Values{"name": {name}, "password": {password}})
+	if res.code != http.StatusSeeOther || c.cookies["habeas_session"] == "" {
+		f.t.Fatalf("login as %s: %d %s", name, res.code, res.body)
+	}
+	return c
+}
+
+type response struct {
+	code   int
+	body   string
+	header http.Header
+}
+
+func (c *client) do(method, path string, body io.Reader, ctype string) response {
+	c.f.t.Helper()
+	req, err := http.NewRequest(method, c.f.ts.URL+path, body)
+	if err != nil {
+		c.f.t.Fatal(err)
+	}
+	for k, v := range c.header {
+		req.Header[k] = v
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	for k, v := range c.cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := cl.Do(req)
+	if err != nil {
+		c.f.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	for _, ck := range res.Cookies() {
+		if ck.MaxAge < 0 {
+			delete(c.cookies, ck.Name)
+		} else {
+			c.cookies[ck.Name] = ck.Value
+		}
+	}
+	return response{res.StatusCode, string(b), res.Header}
+}
+
+func (c *client) get(path string) response { return c.do("GET", path, nil, "") }
+
+func (c *client) post(path string, form url.Values) response {
+	return c.do("POST", path, strings.NewReader(form.Encode()), "application/x-www-form-urlencoded")
+}
+
+func sqldbQuery(fac string) storePersonQuery {
+	return storePersonQuery{Facility: fac, InCustody: true, Limit: 1}
+}
+
+type storePersonQuery = store.PersonQuery

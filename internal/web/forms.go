@@ -1,0 +1,202 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+)
+
+// formErrs are the problems found reading a form, before any service call.
+type formErrs []fieldMsg
+
+func (e formErrs) Error() string {
+	var b strings.Builder
+	for i, m := range e {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(m.Field + ": " + m.Msg)
+	}
+	return b.String()
+}
+
+// formReader reads typed fields from a form, collecting every problem so
+// that the form comes back with all of them at once.
+type formReader struct {
+	f    url.Values
+	errs formErrs
+}
+
+const maxField = 1000
+
+func (r *formReader) bad(field, format string, args ...any) {
+	r.errs = append(r.errs, fieldMsg{field, fmt.Sprintf(format, args...)})
+}
+
+func (r *formReader) text(k string, required bool) string {
+	v := strings.TrimSpace(r.f.Get(k))
+	switch {
+	case !utf8.ValidString(v):
+		r.bad(k, "is not valid text")
+		return ""
+	case len(v) > maxField:
+		r.bad(k, "is too long (at most %d characters)", maxField)
+		return ""
+	case strings.ContainsAny(v, "\x00\r\n") && k != "note":
+		r.bad(k, "must be on one line")
+		return ""
+	case required && v == "":
+		r.bad(k, "is required")
+	}
+	return v
+}
+
+func (r *formReader) date(k string, required bool) domain.Date {
+	v := r.text(k, required)
+	if v == "" {
+		return domain.NoDate
+	}
+	d, err := domain.ParseDate(v)
+	if err != nil {
+		r.bad(k, "must be a date that exists, written YYYY-MM-DD; got %q", v)
+	}
+	return d
+}
+
+func (r *formReader) num(k string, required bool, lo, hi int) int {
+	v := r.text(k, required)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		r.bad(k, "must be a whole number from %d to %d; got %q", lo, hi, v)
+	}
+	return n
+}
+
+func (r *formReader) check(k string) bool { return r.f.Get(k) == "1" || r.f.Get(k) == "on" }
+
+func oneOf[T ~string](r *formReader, k string, allowed []T, required bool) T {
+	v := T(r.text(k, required))
+	if v != "" && !domain.In(v, allowed) {
+		r.bad(k, "is not one of the allowed values")
+	}
+	return v
+}
+
+func (r *formReader) err() error {
+	if len(r.errs) > 0 {
+		return r.errs
+	}
+	return nil
+}
+
+// admissionEvents reads the admission form: with newPerson, the identity
+// event and the admission; else the admission of a registered person.
+func admissionEvents(f url.Values, newPerson bool) ([]*domain.Event, error) {
+	r := &formReader{f: f}
+	id := r.text("person_id", true)
+	if id != "" && (len(id) > 40 || strings.ContainsAny(id, " <>\"'&/\\?#%")) {
+		r.bad("person_id", "must be at most 40 characters without spaces or any of < > \" ' & / \\ ? # %%")
+	}
+	date := r.date("date", true)
+	fac := r.text("facility", true)
+	var evs []*domain.Event
+	if newPerson {
+		pd := &domain.PersonData{Name: r.text("name", true), Sex: oneOf(r, "sex", domain.Sexes, true),
+			DOB: r.date("dob", false), DOBBasis: oneOf(r, "dob_basis", domain.DOBBases, true), Nationality: r.text("nationality", false)}
+		evs = append(evs, &domain.Event{Kind: domain.KPerson, Date: date, Person: id, Data: pd})
+	}
+	ad := &domain.AdmissionData{Status: oneOf(r, "status", domain.LegalStatuses, true)}
+	if ok := oneOf(r, "order_kind", domain.OrderKinds, false); ok != "" {
+		ad.Order = &domain.Order{Kind: ok, Authority: r.text("order_authority", false), Reference: r.text("order_reference", false),
+			Issued: r.date("order_issued", false), Expires: r.date("order_expires", false)}
+	}
+	if c := r.text("case", false); c != "" {
+		ad.Case = &domain.Case{ID: c, Procedure: domain.ProcOrdinary}
+		if off := r.text("offence", false); off != "" {
+			ad.Case.Charges = []domain.Charge{{Offence: off, Class: oneOf(r, "class", domain.OffenceClasses, true),
+				MaxMonths: r.num("max_months", false, 0, 1200), Drug: r.check("drug")}}
+		}
+	}
+	evs = append(evs, &domain.Event{Kind: domain.KAdmission, Date: date, Person: id, Facility: fac, Data: ad})
+	return evs, r.err()
+}
+
+// eventFromForm reads the form of one event about a registered person.
+func eventFromForm(ctx context.Context, s *Server, kind, person string, f url.Values) (*domain.Event, error) {
+	r := &formReader{f: f}
+	ev := &domain.Event{Kind: domain.Kind(kind), Person: person}
+	switch kind {
+	case "transfer":
+		ev.Date = r.date("date", true)
+		ev.Data = &domain.TransferData{To: r.text("to", true), Reason: r.text("reason", false)}
+	case "hearing":
+		ev.Date = r.date("date", true)
+		ev.Data = &domain.HearingData{Case: r.text("case", true), Court: r.text("court", false), Purpose: r.text("purpose", false),
+			Outcome: r.text("outcome", false)}
+	case "order_extension":
+		ev.Date = r.date("date", true)
+		ev.Data = &domain.OrderData{Order: domain.Order{Kind: oneOf(r, "order_kind", domain.OrderKinds, true),
+			Authority: r.text("order_authority", false), Reference: r.text("order_reference", false),
+			Issued: r.date("order_issued", false), Expires: r.date("order_expires", true)}}
+	case "verdict":
+		ev.Date = r.date("date", true)
+		vd := &domain.VerdictData{Case: r.text("case", true), Court: r.text("court", false),
+			Outcome: r.text("outcome", true), Final: r.check("final")}
+		if vd.Outcome != "" && vd.Outcome != domain.OutcomeConvicted && vd.Outcome != domain.OutcomeAcquitted {
+			r.bad("outcome", "must be convicted or acquitted")
+		}
+		if vd.Outcome == domain.OutcomeConvicted {
+			vd.Sentence = &domain.Sentence{Months: r.num("sentence_months", true, 0, 1200), Start: r.date("sentence_start", true)}
+		}
+		ev.Data = vd
+	case "release":
+		ev.Date = r.date("date", true)
+		ev.Data = &domain.ReleaseData{Mechanism: oneOf(r, "mechanism", domain.Mechanisms, true), Authority: r.text("authority", false),
+			Reference: r.text("reference", false), Note: r.text("note", false)}
+	case "correction":
+		target := int64(r.num("target", true, 1, 1<<50))
+		cd := &domain.CorrectionData{Target: target, Reason: r.text("reason", true), Void: r.check("void")}
+		newDate := r.date("new_date", false)
+		if err := r.err(); err != nil {
+			return nil, err
+		}
+		se, ok, err := s.db.Event(ctx, target)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || se.Person != person {
+			r.bad("target", "event %d is not an event of this person", target)
+			return nil, r.err()
+		}
+		orig, err := domain.DecodeEvent(se.Body)
+		if err != nil {
+			return nil, fmt.Errorf("decoding event %d: %w", target, err)
+		}
+		cd.TargetKind = orig.Kind
+		switch {
+		case cd.Void && newDate != domain.NoDate:
+			r.bad("new_date", "give either void or a new date, not both")
+		case !cd.Void && newDate == domain.NoDate:
+			r.bad("new_date", "give the correct date, or tick void")
+		case !cd.Void:
+			cd.Date, cd.Facility, cd.Data = newDate, orig.Facility, orig.Data
+		}
+		// The correction is entered on the date of what it corrects.
+		ev.Date = orig.Date
+		if cd.Date != domain.NoDate && cd.Date > ev.Date {
+			ev.Date = cd.Date
+		}
+		ev.Data = cd
+	default:
+		return nil, &inputError{Field: "kind", Msg: "no such form"}
+	}
+	return ev, r.err()
+}

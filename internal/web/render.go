@@ -1,0 +1,120 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/habeas-kh/habeas/internal/auth"
+	"github.com/habeas-kh/habeas/internal/domain"
+)
+
+// page is what every template renders: the request's language and user,
+// and the page's own data.
+type page struct {
+	Lang   Lang
+	User   *auth.Principal
+	Path   string
+	Title  string
+	Data   any
+	Errors []fieldMsg
+	Flash  string
+	Form   url.Values
+}
+
+type fieldMsg struct{ Field, Msg string }
+
+// T is the text of key, with args formatted into it.
+func (p *page) T(key string, args ...any) string {
+	s := p.Lang.T(key)
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+func (p *page) Num(n int) string          { return p.Lang.Num(n) }
+func (p *page) Pct(f float64) string      { return p.Lang.Pct(f) }
+func (p *page) Share(f float64) string    { return p.Lang.Pct(100 * f) }
+func (p *page) Year(y int) string         { return p.Lang.digits(strconv.Itoa(y)) }
+func (p *page) Date(d domain.Date) string { return p.Lang.Date(d) }
+func (p *page) Khmer() bool               { return p.Lang == Khmer }
+func (p *page) Can(perm string) bool      { return p.User.Can(perms[perm]) }
+func (p *page) Val(k string) string       { return p.Form.Get(k) }
+func (p *page) Selected(k, v string) bool { return p.Form.Get(k) == v }
+func (p *page) HasError(field string) bool {
+	for _, e := range p.Errors {
+		if e.Field == field || strings.HasPrefix(e.Field, field+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// Err is the message for a form field, if any.
+func (p *page) Err(field string) string {
+	for _, e := range p.Errors {
+		if e.Field == field {
+			return e.Msg
+		}
+	}
+	return ""
+}
+
+// OtherLang is the language the switch offers.
+func (p *page) OtherLang() Lang {
+	if p.Lang == Khmer {
+		return English
+	}
+	return Khmer
+}
+
+var perms = map[string]auth.Perm{"register": auth.ReadRegister, "pseudo": auth.ReadPseudonymised, "screening": auth.ReadScreening,
+	"custody": auth.RecordCustody, "legal": auth.RecordLegal, "users": auth.ManageUsers, "pledges": auth.EditPledges}
+
+func (s *Server) newPage(r *http.Request, title string, data any) *page {
+	return &page{Lang: langOf(r), User: principal(r), Path: r.URL.RequestURI(), Title: title, Data: data, Form: url.Values{}}
+}
+
+// render writes a page. It renders into a buffer first, so a template error
+// gives a clean 500 rather than half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
+	t, ok := s.pages[name]
+	if !ok {
+		s.fail(w, r, fmt.Errorf("no template %s", name))
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		s.log.Error("rendering", "page", name, "err", err)
+		http.Error(w, "the page could not be rendered", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	if p.User != nil {
+		h.Set("Cache-Control", "no-store")
+	}
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	p := s.newPage(r, "error.heading", nil)
+	p.Flash = msg
+	s.render(w, r, status, "error.html", p)
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// localPath keeps a redirect target on this site: a path, not a URL
+// ("//evil.example" and "/\evil" are URLs to browsers).
+func localPath(next string) string {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}
