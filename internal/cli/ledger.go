@@ -114,6 +114,7 @@ Use - to read standard input.`,
 			return nil
 		},
 	})
+	a.addTableImports(cmd) // import_table.go: facilities, census, --infer
 	return cmd
 }
 
@@ -161,6 +162,7 @@ data: keep it as safe as the database.`,
 	}
 	ev.Flags().StringVarP(&out, "out", "o", "", "file to write (default: standard output)")
 	cmd.AddCommand(ev)
+	a.addTableExports(cmd) // import_table.go: facilities, census as CSV or XLSX
 	return cmd
 }
 

@@ -14,7 +14,7 @@ import (
 
 func (a *app) statsCmd() *cobra.Command {
 	var asOf, from, format string
-	var cells int
+	var cells, censusWindow int
 	cmd := &cobra.Command{
 		Use:   "stats",
 		Short: "Population, capacity, occupancy and groups at risk on a date",
@@ -26,7 +26,12 @@ prison system (prisons and correctional centres); drug centres, police custody
 and juvenile centres are listed by kind and per facility.
 
 --as-of defaults to the date of the latest event in the register. --from adds
-admissions and releases between that date and --as-of.`,
+admissions and releases between that date and --as-of.
+
+Counts imported from bulletins and other aggregate sources (habeas import
+census) are reported apart: per facility the last count on or before the date,
+for --census-window days; older counts are listed as stale and left out of the
+totals, and implausible pairs of count and capacity are listed, not averaged in.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -57,7 +62,8 @@ admissions and releases between that date and --as-of.`,
 			if start != domain.NoDate && start > day {
 				return fmt.Errorf("--from %s is after --as-of %s", start, day)
 			}
-			s, err := stats.Compute(ctx, db, day, stats.Options{From: start, Cells: cells})
+			s, err := stats.Compute(ctx, db, day, stats.Options{From: start, Cells: cells,
+				Census: stats.CensusOptions{WindowDays: censusWindow}})
 			if err != nil {
 				return err
 			}
@@ -67,6 +73,7 @@ admissions and releases between that date and --as-of.`,
 				return enc.Encode(s)
 			}
 			printStats(a.out, s)
+			printCensus(a.out, s.Census) // census_print.go
 			return nil
 		},
 	}
@@ -74,6 +81,7 @@ admissions and releases between that date and --as-of.`,
 	cmd.Flags().StringVar(&from, "from", "", "start of a period (YYYY-MM-DD) for admissions and releases")
 	cmd.Flags().StringVar(&format, "format", "table", "json or table")
 	cmd.Flags().IntVar(&cells, "cells", 5, "how many of the most crowded cells to list")
+	cmd.Flags().IntVar(&censusWindow, "census-window", stats.DefaultCensusWindow, "days a facility's last census count stands for it before it is reported stale")
 	return cmd
 }
 

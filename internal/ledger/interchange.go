@@ -34,7 +34,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, file string, actor Ac
 	workers := max(1, runtime.GOMAXPROCS(0))
 	// Lines are read and decoded a chunk ahead of validation, the decoding
 	// spread over the cores.
-	return s.importStream(ctx, file, actor, false, func() ([]item, error) {
+	return s.importStream(ctx, file, actor, false, false, func() ([]item, error) {
 		items := make([]item, 0, chunkSize)
 		var raw [][]byte
 		for len(items) < chunkSize && sc.Scan() {
@@ -91,9 +91,20 @@ func parallel(n, workers int, fn func(i int)) {
 	wg.Wait()
 }
 
-// Load appends events produced in-process (the demo generator), with the
-// same validation and atomicity as Import.
+// Load appends events produced in-process (the demo generator, a
+// spreadsheet import), with the same validation and atomicity as Import. The
+// n-th event emitted is "event n" in errors.
 func (s *Service) Load(ctx context.Context, actor Actor, gen func(emit func(*domain.Event) error) error) (ImportResult, error) {
+	return s.load(ctx, actor, false, gen)
+}
+
+// DryRun checks events as Load would, against the register as it stands,
+// and then writes nothing.
+func (s *Service) DryRun(ctx context.Context, actor Actor, gen func(emit func(*domain.Event) error) error) (ImportResult, error) {
+	return s.load(ctx, actor, true, gen)
+}
+
+func (s *Service) load(ctx context.Context, actor Actor, dry bool, gen func(emit func(*domain.Event) error) error) (ImportResult, error) {
 	ch := make(chan *domain.Event, 4096)
 	errc := make(chan error, 1)
 	gctx, cancel := context.WithCancel(ctx)
@@ -110,7 +121,7 @@ func (s *Service) Load(ctx context.Context, actor Actor, gen func(emit func(*dom
 		})
 	}()
 	n := 0
-	res, err := s.importStream(ctx, "", actor, true, func() ([]item, error) {
+	res, err := s.importStream(ctx, "", actor, true, dry, func() ([]item, error) {
 		items := make([]item, 0, chunkSize)
 		for len(items) < chunkSize {
 			ev, ok := <-ch
@@ -142,7 +153,8 @@ const chunkSize = 4096
 // validation and chaining stay in order on this one; encoding the canonical
 // bodies is spread over the cores; the database writes on a goroutine of its
 // own.
-func (s *Service) importStream(ctx context.Context, file string, actor Actor, trusted bool, nextChunk func() ([]item, error)) (ImportResult, error) {
+// With dry set, the transaction is rolled back instead of committed.
+func (s *Service) importStream(ctx context.Context, file string, actor Actor, trusted, dry bool, nextChunk func() ([]item, error)) (ImportResult, error) {
 	w, err := s.begin(ctx, actor, file)
 	if err != nil {
 		return ImportResult{}, err
@@ -226,6 +238,9 @@ func (s *Service) importStream(ctx context.Context, file string, actor Actor, tr
 	}
 	if err := ctx.Err(); err != nil {
 		return ImportResult{}, fmt.Errorf("import interrupted, nothing was written: %w", err)
+	}
+	if dry {
+		return ImportResult{Events: w.count, Persons: w.personsSeen, Head: w.head}, nil // the deferred rollback discards it
 	}
 	if err := w.commit(ctx); err != nil {
 		return ImportResult{}, err

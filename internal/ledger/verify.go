@@ -168,7 +168,8 @@ func checkRows(rows []store.StoredEvent) []rowCheck {
 			out[i].problem = "its indexed columns differ from its content (the row was changed)"
 			continue
 		}
-		if !e.Kind.PersonKind() {
+		// A correction without a person corrects a facility or census record.
+		if !e.Kind.PersonKind() || (e.Kind == domain.KCorrection && e.Person == "") {
 			ev, err := domain.DecodeEvent(e.Body)
 			if err != nil {
 				out[i].problem = "its body does not decode: " + err.Error()
@@ -207,6 +208,8 @@ func foldEstate(ev *domain.Event, facs map[string]store.Facility, caps map[strin
 		cells[ev.Facility+"\x00"+d.Label] = store.Cell{Facility: ev.Facility, Label: d.Label, AreaM2: d.AreaM2, Capacity: d.Capacity, Category: d.Category}
 	case *domain.CensusData:
 		census[ev.Seq] = store.Census{Seq: ev.Seq, Facility: ev.Facility, Date: ev.Date, Category: d.Category, Count: d.Count, Source: d.Source}
+	case *domain.CorrectionData:
+		foldEstateCorrection(ev, d, facs, caps, cells, census) // estate_correction.go
 	}
 }
 

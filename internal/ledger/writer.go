@@ -228,11 +228,13 @@ func (w *writer) prepare(ev *domain.Event, seq int64) error {
 	if ev.Date > latestDate(rec) {
 		return &domain.FieldError{Field: "date", Msg: fmt.Sprintf("%s is in the future (recorded on %s)", ev.Date, domain.DateOf(rec))}
 	}
-	if ev.Kind.PersonKind() {
+	// A correction concerns its target's person, or none for a facility or
+	// census record: applyCorrection checks it against the target.
+	if ev.Kind.PersonKind() && ev.Kind != domain.KCorrection {
 		if ev.Person == "" {
 			return &domain.FieldError{Field: "person", Msg: "missing"}
 		}
-	} else if ev.Person != "" {
+	} else if !ev.Kind.PersonKind() && ev.Person != "" {
 		return &domain.FieldError{Field: "person", Msg: fmt.Sprintf("a %s event concerns no person", ev.Kind)}
 	}
 	return validatePayload(ev)
@@ -543,6 +545,9 @@ func (w *writer) applyCorrection(ctx context.Context, ev *domain.Event, c *domai
 	kind, person := se.Kind, se.Person
 	if kind != c.TargetKind {
 		return &domain.FieldError{Field: "data.target_kind", Msg: fmt.Sprintf("event %d is of kind %s, not %s", c.Target, kind, c.TargetKind)}
+	}
+	if kind == domain.KCensus || kind == domain.KFacility {
+		return w.correctEstate(ev, se, c) // estate_correction.go
 	}
 	if !kind.PersonKind() || kind == domain.KCorrection {
 		return &domain.FieldError{Field: "data.target", Msg: fmt.Sprintf("a %s event cannot be corrected: record a new %s event (or correct the original event, not a correction)", kind, kind)}

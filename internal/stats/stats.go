@@ -103,6 +103,9 @@ type Stats struct {
 	Facilities          []FacilityStats `json:"facilities"`
 	LargestCells        []CellStats     `json:"largest_cells"`
 	Period              *Period         `json:"period,omitempty"`
+	// Census is the figures from aggregate counts (census.go), when the
+	// register holds any dated on or before the date.
+	Census *CensusFigures `json:"census,omitempty"`
 }
 
 // InSystem reports whether a facility kind belongs to the prison system.
@@ -117,6 +120,8 @@ type Options struct {
 	From domain.Date
 	// Cells is how many of the most crowded cells to list.
 	Cells int
+	// Census tunes the figures from aggregate counts.
+	Census CensusOptions
 }
 
 // Compute returns the figures as of asOf.
@@ -284,6 +289,9 @@ func Compute(ctx context.Context, st store.Store, asOf domain.Date, opt Options)
 		if err := addPeriod(ctx, st, s, opt.From, asOf); err != nil {
 			return nil, err
 		}
+	}
+	if s.Census, err = CensusOn(ctx, st, asOf, opt.Census); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

@@ -1,0 +1,298 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/habeas-kh/habeas/internal/intake"
+	"github.com/habeas-kh/habeas/internal/mapping"
+	"github.com/habeas-kh/habeas/internal/tabular"
+)
+
+// addTableImports adds the spreadsheet imports to the import command, and
+// --infer to the command itself.
+func (a *app) addTableImports(cmd *cobra.Command) {
+	var infer, what string
+	var sample int
+	cmd.Flags().StringVar(&infer, "infer", "", "propose a mapping for this CSV or XLSX file, from its header and first rows")
+	cmd.Flags().StringVar(&what, "as", "census", "with --infer: what the file holds, census or facilities")
+	cmd.Flags().IntVar(&sample, "sample", 200, "with --infer: how many rows to look at")
+	cmd.Args = cobra.NoArgs
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if infer == "" {
+			return cmd.Help()
+		}
+		return a.inferMapping(infer, what, sample)
+	}
+	cmd.Long = `Load data into the register.
+
+  habeas import events FILE.jsonl                  ledger events (a backup, or prepared elsewhere)
+  habeas import facilities FILE --map MAP.yaml     facilities and their capacity from a spreadsheet
+  habeas import census FILE --map MAP.yaml         counts per facility and date from a spreadsheet
+  habeas import --infer FILE > MAP.yaml            propose a mapping to edit
+
+Spreadsheets are CSV or XLSX files. A mapping says which column is which field,
+how dates are written and which values mean "missing" (docs/import.md;
+examples/ has mappings for real published data).`
+	cmd.AddCommand(a.tableImportCmd(intake.Facilities), a.tableImportCmd(intake.Census))
+}
+
+func (a *app) tableImportCmd(what intake.What) *cobra.Command {
+	var mapFile, rejects, sheet string
+	var dryRun, skipInvalid, noProgress bool
+	short := map[intake.What]string{
+		intake.Facilities: "Register facilities and their capacity from a CSV or XLSX file",
+		intake.Census:     "Record counts per facility and date from a CSV or XLSX file",
+	}[what]
+	cmd := &cobra.Command{
+		Use:   string(what) + " FILE",
+		Short: short,
+		Long: short + `.
+
+--map names the mapping file that says which column is which field (see
+docs/import.md; habeas import --infer FILE proposes one). Without --map the
+columns must be named as habeas exports them (habeas export ` + string(what) + `).
+
+Every row is checked before anything is written; a problem names the file,
+the row as a spreadsheet shows it, the column and what was expected, and then
+nothing is imported. --skip-invalid loads the valid rows instead and writes
+the others, with their reasons, to --rejects, a CSV file to correct and import
+again. --dry-run checks everything, against the register too, and writes
+nothing.
+
+Importing the same file again changes nothing; a corrected file records
+correction events for the figures that changed. The summary says how many rows
+were new, unchanged or corrected. Ctrl-C stops the import and writes nothing.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			path := args[0]
+			var m *mapping.Mapping
+			var err error
+			if mapFile != "" {
+				if m, err = mapping.Load(mapFile); err != nil {
+					return err
+				}
+			}
+			opt := tabular.Options{Sheet: sheet}
+			if m != nil {
+				opt = tabular.Options{Sheet: m.Sheet, HeaderRow: m.HeaderRow, Delimiter: m.Delimiter}
+				if sheet != "" {
+					opt.Sheet = sheet
+				}
+			}
+			r, err := tabular.Open(path, opt)
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			if m == nil {
+				if m, err = mapping.Default(string(what), r.Header()); err != nil {
+					return fmt.Errorf("%s: %w (or give a mapping with --map)", filepath.Base(path), err)
+				}
+			}
+			var rej *os.File
+			if skipInvalid {
+				if rejects == "" {
+					return errors.New("--skip-invalid needs --rejects FILE.csv for the rows left out")
+				}
+				if rej, err = os.Create(rejects); err != nil {
+					return err
+				}
+				defer rej.Close()
+			} else if rejects != "" {
+				return errors.New("--rejects goes with --skip-invalid")
+			}
+			db, svc, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			in := intake.New(db, svc, intake.WithClock(a.now), intake.WithLogger(a.log))
+			name := filepath.Base(path)
+			iopt := intake.Options{What: what, File: name, DryRun: dryRun, SkipInvalid: skipInvalid,
+				Actor: a.actor("import " + name)}
+			if rej != nil {
+				iopt.Rejects = rej
+			}
+			start := time.Now()
+			var prog *progressLine
+			if !noProgress && isTerminal(a.errOut) {
+				prog = &progressLine{w: a.errOut, start: start}
+				iopt.Progress = prog.update
+			}
+			res, err := in.Import(ctx, r, m, iopt)
+			prog.done()
+			if err != nil {
+				if ctx.Err() != nil {
+					return fmt.Errorf("interrupted: the import was rolled back, nothing was written")
+				}
+				return err
+			}
+			a.printImport(name, what, res, time.Since(start), rejects)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&mapFile, "map", "", "mapping file (YAML) saying which column is which field")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check everything and write nothing")
+	cmd.Flags().BoolVar(&skipInvalid, "skip-invalid", false, "load the valid rows; write the others to --rejects")
+	cmd.Flags().StringVar(&rejects, "rejects", "", "CSV file for the rows left out by --skip-invalid, with their reasons")
+	cmd.Flags().StringVar(&sheet, "sheet", "", "XLSX worksheet to read (default: the mapping's, or the first)")
+	cmd.Flags().BoolVar(&noProgress, "no-progress", false, "do not show progress on the terminal")
+	return cmd
+}
+
+func (a *app) printImport(name string, what intake.What, res *intake.Result, el time.Duration, rejects string) {
+	verb := "imported"
+	if res.DryRun {
+		verb = "checked (dry run, nothing written)"
+	}
+	fmt.Fprintf(a.out, "%s %s: %d rows %s in %s (%.0f rows/s)\n", what, name, res.Rows, verb, el.Round(time.Millisecond), float64(res.Rows)/max(el.Seconds(), 1e-3))
+	fmt.Fprintf(a.out, "  new %d, unchanged %d, corrected %d\n", res.New, res.Unchanged, res.Corrected)
+	if res.Duplicates > 0 {
+		fmt.Fprintf(a.out, "  duplicates of earlier rows: %d\n", res.Duplicates)
+	}
+	if res.Skipped > 0 {
+		fmt.Fprintf(a.out, "  left out by the mapping's skip rules: %d\n", res.Skipped)
+	}
+	if res.NoCounts > 0 {
+		fmt.Fprintf(a.out, "  without any count (blank or missing: unknown, nothing recorded): %d\n", res.NoCounts)
+	}
+	if res.Rejected > 0 || rejects != "" {
+		fmt.Fprintf(a.out, "  rejected: %d, written with their reasons to %s\n", res.Rejected, rejects)
+	}
+	fmt.Fprintf(a.out, "  ledger events: %d\n", res.Events)
+}
+
+// inferMapping prints a proposed mapping for a file.
+func (a *app) inferMapping(path, what string, sample int) error {
+	r, err := tabular.Open(path, tabular.Options{})
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	var rows [][]string
+	for len(rows) < sample {
+		row, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		rows = append(rows, row.Cells)
+	}
+	text, err := mapping.Infer(filepath.Base(path), what, r.Header(), rows)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(a.out, text)
+	return err
+}
+
+// isTerminal reports whether w is a terminal, where progress is shown.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progressLine redraws one line on the terminal at most a few times a
+// second.
+type progressLine struct {
+	w         io.Writer
+	start     time.Time
+	last      time.Time
+	phase     string
+	phaseFrom time.Time
+	shown     bool
+}
+
+func (p *progressLine) update(pr intake.Progress) {
+	now := time.Now()
+	if pr.Phase != p.phase {
+		p.phase, p.phaseFrom = pr.Phase, now
+	}
+	if now.Sub(p.last) < 200*time.Millisecond && pr.Done < 1 {
+		return
+	}
+	p.last = now
+	el := now.Sub(p.start).Seconds()
+	line := fmt.Sprintf("%s: %d rows, %.0f rows/s", pr.Phase, pr.Rows, float64(pr.Rows)/max(el, 1e-3))
+	if pr.Done > 0 && pr.Done < 1 {
+		spent := now.Sub(p.phaseFrom)
+		left := time.Duration(float64(spent) * (1 - pr.Done) / pr.Done)
+		line += fmt.Sprintf(", %.0f%%, about %s left", pr.Done*100, left.Round(time.Second))
+	}
+	fmt.Fprintf(p.w, "\r%-78s", line)
+	p.shown = true
+}
+
+func (p *progressLine) done() {
+	if p != nil && p.shown {
+		fmt.Fprintf(p.w, "\r%-78s\r", "")
+	}
+}
+
+// addTableExports adds the spreadsheet exports to the export command.
+func (a *app) addTableExports(cmd *cobra.Command) {
+	for _, what := range []string{"facilities", "census"} {
+		var out string
+		c := &cobra.Command{
+			Use:   what,
+			Short: "Write the " + what + " as CSV or XLSX, in the layout habeas import " + what + " reads",
+			Long: `Write the ` + what + ` as a spreadsheet: CSV, or XLSX when --out ends in .xlsx.
+The columns are those 'habeas import ` + what + ` FILE' reads without a mapping, so
+the file can be edited and imported again: unchanged rows change nothing,
+changed figures are recorded as corrections. A blank count is unknown.`,
+			Args: cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				ctx := cmd.Context()
+				db, _, err := a.open(ctx)
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				var w io.Writer = a.out
+				var f *os.File
+				if out != "" && out != "-" {
+					if f, err = os.Create(out); err != nil {
+						return err
+					}
+					w = f
+				}
+				tw, err := tabular.NewWriter(w, out)
+				if err != nil {
+					return err
+				}
+				var n int
+				if what == "facilities" {
+					n, err = intake.ExportFacilities(ctx, db, tw)
+				} else {
+					n, err = intake.ExportCensus(ctx, db, tw)
+				}
+				if f != nil {
+					if cerr := f.Close(); err == nil {
+						err = cerr
+					}
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.errOut, "exported %d rows of %s\n", n, what)
+				return nil
+			},
+		}
+		c.Flags().StringVarP(&out, "out", "o", "", "file to write, .csv or .xlsx (default: CSV on standard output)")
+		cmd.AddCommand(c)
+	}
+}

@@ -1,0 +1,485 @@
+package intake
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/mapping"
+	"github.com/habeas-kh/habeas/internal/store"
+	"github.com/habeas-kh/habeas/internal/tabular"
+)
+
+// facRec is what a row says about a facility.
+type facRec struct {
+	id       string
+	date     domain.Date // from when the capacity holds
+	capacity int
+	capKnown bool
+	name     string
+	kind     domain.FacilityKind
+	province string
+	source   string
+	dup      bool // repeats an earlier row
+}
+
+// censusRec is one count of a row.
+type censusRec struct {
+	facility string
+	date     domain.Date
+	category string
+	count    int
+	source   string
+	note     string
+}
+
+// describes reports whether the mapping reads facility details from the
+// rows, so that a census import also registers and updates facilities.
+func describes(b *mapping.Bound) bool {
+	for _, f := range []string{"facility.name", "facility.kind", "facility.province", "facility.capacity"} {
+		if b.Has(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// interpret reads a row's records; problems go to the row.
+func (rd *reading) interpret(rw *row, tr tabular.Row) {
+	b := rd.b
+	id, _, err := b.Get("facility.id", tr)
+	if err == mapping.ErrNoValue {
+		rd.rowErr(rw, columnOf(b, "facility.id"), "the facility identifier is missing")
+	} else if err != nil {
+		rd.cellErr(rw, "facility.id", err)
+	}
+	var censusDate domain.Date
+	if rd.opt.What == Census {
+		d, ok, err := b.Date("census.date", tr)
+		switch {
+		case err != nil:
+			rd.cellErr(rw, "census.date", err)
+		case !ok:
+			rd.rowErr(rw, columnOf(b, "census.date"), "the date of the counts is missing")
+		default:
+			censusDate = d
+		}
+	}
+	if rd.opt.What == Facilities || describes(b) {
+		f := &facRec{id: id}
+		f.name = rd.text(rw, tr, "facility.name")
+		f.province = rd.text(rw, tr, "facility.province")
+		if k := rd.text(rw, tr, "facility.kind"); k != "" {
+			if !domain.In(domain.FacilityKind(k), domain.FacilityKinds) {
+				rd.rowErr(rw, columnOf(b, "facility.kind"), "%q is not a kind of facility habeas knows (%s): translate it with values: in the mapping's facility.kind",
+					k, kindList())
+			}
+			f.kind = domain.FacilityKind(k)
+		}
+		n, ok, err := b.Whole("facility.capacity", tr)
+		switch {
+		case err != nil:
+			rd.cellErr(rw, "facility.capacity", err)
+		case ok && n < 0:
+			rd.rowErr(rw, columnOf(b, "facility.capacity"), "a capacity cannot be negative (%d)", n)
+		case ok:
+			f.capacity, f.capKnown = n, true
+		}
+		if b.Has("facility.capacity_date") {
+			d, ok, err := b.Date("facility.capacity_date", tr)
+			switch {
+			case err != nil:
+				rd.cellErr(rw, "facility.capacity_date", err)
+			case !ok:
+				rd.rowErr(rw, columnOf(b, "facility.capacity_date"), "the date of the capacity is missing")
+			default:
+				f.date = d
+			}
+		} else if rd.opt.What == Facilities {
+			d, ok, err := b.Date("census.date", tr)
+			switch {
+			case err != nil:
+				rd.cellErr(rw, "census.date", err)
+			case !ok:
+				rd.rowErr(rw, columnOf(b, "census.date"), "the date is missing")
+			default:
+				f.date = d
+			}
+		} else {
+			f.date = censusDate
+		}
+		f.source = rd.text(rw, tr, "facility.capacity_source")
+		if f.source == "" {
+			f.source = b.M.Source
+		}
+		rw.fac = f
+	}
+	if rd.opt.What == Census {
+		source := rd.text(rw, tr, "census.source")
+		if source == "" {
+			source = b.M.Source
+		}
+		if source == "" {
+			rd.rowErr(rw, columnOf(b, "census.source"), "the source of the counts is missing")
+		}
+		note := rd.text(rw, tr, "census.note")
+		for _, cat := range b.M.Categories {
+			field := "census.counts." + cat
+			n, ok, err := b.Whole(field, tr)
+			switch {
+			case err != nil:
+				rd.cellErr(rw, field, err)
+			case !ok:
+				// A blank is unknown, never zero: nothing is recorded.
+			case n < 0:
+				rd.rowErr(rw, columnOf(b, field), "a count cannot be negative (%d)", n)
+			default:
+				rw.census = append(rw.census, censusRec{facility: id, date: censusDate, category: cat, count: n, source: source, note: note})
+			}
+		}
+		if len(rw.bad) == 0 && len(rw.census) == 0 {
+			rd.res.NoCounts++
+		}
+	}
+	if len(rw.bad) > 0 {
+		rd.reject(rw, rw.bad...)
+	}
+}
+
+// text reads an optional text field; a translation error goes to the row.
+func (rd *reading) text(rw *row, tr tabular.Row, field string) string {
+	v, _, err := rd.b.Get(field, tr)
+	if err == mapping.ErrNoValue {
+		return ""
+	}
+	if err != nil {
+		rd.cellErr(rw, field, err)
+		return ""
+	}
+	return v
+}
+
+// columnOf names the first column a field reads, for messages.
+func columnOf(b *mapping.Bound, field string) string {
+	f := b.M.Fields[field]
+	if f == nil {
+		return ""
+	}
+	for _, a := range f.Alts {
+		if a.Column != "" {
+			return a.Column
+		}
+		if len(a.Columns) > 0 {
+			return strings.Join(a.Columns, " + ")
+		}
+	}
+	return ""
+}
+
+func kindList() string {
+	k := make([]string, len(domain.FacilityKinds))
+	for i, v := range domain.FacilityKinds {
+		k[i] = string(v)
+	}
+	return strings.Join(k, ", ")
+}
+
+// dedupe finds rows that repeat an earlier one. The same figure twice is
+// harmless and counted as a duplicate; two different figures for the same
+// facility, date and category are an error naming both rows.
+func (rd *reading) dedupe() {
+	type facFirst struct {
+		rec *facRec
+		row int
+	}
+	type censusFirst struct {
+		count int
+		row   int
+	}
+	facs := map[string]facFirst{}
+	counts := map[string]censusFirst{}
+	for _, rw := range rd.rows {
+		if rw.bad != nil {
+			continue
+		}
+		repeated := false
+		var errs []*RowError
+		if f := rw.fac; f != nil {
+			key := f.id + "\x00" + f.date.String()
+			if first, ok := facs[key]; ok {
+				if msg := facConflict(first.rec, f); msg != "" {
+					errs = append(errs, &RowError{File: rd.opt.File, Row: rw.num, Column: columnOf(rd.b, "facility.capacity"),
+						Msg: fmt.Sprintf("facility %s on %s: %s than row %d says", f.id, f.date, msg, first.row)})
+				} else {
+					f.dup, repeated = true, true
+				}
+			} else {
+				facs[key] = facFirst{f, rw.num}
+			}
+		}
+		var kept []censusRec
+		for _, c := range rw.census {
+			key := c.facility + "\x00" + c.date.String() + "\x00" + c.category
+			if first, ok := counts[key]; ok {
+				if first.count != c.count {
+					errs = append(errs, &RowError{File: rd.opt.File, Row: rw.num, Column: columnOf(rd.b, "census.counts."+c.category),
+						Msg: fmt.Sprintf("facility %s on %s: %s is %d here but %d in row %d", c.facility, c.date, c.category, c.count, first.count, first.row)})
+				}
+				repeated = true
+				continue
+			}
+			counts[key] = censusFirst{c.count, rw.num}
+			kept = append(kept, c)
+		}
+		rw.census = kept
+		if len(errs) > 0 {
+			rd.reject(rw, errs...)
+			continue
+		}
+		// A row that only repeats earlier rows; a row of missing counts has
+		// nothing to repeat and is not one.
+		rw.dup = repeated && (rw.fac == nil || rw.fac.dup) && len(kept) == 0
+	}
+}
+
+// facConflict says how two records of a facility on one date disagree.
+func facConflict(a, b *facRec) string {
+	switch {
+	case a.capKnown && b.capKnown && a.capacity != b.capacity:
+		return fmt.Sprintf("the capacity is %d here, other", b.capacity)
+	case a.name != "" && b.name != "" && a.name != b.name:
+		return fmt.Sprintf("the name is %q here, other", b.name)
+	case a.kind != "" && b.kind != "" && a.kind != b.kind:
+		return fmt.Sprintf("the kind is %s here, other", b.kind)
+	case a.province != "" && b.province != "" && a.province != b.province:
+		return fmt.Sprintf("the province is %q here, other", b.province)
+	}
+	return ""
+}
+
+// planned is an event to append and the row it comes from.
+type planned struct {
+	ev  *domain.Event
+	row *row
+}
+
+// registerState is what the register holds about facilities and counts.
+type registerState struct {
+	facs   map[string]store.Facility
+	caps   map[string][]store.Capacity // by facility, in date order
+	census map[string]store.Census     // by facility, date, category
+	// facSeq finds the facility event of a facility and date, read from
+	// the ledger only when a capacity is corrected.
+	facSeq map[string]int64
+}
+
+func (s *Service) loadState(ctx context.Context) (*registerState, error) {
+	st := &registerState{facs: map[string]store.Facility{}, caps: map[string][]store.Capacity{}, census: map[string]store.Census{}}
+	facs, err := s.st.Facilities(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the facilities: %w", err)
+	}
+	for _, f := range facs {
+		st.facs[f.ID] = f
+	}
+	caps, err := s.st.Capacities(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the capacities: %w", err)
+	}
+	for _, c := range caps {
+		st.caps[c.Facility] = append(st.caps[c.Facility], c)
+	}
+	for _, h := range st.caps {
+		sort.Slice(h, func(i, j int) bool { return h[i].From < h[j].From })
+	}
+	cs, err := s.st.Census(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the census records: %w", err)
+	}
+	for _, c := range cs {
+		key := c.Facility + "\x00" + c.Date.String() + "\x00" + c.Category
+		if old, ok := st.census[key]; !ok || c.Seq > old.Seq {
+			st.census[key] = c
+		}
+	}
+	return st, nil
+}
+
+// facilityEvent finds the ledger event that recorded a facility on a date.
+func (s *Service) facilityEvent(ctx context.Context, st *registerState, id string, date domain.Date) (int64, error) {
+	if st.facSeq == nil {
+		st.facSeq = map[string]int64{}
+		err := s.st.Events(ctx, 1, func(e store.StoredEvent) error {
+			if e.Kind == domain.KFacility {
+				st.facSeq[e.Facility+"\x00"+e.Date.String()] = e.Seq
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, fmt.Errorf("reading the facility records: %w", err)
+		}
+	}
+	seq, ok := st.facSeq[id+"\x00"+date.String()]
+	if !ok {
+		return 0, fmt.Errorf("the register has a capacity of %s on %s but no facility event for it (run habeas verify)", id, date)
+	}
+	return seq, nil
+}
+
+// plan compares the rows with the register and returns the events that make
+// the register say what the rows say, and the rows that cannot be loaded.
+func (rd *reading) plan(ctx context.Context, st *registerState, rows []*row) ([]planned, map[*row][]*RowError, error) {
+	file := rd.opt.File
+	bad := map[*row][]*RowError{}
+	var facEvents, censusEvents, corrections []planned
+	today := domain.DateOf(rd.s.now().UTC())
+	for _, rw := range rows {
+		rw.status = unchanged
+	}
+	mark := func(rw *row, s status) {
+		if s > rw.status {
+			rw.status = s
+		}
+	}
+
+	// Facilities, each in date order.
+	type recRow struct {
+		f  *facRec
+		rw *row
+	}
+	byFac := map[string][]recRow{}
+	var order []string
+	for _, rw := range rows {
+		if rw.fac == nil || rw.fac.dup {
+			continue
+		}
+		if _, seen := byFac[rw.fac.id]; !seen {
+			order = append(order, rw.fac.id)
+		}
+		byFac[rw.fac.id] = append(byFac[rw.fac.id], recRow{rw.fac, rw})
+	}
+	known := map[string]bool{}
+	for id := range st.facs {
+		known[id] = true
+	}
+	for _, id := range order {
+		recs := byFac[id]
+		sort.SliceStable(recs, func(i, j int) bool { return recs[i].f.date < recs[j].f.date })
+		cur, exists := st.facs[id]
+		hist := append([]store.Capacity(nil), st.caps[id]...)
+		stored := map[domain.Date]bool{}
+		for _, h := range hist {
+			stored[h.From] = true
+		}
+		for _, rr := range recs {
+			f, rw := rr.f, rr.rw
+			if !exists {
+				if f.name == "" || f.kind == "" || f.province == "" {
+					bad[rw] = append(bad[rw], &RowError{File: file, Row: rw.num, Msg: fmt.Sprintf("facility %s is not in the register: its name, kind and province are needed to register it", id)})
+					continue
+				}
+				cur = store.Facility{ID: id, Name: f.name, Kind: f.kind, Province: f.province, Capacity: f.capacity, CapacityDate: f.date, CapacitySource: f.source}
+				exists = true
+				hist = insertCap(hist, store.Capacity{Facility: id, From: f.date, Capacity: f.capacity, Source: f.source})
+				facEvents = append(facEvents, planned{facilityEvent(cur, f.date), rw})
+				known[id] = true
+				mark(rw, added)
+				continue
+			}
+			name, kind, province := orDefault(f.name, cur.Name), domain.FacilityKind(orDefault(string(f.kind), string(cur.Kind))), orDefault(f.province, cur.Province)
+			descChanged := f.date >= cur.CapacityDate && (name != cur.Name || kind != cur.Kind || province != cur.Province)
+			var inForce *store.Capacity
+			var exact bool
+			for i := range hist {
+				if hist[i].From <= f.date {
+					inForce = &hist[i]
+				}
+			}
+			exact = inForce != nil && inForce.From == f.date
+			capChanged := f.capKnown && (inForce == nil || inForce.Capacity != f.capacity)
+			if !capChanged && !descChanged {
+				continue
+			}
+			capacity := f.capacity
+			if !f.capKnown && inForce != nil {
+				capacity = inForce.Capacity
+			}
+			next := store.Facility{ID: id, Name: name, Kind: kind, Province: province, Capacity: capacity, CapacityDate: f.date, CapacitySource: f.source}
+			if exact && stored[f.date] {
+				seq, err := rd.s.facilityEvent(ctx, st, id, f.date)
+				if err != nil {
+					return nil, nil, err
+				}
+				reason := fmt.Sprintf("revised by %s row %d", file, rw.num)
+				if capChanged {
+					reason = fmt.Sprintf("revised by %s row %d: capacity was %d, now %d", file, rw.num, inForce.Capacity, capacity)
+				}
+				corrections = append(corrections, planned{&domain.Event{Kind: domain.KCorrection, Date: today, Facility: id,
+					Data: &domain.CorrectionData{Target: seq, TargetKind: domain.KFacility, Reason: reason, Date: f.date,
+						Data: facilityData(next)}}, rw})
+				inForce.Capacity = capacity
+				mark(rw, corrected)
+			} else {
+				hist = insertCap(hist, store.Capacity{Facility: id, From: f.date, Capacity: capacity, Source: f.source})
+				facEvents = append(facEvents, planned{facilityEvent(next, f.date), rw})
+				mark(rw, added)
+			}
+			if f.date >= cur.CapacityDate {
+				cur = next
+			}
+		}
+	}
+
+	// Counts, in row order.
+	for _, rw := range rows {
+		if bad[rw] != nil {
+			continue
+		}
+		for _, c := range rw.census {
+			if !known[c.facility] {
+				bad[rw] = append(bad[rw], &RowError{File: file, Row: rw.num, Column: columnOf(rd.b, "facility.id"),
+					Msg: fmt.Sprintf("facility %s is not in the register: import facilities first, or map its name, kind and province", c.facility)})
+				break
+			}
+			data := &domain.CensusData{Category: c.category, Count: c.count, Source: c.source, Note: c.note}
+			old, ok := st.census[c.facility+"\x00"+c.date.String()+"\x00"+c.category]
+			switch {
+			case !ok:
+				censusEvents = append(censusEvents, planned{&domain.Event{Kind: domain.KCensus, Date: c.date, Facility: c.facility, Data: data}, rw})
+				mark(rw, added)
+			case old.Count != c.count:
+				reason := fmt.Sprintf("revised by %s row %d: %s was %d, now %d", file, rw.num, c.category, old.Count, c.count)
+				corrections = append(corrections, planned{&domain.Event{Kind: domain.KCorrection, Date: today, Facility: old.Facility,
+					Data: &domain.CorrectionData{Target: old.Seq, TargetKind: domain.KCensus, Reason: reason, Date: c.date, Data: data}}, rw})
+				mark(rw, corrected)
+			}
+		}
+	}
+	out := append(facEvents, censusEvents...)
+	return append(out, corrections...), bad, nil
+}
+
+func insertCap(hist []store.Capacity, c store.Capacity) []store.Capacity {
+	i := sort.Search(len(hist), func(i int) bool { return hist[i].From >= c.From })
+	hist = append(hist, store.Capacity{})
+	copy(hist[i+1:], hist[i:])
+	hist[i] = c
+	return hist
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func facilityData(f store.Facility) *domain.FacilityData {
+	return &domain.FacilityData{Name: f.Name, Kind: f.Kind, Province: f.Province, Capacity: f.Capacity, CapacitySource: f.CapacitySource}
+}
+
+func facilityEvent(f store.Facility, date domain.Date) *domain.Event {
+	return &domain.Event{Kind: domain.KFacility, Date: date, Facility: f.ID, Data: facilityData(f)}
+}

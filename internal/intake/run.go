@@ -1,0 +1,146 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/ledger"
+)
+
+// maxLedgerRejects bounds how many times an import with SkipInvalid starts
+// again after the ledger refuses a row: each refusal costs a rolled-back
+// transaction.
+const maxLedgerRejects = 100
+
+// finish checks the rows against each other and the register, then appends
+// the events in one transaction (or checks them and writes nothing, in a dry
+// run). A row the ledger refuses is, with SkipInvalid, left out and the
+// transaction started again without it; otherwise the import fails.
+func (s *Service) finish(ctx context.Context, rd *reading) (*Result, error) {
+	rd.dedupe()
+	if rd.nerr > 0 && !rd.opt.SkipInvalid {
+		return nil, &RowErrors{Errs: rd.errs, Total: rd.nerr}
+	}
+	rd.progress("checking", -1)
+	st, err := s.loadState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var res ledger.ImportResult
+	var evs []planned
+	for attempt := 0; ; attempt++ {
+		valid := make([]*row, 0, len(rd.rows))
+		for _, rw := range rd.rows {
+			if rw.bad == nil {
+				valid = append(valid, rw)
+			}
+		}
+		var bad map[*row][]*RowError
+		evs, bad, err = rd.plan(ctx, st, valid)
+		if err != nil {
+			return nil, err
+		}
+		if len(bad) > 0 {
+			for _, rw := range sortedRows(bad) {
+				rd.reject(rw, bad[rw]...)
+			}
+			if !rd.opt.SkipInvalid {
+				return nil, &RowErrors{Errs: rd.errs, Total: rd.nerr}
+			}
+			continue
+		}
+		if len(evs) == 0 {
+			break
+		}
+		res, err = s.append(ctx, rd, evs)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("import of %s interrupted, nothing was written: %w", rd.opt.File, ctx.Err())
+		}
+		var ee *ledger.EventError
+		if !errors.As(err, &ee) || ee.Line < 1 || ee.Line > len(evs) {
+			return nil, err
+		}
+		rw := evs[ee.Line-1].row
+		msg := ee.Msg
+		if ee.Field != "" {
+			msg = ee.Field + ": " + ee.Msg
+		}
+		rerr := &RowError{File: rd.opt.File, Row: rw.num, Msg: "the register refuses it: " + msg}
+		if !rd.opt.SkipInvalid {
+			return nil, &RowErrors{Errs: []*RowError{rerr}, Total: 1}
+		}
+		if attempt >= maxLedgerRejects {
+			return nil, fmt.Errorf("%s: the register refused more than %d rows; nothing was imported (last: %v)", rd.opt.File, maxLedgerRejects, rerr)
+		}
+		rd.reject(rw, rerr)
+	}
+	if rd.opt.SkipInvalid {
+		var rejected []*row
+		for _, rw := range rd.rows {
+			if rw.bad != nil {
+				rejected = append(rejected, rw)
+			}
+		}
+		rd.res.Rejected = len(rejected)
+		if err := rd.writeRejects(rejected); err != nil {
+			return nil, err
+		}
+	}
+	r := rd.res
+	r.Events = res.Events
+	for _, rw := range rd.rows {
+		switch {
+		case rw.bad != nil:
+		case rw.dup:
+			r.Duplicates++
+		case rw.status == corrected:
+			r.Corrected++
+		case rw.status == added:
+			r.New++
+		default:
+			r.Unchanged++
+		}
+	}
+	return r, nil
+}
+
+// append runs the events through the ledger service in one transaction.
+func (s *Service) append(ctx context.Context, rd *reading, evs []planned) (ledger.ImportResult, error) {
+	gen := func(emit func(*domain.Event) error) error {
+		for i, p := range evs {
+			if i%4096 == 0 {
+				rd.progress("writing", float64(i)/float64(len(evs)))
+			}
+			// The ledger fills in the envelope; a retry must start clean.
+			ev := *p.ev
+			if err := emit(&ev); err != nil {
+				return err
+			}
+		}
+		rd.progress("writing", 1)
+		return nil
+	}
+	actor := rd.opt.Actor
+	if actor.Via == "" {
+		actor.Via = "import " + rd.opt.File
+	}
+	if rd.opt.DryRun {
+		return s.led.DryRun(ctx, actor, gen)
+	}
+	return s.led.Load(ctx, actor, gen)
+}
+
+func sortedRows(m map[*row][]*RowError) []*row {
+	out := make([]*row, 0, len(m))
+	for rw := range m {
+		out = append(out, rw)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].num < out[j].num })
+	return out
+}

@@ -1,0 +1,302 @@
+package mapping
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/habeas-kh/habeas/internal/tabular"
+)
+
+// The layout habeas exports, read back without a mapping file.
+var (
+	facilityColumns = []string{"id", "name", "kind", "province", "capacity", "capacity_date", "capacity_source"}
+	// Columns of a census export that are not count categories.
+	censusFixed = []string{"facility", "date", "source", "note", "name", "kind", "province", "capacity"}
+)
+
+// Default is the mapping of the layout `habeas export` writes: columns named
+// after the fields, and for census every column that is not a known one is a
+// count category.
+func Default(what string, header []string) (*Mapping, error) {
+	has := map[string]bool{}
+	for _, h := range header {
+		has[h] = true
+	}
+	var b strings.Builder
+	b.WriteString("missing: [NA]\n")
+	switch what {
+	case "facilities":
+		b.WriteString("facility:\n")
+		for _, c := range facilityColumns {
+			if has[c] {
+				fmt.Fprintf(&b, "  %s: %q\n", c, c)
+			}
+		}
+	case "census":
+		b.WriteString("facility:\n  id: facility\n")
+		for _, c := range []string{"name", "kind", "province", "capacity"} {
+			if has[c] {
+				fmt.Fprintf(&b, "  %s: %q\n", c, c)
+			}
+		}
+		b.WriteString("census:\n  date: date\n")
+		if has["source"] {
+			b.WriteString("  source: source\n")
+		}
+		if has["note"] {
+			b.WriteString("  note: note\n")
+		}
+		var cats []string
+		for _, h := range header {
+			if h != "" && !contains(censusFixed, h) && !strings.HasPrefix(h, "row") && h != "problem" {
+				cats = append(cats, h)
+			}
+		}
+		if len(cats) > 0 {
+			b.WriteString("  counts:\n")
+			for _, c := range cats {
+				fmt.Fprintf(&b, "    %q: %q\n", c, c)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("no default layout for %q", what)
+	}
+	m, err := Parse([]byte(b.String()), "(habeas's own layout)")
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// synonyms are lower-case fragments of column names, per field, in the
+// languages of the data habeas has met. The first field a column matches
+// takes it.
+var synonyms = []struct {
+	field string
+	words []string
+}{
+	{"facility.id", []string{"facility.id", "facility id", "facility_id", "id istituto", "abbreviation", "code", "codice"}},
+	{"census.date", []string{"as_of_date", "as of", "ultimo aggiornamento", "aggiornat", "date", "data"}},
+	{"facility.capacity", []string{"capacity", "capienza", "posti regolamentari", "places", "capacité"}},
+	{"census.counts.women", []string{"donne", "women", "female", "femmes"}},
+	{"census.counts.foreigners", []string{"stranieri", "foreign", "étrangers"}},
+	{"census.counts.total", []string{"residents.population", "population", "pop", "presenti - totale", "totale detenuti", "detenuti presenti", "total", "held", "prisoners", "inmates"}},
+	{"facility.kind", []string{"tipo istituto", "type", "tipo", "description", "kind"}},
+	{"facility.province", []string{"province", "provincia", "regione", "region", "state", "county"}},
+	{"facility.name", []string{"name", "nome", "istituto", "facility", "institution", "prison"}},
+}
+
+var dateCandidates = []string{"YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "M/D/YYYY", "M/D/YY", "D/M/YY", "DD.MM.YYYY", "YYYY/MM/DD", "excel"}
+
+// Infer proposes a mapping for a file from its header and a sample of rows:
+// columns matched to fields by their names, date formats that read every
+// sampled date, the values that stand for "missing", the kinds of facility
+// to translate, a skip rule for a totals row. The result is YAML with
+// comments for the user to check and edit.
+func Infer(file, what string, header []string, sample [][]string) (string, error) {
+	if what != "census" && what != "facilities" {
+		return "", fmt.Errorf("--as must be census or facilities, not %q", what)
+	}
+	taken := map[int]bool{}
+	chosen := map[string]int{}
+	for _, s := range synonyms {
+		if what == "facilities" && strings.HasPrefix(s.field, "census.counts") {
+			continue
+		}
+		for _, w := range s.words {
+			for i, h := range header {
+				if taken[i] {
+					continue
+				}
+				if strings.Contains(strings.ToLower(h), w) {
+					chosen[s.field], taken[i] = i, true
+					break
+				}
+			}
+			if _, ok := chosen[s.field]; ok {
+				break
+			}
+		}
+	}
+	col := func(i int) []string {
+		var out []string
+		for _, r := range sample {
+			if i < len(r) {
+				out = append(out, strings.TrimSpace(r[i]))
+			}
+		}
+		return out
+	}
+	missing := inferMissing(header, sample)
+	miss := tabular.NewMissing(missing)
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Mapping proposed by habeas import --infer for %s, from its header and %d rows.\n", file, len(sample))
+	b.WriteString("# Check every line marked CHECK, then import with --map. docs/import.md describes the format.\n")
+	b.WriteString("source: \"CHECK: who published these figures\"\n")
+	if len(missing) > 0 {
+		fmt.Fprintf(&b, "missing: [%s]   # values that mean \"not known\" (a blank cell always does)\n", quoteYAML(missing))
+	}
+	if i, ok := chosen["census.date"]; ok {
+		formats := inferDates(col(i), miss)
+		if len(formats) == 0 {
+			fmt.Fprintf(&b, "dates: [YYYY-MM-DD]   # CHECK: no common format reads every date of %q\n", header[i])
+		} else {
+			fmt.Fprintf(&b, "dates: [%s]\n", quoteYAML(formats))
+		}
+	}
+	if len(sample) > 0 && len(sample[0]) > 0 && strings.EqualFold(strings.TrimSpace(sample[0][0]), "total") && len(header) > 0 {
+		fmt.Fprintf(&b, "skip:\n  - {column: %q, equals: TOTAL}   # a totals row, not a facility\n", header[0])
+	}
+	b.WriteString("facility:\n")
+	if i, ok := chosen["facility.id"]; ok {
+		fmt.Fprintf(&b, "  id: %q\n", header[i])
+	} else if i, ok := chosen["facility.name"]; ok {
+		fmt.Fprintf(&b, "  id: %q   # CHECK: no identifier column found; the name stands in\n", header[i])
+	} else {
+		b.WriteString("  id: \"CHECK: the column that identifies a facility\"\n")
+	}
+	for _, f := range []string{"name", "province", "capacity"} {
+		if i, ok := chosen["facility."+f]; ok {
+			fmt.Fprintf(&b, "  %s: %q\n", f, header[i])
+		} else if f != "capacity" {
+			fmt.Fprintf(&b, "  %s: \"CHECK: column of the facility's %s\"\n", f, f)
+		}
+	}
+	if i, ok := chosen["facility.kind"]; ok {
+		fmt.Fprintf(&b, "  kind:\n    column: %q\n    values:   # CHECK: translate each to prison, correctional_centre, police_custody, drug_centre or juvenile_centre\n", header[i])
+		for _, v := range distinct(col(i), miss, 30) {
+			fmt.Fprintf(&b, "      %q: prison\n", v)
+		}
+	} else {
+		b.WriteString("  kind: {value: prison}   # CHECK: every facility of the file is of this kind\n")
+	}
+	if what == "facilities" {
+		if i, ok := chosen["census.date"]; ok {
+			fmt.Fprintf(&b, "  capacity_date: %q\n", header[i])
+		} else {
+			b.WriteString("  capacity_date: {value: \"CHECK: YYYY-MM-DD from which the capacities hold\"}\n")
+		}
+		return b.String(), nil
+	}
+	b.WriteString("census:\n")
+	if i, ok := chosen["census.date"]; ok {
+		fmt.Fprintf(&b, "  date: %q\n", header[i])
+	} else {
+		b.WriteString("  date: {value: \"CHECK: YYYY-MM-DD of the counts\"}\n")
+	}
+	b.WriteString("  counts:   # CHECK: total is the number of people held; other categories are yours to name\n")
+	any := false
+	for _, c := range []string{"total", "women", "foreigners"} {
+		if i, ok := chosen["census.counts."+c]; ok {
+			fmt.Fprintf(&b, "    %s: %q\n", c, header[i])
+			any = true
+		}
+	}
+	if !any {
+		b.WriteString("    total: \"CHECK: column of the number of people held\"\n")
+	}
+	return b.String(), nil
+}
+
+var numericRE = regexp.MustCompile(`^-?[0-9][0-9,. '\x{00a0}]*$`)
+
+// inferMissing collects the non-numeric values of mostly numeric columns:
+// NA, --, x and the like.
+func inferMissing(header []string, sample [][]string) []string {
+	found := map[string]bool{}
+	for i := range header {
+		num, other := 0, map[string]bool{}
+		for _, r := range sample {
+			if i >= len(r) {
+				continue
+			}
+			v := strings.TrimSpace(r[i])
+			switch {
+			case v == "":
+			case numericRE.MatchString(v):
+				num++
+			case len(v) <= 4:
+				other[v] = true
+			}
+		}
+		if num > 0 {
+			for v := range other {
+				found[v] = true
+			}
+		}
+	}
+	for _, common := range []string{"NA", "N/A", "--", "-", "x", "n.d.", ".."} {
+		for _, r := range sample {
+			for _, v := range r {
+				if strings.TrimSpace(v) == common {
+					found[common] = true
+				}
+			}
+		}
+	}
+	out := make([]string, 0, len(found))
+	for v := range found {
+		out = append(out, v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// inferDates keeps the candidate formats that read every sampled date; a
+// format that reads none of them is dropped, and "excel" only when the
+// column looks like serial numbers.
+func inferDates(vals []string, miss tabular.Missing) []string {
+	var out []string
+	for _, f := range dateCandidates {
+		p, err := tabular.NewDateParser([]string{f})
+		if err != nil {
+			continue
+		}
+		ok, n := true, 0
+		for _, v := range vals {
+			if miss.Is(v) {
+				continue
+			}
+			if _, err := p.Parse(v); err != nil {
+				ok = false
+				break
+			}
+			n++
+		}
+		if ok && n > 0 {
+			out = append(out, f)
+			if f != "excel" {
+				break // the first format that reads them all; ambiguous ones (01/02) need the user's eye
+			}
+		}
+	}
+	return out
+}
+
+func distinct(vals []string, miss tabular.Missing, limit int) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range vals {
+		if miss.Is(v) || seen[v] {
+			continue
+		}
+		seen[v] = true
+		out = append(out, v)
+		if len(out) == limit {
+			break
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func quoteYAML(vals []string) string {
+	q := make([]string, len(vals))
+	for i, v := range vals {
+		q[i] = strconv.Quote(v)
+	}
+	return strings.Join(q, ", ")
+}
