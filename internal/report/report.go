@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/habeas-kh/habeas/internal/disclosure"
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/pledges"
@@ -183,11 +185,7 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 	if asOf == domain.NoDate {
 		asOf = latest
 	}
-	changes, err := st.PopulationChanges(ctx)
-	if err != nil {
-		return nil, err
-	}
-	first, err := firstDate(ctx, st, changes)
+	first, err := firstDate(ctx, st)
 	if err != nil {
 		return nil, err
 	}
@@ -216,17 +214,34 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	head, err := st.Head(ctx)
-	if err != nil {
+	// The reads are independent: run them side by side (both databases
+	// serve concurrent readers), and the report costs about its longest.
+	var (
+		head    store.Head
+		s       *stats.Stats
+		rows    []store.ReleaseRow
+		changes []store.PopChange
+		scr     store.ScreeningSummary
+		found   bool
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) { head, err = st.Head(gctx); return })
+	g.Go(func() (err error) {
+		if s, err = stats.Compute(gctx, st, asOf, stats.Options{}); err != nil {
+			return fmt.Errorf("computing the figures: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) {
+		if rows, err = st.ReleaseRows(gctx, from, asOf); err != nil {
+			return fmt.Errorf("reading releases: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() (err error) { changes, err = st.PopulationChanges(gctx); return })
+	g.Go(func() (err error) { scr, found, err = st.Screening(gctx, asOf); return })
+	if err := g.Wait(); err != nil {
 		return nil, err
-	}
-	s, err := stats.Compute(ctx, st, asOf, stats.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("computing the figures: %w", err)
-	}
-	rows, err := st.ReleaseRows(ctx, from, asOf)
-	if err != nil {
-		return nil, fmt.Errorf("reading releases: %w", err)
 	}
 	pl, err := pledges.ComputeWith(ctx, st, asOf, rows, from)
 	if err != nil {
@@ -236,10 +251,6 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 		Point{Date: asOf.String(), Population: s.Population, Capacity: s.Capacity, OccupancyPct: round1(s.OccupancyPct)})
 	if err != nil {
 		return nil, fmt.Errorf("computing the trend: %w", err)
-	}
-	scr, found, err := st.Screening(ctx, asOf)
-	if err != nil {
-		return nil, err
 	}
 	r := &Report{
 		Title:      "Detention in Cambodia: population, releases and promises",
@@ -286,8 +297,9 @@ func short(h string) string {
 	return h
 }
 
-// firstDate is the earliest event date: reports before it have no data.
-func firstDate(ctx context.Context, st store.Store, changes []store.PopChange) (domain.Date, error) {
+// firstDate is when the register starts: the first facility's registration
+// (no one can be held before a facility is registered).
+func firstDate(ctx context.Context, st store.Store) (domain.Date, error) {
 	facs, err := st.Capacities(ctx)
 	if err != nil {
 		return domain.NoDate, err
@@ -296,12 +308,6 @@ func firstDate(ctx context.Context, st store.Store, changes []store.PopChange) (
 	for _, c := range facs {
 		if first == domain.NoDate || c.From < first {
 			first = c.From
-		}
-	}
-	// Changes are by month: the first month's first day is early enough.
-	if len(changes) > 0 {
-		if m := changes[0].Month/100*100 + 1; first == domain.NoDate || m < first {
-			first = m
 		}
 	}
 	return first, nil
