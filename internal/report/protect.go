@@ -28,7 +28,11 @@ const relTotal = "releases/national/total"
 
 // allFacilityFigures are the columns also published as exact totals over all
 // facilities, drug detention centres included.
-var allFacilityFigures = map[string]bool{"population": true, "drug_related": true}
+var allFacilityFigures = map[string]bool{"population": true, "drug_related": true, "held_without_basis": true}
+
+// colExcluded marks, in protect's exclude set, a facility column too small
+// nationally to break down by facility.
+func colExcluded(col string) string { return "column:" + col }
 
 // protect declares every published count and the sums that tie them, lets
 // disclosure control choose what to suppress, and fills the report's tables
@@ -72,8 +76,10 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 	for _, f := range s.Facilities {
 		for _, c := range cols {
 			v := value(f, c.Key)
-			if err := set.Add(facKey(f.ID, c.Key), v, false); err != nil {
-				return err
+			if !exclude[colExcluded(c.Key)] {
+				if err := set.Add(facKey(f.ID, c.Key), v, false); err != nil {
+					return err
+				}
 			}
 			nat[c.Key] += v
 			if stats.InSystem(domain.FacilityKind(f.Kind)) {
@@ -82,6 +88,9 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 		}
 	}
 	for _, c := range cols {
+		if exclude[colExcluded(c.Key)] {
+			continue // published nationally only
+		}
 		var all, inSys []string
 		for _, f := range s.Facilities {
 			all = append(all, facKey(f.ID, c.Key))
@@ -219,13 +228,23 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 		rule = disclosure.NotExact
 		res, err = disclosure.ProtectWith(set, disclosure.Options{Threshold: threshold, Rule: rule})
 		var be *disclosure.BlockedError
-		if errors.As(err, &be) && strings.HasPrefix(be.Sum, "releases/national/") && be.Sum != relTotal {
+		if errors.As(err, &be) {
+			// Publish less detail and try again: a release mechanism, or a
+			// facility column, whose exact national count is so small that
+			// its breakdown would give people away is shown nationally only.
 			ex := maps.Clone(exclude)
 			if ex == nil {
 				ex = map[string]bool{}
 			}
-			ex[strings.TrimPrefix(be.Sum, "releases/national/")] = true
-			return r.protect(s, rows, scr, screened, threshold, ex)
+			switch {
+			case strings.HasPrefix(be.Sum, "releases/national/") && be.Sum != relTotal:
+				ex[strings.TrimPrefix(be.Sum, "releases/national/")] = true
+			case strings.HasPrefix(be.Sum, "national/"):
+				ex[colExcluded(be.Sum[strings.LastIndexByte(be.Sum, '/')+1:])] = true
+			}
+			if len(ex) > len(exclude) {
+				return r.protect(s, rows, scr, screened, threshold, ex)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("protecting small counts: %w", err)
@@ -233,6 +252,11 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 		r.Notes = append(r.Notes, "Some exact national totals are small, so hidden counts are protected by the weaker rule: none can be recomputed, but some may be known to be small.")
 	}
 	r.disc = res
+	for _, c := range cols {
+		if exclude[colExcluded(c.Key)] {
+			r.Notes = append(r.Notes, fmt.Sprintf("%s: so few nationally that no facility's count is shown; the national figure is exact.", c.Label))
+		}
+	}
 	cell := func(key string) Cell {
 		c, err := res.Cell(key)
 		if err != nil {
@@ -248,6 +272,10 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 		row := FacilityRow{ID: f.ID, Name: f.Name, Kind: f.Kind, Province: f.Province, Capacity: f.Capacity, CapacityDate: f.CapacityDate,
 			Counts: map[string]Cell{}}
 		for _, c := range cols {
+			if exclude[colExcluded(c.Key)] {
+				row.Counts[c.Key] = Cell{Suppressed: true}
+				continue
+			}
 			row.Counts[c.Key] = cell(facKey(f.ID, c.Key))
 		}
 		if p := row.Counts["population"]; p.Value != nil && f.Capacity > 0 {
@@ -309,7 +337,7 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 	fig("population_all_facilities", "People held in all facilities, including drug detention centres", float64(nat["population"]), "people", "register")
 	fig("drug_related_all_facilities", "Held on drug charges in all facilities", float64(nat["drug_related"]), "people", "register")
 	if screened {
-		fig("held_without_basis", "Held without legal basis (screening)", float64(nat["held_without_basis"]), "people", "screening")
+		fig("held_without_basis", "Held without legal basis (screening), in all facilities", float64(nat["held_without_basis"]), "people", "screening")
 	}
 	date = r.From + " to " + r.AsOf
 	fig("released", "Releases in the period", float64(total), "people", "register")

@@ -372,3 +372,42 @@ func TestJSONMarksSuppressed(t *testing.T) {
 		t.Error("no counts in the JSON")
 	}
 }
+
+// A small register has national totals so small that some breakdowns
+// cannot be protected at all (three children living with their mothers, in
+// one prison): the report still builds, shows those nationally only, and
+// the attack still recovers nothing.
+func TestSmallRegister(t *testing.T) {
+	ctx := context.Background()
+	for _, people := range []int{300, 1000} {
+		db := dbtest.Open(t, dbtest.SQLiteDSN(t))
+		_, err := ledger.New(db, ledger.WithClock(func() time.Time { return now })).Load(ctx, ledger.Actor{Name: "test"},
+			func(emit func(*domain.Event) error) error {
+				return demo.Generate(ctx, demo.Options{Seed: 2, People: people}, emit)
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := build(t, db, report.Options{AsOf: asOf})
+		res := r.Disclosure()
+		got, err := disclosure.Recover(res.Published())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range append(res.Primary(), res.Secondary()...) {
+			if v, ok := got[k]; ok {
+				t.Errorf("%d people: hidden %s recovered as %d", people, k, v)
+			}
+		}
+		s, err := stats.Compute(ctx, db, asOf, stats.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range r.National {
+			if f.Key == "children_with_mothers" && int(f.Value) != s.ChildrenWithMothers {
+				t.Errorf("%d people: national children %v, stats %d", people, f.Value, s.ChildrenWithMothers)
+			}
+		}
+		t.Logf("%d people: %d hidden; notes: %v", people, len(res.Primary())+len(res.Secondary()), r.Notes)
+	}
+}
