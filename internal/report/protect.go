@@ -218,6 +218,31 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 		}
 	}
 
+	// Census counts: each facility's count, and their total (exact).
+	var censusRows []stats.CensusFacility
+	if s.Census != nil {
+		censusRows = s.Census.PerFacility
+	}
+	censusTotal, counted := 0, []string{}
+	for _, c := range censusRows {
+		key := "census/" + c.ID + "/population"
+		if err := set.Add(key, c.Population, false); err != nil {
+			return err
+		}
+		if !c.Stale {
+			censusTotal += c.Population
+			counted = append(counted, key)
+		}
+	}
+	if len(counted) > 0 {
+		if err := set.Add("census/total", censusTotal, true); err != nil {
+			return err
+		}
+		if err := set.Sum("census/total", counted...); err != nil {
+			return err
+		}
+	}
+
 	// The stronger rule first: a small count must not even be confined to
 	// the range suppression hides. Exact national totals can make that
 	// impossible (four minors in all, held in two prisons); the weaker rule
@@ -285,6 +310,14 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 		r.Facilities = append(r.Facilities, row)
 	}
 
+	if len(censusRows) > 0 {
+		r.Census = &CensusSection{WindowDays: s.Census.WindowDays, Population: censusTotal, Facilities: len(counted)}
+		for _, c := range censusRows {
+			r.Census.Rows = append(r.Census.Rows, CensusRow{ID: c.ID, Name: c.Name, Province: c.Province, Date: c.Date, Stale: c.Stale,
+				Population: cell("census/" + c.ID + "/population"), Capacity: c.Capacity, Warning: c.Warning})
+		}
+	}
+
 	total := len(rows)
 	r.Releases = Releases{From: r.From, To: r.AsOf, Total: total, ByMechanism: []pledges.Count{}}
 	for _, m := range allMechs {
@@ -338,6 +371,10 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 	fig("drug_related_all_facilities", "Held on drug charges in all facilities", float64(nat["drug_related"]), "people", "register")
 	if screened {
 		fig("held_without_basis", "Held without legal basis (screening), in all facilities", float64(nat["held_without_basis"]), "people", "screening")
+	}
+	if r.Census != nil {
+		fig("population_census", fmt.Sprintf("People held in the %d facilities counted by census only (last count within %d days)", r.Census.Facilities, r.Census.WindowDays),
+			float64(r.Census.Population), "people", "census")
 	}
 	date = r.From + " to " + r.AsOf
 	fig("released", "Releases in the period", float64(total), "people", "register")

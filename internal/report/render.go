@@ -170,6 +170,14 @@ func (r *Report) Tables() map[string][][]string {
 			t["reforms"] = append(t["reforms"], []string{rf.ID, rf.Title, rf.PromisedBy, c.Date, c.Status, c.Source, c.Note})
 		}
 	}
+	if r.Census != nil {
+		t["census"] = [][]string{{"facility_id", "facility", "province", "count_date", "stale", "population", "capacity", "warning"},
+			{"#loc+code", "#loc+name", "#adm1+name", "#date", "#status+stale", "#population+total", "#capacity", "#meta+warning"}}
+		for _, c := range r.Census.Rows {
+			t["census"] = append(t["census"], []string{c.ID, c.Name, c.Province, c.Date, strconv.FormatBool(c.Stale), c.Population.CSV(),
+				strconv.Itoa(c.Capacity), c.Warning})
+		}
+	}
 	t["trend"] = [][]string{{"date", "population", "capacity", "occupancy_pct"}, {"#date", "#population+total", "#capacity", "#capacity+occupancy+pct"}}
 	for _, p := range r.Trend {
 		t["trend"] = append(t["trend"], []string{p.Date, strconv.Itoa(p.Population), strconv.Itoa(p.Capacity), num(p.OccupancyPct)})

@@ -124,6 +124,7 @@ type Report struct {
 	Reforms    []pledges.ReformView `json:"reforms"`
 	Trend      []Point              `json:"trend"`
 	Screening  *ScreeningRef        `json:"screening"`
+	Census     *CensusSection       `json:"census,omitempty"`
 	Notes      []string             `json:"notes"`
 	Sources    []Source             `json:"sources"`
 
@@ -158,6 +159,28 @@ type Releases struct {
 type ProvinceRow struct {
 	Province string `json:"province"`
 	Released Cell   `json:"released"`
+}
+
+// CensusSection is what aggregate counts (habeas import census) say where
+// the register has no individual records: each facility's last count within
+// the window, and the stale ones, which the total leaves out.
+type CensusSection struct {
+	WindowDays int         `json:"window_days"`
+	Population int         `json:"population"` // exact: the facilities counted, stale ones left out
+	Facilities int         `json:"facilities"`
+	Rows       []CensusRow `json:"per_facility"`
+}
+
+// CensusRow is one facility's count.
+type CensusRow struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Province   string `json:"province"`
+	Date       string `json:"date"`
+	Stale      bool   `json:"stale"`
+	Population Cell   `json:"population"`
+	Capacity   int    `json:"capacity"`
+	Warning    string `json:"warning,omitempty"`
 }
 
 // ScreeningRef names the saved screening the unlawful counts come from.

@@ -411,3 +411,66 @@ func TestSmallRegister(t *testing.T) {
 		t.Logf("%d people: %d hidden; notes: %v", people, len(res.Primary())+len(res.Secondary()), r.Notes)
 	}
 }
+
+// A register of aggregate counts only: the report shows each facility's
+// last count, leaves stale ones out of the exact total, says the figure
+// comes from a census, and hides a small count.
+func TestCensusOnly(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t, dbtest.SQLiteDSN(t))
+	svc := ledger.New(db, ledger.WithClock(func() time.Time { return now }))
+	ev := func(kind domain.Kind, date, fac string, data any) *domain.Event {
+		return &domain.Event{Kind: kind, Date: domain.MustDate(date), Facility: fac, Data: data}
+	}
+	var evs []*domain.Event
+	for _, f := range []string{"A", "B", "C", "D"} {
+		evs = append(evs, ev(domain.KFacility, "2020-01-01", f, &domain.FacilityData{Name: "Prison " + f, Kind: domain.Prison, Province: "P" + f, Capacity: 100}))
+	}
+	evs = append(evs,
+		ev(domain.KCensus, "2020-03-25", "A", &domain.CensusData{Category: "total", Count: 180, Source: "bulletin"}),
+		ev(domain.KCensus, "2020-03-28", "B", &domain.CensusData{Category: "total", Count: 95, Source: "bulletin"}),
+		ev(domain.KCensus, "2020-03-30", "C", &domain.CensusData{Category: "total", Count: 3, Source: "visit"}),
+		ev(domain.KCensus, "2020-01-15", "D", &domain.CensusData{Category: "total", Count: 60, Source: "bulletin"}), // stale by 31 March
+	)
+	if _, err := svc.Record(ctx, ledger.Actor{Name: "test"}, evs...); err != nil {
+		t.Fatal(err)
+	}
+	r := build(t, db, report.Options{AsOf: domain.MustDate("2020-03-31")})
+	if r.Census == nil {
+		t.Fatal("no census section")
+	}
+	if r.Census.Population != 278 || r.Census.Facilities != 3 {
+		t.Errorf("census total %d in %d facilities, want 278 in 3 (D is stale)", r.Census.Population, r.Census.Facilities)
+	}
+	byID := map[string]report.CensusRow{}
+	for _, c := range r.Census.Rows {
+		byID[c.ID] = c
+	}
+	if !byID["D"].Stale || byID["A"].Stale || byID["A"].Date != "2020-03-25" {
+		t.Errorf("rows: %+v", r.Census.Rows)
+	}
+	if c := byID["C"].Population; c.Value != nil || !c.Suppressed {
+		t.Errorf("a census count of 3 is published: %+v", c)
+	}
+	// C (3) is hidden, so one more of the counted ones must be, or the exact
+	// total would give it away.
+	if byID["A"].Population.Value != nil && byID["B"].Population.Value != nil {
+		t.Error("only the small count is hidden: the total gives it away")
+	}
+	got, err := disclosure.Recover(r.Disclosure().Published())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := got["census/C/population"]; ok {
+		t.Errorf("the hidden count of C recovered: %d", v)
+	}
+	found := false
+	for _, f := range r.National {
+		if f.Key == "population_census" {
+			found = f.Source == "census" && f.Value == 278
+		}
+	}
+	if !found {
+		t.Errorf("no national census figure with its source: %+v", r.National)
+	}
+}
