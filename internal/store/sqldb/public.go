@@ -115,41 +115,37 @@ func (d *DB) PopulationChanges(ctx context.Context) ([]store.PopChange, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Keyed by date and facility number packed in one integer: the rows are
-	// many (one per facility and day), so the map stays cheap.
+	// One pass over the covering index, aggregated here: grouping in SQL
+	// sorts every stay, which costs more than reading them.
 	acc := map[int64]*store.PopChange{}
-	for _, q := range []struct {
-		what, col string
-		in        bool
-	}{{"admissions by month", "from_date", true}, {"departures by month", "to_date", false}} {
-		// Grouped by the facility number, an integer: the grouping is the
-		// expensive part on a large register.
-		// Dates are YYYYMMDD integers: date/100 is the month.
-		err := d.each(ctx, q.what, `SELECT `+q.col+`/100, fno, COUNT(*) FROM stays WHERE to_date > from_date GROUP BY `+q.col+`/100, fno`, nil,
-			func(r *sql.Rows) error {
-				var month, fno, n int64
-				if err := r.Scan(&month, &fno, &n); err != nil {
-					return fmt.Errorf("reading %s: %w", q.what, err)
-				}
-				if !q.in && domain.Date(month*100+31) == domain.OpenEnd {
-					return nil
-				}
-				k := month<<20 | fno
-				c := acc[k]
-				if c == nil {
-					c = &store.PopChange{Month: domain.Date(month*100 + 1).AddMonths(1).AddDays(-1), Facility: names[fno]}
-					acc[k] = c
-				}
-				if q.in {
-					c.In += int(n)
-				} else {
-					c.Out += int(n)
-				}
-				return nil
-			})
-		if err != nil {
-			return nil, err
+	add := func(date, fno int64, in bool) {
+		month := date / 100
+		k := month<<20 | fno
+		c := acc[k]
+		if c == nil {
+			c = &store.PopChange{Month: domain.Date(month*100 + 1).AddMonths(1).AddDays(-1), Facility: names[fno]}
+			acc[k] = c
 		}
+		if in {
+			c.In++
+		} else {
+			c.Out++
+		}
+	}
+	err = d.each(ctx, "stays by month", `SELECT from_date, to_date, fno FROM stays WHERE to_date > from_date`, nil,
+		func(r *sql.Rows) error {
+			var from, to, fno int64
+			if err := r.Scan(&from, &to, &fno); err != nil {
+				return fmt.Errorf("reading stays by month: %w", err)
+			}
+			add(from, fno, true)
+			if domain.Date(to) != domain.OpenEnd {
+				add(to, fno, false)
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
 	out := make([]store.PopChange, 0, len(acc))
 	for _, c := range acc {
