@@ -76,7 +76,7 @@ the built-in Cambodia pack (see habeas rules list).`,
 				// The baseline of bench/screen.sh: the same reading and
 				// facts as a screening, no rule evaluated, nothing else printed.
 				_, err := fmt.Fprintf(a.out, "facts only: %d people in custody read as of %s, ledger head event %d, hash %s\n",
-					len(rep.Persons), rep.AsOf, rep.Head.Seq, rep.Head.Hash)
+					rep.Len(), rep.AsOf, rep.Head.Seq, rep.Head.Hash)
 				return err
 			}
 			switch format {

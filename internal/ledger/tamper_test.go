@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/store"
 	"github.com/habeas-kh/habeas/internal/store/sqldb"
 )
 
@@ -116,6 +117,16 @@ func TestVerifyFindsTampering(t *testing.T) {
 		{"projection deleted", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
 			exec("DELETE FROM flags WHERE person = 'P2'")
 		}, 0, "P2", "differs from the rebuild"},
+		{"projection of no one, first", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			exec("INSERT INTO flags (person, kind, from_date, to_date, child_dob, detail) VALUES ('A0', 'chronic', 20200101, 99991231, 0, '')")
+		}, 0, "A0", "no events in the ledger"},
+		{"projection of no one, between", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			exec("INSERT INTO episodes (person, n, admitted, facility_in, ended, end_kind, mechanism, facility_out, status_at_end, drug) VALUES ('P1x', 1, 20200101, 'CC1', 0, '', '', '', '', 0)")
+		}, 0, "P1x", "no events in the ledger"},
+		{"projections of no one come after the others", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			exec("INSERT INTO flags (person, kind, from_date, to_date, child_dob, detail) VALUES ('A0', 'chronic', 20200101, 99991231, 0, '')")
+			exec("DELETE FROM persons WHERE id = 'P3'")
+		}, 0, "P3", "differs from the rebuild"},
 	}
 	forBoth(t, func(t *testing.T, dsn func(testing.TB) string) {
 		for _, c := range cases {
@@ -153,10 +164,7 @@ func TestRebuildRepairsProjections(t *testing.T) {
 		d := dsn(t)
 		db, svc := newService(t, d)
 		importFixture(t, svc)
-		want, err := db.ProjectionDigests(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		want := storedDigests(t, db)
 		_, exec := rawDB(t, d)
 		exec("DELETE FROM stays WHERE person = 'P1'")
 		exec("UPDATE persons SET in_custody = 0 WHERE id = 'P2'")
@@ -171,11 +179,24 @@ func TestRebuildRepairsProjections(t *testing.T) {
 		if err != nil || !rep.OK() {
 			t.Fatalf("verify after rebuild: %v %+v", err, rep)
 		}
-		got, _ := db.ProjectionDigests(ctx)
+		got := storedDigests(t, db)
 		for id, d := range want {
 			if got[id] != d {
 				t.Errorf("%s: rebuilt projection differs from the original", id)
 			}
 		}
 	})
+}
+
+func storedDigests(t *testing.T, db *sqldb.DB) map[string]store.Digest {
+	t.Helper()
+	m := map[string]store.Digest{}
+	err := db.ProjectionDigests(t.Context(), func(id string, d store.Digest) error {
+		m[id] = d
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

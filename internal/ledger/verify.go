@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
-	"sort"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/store"
@@ -277,25 +276,49 @@ func (s *Service) compareEstate(ctx context.Context, rep *VerifyReport, facs map
 }
 
 // compareFiles refolds every person and compares digests with the store.
+// Both come in person id order, the ledger from EventsByPerson and the
+// digests from ProjectionDigests, and are merged as they come, so that
+// memory does not grow with the register. Stored persons with no events
+// are reported after the others, in id order.
 func (s *Service) compareFiles(ctx context.Context, rep *VerifyReport, facs map[string]store.Facility) error {
-	stored, err := s.st.ProjectionDigests(ctx)
+	next, stop := s.storedDigests(ctx)
+	defer stop()
+	cur, have, err := next()
 	if err != nil {
 		return err
 	}
-	err = s.eachFile(ctx, lookup(facs), func(f *domain.PersonFile, ferr error) error {
+	// Only the first few are reported: keeping one more than the report
+	// holds is enough for it to say it was truncated.
+	var extra []string
+	noExtra := func() error {
+		if len(extra) <= maxProblems {
+			extra = append(extra, cur.id)
+		}
+		rep.ProjOK = false
+		cur, have, err = next()
+		return err
+	}
+	err = s.eachFile(ctx, lookup(facs), true, func(f *domain.PersonFile, dg store.Digest, ferr error) error {
 		rep.Persons++
-		if ferr != nil {
+		for have && cur.id < f.ID {
+			if err := noExtra(); err != nil {
+				return err
+			}
+		}
+		got, ok := cur.dg, have && cur.id == f.ID
+		if ok {
+			if cur, have, err = next(); err != nil {
+				return err
+			}
+		}
+		switch {
+		case ferr != nil:
 			rep.ProjOK = false
 			rep.add(Problem{Person: f.ID, What: ferr.Error()})
-			return nil
-		}
-		got, ok := stored[f.ID]
-		delete(stored, f.ID)
-		switch {
 		case !ok:
 			rep.ProjOK = false
 			rep.add(Problem{Person: f.ID, What: "has events but no stored projection"})
-		case got != store.DigestFile(f):
+		case got != dg:
 			rep.ProjOK = false
 			rep.add(Problem{Person: f.ID, What: "stored projection differs from the rebuild from the ledger"})
 		}
@@ -304,27 +327,87 @@ func (s *Service) compareFiles(ctx context.Context, rep *VerifyReport, facs map[
 	if err != nil {
 		return err
 	}
-	extra := make([]string, 0, len(stored))
-	for id := range stored {
-		extra = append(extra, id)
+	for have {
+		if err := noExtra(); err != nil {
+			return err
+		}
 	}
-	sort.Strings(extra)
 	for _, id := range extra {
-		rep.ProjOK = false
 		rep.add(Problem{Person: id, What: "has a stored projection but no events in the ledger"})
 	}
 	return nil
 }
 
-// eachFile folds every person's events, persons in id order. The decoding
-// and folding run on several goroutines; fn sees the files in order.
-func (s *Service) eachFile(ctx context.Context, fac domain.FacilityLookup, fn func(*domain.PersonFile, error) error) error {
+type idDigest struct {
+	id string
+	dg store.Digest
+}
+
+// storedDigests reads the stored digests on a goroutine of their own, a
+// chunk ahead of the caller, who pulls them one by one with next: ok is
+// false at the end. stop ends the reading early.
+func (s *Service) storedDigests(ctx context.Context) (next func() (x idDigest, ok bool, err error), stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	ch := make(chan []idDigest, 4)
+	var rerr error // written before ch is closed
+	go func() {
+		defer close(ch)
+		var chunk []idDigest
+		send := func() error {
+			select {
+			case ch <- chunk:
+				chunk = make([]idDigest, 0, 1024)
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		rerr = s.st.ProjectionDigests(ctx, func(id string, dg store.Digest) error {
+			chunk = append(chunk, idDigest{id, dg})
+			if len(chunk) == 1024 {
+				return send()
+			}
+			return nil
+		})
+		if rerr == nil && len(chunk) > 0 {
+			rerr = send()
+		}
+	}()
+	var buf []idDigest
+	next = func() (idDigest, bool, error) {
+		for len(buf) == 0 {
+			c, ok := <-ch
+			if !ok {
+				if rerr != nil {
+					return idDigest{}, false, fmt.Errorf("reading the stored projections: %w", rerr)
+				}
+				return idDigest{}, false, nil
+			}
+			buf = c
+		}
+		x := buf[0]
+		buf = buf[1:]
+		return x, true, nil
+	}
+	stop = func() {
+		cancel()
+		for range ch {
+		}
+	}
+	return next, stop
+}
+
+// eachFile folds every person's events, persons in id order, and with
+// digests computes each file's DigestFile. The decoding, folding and
+// digesting run on several goroutines; fn sees the files in order.
+func (s *Service) eachFile(ctx context.Context, fac domain.FacilityLookup, digests bool, fn func(*domain.PersonFile, store.Digest, error) error) error {
 	type group struct {
 		id  string
 		evs []store.StoredEvent
 	}
 	type folded struct {
 		f   *domain.PersonFile
+		dg  store.Digest
 		err error
 	}
 	return ordered(max(1, runtime.GOMAXPROCS(0)), func(emit func([]group) error) error {
@@ -350,16 +433,19 @@ func (s *Service) eachFile(ctx context.Context, fac domain.FacilityLookup, fn fu
 		for i, g := range gs {
 			evs, err := DecodeStored(g.evs)
 			if err != nil {
-				out[i] = folded{&domain.PersonFile{ID: g.id}, err}
+				out[i] = folded{f: &domain.PersonFile{ID: g.id}, err: err}
 				continue
 			}
 			f, err := domain.Project(g.id, evs, fac, domain.NoDate)
-			out[i] = folded{f, err}
+			out[i] = folded{f: f, err: err}
+			if err == nil && digests {
+				out[i].dg = store.DigestFile(f)
+			}
 		}
 		return out
 	}, func(fs []folded) error {
 		for _, x := range fs {
-			if err := fn(x.f, x.err); err != nil {
+			if err := fn(x.f, x.dg, x.err); err != nil {
 				return err
 			}
 		}
@@ -379,7 +465,7 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 	}
 	n := 0
 	err = s.st.ReplaceProjections(ctx, func(yield func(*domain.PersonFile) error) error {
-		return s.eachFile(ctx, l, func(f *domain.PersonFile, err error) error {
+		return s.eachFile(ctx, l, false, func(f *domain.PersonFile, _ store.Digest, err error) error {
 			if err != nil {
 				return fmt.Errorf("person %s: %w", f.ID, err)
 			}

@@ -147,8 +147,8 @@ func (s *Service) screened(ctx context.Context) (*queueCache, error) {
 		if err != nil {
 			return nil, fmt.Errorf("screening as of %s: %w", asOf, err)
 		}
-		c = &queueCache{head: rep.Head, asOf: asOf, results: make(map[string]screening.Result, len(rep.Persons))}
-		for _, r := range rep.Persons {
+		c = &queueCache{head: rep.Head, asOf: asOf, results: make(map[string]screening.Result, rep.Len())}
+		for r := range rep.Persons() {
 			c.results[r.Person] = r
 		}
 		s.queue = c

@@ -270,6 +270,12 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("measuring pledges: %w", err)
 	}
+	for i := range pl.Pledges {
+		// A pledge's releases by group are exact and small groups are small:
+		// published, they would undo the protected group table. The report
+		// shows groups there only; habeas pledge list (staff) keeps them.
+		pl.Pledges[i].ByGroup = nil
+	}
 	trend, err := trendOf(ctx, st, changes, baseline, asOf,
 		Point{Date: asOf.String(), Population: s.Population, Capacity: s.Capacity, OccupancyPct: round1(s.OccupancyPct)})
 	if err != nil {

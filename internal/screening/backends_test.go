@@ -42,7 +42,7 @@ func TestSameOnBothBackends(t *testing.T) {
 					t.Fatalf("screening as of %s: %v", d, err)
 				}
 				fired := 0
-				for _, r := range rep.Persons {
+				for r := range rep.Persons() {
 					fired += len(r.Fired)
 				}
 				if rep.Summary.Screened < 1000 || fired == 0 || rep.Head != head {

@@ -1,10 +1,14 @@
 package screening
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,7 +32,8 @@ func packInfo(p *rules.Pack) PackInfo {
 }
 
 // Report is a whole screening. The pack, the ledger head and the date are
-// all it depends on: the same three give the same report.
+// all it depends on: the same three give the same report. Its JSON form
+// (WriteJSON) ends with "persons", the results in order.
 type Report struct {
 	Pack     PackInfo    `json:"pack"`
 	Head     store.Head  `json:"ledger_head"`
@@ -36,7 +41,26 @@ type Report struct {
 	Within   int         `json:"within_days,omitempty"`
 	Facility string      `json:"facility,omitempty"`
 	Summary  Summary     `json:"summary"`
-	Persons  []Result    `json:"persons"`
+
+	persons *results
+}
+
+// reportHeader is a Report without its MarshalJSON: everything but the
+// persons.
+type reportHeader Report
+
+// Persons yields the people screened, unlawfully held first, then by
+// priority score, highest first, then by id (see Sort). Each Result is
+// unpacked as it is yielded: a caller that keeps them all holds what the
+// report avoids holding.
+func (r *Report) Persons() iter.Seq[Result] { return r.persons.all() }
+
+// Len is the number of people screened.
+func (r *Report) Len() int {
+	if r.persons == nil {
+		return 0
+	}
+	return r.persons.len()
 }
 
 // RuleCount counts the people for whom a rule fired, will fire within the
@@ -77,45 +101,99 @@ type Summary struct {
 
 // Summarize counts the results.
 func Summarize(p *rules.Pack, rs []Result) Summary {
-	s := Summary{Screened: len(rs)}
-	idx := map[string]int{}
+	sm := newSummer(p)
+	for i := range rs {
+		sm.add(&rs[i])
+	}
+	return sm.summary()
+}
+
+// summer counts results as they come; each screening worker has its own,
+// and they are merged at the end.
+type summer struct {
+	screened int
+	idx      map[string]int
+	byRule   []RuleCount
+	kinds    map[rules.Kind]int
+	facs     map[string]*FacilityCount
+}
+
+func newSummer(p *rules.Pack) *summer {
+	sm := &summer{idx: map[string]int{}, kinds: map[rules.Kind]int{}, facs: map[string]*FacilityCount{}}
 	for i, r := range p.Rules {
-		idx[r.ID] = i
-		s.ByRule = append(s.ByRule, RuleCount{Rule: r.ID, Kind: r.Kind, Verified: r.Verified})
+		sm.idx[r.ID] = i
+		sm.byRule = append(sm.byRule, RuleCount{Rule: r.ID, Kind: r.Kind, Verified: r.Verified})
 	}
-	kinds := map[rules.Kind]int{}
-	facs := map[string]*FacilityCount{}
-	for _, r := range rs {
-		fc := facs[r.Facility]
+	return sm
+}
+
+func (sm *summer) add(r *Result) {
+	sm.screened++
+	fc := sm.facs[r.Facility]
+	if fc == nil {
+		fc = &FacilityCount{Facility: r.Facility}
+		sm.facs[r.Facility] = fc
+	}
+	fc.Screened++
+	// The kinds of the rules that fired, each once (a pack has four kinds).
+	var kinds [4]rules.Kind
+	has := kinds[:0]
+	for _, f := range r.Fired {
+		sm.byRule[sm.idx[f.Rule]].Fired++
+		if !slices.Contains(has, f.Kind) {
+			has = append(has, f.Kind)
+		}
+	}
+	for _, f := range r.Upcoming {
+		sm.byRule[sm.idx[f.Rule]].Upcoming++
+	}
+	for _, u := range r.Undecided {
+		sm.byRule[sm.idx[u.Rule]].Undecided++
+	}
+	for _, k := range has {
+		sm.kinds[k]++
+	}
+	fc.Unlawful += b2i(slices.Contains(has, rules.Unlawful))
+	fc.Review += b2i(slices.Contains(has, rules.Review))
+	fc.Eligible += b2i(slices.Contains(has, rules.Eligible))
+	fc.Priority += b2i(slices.Contains(has, rules.Priority))
+	fc.Undecided += b2i(len(r.Undecided) > 0)
+}
+
+func (sm *summer) merge(o *summer) {
+	if o == nil {
+		return
+	}
+	sm.screened += o.screened
+	for i, c := range o.byRule {
+		sm.byRule[i].Fired += c.Fired
+		sm.byRule[i].Upcoming += c.Upcoming
+		sm.byRule[i].Undecided += c.Undecided
+	}
+	for k, n := range o.kinds {
+		sm.kinds[k] += n
+	}
+	for id, c := range o.facs {
+		fc := sm.facs[id]
 		if fc == nil {
-			fc = &FacilityCount{Facility: r.Facility}
-			facs[r.Facility] = fc
+			fc = &FacilityCount{Facility: id}
+			sm.facs[id] = fc
 		}
-		fc.Screened++
-		has := map[rules.Kind]bool{}
-		for _, f := range r.Fired {
-			s.ByRule[idx[f.Rule]].Fired++
-			has[f.Kind] = true
-		}
-		for _, f := range r.Upcoming {
-			s.ByRule[idx[f.Rule]].Upcoming++
-		}
-		for _, u := range r.Undecided {
-			s.ByRule[idx[u.Rule]].Undecided++
-		}
-		for k := range has {
-			kinds[k]++
-		}
-		fc.Unlawful += b2i(has[rules.Unlawful])
-		fc.Review += b2i(has[rules.Review])
-		fc.Eligible += b2i(has[rules.Eligible])
-		fc.Priority += b2i(has[rules.Priority])
-		fc.Undecided += b2i(len(r.Undecided) > 0)
+		fc.Screened += c.Screened
+		fc.Unlawful += c.Unlawful
+		fc.Review += c.Review
+		fc.Eligible += c.Eligible
+		fc.Priority += c.Priority
+		fc.Undecided += c.Undecided
 	}
+}
+
+func (sm *summer) summary() Summary {
+	s := Summary{Screened: sm.screened, ByRule: slices.Clone(sm.byRule)}
 	for _, k := range rules.Kinds {
-		s.ByKind = append(s.ByKind, KindCount{Kind: k, Persons: kinds[k]})
+		s.ByKind = append(s.ByKind, KindCount{Kind: k, Persons: sm.kinds[k]})
 	}
-	for _, fc := range facs {
+	for _, fc := range sm.facs {
 		s.ByFacility = append(s.ByFacility, *fc)
 	}
 	sort.Slice(s.ByFacility, func(i, j int) bool { return s.ByFacility[i].Facility < s.ByFacility[j].Facility })
@@ -129,22 +207,58 @@ func b2i(b bool) int {
 	return 0
 }
 
-// WriteJSON writes the report as one JSON document.
+// WriteJSON writes the report as one JSON document, indented. The people
+// are encoded one at a time as they are written, so that the document is
+// never whole in memory; the bytes are those encoding/json would give for
+// the report with its persons as a list.
 func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	bw := bufio.NewWriterSize(w, 1<<16)
+	head, err := json.MarshalIndent((*reportHeader)(r), "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding the screening report: %w", err)
+	}
+	// Reopen the object: the header ends with "\n}".
+	bw.Write(head[:len(head)-2])
+	if r.Len() == 0 {
+		bw.WriteString(",\n  \"persons\": null\n}\n")
+		return bw.Flush()
+	}
+	bw.WriteString(",\n  \"persons\": [")
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("    ", "  ")
+	sep := "\n    "
+	for p := range r.Persons() {
+		buf.Reset()
+		if err := enc.Encode(p); err != nil {
+			return fmt.Errorf("encoding the screening of %s: %w", p.Person, err)
+		}
+		bw.WriteString(sep)
+		bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		sep = ",\n    "
+	}
+	bw.WriteString("\n  ]\n}\n")
+	return bw.Flush()
+}
+
+// MarshalJSON gives the same document as WriteJSON, for a report embedded
+// in other JSON.
+func (r *Report) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	err := r.WriteJSON(&b)
+	return b.Bytes(), err
 }
 
 // WriteCSV writes one row per rule that fired, will fire or is undecided
 // for a person. Every row carries the date, pack and ledger head, so that a
 // row cut from the file still says where it comes from.
 func (r *Report) WriteCSV(w io.Writer) error {
-	cw := csv.NewWriter(w)
+	bw := bufio.NewWriterSize(w, 1<<16)
+	cw := csv.NewWriter(bw)
 	cw.Write([]string{"as_of", "pack", "pack_version", "ledger_head", "person", "facility", "status", "unlawful", "priority",
 		"rule", "kind", "result", "date", "mechanism", "citation", "verified", "reason", "unknown_facts"})
 	pack, ver, head := r.Pack.ID, r.Pack.Version, r.Head.Hash
-	for _, p := range r.Persons {
+	for p := range r.Persons() {
 		base := []string{r.AsOf.String(), pack, ver, head, p.Person, p.Facility, string(p.Status),
 			strconv.FormatBool(p.Unlawful), strconv.Itoa(p.Priority)}
 		row := func(rest ...string) error { return cw.Write(append(append([]string(nil), base...), rest...)) }
@@ -162,12 +276,16 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		}
 	}
 	cw.Flush()
-	return cw.Error()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
 }
 
 // WriteTable writes the report for a person to read: the provenance, the
 // summary, then each person with the reasons.
-func (r *Report) WriteTable(w io.Writer, p *rules.Pack) error {
+func (r *Report) WriteTable(out io.Writer, p *rules.Pack) error {
+	w := bufio.NewWriterSize(out, 1<<16)
 	fmt.Fprintf(w, "Screening as of %s with rule pack %s version %s (%s)\n", r.AsOf, r.Pack.ID, r.Pack.Version, r.Pack.Jurisdiction)
 	fmt.Fprintf(w, "Ledger head: event %d, hash %s\n", r.Head.Seq, r.Head.Hash)
 	if r.Facility != "" {
@@ -210,7 +328,7 @@ func (r *Report) WriteTable(w io.Writer, p *rules.Pack) error {
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "\nPeople, unlawfully held first, then by priority:")
-	for _, pr := range r.Persons {
+	for pr := range r.Persons() {
 		if len(pr.Fired)+len(pr.Upcoming)+len(pr.Undecided) == 0 {
 			continue
 		}
@@ -233,7 +351,7 @@ func (r *Report) WriteTable(w io.Writer, p *rules.Pack) error {
 			fmt.Fprintf(w, "  %s could not be decided (%s)\n", u.Rule, why)
 		}
 	}
-	return nil
+	return w.Flush()
 }
 
 func mech(f Fired) string {

@@ -90,7 +90,7 @@ func (sc *screener) screen(f *domain.PersonFile, asOf domain.Date, within int) (
 		switch {
 		case o.Fired:
 			done[r.ID] = true
-			res.Fired = append(res.Fired, fired(r, &sc.vals, domain.NoDate))
+			res.Fired = append(res.Fired, fired(r, r.Explain(&sc.vals), domain.NoDate))
 			if r.Kind == rules.Unlawful {
 				res.Unlawful = true
 			}
@@ -110,16 +110,18 @@ func (sc *screener) screen(f *domain.PersonFile, asOf domain.Date, within int) (
 		for _, o := range sc.future {
 			if o.Fired && !done[o.Rule.ID] {
 				done[o.Rule.ID] = true
-				res.Upcoming = append(res.Upcoming, fired(o.Rule, &sc.vals, d))
+				res.Upcoming = append(res.Upcoming, fired(o.Rule, o.Rule.Explain(&sc.vals), d))
 			}
 		}
 	}
 	return res, true
 }
 
-func fired(r *rules.Rule, v *rules.Values, d domain.Date) Fired {
+// fired is a rule that fired with its reason; everything else comes from
+// the rule, which is what lets results keep only the reason (results.go).
+func fired(r *rules.Rule, reason string, d domain.Date) Fired {
 	fr := Fired{Rule: r.ID, Kind: r.Kind, Mechanism: r.Mechanism, Citation: r.Citation, Verified: r.Verified,
-		Weight: r.Weight, Reason: r.Explain(v), Date: d}
+		Weight: r.Weight, Reason: reason, Date: d}
 	if !r.Verified {
 		fr.Note = r.Note
 	}
@@ -128,7 +130,8 @@ func fired(r *rules.Rule, v *rules.Values, d domain.Date) Fired {
 
 // Run screens every person held at the end of opt.AsOf. People are read
 // person by person from the store and screened on several goroutines, so
-// memory holds the results, not the ledger. Events appended after the
+// memory holds the results, not the ledger, and the results are held packed
+// (results.go) until they are sorted and written. Events appended after the
 // screening starts are ignored, so the result is that of the head it names.
 func Run(ctx context.Context, st store.Store, p *rules.Pack, opt Options) (*Report, error) {
 	if opt.AsOf == domain.NoDate {
@@ -163,7 +166,8 @@ func Run(ctx context.Context, st store.Store, p *rules.Pack, opt Options) (*Repo
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	chunks := make(chan []group, workers*2)
-	results := make(chan []Result, workers*2)
+	batches := make(chan *batch, workers*2)
+	sums := make([]*summer, workers)
 	var readErr error
 	go func() {
 		defer close(chunks)
@@ -206,8 +210,20 @@ func Run(ctx context.Context, st store.Store, p *rules.Pack, opt Options) (*Repo
 		go func(w int) {
 			defer wg.Done()
 			sc := &screener{pack: p, kinds: kinds}
+			enc := newEncoder(p)
+			sum := newSummer(p)
+			sums[w] = sum
+			keep := func(out *batch, r *Result) bool {
+				sum.add(r)
+				if err := enc.add(out, r); err != nil {
+					errs[w] = err
+					cancel()
+					return false
+				}
+				return true
+			}
 			for chunk := range chunks {
-				var out []Result
+				out := &batch{}
 				for _, g := range chunk {
 					if leftBefore(g.evs, opt.AsOf) {
 						continue
@@ -229,26 +245,29 @@ func Run(ctx context.Context, st store.Store, p *rules.Pack, opt Options) (*Repo
 					}
 					if opt.FactsOnly {
 						Facts(f, kinds, opt.AsOf, &sc.vals)
-						out = append(out, Result{Person: f.ID, Facility: f.State.Facility, Status: f.State.Status})
+						r := Result{Person: f.ID, Facility: f.State.Facility, Status: f.State.Status, Fired: []Fired{}}
+						if !keep(out, &r) {
+							return
+						}
 						continue
 					}
-					if r, ok := sc.screen(f, opt.AsOf, opt.Within); ok {
-						out = append(out, r)
+					if r, ok := sc.screen(f, opt.AsOf, opt.Within); ok && !keep(out, &r) {
+						return
 					}
 				}
 				select {
-				case results <- out:
+				case batches <- out:
 				case <-ctx.Done():
 					return
 				}
 			}
 		}(w)
 	}
-	go func() { wg.Wait(); close(results) }()
+	go func() { wg.Wait(); close(batches) }()
 
-	rep := &Report{Pack: packInfo(p), Head: head, AsOf: opt.AsOf, Within: opt.Within, Facility: opt.Facility}
-	for out := range results {
-		rep.Persons = append(rep.Persons, out...)
+	rs := &results{pack: p}
+	for b := range batches {
+		rs.add(b)
 	}
 	for _, err := range errs {
 		if err != nil {
@@ -261,9 +280,13 @@ func Run(ctx context.Context, st store.Store, p *rules.Pack, opt Options) (*Repo
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	Sort(rep.Persons)
-	rep.Summary = Summarize(p, rep.Persons)
-	return rep, nil
+	rs.sort()
+	sum := newSummer(p)
+	for _, s := range sums {
+		sum.merge(s)
+	}
+	return &Report{Pack: packInfo(p), Head: head, AsOf: opt.AsOf, Within: opt.Within, Facility: opt.Facility,
+		Summary: sum.summary(), persons: rs}, nil
 }
 
 // Sort puts people held unlawfully first, then by priority score, highest

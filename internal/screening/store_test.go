@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"slices"
 	"sync"
 	"testing"
 
@@ -67,13 +68,14 @@ func TestDemoRegisterFiresEveryRule(t *testing.T) {
 	}
 	// Unlawful first, then priority.
 	seenLawful := false
-	for i, r := range rep.Persons {
+	persons := slices.Collect(rep.Persons())
+	for i, r := range persons {
 		if !r.Unlawful {
 			seenLawful = true
 		} else if seenLawful {
 			t.Fatalf("person %d (%s) is unlawfully held but listed after lawful ones", i, r.Person)
 		}
-		if i > 0 && r.Unlawful == rep.Persons[i-1].Unlawful && r.Priority > rep.Persons[i-1].Priority {
+		if i > 0 && r.Unlawful == persons[i-1].Unlawful && r.Priority > persons[i-1].Priority {
 			t.Fatalf("person %d (%s) has a higher priority than the one before", i, r.Person)
 		}
 	}

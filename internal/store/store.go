@@ -289,9 +289,11 @@ type Store interface {
 	// there is none.
 	Screening(ctx context.Context, asOf domain.Date) (ScreeningSummary, bool, error)
 
-	// ProjectionDigests returns the fingerprint of each person's stored
-	// projection rows (see DigestFile).
-	ProjectionDigests(ctx context.Context) (map[string]Digest, error)
+	// ProjectionDigests calls fn with the fingerprint of each person's stored
+	// projection rows (see DigestFile), persons in ascending id order, so
+	// that verify can merge it with the ledger read by EventsByPerson
+	// without holding either.
+	ProjectionDigests(ctx context.Context, fn func(person string, d Digest) error) error
 	// ReplaceProjections deletes every person projection and writes the given
 	// files in one transaction (a rebuild).
 	ReplaceProjections(ctx context.Context, files func(yield func(*domain.PersonFile) error) error) error

@@ -26,6 +26,7 @@ func OpenAPI() []byte { return openapiDoc }
 func (s *Server) apiRoutes() []Route {
 	return []Route{
 		{"GET", "/api/v1/openapi.json", true, s.apiOpenAPI},
+		{"GET", "/api/v1/report", true, s.apiReport},
 		{"GET", "/api/v1/stats", true, s.apiStats},
 		{"GET", "/api/v1/me", true, s.apiMe},
 		{"GET", "/api/v1/persons", true, s.apiPersons},
@@ -115,7 +116,60 @@ func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request) {
 	w.Write(openapiDoc)
 }
 
+// apiReport is the public report of a date (default: the latest), as
+// published: the same report the dashboard shows, cached per ledger head,
+// with small counts protected. Its bytes are those of the report's
+// data/report.json download.
+func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) {
+	asOf, err := s.asOfParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	e, _, _, err := s.reportFor(r.Context(), asOf)
+	if err != nil {
+		s.noReport(w, r, err)
+		return
+	}
+	files, err := e.filesOf()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(files["data/report.json"])
+}
+
+// errWholeRegister refuses the unprotected figures to a role limited to
+// some facilities.
+var errWholeRegister = fmt.Errorf("%w: the unprotected figures cover every facility; the public report is at /api/v1/report", auth.ErrForbidden)
+
+// requireWholeRegister lets through the roles that read the whole register,
+// by name or pseudonymised (administrator, legal officer, analyst). The raw
+// figures of stats.Compute have seen no disclosure control: per facility
+// (two minors in one prison) and nationally (pregnant, ill, aged 60 and
+// over, by age band), they can single people out, so they are for those who
+// could count them from the records anyway. A registrar or monitor of one
+// facility would learn about people held in the others.
+func requireWholeRegister(p *auth.Principal) error {
+	if !p.Authenticated() {
+		return auth.ErrUnauthenticated
+	}
+	if p.Scope(auth.ReadRegister) == nil || p.Scope(auth.ReadPseudonymised) == nil {
+		return nil
+	}
+	return errWholeRegister
+}
+
+// apiStats is the register's figures as stats.Compute counts them, small
+// counts included: staff only (requireWholeRegister). The public has
+// apiReport.
 func (s *Server) apiStats(w http.ResponseWriter, r *http.Request) {
+	if err := requireWholeRegister(principal(r)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	asOf, err := s.asOfParam(r)
 	if err != nil {
 		s.fail(w, r, err)

@@ -5,6 +5,8 @@ import (
 	"html/template"
 	"math"
 	"strings"
+
+	"github.com/habeas-kh/habeas/internal/pledges"
 )
 
 // Charts are SVG written on the server: no script, a few kilobytes, and
@@ -86,6 +88,9 @@ func lines(title string, xs []string, ss []series, fmtY func(float64) string) te
 		fmt.Fprintf(&sb, `<text x="%.0f" y="%.1f" text-anchor="end" class="lbl">%s</text>`, left-6, y(v)+4, esc(fmtY(v)))
 	}
 	for i, l := range xs {
+		if l == "" {
+			continue
+		}
 		fmt.Fprintf(&sb, `<text x="%.1f" y="%.0f" text-anchor="middle" class="lbl">%s</text>`, x(i), h-bottom+18, esc(l))
 	}
 	for si, s := range ss {
@@ -95,6 +100,9 @@ func lines(title string, xs []string, ss []series, fmtY func(float64) string) te
 		}
 		fmt.Fprintf(&sb, `<polyline points="%s" class="line %s"/>`, strings.Join(pts, " "), esc(s.Class))
 		for i, v := range s.Values {
+			if len(s.Values) > 24 && i != len(s.Values)-1 {
+				continue // a dot per month would be noise; the last one is labelled
+			}
 			fmt.Fprintf(&sb, `<circle cx="%.1f" cy="%.1f" r="3" class="dot %s"><title>%s</title></circle>`, x(i), y(v), esc(s.Class), esc(fmtY(v)))
 		}
 		lx := left + 10 + float64(si)*200
@@ -103,4 +111,14 @@ func lines(title string, xs []string, ss []series, fmtY func(float64) string) te
 	}
 	sb.WriteString(`</svg>`)
 	return template.HTML(sb.String())
+}
+
+// pledgeBar draws progress toward a pledge's target (capped at the end of
+// the bar when the target is passed).
+func pledgeBar(p *page, pr pledges.Progress) template.HTML {
+	const w, h = 400.0, 16.0
+	frac := math.Min(1, float64(pr.Achieved)/float64(max(pr.Target, 1)))
+	label := fmt.Sprintf(p.Lang.T("pledges.bar"), p.Lang.Num(pr.Achieved), p.Lang.Num(pr.Target), p.Lang.Pct(pr.Pct))
+	return template.HTML(fmt.Sprintf(`<svg class="progress" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg"><title>%s</title><rect class="track" x="0" y="0" width="%.0f" height="%.0f"/><rect class="done" x="0" y="0" width="%.1f" height="%.0f"/></svg>`,
+		w, h, esc(label), esc(label), w, h, w*frac, h))
 }

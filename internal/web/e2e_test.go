@@ -36,7 +36,7 @@ func browser(t *testing.T) string {
 // pages go to $HABEAS_E2E_OUT (default: a habeas-e2e folder in the temp dir).
 func TestBrowser(t *testing.T) {
 	exe := browser(t)
-	f := newFixture(t, dbtest.SQLiteDSN(t), 400)
+	f := newFixture(t, dbtest.SQLiteDSN(t), publicPeople)
 	out := os.Getenv("HABEAS_E2E_OUT")
 	if out == "" {
 		out = filepath.Join(os.TempDir(), "habeas-e2e")
@@ -95,8 +95,8 @@ func TestBrowser(t *testing.T) {
 	}
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	releases := func() int {
-		do("opening the dashboard", chromedp.Navigate(base+"/?lang=en"), chromedp.WaitVisible(css("#releases")))
-		s := text("#releases")
+		do("opening the dashboard", chromedp.Navigate(base+"/?lang=en"), chromedp.WaitVisible(css("#fig-released")))
+		s := text("#fig-released")
 		n, err := strconv.Atoi(strings.ReplaceAll(s, ",", ""))
 		if err != nil {
 			t.Fatalf("releases on the dashboard: %q", s)
@@ -166,11 +166,20 @@ func TestBrowser(t *testing.T) {
 	do("queue filter",
 		chromedp.Click(css("input[name=crossing]")),
 		chromedp.Submit(css("#queue-filter")),
-		chromedp.WaitVisible(css("#queue")),
 	)
-	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.Contains(loc, "crossing=1") {
+	// Submit returns before the browser has left the page: wait for the
+	// filtered one (the old page also has a #queue).
+	var loc string
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		loc, _ = chromedp.Run(ctx, chromedp.Location())
+		if strings.Contains(loc, "crossing=1") || time.Now().After(deadline) {
+			break
+		}
+	}
+	if !strings.Contains(loc, "crossing=1") {
 		t.Errorf("the filter did not apply: %s", loc)
 	}
+	do("filtered queue", chromedp.WaitVisible(css("#queue")))
 	do("phone-sized dashboard", chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/"), chromedp.WaitVisible(css("svg.chart")))
 	shot("dashboard-phone")
 	t.Logf("screenshots in %s", out)

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -51,6 +52,13 @@ var roles = []struct {
 
 func newFixture(t *testing.T, dsn string, people int) *fixture {
 	t.Helper()
+	return newFixtureOn(t, dsn, people, nil)
+}
+
+// newFixtureOn serves the register through wrap(db) when wrap is not nil,
+// so a test can make the database fail.
+func newFixtureOn(t *testing.T, dsn string, people int, wrap func(*sqldb.DB) web.DB) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	db := dbtest.Open(t, dsn)
 	f := &fixture{t: t, db: db}
@@ -69,7 +77,11 @@ func newFixture(t *testing.T, dsn string, people int) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv, err = web.New(db, web.Options{Argon2: &cheap})
+	var served web.DB = db
+	if wrap != nil {
+		served = wrap(db)
+	}
+	f.srv, err = web.New(served, web.Options{Argon2: &cheap, Log: testLog(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,3 +179,15 @@ func sqldbQuery(fac string) storePersonQuery {
 }
 
 type storePersonQuery = store.PersonQuery
+
+// testLog sends the server's log to the test's, so a 500 says why.
+func testLog(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}

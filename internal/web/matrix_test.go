@@ -15,7 +15,7 @@ import (
 // allowed or refused as the role table says. A route missing from the table
 // fails the test, so a new route must say who may use it.
 func TestRouteRoleMatrix(t *testing.T) {
-	f := newFixture(t, dbtest.SQLiteDSN(t), 300)
+	f := newFixture(t, dbtest.SQLiteDSN(t), publicPeople)
 	root := auth.System("setup", "test")
 	if err := f.srv.Auth().AddUser(t.Context(), root, auth.NewUser{Name: "victim", Password: password, Role: auth.Analyst}); err != nil {
 		t.Fatal(err)
@@ -44,6 +44,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 	}{
 		{"GET", "/{$}", "/", nil, anyone},
 		{"GET", "/reports", "/reports", nil, anyone},
+		{"GET", "/reports/{date}/{file...}", "/reports/2020-12-31/data/national.csv", nil, anyone},
 		{"GET", "/pledges", "/pledges", nil, anyone},
 		{"GET", "/data", "/data", nil, anyone},
 		{"GET", "/data/facilities.csv", "/data/facilities.csv", nil, anyone},
@@ -75,7 +76,9 @@ func TestRouteRoleMatrix(t *testing.T) {
 		{"POST", "/staff/account/tokens/{id}/revoke", "/staff/account/tokens/TOKEN/revoke", nil, staff},
 		{"GET", "/staff/pledges", "/staff/pledges", nil, admin},
 		{"GET", "/api/v1/openapi.json", "/api/v1/openapi.json", nil, anyone},
-		{"GET", "/api/v1/stats", "/api/v1/stats", nil, anyone},
+		{"GET", "/api/v1/report", "/api/v1/report", nil, anyone},
+		// The unprotected figures: only for roles that read the whole register.
+		{"GET", "/api/v1/stats", "/api/v1/stats", nil, "admin legal analyst"},
 		{"GET", "/api/v1/me", "/api/v1/me", nil, staff},
 		{"GET", "/api/v1/persons", "/api/v1/persons", nil, staff},
 		{"GET", "/api/v1/persons/{id}", "/api/v1/persons/" + f.person, nil, "admin registrar legal monitor"},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/habeas-kh/habeas/internal/auth"
@@ -51,11 +52,7 @@ func TestOpenAPI(t *testing.T) {
 		}
 	}
 
-	doc.Servers = nil // match any host
-	router, err := legacy.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	router := openAPIRouter(t)
 	secret, tok, err := f.srv.Auth().CreateToken(ctx, auth.System("setup", "test"), "admin", "openapi test")
 	if err != nil {
 		t.Fatal(err)
@@ -70,8 +67,13 @@ func TestOpenAPI(t *testing.T) {
 		status             int
 	}{
 		{"GET", "/api/v1/openapi.json", "", false, 200},
-		{"GET", "/api/v1/stats", "", false, 200},
-		{"GET", "/api/v1/stats?as_of=2019-13-01", "", false, 400},
+		{"GET", "/api/v1/report", "", false, 200},
+		{"GET", "/api/v1/report?as_of=2019-06-30", "", false, 200},
+		{"GET", "/api/v1/report?as_of=2019-13-01", "", false, 400},
+		{"GET", "/api/v1/report?as_of=2001-01-01", "", false, 404},
+		{"GET", "/api/v1/stats", "", true, 200},
+		{"GET", "/api/v1/stats", "", false, 401},
+		{"GET", "/api/v1/stats?as_of=2019-13-01", "", true, 400},
 		{"GET", "/api/v1/me", "", true, 200},
 		{"GET", "/api/v1/me", "", false, 401},
 		{"GET", "/api/v1/persons?q=a&limit=3", "", true, 200},
@@ -121,19 +123,41 @@ func TestOpenAPI(t *testing.T) {
 			t.Errorf("%s %s: %d, want %d\n%s", c.method, c.path, res.StatusCode, c.status, body)
 			continue
 		}
-		vreq, _ := http.NewRequest(c.method, "http://habeas.test"+c.path, nil)
-		route, params, err := router.FindRoute(vreq)
-		if err != nil {
-			t.Errorf("%s %s: not found in the document: %v", c.method, c.path, err)
-			continue
-		}
-		in := &openapi3filter.ResponseValidationInput{
-			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params, Route: route},
-			Status:                 res.StatusCode, Header: res.Header, Body: io.NopCloser(bytes.NewReader(body)),
-			Options: &openapi3filter.Options{IncludeResponseStatus: true},
-		}
-		if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
-			t.Errorf("%s %s (%d): the response does not match the document: %v\n%.500s", c.method, c.path, res.StatusCode, err, body)
-		}
+		checkOpenAPI(t, router, c.method, c.path, res.StatusCode, res.Header, body)
+	}
+}
+
+// openAPIRouter finds the operations of the OpenAPI document.
+func openAPIRouter(t *testing.T) routers.Router {
+	t.Helper()
+	doc, err := openapi3.NewLoader().LoadFromData(web.OpenAPI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Servers = nil // match any host
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return router
+}
+
+// checkOpenAPI validates a response against the document.
+func checkOpenAPI(t *testing.T, router routers.Router, method, path string, status int, header http.Header, body []byte) {
+	t.Helper()
+	ctx := context.Background()
+	vreq, _ := http.NewRequest(method, "http://habeas.test"+path, nil)
+	route, params, err := router.FindRoute(vreq)
+	if err != nil {
+		t.Errorf("%s %s: not found in the document: %v", method, path, err)
+		return
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: vreq, PathParams: params, Route: route},
+		Status:                 status, Header: header, Body: io.NopCloser(bytes.NewReader(body)),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	if err := openapi3filter.ValidateResponse(ctx, in); err != nil {
+		t.Errorf("%s %s (%d): the response does not match the document: %v\n%.500s", method, path, status, err, body)
 	}
 }

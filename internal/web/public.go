@@ -4,74 +4,77 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"encoding/csv"
+	"errors"
 	"fmt"
 	"html/template"
+	"mime"
 	"net/http"
+	"path"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/habeas-kh/habeas/internal/auth"
+	"github.com/habeas-kh/habeas/internal/disclosure"
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/report"
 	"github.com/habeas-kh/habeas/internal/stats"
 	"github.com/habeas-kh/habeas/internal/store"
 )
 
-// Public pages show aggregates only. Counts of small groups per facility are
-// protected: 1 to 4 is shown as "<5", and when a column has exactly one such
-// cell the next smallest is hidden too, so it cannot be worked out from the
-// national total. (The transparency reports apply their own, fuller rules.)
-const minShown = 5
+// The public pages show the public report of internal/report: the same
+// figures as the published report, and small counts protected by the same
+// disclosure control (internal/disclosure, through the report). Nothing
+// here decides on its own which count to show or hide: a hidden count is
+// "*", as in the report, and its value never reaches a page.
 
-type cell struct {
-	N          int
-	Suppressed bool
+// reportEntry is the report of one date on the cached ledger head, built
+// once however many requests ask for it at the same time.
+type reportEntry struct {
+	once sync.Once
+	r    *report.Report
+	err  error
+
+	filesOnce sync.Once
+	files     map[string][]byte // index.html, report.css and data/*
+	filesErr  error
 }
 
-type facRow struct {
-	stats.FacilityStats
-	Women, Minors, Children cell
-}
-
-type trendPoint struct {
-	Date       domain.Date
-	Population int
-	Capacity   int
-}
-
+// dashView is a report made ready for the pages of one language.
 type dashView struct {
-	S          *stats.Stats
+	R          *report.Report
+	e          *reportEntry
 	AsOf       domain.Date
-	Year       int
-	Facilities []facRow
-	Trend      []trendPoint
-	Releases   *stats.Period
+	Latest     domain.Date
+	Columns    []report.Column
 	OccChart   template.HTML
 	TrendChart template.HTML
-	StatChart  template.HTML
 	RelChart   template.HTML
-	html       []byte // the page rendered for the public, once
+	html       []byte // the dashboard rendered for the public, once
 	gz         []byte // and gzipped
 }
 
-// dashCache keeps the dashboard of the current ledger head: computing it on a
-// national register takes seconds, serving it must not.
+// dashCache keeps the reports of the current ledger head: building one on
+// a national register takes seconds, serving it must not.
 type dashCache struct {
 	mu      sync.Mutex
 	head    store.Head
 	latest  domain.Date
 	checked time.Time // when head was last read from the database
+	reports map[domain.Date]*reportEntry
 	views   map[string]*dashView
+	build   sync.Mutex // one build at a time: the machine is shared
 }
 
-// headTTL is how long the dashboard trusts the ledger head it read: writes
+// headTTL is how long the cache trusts the ledger head it read: writes
 // through this server invalidate it at once, writes by other processes (an
 // import) show within this time. It spares the database two queries per view.
 const headTTL = time.Second
+
+// maxCached bounds the dates kept per head (?as_of= can name any date).
+const maxCached = 32
 
 // invalidate makes the next view read the head again.
 func (s *Server) invalidate() {
@@ -80,123 +83,148 @@ func (s *Server) invalidate() {
 	s.dash.mu.Unlock()
 }
 
-func suppress(vals []int) []cell {
-	out := make([]cell, len(vals))
-	small := 0
-	for i, v := range vals {
-		out[i].N = v
-		if v > 0 && v < minShown {
-			out[i].Suppressed = true
-			small++
-		}
-	}
-	if small == 1 {
-		// Secondary suppression: the smallest other non-zero count.
-		best := -1
-		for i, v := range vals {
-			if !out[i].Suppressed && v > 0 && (best < 0 || v < vals[best]) {
-				best = i
-			}
-		}
-		if best >= 0 {
-			out[best].Suppressed = true
-		}
-	}
-	return out
-}
+// errAfterData is a date after the last entry of the register.
+var errAfterData = errors.New("no data")
 
-func (s *Server) dashboardView(ctx context.Context, l Lang, asOf domain.Date) (*dashView, error) {
+// reportFor returns the report of asOf (zero: the latest date) on the
+// current ledger head, building it if no request has yet.
+func (s *Server) reportFor(ctx context.Context, asOf domain.Date) (*reportEntry, domain.Date, domain.Date, error) {
 	c := &s.dash
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if time.Since(c.checked) >= headTTL {
 		head, err := s.db.Head(ctx)
 		if err != nil {
-			return nil, err
+			c.mu.Unlock()
+			return nil, 0, 0, err
 		}
 		latest, err := s.db.LatestDate(ctx)
 		if err != nil {
-			return nil, err
+			c.mu.Unlock()
+			return nil, 0, 0, err
 		}
-		if c.head != head || c.latest != latest || c.views == nil || len(c.views) > 32 {
-			c.head, c.latest, c.views = head, latest, map[string]*dashView{}
+		if c.head != head || c.latest != latest || c.reports == nil {
+			c.head, c.latest = head, latest
+			c.reports, c.views = map[domain.Date]*reportEntry{}, map[string]*dashView{}
 		}
 		c.checked = time.Now()
 	}
+	latest := c.latest
 	if asOf == domain.NoDate {
-		asOf = c.latest
+		asOf = latest
 	}
-	if asOf == domain.NoDate {
-		return nil, nil
+	if latest == domain.NoDate {
+		c.mu.Unlock()
+		return nil, 0, 0, fmt.Errorf("the register is empty: %w", errEmpty)
+	}
+	if asOf > latest {
+		c.mu.Unlock()
+		return nil, 0, 0, fmt.Errorf("%w: the register has no entry after %s", errAfterData, latest)
+	}
+	e, ok := c.reports[asOf]
+	if !ok {
+		if len(c.reports) >= maxCached {
+			c.reports, c.views = map[domain.Date]*reportEntry{}, map[string]*dashView{}
+		}
+		e = &reportEntry{}
+		c.reports[asOf] = e
+	}
+	c.mu.Unlock()
+	e.once.Do(func() {
+		// The build serves every waiting request: a visitor who gives up
+		// must not cancel it for the others.
+		bctx := context.WithoutCancel(ctx)
+		c.build.Lock()
+		defer c.build.Unlock()
+		e.r, e.err = report.Build(bctx, s.db, report.Options{AsOf: asOf, Now: s.now()})
+	})
+	if e.err != nil {
+		if !errors.Is(e.err, report.ErrNoData) {
+			// Do not keep a failure that may be passing (the database).
+			c.mu.Lock()
+			if c.reports[asOf] == e {
+				delete(c.reports, asOf)
+			}
+			c.mu.Unlock()
+		}
+		return nil, 0, 0, e.err
+	}
+	return e, asOf, latest, nil
+}
+
+// files are the report's published files: the page, its stylesheet and
+// the open data under data/.
+func (e *reportEntry) filesOf() (map[string][]byte, error) {
+	e.filesOnce.Do(func() { e.files, e.filesErr = e.r.Files("html") })
+	return e.files, e.filesErr
+}
+
+// dashboardView is the report of asOf for the pages of a language.
+func (s *Server) dashboardView(ctx context.Context, l Lang, asOf domain.Date) (*dashView, error) {
+	e, asOf, latest, err := s.reportFor(ctx, asOf)
+	if err != nil {
+		return nil, err
 	}
 	key := string(l) + asOf.String()
-	if v, ok := c.views[key]; ok {
+	c := &s.dash
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.views[key]; ok && v.R == e.r {
 		return v, nil
 	}
-	year := asOf.Year()
-	st, err := stats.Compute(ctx, s.db, asOf, stats.Options{From: domain.MakeDate(year, 1, 1)})
-	if err != nil {
-		return nil, fmt.Errorf("computing the figures as of %s: %w", asOf, err)
-	}
-	v := &dashView{S: st, AsOf: asOf, Year: year, Releases: st.Period}
-	var women, minors, children []int
-	var facs []stats.FacilityStats
-	for _, f := range st.Facilities {
-		if f.Population > 0 || f.Capacity > 0 {
-			facs = append(facs, f)
-		}
-	}
-	for _, f := range facs {
-		women, minors, children = append(women, f.Women), append(minors, f.Minors), append(children, f.Children)
-	}
-	sw, sm, sc := suppress(women), suppress(minors), suppress(children)
-	for i, f := range facs {
-		v.Facilities = append(v.Facilities, facRow{FacilityStats: f, Women: sw[i], Minors: sm[i], Children: sc[i]})
-	}
-	// The trend: 31 December of each year since 2016, and the date itself.
-	for y := 2016; y < year; y++ {
-		d := domain.MakeDate(y, 12, 31)
-		ts, err := stats.Compute(ctx, s.db, d, stats.Options{})
-		if err != nil {
-			return nil, fmt.Errorf("computing the figures as of %s: %w", d, err)
-		}
-		v.Trend = append(v.Trend, trendPoint{d, ts.Population, ts.Capacity})
-	}
-	v.Trend = append(v.Trend, trendPoint{asOf, st.Population, st.Capacity})
+	v := &dashView{R: e.r, e: e, AsOf: asOf, Latest: latest, Columns: facilityColumns(e.r)}
 	s.charts(v, l)
-	c.views[key] = v
+	if c.views != nil && c.reports[asOf] == e {
+		c.views[key] = v
+	}
 	return v, nil
+}
+
+// facilityColumns are the report's columns per facility: the count of
+// people held without legal basis only when a screening was saved.
+func facilityColumns(r *report.Report) []report.Column {
+	if r.Screening == nil {
+		return report.FacilityColumns[:len(report.FacilityColumns)-1]
+	}
+	return report.FacilityColumns
 }
 
 func (s *Server) charts(v *dashView, l Lang) {
 	var occ []bar
-	for _, f := range v.Facilities {
-		if stats.InSystem(domain.FacilityKind(f.Kind)) && f.Capacity > 0 {
-			occ = append(occ, bar{Label: f.Name, Value: f.OccupancyPct, Text: l.Pct(f.OccupancyPct)})
+	for _, f := range v.R.Facilities {
+		// A facility whose population is hidden has no published occupancy.
+		if stats.InSystem(domain.FacilityKind(f.Kind)) && f.OccupancyPct != nil {
+			occ = append(occ, bar{Label: f.Name, Value: *f.OccupancyPct, Text: l.Pct(*f.OccupancyPct)})
 		}
 	}
 	sort.SliceStable(occ, func(i, j int) bool { return occ[i].Value > occ[j].Value })
 	v.OccChart = hbars(l.T("dash.byfacility"), occ, 100, l.T("dash.capacity_line"))
 	var xs []string
 	var pop, capa []float64
-	for _, t := range v.Trend {
-		xs = append(xs, l.digits(strconv.Itoa(t.Date.Year())))
+	for i, t := range v.R.Trend {
+		x := ""
+		if d, err := domain.ParseDate(t.Date); err == nil && (i == 0 || d.Month() == 12 && d.Day() == 31) {
+			x = l.digits(itoa(d.Year()))
+		}
+		xs = append(xs, x)
 		pop, capa = append(pop, float64(t.Population)), append(capa, float64(t.Capacity))
 	}
 	v.TrendChart = lines(l.T("dash.trend"), xs, []series{{l.T("dash.population"), "pop", pop}, {l.T("dash.capacity"), "cap", capa}},
 		func(f float64) string { return l.Num(int(f + 0.5)) })
-	var sts []bar
-	for _, c := range v.S.ByStatus {
-		sts = append(sts, bar{Label: l.T("status." + c.Key), Value: float64(c.Count), Text: l.Num(c.Count)})
+	var rel []bar
+	for _, c := range v.R.Releases.ByMechanism {
+		rel = append(rel, bar{Label: l.T("mech." + c.Key), Value: float64(c.Count), Text: l.Num(c.Count)})
 	}
-	v.StatChart = hbars(l.T("dash.bystatus"), sts, 0, "")
-	if v.Releases != nil {
-		var rel []bar
-		for _, c := range v.Releases.ReleasedBy {
-			rel = append(rel, bar{Label: l.T("mech." + c.Key), Value: float64(c.Count), Text: l.Num(c.Count)})
-		}
-		v.RelChart = hbars(fmt.Sprintf(l.T("dash.releases"), l.digits(strconv.Itoa(v.Year))), rel, 0, "")
+	if len(rel) > 0 {
+		v.RelChart = hbars(fmt.Sprintf(l.T("dash.releases"), l.Date(mustDate(v.R.Releases.From)), l.Date(mustDate(v.R.Releases.To))), rel, 0, "")
 	}
+}
+
+func mustDate(s string) domain.Date {
+	d, err := domain.ParseDate(s)
+	if err != nil {
+		return domain.NoDate
+	}
+	return d
 }
 
 func (s *Server) asOfParam(r *http.Request) (domain.Date, error) {
@@ -204,6 +232,10 @@ func (s *Server) asOfParam(r *http.Request) (domain.Date, error) {
 	if v == "" {
 		return domain.NoDate, nil
 	}
+	return parseAsOf(v)
+}
+
+func parseAsOf(v string) (domain.Date, error) {
 	d, err := domain.ParseDate(v)
 	if err != nil {
 		return 0, &inputError{Field: "as_of", Msg: err.Error()}
@@ -214,20 +246,68 @@ func (s *Server) asOfParam(r *http.Request) (domain.Date, error) {
 	return d, nil
 }
 
-func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+// publicView is the view for a public page's ?as_of=, or an error page.
+func (s *Server) publicView(w http.ResponseWriter, r *http.Request) (*dashView, bool) {
 	asOf, err := s.asOfParam(r)
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return nil, false
 	}
-	l := langOf(r)
-	v, err := s.dashboardView(r.Context(), l, asOf)
+	v, err := s.dashboardView(r.Context(), langOf(r), asOf)
 	if err != nil {
+		s.noReport(w, r, err)
+		return nil, false
+	}
+	return v, true
+}
+
+// noReport answers a report that cannot be given: a date outside the
+// register's is a 404 that says which dates it has; a report that cannot be
+// built is a 503 that says so and nothing more (the error, logged, may name
+// a count disclosure control refused to publish). JSON for the API, a page
+// otherwise.
+func (s *Server) noReport(w http.ResponseWriter, r *http.Request, err error) {
+	api := strings.HasPrefix(r.URL.Path, "/api/")
+	l := langOf(r)
+	if api {
+		l = English
+	}
+	var be *disclosure.BlockedError
+	switch {
+	case errors.Is(err, report.ErrNoData) || errors.Is(err, errAfterData) || errors.Is(err, errEmpty):
+		if api {
+			s.apiError(w, http.StatusNotFound, "not_found", err.Error())
+			return
+		}
+		msg := l.T("report.nodata")
+		if errors.Is(err, errEmpty) {
+			msg = l.T("report.empty")
+		}
+		s.errorPage(w, r, http.StatusNotFound, msg+" ("+err.Error()+")")
+		return
+	case errors.Is(err, context.Canceled):
 		s.fail(w, r, err)
 		return
 	}
-	if v == nil {
-		s.errorPage(w, r, http.StatusNotFound, "The register is empty.")
+	msg := l.T("report.unavailable")
+	if errors.As(err, &be) {
+		// Small national totals can make every way of publishing the
+		// breakdowns identify someone: then nothing is published.
+		s.log.Warn("the report cannot be published", "path", r.URL.Path, "err", err)
+		msg = l.T("report.blocked")
+	} else {
+		s.log.Error("the report could not be built", "path", r.URL.Path, "err", err)
+	}
+	if api {
+		s.apiError(w, http.StatusServiceUnavailable, "unavailable", msg)
+		return
+	}
+	s.errorPage(w, r, http.StatusServiceUnavailable, msg)
+}
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	v, ok := s.publicView(w, r)
+	if !ok {
 		return
 	}
 	p := s.newPage(r, "dash.population", v)
@@ -267,51 +347,143 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
+// download is a file of the report, as offered on the reports page.
+type download struct {
+	Name string // under /reports/{date}/
+	Key  string // message key of its description
+}
+
+type reportsView struct {
+	*dashView
+	Files []download
+}
+
 func (s *Server) reports(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "reports.html", s.newPage(r, "reports.heading", nil))
+	asOf, err := s.asOfParam(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	l := langOf(r)
+	v, err := s.dashboardView(r.Context(), l, asOf)
+	if err != nil {
+		s.noReport(w, r, err)
+		return
+	}
+	files, err := v.e.filesOf()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rv := reportsView{dashView: v}
+	for name := range files {
+		if base, ok := strings.CutPrefix(name, "data/"); ok {
+			rv.Files = append(rv.Files, download{Name: name, Key: "file." + strings.TrimSuffix(strings.TrimSuffix(base, ".csv"), ".json")})
+		}
+	}
+	// report.json first, then the tables in the order of the report.
+	sort.Slice(rv.Files, func(i, j int) bool {
+		oi, oj := fileOrder(rv.Files[i].Name), fileOrder(rv.Files[j].Name)
+		if oi != oj {
+			return oi < oj
+		}
+		return rv.Files[i].Name < rv.Files[j].Name
+	})
+	s.render(w, r, http.StatusOK, "reports.html", s.newPage(r, "reports.heading", rv))
+}
+
+var fileOrders = []string{"report.json", "national.csv", "facilities.csv", "trend.csv", "releases_by_mechanism.csv", "releases_by_facility.csv",
+	"releases_by_province.csv", "releases_by_group.csv", "pledges.csv", "declared_figures.csv", "reforms.csv"}
+
+func fileOrder(name string) int {
+	if i := slices.Index(fileOrders, path.Base(name)); i >= 0 {
+		return i
+	}
+	return len(fileOrders)
+}
+
+// reportFile serves a file of the report of a date: the page (index.html,
+// also at /reports/{date}/), its stylesheet, and the open data under data/.
+// The page's own links are relative, so it works here as in a published
+// folder.
+func (s *Server) reportFile(w http.ResponseWriter, r *http.Request) {
+	asOf, err := parseAsOf(r.PathValue("date"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := r.PathValue("file")
+	if name == "" {
+		name = "index.html"
+	}
+	e, _, _, err := s.reportFor(r.Context(), asOf)
+	if err != nil {
+		s.noReport(w, r, err)
+		return
+	}
+	files, err := e.filesOf()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, ok := files[name]
+	if !ok {
+		s.errorPage(w, r, http.StatusNotFound, langOf(r).T("report.nofile"))
+		return
+	}
+	h := w.Header()
+	ct := mime.TypeByExtension(path.Ext(name))
+	switch path.Ext(name) {
+	case ".csv":
+		ct = "text/csv; charset=utf-8"
+	case ".json":
+		ct = "application/json"
+	}
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	h.Set("Content-Type", ct)
+	if strings.HasPrefix(name, "data/") {
+		h.Set("Content-Disposition", `attachment; filename="habeas-`+asOf.String()+"-"+path.Base(name)+`"`)
+	}
+	h.Set("Vary", "Cookie")
+	w.Write(b)
 }
 
 func (s *Server) pledges(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "pledges.html", s.newPage(r, "pledges.heading", nil))
+	v, ok := s.publicView(w, r)
+	if !ok {
+		return
+	}
+	s.render(w, r, http.StatusOK, "pledges.html", s.newPage(r, "pledges.heading", v))
 }
 
 func (s *Server) openData(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "data.html", s.newPage(r, "data.heading", nil))
 }
 
-// facilitiesCSV is the facility figures with HXL hashtags in the second row
-// (the Humanitarian Data Exchange convention). Small group counts are
-// suppressed as on the dashboard.
+// facilitiesCSV is the report's facility table (CSV with HXL hashtags in
+// the second row, hidden counts as "*"), kept at the address it has
+// always had.
 func (s *Server) facilitiesCSV(w http.ResponseWriter, r *http.Request) {
 	asOf, err := s.asOfParam(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v, err := s.dashboardView(r.Context(), English, asOf)
-	if err != nil || v == nil {
-		if err == nil {
-			err = fmt.Errorf("the register is empty: %w", errEmpty)
-		}
+	e, asOf, _, err := s.reportFor(r.Context(), asOf)
+	if err != nil {
+		s.noReport(w, r, err)
+		return
+	}
+	files, err := e.filesOf()
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="habeas-facilities-`+v.AsOf.String()+`.csv"`)
-	cw := csv.NewWriter(w)
-	cw.Write([]string{"date", "facility_id", "facility", "kind", "province", "population", "capacity", "occupancy_pct", "pretrial", "women", "minors", "children_with_mothers"})
-	cw.Write([]string{"#date", "#loc+code", "#loc+name", "#loc+type", "#adm1+name", "#population", "#capacity", "#indicator+occupancy+pct", "#population+pretrial", "#population+f", "#population+minors", "#population+children"})
-	c := func(x cell) string {
-		if x.Suppressed {
-			return "<5"
-		}
-		return strconv.Itoa(x.N)
-	}
-	for _, f := range v.Facilities {
-		cw.Write([]string{v.AsOf.String(), f.ID, f.Name, f.Kind, f.Province, strconv.Itoa(f.Population), strconv.Itoa(f.Capacity),
-			strconv.FormatFloat(f.OccupancyPct, 'f', 1, 64), strconv.Itoa(f.Pretrial), c(f.Women), c(f.Minors), c(f.Children)})
-	}
-	cw.Flush()
+	w.Header().Set("Content-Disposition", `attachment; filename="habeas-facilities-`+asOf.String()+`.csv"`)
+	w.Write(files["data/facilities.csv"])
 }
 
 func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {

@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/habeas-kh/habeas/internal/auth"
+	"github.com/habeas-kh/habeas/internal/disclosure"
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/report"
 )
 
 // page is what every template renders: the request's language and user,
@@ -117,4 +119,53 @@ func localPath(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// TOr is the text of key, or fallback when the catalogue has none (labels
+// that come with the report's data).
+func (p *page) TOr(key, fallback string) string {
+	if _, ok := messages[key]; ok {
+		return p.Lang.T(key)
+	}
+	return fallback
+}
+
+// Fig is a national figure of the report, in its unit.
+func (p *page) Fig(f report.Figure) string {
+	if f.Unit == "percent" {
+		return p.Lang.Pct(f.Value)
+	}
+	return p.Lang.Num(int(f.Value))
+}
+
+// Cell is a protected count: "*" when it is hidden, as in the report.
+func (p *page) Cell(c report.Cell) string {
+	if c.Suppressed || c.Value == nil {
+		return disclosure.CSVMarker
+	}
+	return p.Lang.Num(*c.Value)
+}
+
+// Day writes a date of the report (YYYY-MM-DD, or "A to B" for a period)
+// in words.
+func (p *page) Day(s string) string {
+	if a, b, ok := strings.Cut(s, " to "); ok {
+		return p.Day(a) + " – " + p.Day(b)
+	}
+	d, err := domain.ParseDate(s)
+	if err != nil {
+		return s
+	}
+	return p.Lang.Date(d)
+}
+
+// N is a plain count in the language's digits.
+func (p *page) N(n int) string { return p.Lang.Num(n) }
+
+// Short is the start of a hash.
+func (p *page) Short(h string) string {
+	if len(h) > 16 {
+		return h[:16] + "…"
+	}
+	return h
 }

@@ -613,12 +613,13 @@ func (s *Server) revokeTokenForm(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/staff/account", http.StatusSeeOther)
 }
 
-// pledgesEdit is where pledges and reforms will be edited once they are
-// kinds of the register; for now it says so, to those allowed to edit them.
+// pledgesEdit is where pledges and reforms will be edited from the web;
+// until then it shows them, to those allowed to edit them, as the public
+// page does (they are entered with habeas pledge and habeas reform).
 func (s *Server) pledgesEdit(w http.ResponseWriter, r *http.Request) {
 	if err := principal(r).Require(auth.EditPledges, ""); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "pledges.html", s.newPage(r, "pledges.heading", nil))
+	s.pledges(w, r)
 }

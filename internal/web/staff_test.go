@@ -2,23 +2,33 @@ package web_test
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/report"
+	"github.com/habeas-kh/habeas/internal/stats"
 	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
 )
 
 // TestCrawlPublic: no public page or public API response, in either
-// language, contains a person's name, identifier or date of birth.
+// language, contains a person's name, identifier or date of birth; and no
+// public JSON or CSV carries a count that the report of its date hides.
 func TestCrawlPublic(t *testing.T) {
-	f := newFixture(t, dbtest.SQLiteDSN(t), 500)
+	f := newFixture(t, dbtest.SQLiteDSN(t), publicPeople)
 	c := f.client()
-	pages := []string{"/", "/reports", "/pledges", "/data", "/login", "/data/facilities.csv", "/api/v1/stats",
-		"/api/v1/openapi.json", "/?as_of=2018-06-30", "/api/v1/stats?as_of=2017-12-31", "/static/habeas.css"}
+	pages := []string{"/", "/reports", "/pledges", "/data", "/login", "/data/facilities.csv", "/api/v1/report",
+		"/api/v1/openapi.json", "/?as_of=2018-06-30", "/api/v1/report?as_of=2017-12-31", "/static/habeas.css"}
 	seen := map[string]bool{}
+	hidden := map[string]*hiddenCounts{}
+	checked := 0
 	for len(pages) > 0 {
 		p := pages[0]
 		pages = pages[1:]
@@ -44,6 +54,9 @@ func TestCrawlPublic(t *testing.T) {
 					t.Errorf("public page %s contains %q", u, n)
 				}
 			}
+			if n := f.checkHidden(t, u, res, hidden); n > 0 {
+				checked++
+			}
 			// Follow the site's own links to public pages.
 			for _, m := range hrefs(res.body) {
 				if strings.HasPrefix(m, "/") && !strings.HasPrefix(m, "/staff") && !strings.HasPrefix(m, "/lang/") && !strings.HasPrefix(m, "/static/fonts") {
@@ -55,6 +68,219 @@ func TestCrawlPublic(t *testing.T) {
 	if len(seen) < 20 {
 		t.Errorf("crawled only %d pages", len(seen))
 	}
+	if checked < 6 || len(hidden) < 2 {
+		t.Errorf("only %d responses of %d dates were checked for hidden counts", checked, len(hidden))
+	}
+	// The check is not blind: the unprotected figures, for staff, do carry
+	// hidden counts.
+	res := f.login("admin").get("/api/v1/stats?as_of=2017-12-31")
+	var v any
+	if res.code != 200 || json.Unmarshal([]byte(res.body), &v) != nil {
+		t.Fatalf("the raw figures: %d", res.code)
+	}
+	if leaks := hidden["2017-12-31"].walk(v, "", nil); len(leaks) == 0 {
+		t.Error("the raw figures show no hidden count: the check proves nothing")
+	}
+}
+
+// hiddenCounts are the counts the report of a date hides: facility ->
+// column -> the true value (from the unprotected figures), and facility ->
+// release mechanism (or "total") for the releases by facility.
+type hiddenCounts struct {
+	facility map[string]map[string]int
+	releases map[string]map[string]bool
+}
+
+// hiddenOf builds the report of a date, independently of the server, and
+// reads what it hides from its disclosure result.
+func (f *fixture) hiddenOf(t *testing.T, date string) *hiddenCounts {
+	t.Helper()
+	ctx := context.Background()
+	asOf := domain.MustDate(date)
+	rep, err := report.Build(ctx, f.db, report.Options{AsOf: asOf, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := stats.Compute(ctx, f.db, asOf, stats.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	value := map[string]map[string]int{}
+	for _, fs := range raw.Facilities {
+		value[fs.ID] = map[string]int{"population": fs.Population, "pretrial": fs.Pretrial, "women": fs.Women, "minors": fs.Minors,
+			"children_with_mothers": fs.Children, "drug_related": fs.Drug}
+	}
+	h := &hiddenCounts{facility: map[string]map[string]int{}, releases: map[string]map[string]bool{}}
+	hide := func(fac, col string) {
+		if v, ok := value[fac][col]; ok {
+			if h.facility[fac] == nil {
+				h.facility[fac] = map[string]int{}
+			}
+			h.facility[fac][col] = v
+		}
+	}
+	n := 0
+	for _, key := range rep.Disclosure().Published().Suppressed {
+		parts := strings.Split(key, "/")
+		if len(parts) != 3 {
+			continue
+		}
+		switch parts[0] {
+		case "facility":
+			hide(parts[1], parts[2])
+			n++
+		case "releases":
+			if h.releases[parts[1]] == nil {
+				h.releases[parts[1]] = map[string]bool{}
+			}
+			h.releases[parts[1]][parts[2]] = true
+		}
+	}
+	// A column too small nationally to break down is hidden in every
+	// facility without being a disclosure cell.
+	for _, fr := range rep.Facilities {
+		for col, cell := range fr.Counts {
+			if cell.Suppressed {
+				hide(fr.ID, col)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatalf("the report of %s hides no facility count: the check proves nothing", date)
+	}
+	return h
+}
+
+// walk lists where v, a JSON document, carries a hidden count: a number
+// under the name of a hidden column in an object of that facility (the
+// shape of the report and of the raw figures alike), the occupancy of a
+// facility whose population is hidden, or a value in a hidden cell of a
+// table of releases by facility.
+func (h *hiddenCounts) walk(v any, fac string, path []string) []string {
+	var leaks []string
+	switch v := v.(type) {
+	case map[string]any:
+		if id, ok := v["id"].(string); ok && h.facility[id] != nil {
+			fac, path = id, nil
+		}
+		if rows, ok := v["rows"].([]any); ok {
+			leaks = append(leaks, h.releaseTable(rows, v)...)
+		}
+		for k, x := range v {
+			if k == "census" {
+				continue // census counts are another source, with keys of their own
+			}
+			leaks = append(leaks, h.walk(x, fac, append(slices.Clip(path), k))...)
+		}
+	case []any:
+		for _, x := range v {
+			leaks = append(leaks, h.walk(x, fac, path)...)
+		}
+	case float64:
+		if fac == "" || len(path) == 0 {
+			break
+		}
+		for col, val := range h.facility[fac] {
+			if slices.Contains(path, col) && v == float64(val) {
+				leaks = append(leaks, fmt.Sprintf("%s %s = %v", fac, strings.Join(path, "."), v))
+			}
+		}
+		if _, ok := h.facility[fac]["population"]; ok && path[len(path)-1] == "occupancy_pct" {
+			leaks = append(leaks, fmt.Sprintf("%s occupancy_pct = %v with the population hidden", fac, v))
+		}
+	}
+	return leaks
+}
+
+// releaseTable checks a table of rows by columns of cells, with totals:
+// a hidden cell of a facility must be published without its value.
+func (h *hiddenCounts) releaseTable(rows []any, t map[string]any) []string {
+	var leaks []string
+	cols, _ := t["columns"].([]any)
+	cells, _ := t["cells"].([]any)
+	totals, _ := t["totals"].([]any)
+	shown := func(c any) bool {
+		m, ok := c.(map[string]any)
+		return !ok || m["value"] != nil
+	}
+	for i, r := range rows {
+		fac, _ := r.(string)
+		if h.releases[fac] == nil {
+			continue
+		}
+		if h.releases[fac]["total"] && i < len(totals) && shown(totals[i]) {
+			leaks = append(leaks, fmt.Sprintf("releases from %s: total %v", fac, totals[i]))
+		}
+		row, _ := cells[i].([]any)
+		for j, c := range row {
+			if m, _ := cols[j].(string); h.releases[fac][m] && shown(c) {
+				leaks = append(leaks, fmt.Sprintf("releases from %s by %s: %v", fac, m, c))
+			}
+		}
+	}
+	return leaks
+}
+
+// checkHidden checks a public JSON or CSV response against the report of
+// its date; it returns how many counts it checked.
+func (f *fixture) checkHidden(t *testing.T, u string, res response, hidden map[string]*hiddenCounts) int {
+	t.Helper()
+	ct := res.header.Get("Content-Type")
+	if strings.Contains(u, "openapi.json") || !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "text/csv") {
+		return 0
+	}
+	of := func(date string) *hiddenCounts {
+		if hidden[date] == nil {
+			hidden[date] = f.hiddenOf(t, date)
+		}
+		return hidden[date]
+	}
+	if strings.HasPrefix(ct, "text/csv") {
+		rows, err := csv.NewReader(strings.NewReader(res.body)).ReadAll()
+		if err != nil || len(rows) < 2 || rows[1][0] != "#loc+code" {
+			return 0 // not a table by facility
+		}
+		date := regexp.MustCompile(`\d{4}-\d{2}-\d{2}`).FindString(res.header.Get("Content-Disposition"))
+		if date == "" {
+			t.Errorf("%s: no date in %q", u, res.header.Get("Content-Disposition"))
+			return 0
+		}
+		h, n := of(date), 0
+		releases := strings.Contains(u, "releases_by_facility")
+		for _, row := range rows[2:] {
+			for j, v := range row {
+				col := rows[0][j]
+				var hide bool
+				switch {
+				case releases:
+					hide = h.releases[row[0]][col]
+				case strings.Contains(u, "facilities.csv"):
+					_, hide = h.facility[row[0]][col]
+					if col == "occupancy_pct" && v != "" {
+						_, hide = h.facility[row[0]]["population"]
+					}
+				}
+				if hide && v != "*" {
+					t.Errorf("%s: %s %s is %s; the report hides it", u, row[0], col, v)
+				}
+				n++
+			}
+		}
+		return n
+	}
+	var v any
+	if err := json.Unmarshal([]byte(res.body), &v); err != nil {
+		t.Errorf("%s: %v", u, err)
+		return 0
+	}
+	date, _ := v.(map[string]any)["as_of"].(string)
+	if date == "" {
+		return 0
+	}
+	for _, l := range of(date).walk(v, "", nil) {
+		t.Errorf("%s carries a hidden count: %s", u, l)
+	}
+	return 1
 }
 
 func wordIn(s, w string) bool {
@@ -156,14 +382,17 @@ func TestSignIn(t *testing.T) {
 // release counted on the public dashboard; bad and hostile input changes
 // nothing and is shown escaped.
 func TestRecordForms(t *testing.T) {
-	f := newFixture(t, dbtest.SQLiteDSN(t), 300)
+	f := newFixture(t, dbtest.SQLiteDSN(t), publicPeople)
 	ctx := context.Background()
 	reg := f.login("registrar")
 	head := func() int64 { h, _ := f.db.Head(ctx); return h.Seq }
 	releases := func() string {
 		body := f.client().get("/").body
-		i := strings.Index(body, `id="releases">`)
-		return body[i+len(`id="releases">`) : i+strings.Index(body[i:], "<")]
+		i := strings.Index(body, `id="fig-released">`)
+		if i < 0 {
+			t.Fatalf("no releases on the dashboard:\n%.2000s", body)
+		}
+		return body[i+len(`id="fig-released">`) : i+strings.Index(body[i:], "<")]
 	}
 	before, releasedBefore := head(), releases()
 

@@ -23,6 +23,7 @@ import (
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/ledger"
 	"github.com/habeas-kh/habeas/internal/registry"
+	"github.com/habeas-kh/habeas/internal/report"
 	"github.com/habeas-kh/habeas/internal/rules"
 	"github.com/habeas-kh/habeas/internal/store"
 )
@@ -64,6 +65,7 @@ type Server struct {
 	pages  map[string]*template.Template
 	static fs.FS
 	secure bool
+	now    func() time.Time
 	dash   dashCache
 }
 
@@ -101,7 +103,10 @@ func New(db DB, opt Options) (*Server, error) {
 	}
 	au := auth.New(db, aopts...)
 	s := &Server{db: db, log: log, auth: au, reg: registry.New(db, ledger.New(db, lopts...), au, pack, log),
-		secure: !opt.InsecureCookies}
+		secure: !opt.InsecureCookies, now: time.Now}
+	if opt.Clock != nil {
+		s.now = opt.Clock
+	}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
@@ -120,7 +125,7 @@ func (s *Server) Auth() *auth.Service { return s.auth }
 // background, so the first visitor does not wait for it.
 func (s *Server) Warm(ctx context.Context) {
 	for _, l := range []Lang{English, Khmer} {
-		if _, err := s.dashboardView(ctx, l, domain.NoDate); err != nil {
+		if _, err := s.dashboardView(ctx, l, domain.NoDate); err != nil && !errors.Is(err, errEmpty) {
 			s.log.Warn("warming the dashboard", "err", err)
 			return
 		}
@@ -128,10 +133,11 @@ func (s *Server) Warm(ctx context.Context) {
 }
 
 var funcs = template.FuncMap{
-	"join": strings.Join,
-	"str":  func(v any) string { return fmt.Sprint(v) },
-	"json": func(v any) string { b, _ := json.Marshal(v); return string(b) },
-	"list": func(v ...string) []string { return v },
+	"join":      strings.Join,
+	"str":       func(v any) string { return fmt.Sprint(v) },
+	"json":      func(v any) string { b, _ := json.Marshal(v); return string(b) },
+	"list":      func(v ...string) []string { return v },
+	"pledgeBar": pledgeBar,
 	"fieldArgs": func(p *page, name string, required bool) fieldArg {
 		return fieldArg{P: p, Name: name, Required: required}
 	},
@@ -182,6 +188,7 @@ func (s *Server) Routes() []Route {
 	r := []Route{
 		{"GET", "/{$}", false, s.dashboard},
 		{"GET", "/reports", false, s.reports},
+		{"GET", "/reports/{date}/{file...}", false, s.reportFile},
 		{"GET", "/pledges", false, s.pledges},
 		{"GET", "/data", false, s.openData},
 		{"GET", "/data/facilities.csv", false, s.facilitiesCSV},
@@ -338,7 +345,7 @@ func (s *Server) status(r *http.Request, err error) (int, string, string) {
 		return http.StatusUnauthorized, "unauthenticated", "sign in first, or send a valid bearer token"
 	case errors.Is(err, auth.ErrForbidden):
 		return http.StatusForbidden, "forbidden", err.Error()
-	case errors.Is(err, auth.ErrNotFound), errors.Is(err, errEmpty):
+	case errors.Is(err, auth.ErrNotFound), errors.Is(err, errEmpty), errors.Is(err, report.ErrNoData):
 		return http.StatusNotFound, "not_found", err.Error()
 	case errors.Is(err, auth.ErrRateLimited):
 		return http.StatusTooManyRequests, "rate_limited", err.Error()

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/store"
@@ -253,30 +254,31 @@ func (d *DB) Releases(ctx context.Context, from, to domain.Date) ([]store.Mechan
 	return out, err
 }
 
-// ProjectionDigests streams each projection table in person order and
-// fingerprints every person's rows, table by table.
-func (d *DB) ProjectionDigests(ctx context.Context) (map[string]store.Digest, error) {
-	parts := map[string]*[store.NTables][32]byte{}
-	get := func(id string) *[store.NTables][32]byte {
-		p := parts[id]
-		if p == nil {
-			p = &[store.NTables][32]byte{store.EmptyDigest, store.EmptyDigest, store.EmptyDigest, store.EmptyDigest}
-			parts[id] = p
-		}
-		return p
-	}
+// digestPage is how many persons ProjectionDigests reads at a time.
+const digestPage = 1000
+
+// ProjectionDigests reads the projection tables a page of persons at a time,
+// in id order, and fingerprints every person's rows, table by table. The
+// pages are bounded by the ids of the persons table; each table is read for
+// the same range of ids, so that rows of an id missing from persons (a
+// tampered table) are still found. Memory holds one page, and one query is
+// open at a time, so that the caller can read the ledger meanwhile from the
+// same pool.
+func (d *DB) ProjectionDigests(ctx context.Context, fn func(string, store.Digest) error) error {
 	// Each scan reads one row and returns its person and how to digest it.
 	type scanFn func(r *sql.Rows) (string, func(*store.Digester), error)
 	tables := []struct {
-		t     int
-		query string
-		scan  scanFn
+		t      int
+		query  string // rows of the persons in a range, in digest order
+		person string // its person id column
+		order  string
+		scan   scanFn
 	}{
-		{store.TPersons, "SELECT " + personCols + " FROM persons ORDER BY id", func(r *sql.Rows) (string, func(*store.Digester), error) {
+		{store.TPersons, "SELECT " + personCols + " FROM persons", "id", "id", func(r *sql.Rows) (string, func(*store.Digester), error) {
 			p, err := scanPerson(r)
 			return p.ID, func(dg *store.Digester) { dg.Person(p) }, err
 		}},
-		{store.TStays, "SELECT person, facility, cell, from_date, to_date, status, drug, sex, dob FROM stays ORDER BY person, from_date",
+		{store.TStays, "SELECT person, facility, cell, from_date, to_date, status, drug, sex, dob FROM stays", "person", "person, from_date",
 			func(r *sql.Rows) (string, func(*store.Digester), error) {
 				var s domain.Stay
 				var from, to, drug, dob int64
@@ -285,7 +287,7 @@ func (d *DB) ProjectionDigests(ctx context.Context) (map[string]store.Digest, er
 				s.From, s.To, s.Status, s.Drug, s.Sex, s.DOB = domain.Date(from), domain.Date(to), domain.LegalStatus(status), drug != 0, domain.Sex(sex), domain.Date(dob)
 				return s.Person, func(dg *store.Digester) { dg.Stay(s) }, err
 			}},
-		{store.TEpisodes, "SELECT person, n, admitted, facility_in, ended, end_kind, mechanism, facility_out, status_at_end, drug FROM episodes ORDER BY person, n",
+		{store.TEpisodes, "SELECT person, n, admitted, facility_in, ended, end_kind, mechanism, facility_out, status_at_end, drug FROM episodes", "person", "person, n",
 			func(r *sql.Rows) (string, func(*store.Digester), error) {
 				var e domain.Episode
 				var adm, ended, drug int64
@@ -294,7 +296,7 @@ func (d *DB) ProjectionDigests(ctx context.Context) (map[string]store.Digest, er
 				e.Admitted, e.Ended, e.EndKind, e.Mechanism, e.StatusAtEnd, e.Drug = domain.Date(adm), domain.Date(ended), domain.Kind(endKind), domain.Mechanism(mech), domain.LegalStatus(st), drug != 0
 				return e.Person, func(dg *store.Digester) { dg.Episode(e) }, err
 			}},
-		{store.TFlags, "SELECT person, kind, from_date, to_date, child_dob, detail FROM flags ORDER BY person, from_date, kind, child_dob, to_date, detail",
+		{store.TFlags, "SELECT person, kind, from_date, to_date, child_dob, detail FROM flags", "person", "person, from_date, kind, child_dob, to_date, detail",
 			func(r *sql.Rows) (string, func(*store.Digester), error) {
 				var f domain.Flag
 				var kind string
@@ -304,34 +306,81 @@ func (d *DB) ProjectionDigests(ctx context.Context) (map[string]store.Digest, er
 				return f.Person, func(dg *store.Digester) { dg.Flag(f) }, err
 			}},
 	}
-	for _, tb := range tables {
-		var cur string
-		var dg *store.Digester
-		flush := func() {
-			if dg != nil {
-				get(cur)[tb.t] = dg.Sum()
-			}
+	var lo string // the last id of the page before; none before the first
+	for first := true; ; first = false {
+		// The page ends at the digestPage-th person after lo, or is the
+		// last page, open-ended.
+		// Conditions with no OR, so that both databases read an index range.
+		var conds []string
+		var args []any
+		if !first {
+			conds, args = append(conds, "%[1]s > ?"), append(args, lo)
 		}
-		err := d.each(ctx, "projections", tb.query, nil, func(r *sql.Rows) error {
-			id, add, err := tb.scan(r)
-			if err != nil {
-				return fmt.Errorf("reading projections: %w", err)
+		cond := func(col string) string {
+			if len(conds) == 0 {
+				return ""
 			}
-			if dg == nil || id != cur {
-				flush()
-				cur, dg = id, store.NewDigester()
-			}
-			add(dg)
-			return nil
-		})
+			return " WHERE " + fmt.Sprintf(strings.Join(conds, " AND "), col)
+		}
+		var hi string
+		n := 0
+		err := d.each(ctx, "projections", "SELECT id FROM persons"+cond("id")+" ORDER BY id LIMIT ?", append(args, digestPage),
+			func(r *sql.Rows) error {
+				n++
+				return r.Scan(&hi)
+			})
 		if err != nil {
-			return nil, err
+			return err
 		}
-		flush()
+		last := n < digestPage
+		if !last {
+			conds, args = append(conds, "%[1]s <= ?"), append(args, hi)
+		}
+		parts := map[string]*[store.NTables][32]byte{}
+		for _, tb := range tables {
+			var cur string
+			var dg *store.Digester
+			flush := func() {
+				if dg == nil {
+					return
+				}
+				p := parts[cur]
+				if p == nil {
+					p = &[store.NTables][32]byte{store.EmptyDigest, store.EmptyDigest, store.EmptyDigest, store.EmptyDigest}
+					parts[cur] = p
+				}
+				p[tb.t] = dg.Sum()
+			}
+			err := d.each(ctx, "projections", tb.query+cond(tb.person)+" ORDER BY "+tb.order, args, func(r *sql.Rows) error {
+				id, add, err := tb.scan(r)
+				if err != nil {
+					return fmt.Errorf("reading projections: %w", err)
+				}
+				if dg == nil || id != cur {
+					flush()
+					cur, dg = id, store.NewDigester()
+				}
+				add(dg)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			flush()
+		}
+		ids := make([]string, 0, len(parts))
+		for id := range parts {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			if err := fn(id, store.CombineDigests(parts[id])); err != nil {
+				return err
+			}
+		}
+		if last {
+			return nil
+		}
+		lo = hi
 	}
-	out := make(map[string]store.Digest, len(parts))
-	for id, p := range parts {
-		out[id] = store.CombineDigests(p)
-	}
-	return out, nil
 }

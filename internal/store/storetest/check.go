@@ -186,9 +186,19 @@ func flagsOn(t testing.TB, s store.Store, asOf domain.Date) []store.FlagRow {
 	return rows
 }
 
+// digests collects ProjectionDigests, checking that it gives each person
+// once, in ascending id order.
 func digests(t testing.TB, s store.Store) map[string]store.Digest {
 	t.Helper()
-	m, err := s.ProjectionDigests(t.Context())
+	m := map[string]store.Digest{}
+	var last string
+	err := s.ProjectionDigests(t.Context(), func(id string, dg store.Digest) error {
+		if len(m) > 0 && id <= last {
+			t.Errorf("ProjectionDigests gave %q after %q: not in ascending order", id, last)
+		}
+		m[id], last = dg, id
+		return nil
+	})
 	fatalIf(t, err, "ProjectionDigests")
 	return m
 }

@@ -72,6 +72,20 @@ func testDigests(t *testing.T, s store.Store) {
 		}
 	}
 	expectDigests(t, s, l.Files())
+
+	// The callback's error stops the reading and is returned.
+	errStop := errors.New("enough")
+	calls := 0
+	err := s.ProjectionDigests(t.Context(), func(string, store.Digest) error {
+		calls++
+		if calls == 2 {
+			return errStop
+		}
+		return nil
+	})
+	if !errors.Is(err, errStop) || calls != 2 {
+		t.Errorf("ProjectionDigests returned %v after %d calls, want the callback's error after 2", err, calls)
+	}
 }
 
 func replaceWith(t *testing.T, s store.Store, files []*domain.PersonFile) error {

@@ -563,16 +563,22 @@ func (m *memStore) Releases(ctx context.Context, from, to domain.Date) ([]store.
 	return out, nil
 }
 
-func (m *memStore) ProjectionDigests(ctx context.Context) (map[string]store.Digest, error) {
+func (m *memStore) ProjectionDigests(ctx context.Context, fn func(string, store.Digest) error) error {
 	st, err := m.state()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := make(map[string]store.Digest, len(st.persons))
-	for id, r := range st.persons {
-		out[id] = store.DigestFile(r.file())
+	ids := make([]string, 0, len(st.persons))
+	for id := range st.persons {
+		ids = append(ids, id)
 	}
-	return out, nil
+	slices.Sort(ids)
+	for _, id := range ids {
+		if err := fn(id, store.DigestFile(st.persons[id].file())); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (m *memStore) ReplaceProjections(ctx context.Context, files func(yield func(*domain.PersonFile) error) error) error {
