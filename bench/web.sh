@@ -8,11 +8,12 @@
 #   bench/web.sh [DB]            DB: an existing register (SQLite file or postgres:// URL)
 #   PEOPLE=1000000 bench/web.sh  without DB: build a demo register of PEOPLE first
 #                                (a million people takes about 15 minutes)
-# CLIENTS and SECONDS change the load.
+# CLIENTS and DURATION (seconds per URL, default 30) change the load. (Not
+# SECONDS: bash sets that itself, to the seconds since the shell started.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLIENTS=${CLIENTS:-50}
-SECONDS_PER_URL=${SECONDS:-30}
+SECONDS_PER_URL=${DURATION:-30}
 PEOPLE=${PEOPLE:-1000000}
 work=$(mktemp -d)
 trap 'kill "${pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
