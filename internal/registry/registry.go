@@ -289,6 +289,8 @@ func Required(k domain.Kind) auth.Perm {
 		return auth.RecordLegal
 	case domain.KFacility, domain.KCell, domain.KCensus:
 		return auth.ManageUsers // the estate is the administrators'
+	case domain.KPledge, domain.KDeclaration, domain.KReform:
+		return auth.EditPledges
 	}
 	return auth.RecordCustody
 }
@@ -364,10 +366,62 @@ func (s *Service) Record(ctx context.Context, p *auth.Principal, evs ...*domain.
 	}
 	// The ledger event is the record; the audit entry lets the user's trail
 	// list it. Failing to write it must not report the recorded event as lost.
-	if err := s.auth.Record(ctx, p, auth.ActEventRecord, person, map[string]any{"seqs": seqs, "kinds": kinds}); err != nil {
+	subject := person
+	if subject == "" && len(evs) == 1 {
+		subject = commitmentSubject(evs[0])
+	}
+	if err := s.auth.Record(ctx, p, auth.ActEventRecord, subject, map[string]any{"seqs": seqs, "kinds": kinds}); err != nil {
 		s.log.Error("audit entry for recorded events", "seqs", seqs, "err", err)
 	}
 	return seqs, nil
+}
+
+// commitmentSubject names what a pledge, declaration or reform is about in
+// the audit trail ("pledge/release-10000"); empty for other events.
+func commitmentSubject(ev *domain.Event) string {
+	switch d := ev.Data.(type) {
+	case *domain.PledgeData:
+		return "pledge/" + d.ID
+	case *domain.DeclarationData:
+		return "pledge/" + d.Pledge
+	case *domain.ReformData:
+		return "reform/" + d.ID
+	}
+	return ""
+}
+
+// RecordCommitment records a pledge (or its amendment), a figure declared
+// against a pledge, or a reform (or a new status of one): one event, not
+// about a person, entered by an administrator. The ledger's writer
+// validates it; its errors name the field (see FieldOf), and nothing is
+// written when it refuses.
+func (s *Service) RecordCommitment(ctx context.Context, p *auth.Principal, ev *domain.Event) (int64, error) {
+	if err := p.Require(auth.EditPledges, ""); err != nil {
+		return 0, err
+	}
+	if ev == nil {
+		return 0, &auth.InputError{Field: "kind", Msg: "no event given"}
+	}
+	ok := false
+	switch ev.Data.(type) {
+	case *domain.PledgeData:
+		ok = ev.Kind == domain.KPledge
+	case *domain.DeclarationData:
+		ok = ev.Kind == domain.KDeclaration
+	case *domain.ReformData:
+		ok = ev.Kind == domain.KReform
+	}
+	if !ok {
+		return 0, &auth.InputError{Field: "kind", Msg: fmt.Sprintf("%s is not a pledge, a declared figure or a reform", ev.Kind)}
+	}
+	if ev.Person != "" || ev.Facility != "" {
+		return 0, &auth.InputError{Field: "kind", Msg: "a pledge, declared figure or reform is not about a person or a facility"}
+	}
+	seqs, err := s.Record(ctx, p, ev)
+	if err != nil {
+		return 0, err
+	}
+	return seqs[0], nil
 }
 
 // FieldOf returns the field and message of a validation error from Record,

@@ -200,3 +200,71 @@ func eventFromForm(ctx context.Context, s *Server, kind, person string, f url.Va
 	}
 	return ev, r.err()
 }
+
+// commitmentForms are the forms of the staff pledges page: the event kind
+// each records and the prefix of its fields.
+var commitmentForms = map[string]struct {
+	kind   domain.Kind
+	prefix string
+}{
+	"pledge":      {domain.KPledge, "pledge_"},
+	"declaration": {domain.KDeclaration, "decl_"},
+	"reform":      {domain.KReform, "reform_"},
+}
+
+// commitmentFromForm reads the form that records a pledge, a declared
+// figure or a reform. Only what the writer cannot judge (dates and numbers
+// that do not parse) is checked here; the rest is the ledger writer's, whose
+// messages come back on the form.
+func commitmentFromForm(form string, f url.Values) (*domain.Event, error) {
+	r := &formReader{f: f}
+	switch form {
+	case "pledge":
+		date := r.date("pledge_date", true)
+		start := r.date("pledge_start", false)
+		if start == domain.NoDate {
+			start = date
+		}
+		pd := &domain.PledgeData{ID: r.text("pledge_id", false), Title: r.text("pledge_title", false), MadeBy: r.text("pledge_made_by", false),
+			Kind: domain.PledgeKind(r.text("pledge_kind", false)), Start: start, Deadline: r.date("pledge_deadline", true),
+			Target: r.num("pledge_target", true, 1, 100_000_000), Source: r.text("pledge_source", false), Note: r.text("pledge_note", false)}
+		for _, m := range f["pledge_mechanisms"] {
+			pd.Mechanisms = append(pd.Mechanisms, domain.Mechanism(strings.TrimSpace(m)))
+		}
+		for _, g := range f["pledge_groups"] {
+			pd.Groups = append(pd.Groups, domain.Group(strings.TrimSpace(g)))
+		}
+		for _, fac := range strings.Split(r.text("pledge_facilities", false), ",") {
+			if fac = strings.TrimSpace(fac); fac != "" {
+				pd.Facilities = append(pd.Facilities, fac)
+			}
+		}
+		return &domain.Event{Kind: domain.KPledge, Date: date, Data: pd}, r.err()
+	case "declaration":
+		dd := &domain.DeclarationData{Pledge: r.text("decl_pledge", false), Figure: r.num("decl_figure", true, 0, 100_000_000),
+			AsOf: r.date("decl_as_of", false), DeclaredBy: r.text("decl_declared_by", false), Source: r.text("decl_source", false),
+			Note: r.text("decl_note", false)}
+		return &domain.Event{Kind: domain.KDeclaration, Date: r.date("decl_date", true), Data: dd}, r.err()
+	case "reform":
+		rd := &domain.ReformData{ID: r.text("reform_id", false), Title: r.text("reform_title", false), PromisedBy: r.text("reform_promised_by", false),
+			Status: domain.ReformStatus(r.text("reform_status", false)), Source: r.text("reform_source", false), Note: r.text("reform_note", false)}
+		return &domain.Event{Kind: domain.KReform, Date: r.date("reform_date", true), Data: rd}, r.err()
+	}
+	return nil, &inputError{Field: "kind", Msg: "no such form"}
+}
+
+// commitmentField maps a field the ledger writer names ("data.source",
+// "data.groups[1]", "date") to the field of the form with prefix.
+func commitmentField(prefix, f string) string {
+	if strings.HasPrefix(f, prefix) {
+		return f
+	}
+	f = strings.TrimPrefix(f, "data.")
+	if i := strings.IndexByte(f, '['); i >= 0 {
+		f = f[:i]
+	}
+	if i := strings.IndexByte(f, '.'); i >= 0 {
+		f = f[:i]
+	}
+	return prefix + f
+}

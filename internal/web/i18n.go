@@ -393,3 +393,47 @@ func init() {
 		messages[k] = v
 	}
 }
+
+// The staff page that records pledges, declared figures and reforms.
+func init() {
+	for k, v := range map[string][2]string{
+		"nav.pledges_edit":         {"Edit pledges", "កែសម្រួលការសន្យា"},
+		"staffpledges.heading":     {"Edit pledges and reforms", "កែសម្រួលការសន្យា និងកំណែទម្រង់"},
+		"staffpledges.intro":       {"Every entry is added to the ledger with your name; nothing is edited in place. Recording a pledge again with the same identifier amends it.", "រាល់ការបញ្ចូលត្រូវបានបន្ថែមទៅក្នុងបញ្ជីជាមួយឈ្មោះរបស់អ្នក គ្មានអ្វីត្រូវបានកែប្រែដោយផ្ទាល់ទេ។ ការកត់ត្រាការសន្យាម្តងទៀតដោយលេខសម្គាល់ដដែល គឺជាការកែប្រែវា។"},
+		"staffpledges.pledge":      {"Record a pledge (or amend one)", "កត់ត្រាការសន្យា (ឬកែប្រែ)"},
+		"staffpledges.declaration": {"Record a figure declared against a pledge", "កត់ត្រាតួលេខដែលអាជ្ញាធរបានប្រកាសសម្រាប់ការសន្យា"},
+		"staffpledges.reform":      {"Record a reform, or a new status of one", "កត់ត្រាកំណែទម្រង់ ឬស្ថានភាពថ្មីរបស់វា"},
+		"staffpledges.current":     {"As the public sees them", "ដូចដែលសាធារណជនឃើញ"},
+		"pkind.releases":           {"Releases recorded in the register", "ការដោះលែងដែលបានកត់ត្រាក្នុងបញ្ជី"},
+		"pkind.cases_cleared":      {"Cases cleared", "សំណុំរឿងដែលបានដោះស្រាយ"},
+		"field.pledge_id":          {"Identifier (e.g. release-10000)", "លេខសម្គាល់ (ឧ. release-10000)"},
+		"field.pledge_title":       {"The pledge in words", "ខ្លឹមសារនៃការសន្យា"},
+		"field.pledge_made_by":     {"Made by", "ធ្វើឡើងដោយ"},
+		"field.pledge_kind":        {"What it counts", "អ្វីដែលត្រូវរាប់"},
+		"field.pledge_date":        {"Announced on (YYYY-MM-DD)", "ប្រកាសនៅថ្ងៃ (YYYY-MM-DD)"},
+		"field.pledge_start":       {"Counting starts on (YYYY-MM-DD; empty: the day announced)", "ចាប់ផ្តើមរាប់នៅថ្ងៃ (YYYY-MM-DD; ទទេ៖ ថ្ងៃប្រកាស)"},
+		"field.pledge_deadline":    {"Deadline (YYYY-MM-DD)", "ថ្ងៃផុតកំណត់ (YYYY-MM-DD)"},
+		"field.pledge_target":      {"Target (the number promised)", "គោលដៅ (ចំនួនដែលបានសន្យា)"},
+		"field.pledge_mechanisms":  {"Count only releases by these mechanisms (none ticked: any)", "រាប់តែការដោះលែងតាមយន្តការទាំងនេះ (មិនគូស៖ ទាំងអស់)"},
+		"field.pledge_groups":      {"Count only releases of people in these groups (none ticked: anyone)", "រាប់តែការដោះលែងមនុស្សក្នុងក្រុមទាំងនេះ (មិនគូស៖ ទាំងអស់)"},
+		"field.pledge_facilities":  {"Count only these facilities (ids separated by commas; empty: all)", "រាប់តែទីកន្លែងទាំងនេះ (លេខសម្គាល់ បំបែកដោយក្បៀស; ទទេ៖ ទាំងអស់)"},
+		"field.pledge_source":      {"Where it was announced", "ប្រកាសនៅទីណា"},
+		"field.pledge_note":        {"Note", "កំណត់សម្គាល់"},
+		"field.decl_pledge":        {"Pledge identifier", "លេខសម្គាល់ការសន្យា"},
+		"field.decl_figure":        {"Figure declared", "តួលេខដែលបានប្រកាស"},
+		"field.decl_date":          {"Declared on (YYYY-MM-DD)", "ប្រកាសនៅថ្ងៃ (YYYY-MM-DD)"},
+		"field.decl_as_of":         {"Counts up to (YYYY-MM-DD; empty: the day declared)", "រាប់រហូតដល់ (YYYY-MM-DD; ទទេ៖ ថ្ងៃប្រកាស)"},
+		"field.decl_declared_by":   {"Declared by", "ប្រកាសដោយ"},
+		"field.decl_source":        {"Source (a statement, a report, an article)", "ប្រភព (សេចក្តីថ្លែងការណ៍ របាយការណ៍ អត្ថបទ)"},
+		"field.decl_note":          {"Note", "កំណត់សម្គាល់"},
+		"field.reform_id":          {"Identifier (e.g. bail)", "លេខសម្គាល់ (ឧ. bail)"},
+		"field.reform_title":       {"The reform in words (required the first time)", "ខ្លឹមសារនៃកំណែទម្រង់ (ត្រូវការនៅលើកដំបូង)"},
+		"field.reform_promised_by": {"Promised (or demanded) by", "សន្យា (ឬទាមទារ) ដោយ"},
+		"field.reform_status":      {"Status", "ស្ថានភាព"},
+		"field.reform_date":        {"Date of this status (YYYY-MM-DD)", "កាលបរិច្ឆេទនៃស្ថានភាពនេះ (YYYY-MM-DD)"},
+		"field.reform_source":      {"Source of this status", "ប្រភពនៃស្ថានភាពនេះ"},
+		"field.reform_note":        {"Note", "កំណត់សម្គាល់"},
+	} {
+		messages[k] = v
+	}
+}

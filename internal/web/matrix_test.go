@@ -75,6 +75,10 @@ func TestRouteRoleMatrix(t *testing.T) {
 		{"POST", "/staff/account/tokens", "/staff/account/tokens", func(string) string { return "label=matrix" }, staff},
 		{"POST", "/staff/account/tokens/{id}/revoke", "/staff/account/tokens/TOKEN/revoke", nil, staff},
 		{"GET", "/staff/pledges", "/staff/pledges", nil, admin},
+		{"POST", "/staff/pledges/{kind}", "/staff/pledges/reform", func(who string) string {
+			return url.Values{"reform_id": {"matrix-" + who}, "reform_title": {"Matrix"}, "reform_status": {"announced"},
+				"reform_date": {"2020-12-31"}, "reform_source": {"matrix test"}}.Encode()
+		}, admin},
 		{"GET", "/api/v1/openapi.json", "/api/v1/openapi.json", nil, anyone},
 		{"GET", "/api/v1/report", "/api/v1/report", nil, anyone},
 		// The unprotected figures: only for roles that read the whole register.

@@ -47,6 +47,16 @@ func (p *page) Khmer() bool               { return p.Lang == Khmer }
 func (p *page) Can(perm string) bool      { return p.User.Can(perms[perm]) }
 func (p *page) Val(k string) string       { return p.Form.Get(k) }
 func (p *page) Selected(k, v string) bool { return p.Form.Get(k) == v }
+
+// Checked: v is one of the values given for k (a group of checkboxes).
+func (p *page) Checked(k, v string) bool {
+	for _, x := range p.Form[k] {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
 func (p *page) HasError(field string) bool {
 	for _, e := range p.Errors {
 		if e.Field == field || strings.HasPrefix(e.Field, field+".") {

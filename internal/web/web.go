@@ -215,6 +215,7 @@ func (s *Server) Routes() []Route {
 		{"POST", "/staff/account/tokens", false, s.createTokenForm},
 		{"POST", "/staff/account/tokens/{id}/revoke", false, s.revokeTokenForm},
 		{"GET", "/staff/pledges", false, s.pledgesEdit},
+		{"POST", "/staff/pledges/{kind}", false, s.recordCommitment},
 	}
 	return append(r, s.apiRoutes()...)
 }
