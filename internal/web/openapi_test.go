@@ -85,6 +85,7 @@ func TestOpenAPI(t *testing.T) {
 		{"POST", "/api/v1/events", `{"events":[{"kind":"hearing","date":20201231,"person":"x","data":{}}]}`, true, 400},
 		{"POST", "/api/v1/events", `{"events":"nope"}`, true, 400},
 		{"POST", "/api/v1/events", `{"events":[]} trailing`, true, 400},
+		{"POST", "/api/v1/events", `{"events":[{"kind":"hearing","date":"2020-12-31","person":"x","data":{"purpose":"` + strings.Repeat("a", 2<<20) + `"}}]}`, true, 413},
 		{"GET", "/api/v1/queue?limit=5", "", true, 200},
 		{"GET", "/api/v1/queue?crossing=true&limit=5", "", true, 200},
 		{"GET", "/api/v1/queue?rule=no-such-rule", "", true, 400},
