@@ -411,5 +411,8 @@ var groupLabels = map[domain.Group]string{
 
 // MechanismLabel is the published name of a mechanism.
 func MechanismLabel(m string) string {
+	if m == "" {
+		return ""
+	}
 	return strings.ToUpper(m[:1]) + strings.ReplaceAll(m[1:], "_", " ")
 }
