@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 //go:embed assets/report.html.tmpl assets/report.css
@@ -245,7 +248,11 @@ func fmtCell(c Cell) string {
 	return fmtInt(*c.Value)
 }
 
-// fmtInt writes thousands with a comma separator.
+// english formats numbers as an English reader expects (38,990); a Printer
+// is safe for concurrent use.
+var english = message.NewPrinter(language.English)
+
+// fmtInt writes a count with thousands separated.
 func fmtInt(v any) string {
 	var n int64
 	switch x := v.(type) {
@@ -254,18 +261,5 @@ func fmtInt(v any) string {
 	case float64:
 		n = int64(x)
 	}
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
+	return english.Sprintf("%d", n)
 }

@@ -474,3 +474,26 @@ func TestCensusOnly(t *testing.T) {
 		t.Errorf("no national census figure with its source: %+v", r.National)
 	}
 }
+
+// Counts on the page are written with thousands separated, as an English
+// reader expects.
+func TestPageNumbers(t *testing.T) {
+	r := build(t, open(t), report.Options{AsOf: asOf})
+	page, err := r.HTML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pop int
+	for _, f := range r.National {
+		if f.Key == "population" {
+			pop = int(f.Value)
+		}
+	}
+	if pop < 1000 || pop > 999999 {
+		t.Fatalf("population %d: the test expects one separator", pop)
+	}
+	want := fmt.Sprintf(`class="n">%d,%03d<`, pop/1000, pop%1000)
+	if !strings.Contains(string(page), want) {
+		t.Errorf("the page does not show the population as %s", want)
+	}
+}

@@ -126,14 +126,8 @@ func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	e, _, _, err := s.reportFor(r.Context(), asOf)
-	if err != nil {
-		s.noReport(w, r, err)
-		return
-	}
-	files, err := e.filesOf()
-	if err != nil {
-		s.fail(w, r, err)
+	files, _, ok := s.reportFiles(w, r, asOf)
+	if !ok {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -402,6 +402,22 @@ func fileOrder(name string) int {
 	return len(fileOrders)
 }
 
+// reportFiles returns the files of the report of asOf (NoDate: the latest)
+// and the date it is for; when there is none it has answered the request
+// itself, with the reason, and ok is false.
+func (s *Server) reportFiles(w http.ResponseWriter, r *http.Request, asOf domain.Date) (files map[string][]byte, day domain.Date, ok bool) {
+	e, day, _, err := s.reportFor(r.Context(), asOf)
+	if err != nil {
+		s.noReport(w, r, err)
+		return nil, day, false
+	}
+	if files, err = e.filesOf(); err != nil {
+		s.fail(w, r, err)
+		return nil, day, false
+	}
+	return files, day, true
+}
+
 // reportFile serves a file of the report of a date: the page (index.html,
 // also at /reports/{date}/), its stylesheet, and the open data under data/.
 // The page's own links are relative, so it works here as in a published
@@ -416,14 +432,8 @@ func (s *Server) reportFile(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = "index.html"
 	}
-	e, _, _, err := s.reportFor(r.Context(), asOf)
-	if err != nil {
-		s.noReport(w, r, err)
-		return
-	}
-	files, err := e.filesOf()
-	if err != nil {
-		s.fail(w, r, err)
+	files, asOf, ok := s.reportFiles(w, r, asOf)
+	if !ok {
 		return
 	}
 	b, ok := files[name]
@@ -471,14 +481,8 @@ func (s *Server) facilitiesCSV(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	e, asOf, _, err := s.reportFor(r.Context(), asOf)
-	if err != nil {
-		s.noReport(w, r, err)
-		return
-	}
-	files, err := e.filesOf()
-	if err != nil {
-		s.fail(w, r, err)
+	files, asOf, ok := s.reportFiles(w, r, asOf)
+	if !ok {
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")

@@ -516,21 +516,17 @@ func (s *Server) setRole(w http.ResponseWriter, r *http.Request) {
 	}
 	name := r.PathValue("name")
 	f := r.PostForm
-	err := s.auth.SetRole(r.Context(), principal(r), name, auth.Role(f.Get("role")), f["facility"], f.Get("health") == "1")
-	if msgs, ok := inputMsgs(err); ok {
-		s.renderUser(w, r, name, http.StatusBadRequest, msgs, "user.html", "")
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, "/staff/users/"+url.PathEscape(name), http.StatusSeeOther)
+	s.userChanged(w, r, name, s.auth.SetRole(r.Context(), principal(r), name, auth.Role(f.Get("role")), f["facility"], f.Get("health") == "1"))
 }
 
 func (s *Server) setDisabled(w http.ResponseWriter, r *http.Request, disabled bool) {
 	name := r.PathValue("name")
-	err := s.auth.SetDisabled(r.Context(), principal(r), name, disabled)
+	s.userChanged(w, r, name, s.auth.SetDisabled(r.Context(), principal(r), name, disabled))
+}
+
+// userChanged answers a change to an account: the user's page again with
+// the messages when the input was refused, else back to it.
+func (s *Server) userChanged(w http.ResponseWriter, r *http.Request, name string, err error) {
 	if msgs, ok := inputMsgs(err); ok {
 		s.renderUser(w, r, name, http.StatusBadRequest, msgs, "user.html", "")
 		return
