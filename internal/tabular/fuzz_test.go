@@ -16,6 +16,9 @@ import (
 // looks like.
 func seedFiles(f *testing.F, limit int) {
 	dir := filepath.Join("..", "..", "..", "shared", "data")
+	if env := os.Getenv("HABEAS_SHARED_DATA"); env != "" {
+		dir = env
+	}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return
