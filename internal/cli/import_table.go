@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,21 +36,39 @@ func (a *app) addTableImports(cmd *cobra.Command) {
   habeas import events FILE.jsonl                  ledger events (a backup, or prepared elsewhere)
   habeas import facilities FILE --map MAP.yaml     facilities and their capacity from a spreadsheet
   habeas import census FILE --map MAP.yaml         counts per facility and date from a spreadsheet
+  habeas import people FILE [--map MAP.yaml]       people: identity, date of birth, nationality
+  habeas import admissions FILE [--charges FILE]   custody episodes: admission, order, case, release
+  habeas import charges FILE                       charges, per case and date
   habeas import --infer FILE > MAP.yaml            propose a mapping to edit
 
 Spreadsheets are CSV or XLSX files. A mapping says which column is which field,
 how dates are written and which values mean "missing" (docs/import.md;
 examples/ has mappings for real published data).`
-	cmd.AddCommand(a.tableImportCmd(intake.Facilities), a.tableImportCmd(intake.Census))
+	cmd.AddCommand(a.tableImportCmd(intake.Facilities), a.tableImportCmd(intake.Census),
+		a.tableImportCmd(intake.People), a.tableImportCmd(intake.Admissions), a.tableImportCmd(intake.Charges))
 }
 
 func (a *app) tableImportCmd(what intake.What) *cobra.Command {
 	var mapFile, rejects, sheet string
+	var chargesFile, chargesMap, chargesRejects string
 	var dryRun, skipInvalid, noProgress bool
 	short := map[intake.What]string{
 		intake.Facilities: "Register facilities and their capacity from a CSV or XLSX file",
 		intake.Census:     "Record counts per facility and date from a CSV or XLSX file",
+		intake.People:     "Register people from a CSV or XLSX file (one row per person)",
+		intake.Admissions: "Record custody episodes from a CSV or XLSX file (one row per admission, with its release)",
+		intake.Charges:    "Record charges from a CSV or XLSX file (one row per charge)",
 	}[what]
+	order := ""
+	switch what {
+	case intake.People, intake.Admissions, intake.Charges:
+		order = `
+
+Import in this order: facilities, people, admissions, charges. An admissions
+sheet with --charges FILE loads the charges with it, which is how to load a
+whole register: the charges on the day of an admission enter with it, later
+ones as charge changes (docs/import.md).`
+	}
 	cmd := &cobra.Command{
 		Use:   string(what) + " FILE",
 		Short: short,
@@ -68,7 +87,7 @@ nothing.
 
 Importing the same file again changes nothing; a corrected file records
 correction events for the figures that changed. The summary says how many rows
-were new, unchanged or corrected. Ctrl-C stops the import and writes nothing.`,
+were new, unchanged or corrected. Ctrl-C stops the import and writes nothing.` + order,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -121,6 +140,14 @@ were new, unchanged or corrected. Ctrl-C stops the import and writes nothing.`,
 			if rej != nil {
 				iopt.Rejects = rej
 			}
+			if chargesFile != "" {
+				t, closeT, err := openCharges(chargesFile, chargesMap, chargesRejects, rejects, skipInvalid)
+				if err != nil {
+					return err
+				}
+				defer closeT()
+				iopt.Charges = t
+			}
 			start := time.Now()
 			var prog *progressLine
 			if !noProgress && isTerminal(a.errOut) {
@@ -145,7 +172,55 @@ were new, unchanged or corrected. Ctrl-C stops the import and writes nothing.`,
 	cmd.Flags().StringVar(&rejects, "rejects", "", "CSV file for the rows left out by --skip-invalid, with their reasons")
 	cmd.Flags().StringVar(&sheet, "sheet", "", "XLSX worksheet to read (default: the mapping's, or the first)")
 	cmd.Flags().BoolVar(&noProgress, "no-progress", false, "do not show progress on the terminal")
+	if what == intake.Admissions {
+		cmd.Flags().StringVar(&chargesFile, "charges", "", "charges sheet (CSV or XLSX) to load with the admissions")
+		cmd.Flags().StringVar(&chargesMap, "charges-map", "", "mapping file of the charges sheet (default: habeas's layout)")
+		cmd.Flags().StringVar(&chargesRejects, "charges-rejects", "", "with --skip-invalid: CSV file for the charges left out (default: the --rejects name with .charges before .csv)")
+	}
 	return cmd
+}
+
+// openCharges opens the charges sheet of an admissions import.
+func openCharges(path, mapFile, rejects, mainRejects string, skip bool) (*intake.Table, func(), error) {
+	var m *mapping.Mapping
+	var err error
+	opt := tabular.Options{}
+	if mapFile != "" {
+		if m, err = mapping.Load(mapFile); err != nil {
+			return nil, nil, err
+		}
+		opt = tabular.Options{Sheet: m.Sheet, HeaderRow: m.HeaderRow, Delimiter: m.Delimiter}
+	}
+	r, err := tabular.Open(path, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	if m == nil {
+		if m, err = mapping.Default(string(intake.Charges), r.Header()); err != nil {
+			r.Close()
+			return nil, nil, err
+		}
+	}
+	t := &intake.Table{Reader: r, Mapping: m, File: filepath.Base(path)}
+	closers := []func() error{r.Close}
+	if skip {
+		if rejects == "" {
+			ext := filepath.Ext(mainRejects)
+			rejects = strings.TrimSuffix(mainRejects, ext) + ".charges" + ext
+		}
+		f, err := os.Create(rejects)
+		if err != nil {
+			r.Close()
+			return nil, nil, err
+		}
+		t.Rejects = f
+		closers = append(closers, f.Close)
+	}
+	return t, func() {
+		for _, c := range closers {
+			_ = c()
+		}
+	}, nil
 }
 
 func (a *app) printImport(name string, what intake.What, res *intake.Result, el time.Duration, rejects string) {
@@ -166,6 +241,13 @@ func (a *app) printImport(name string, what intake.What, res *intake.Result, el 
 	}
 	if res.Rejected > 0 || rejects != "" {
 		fmt.Fprintf(a.out, "  rejected: %d, written with their reasons to %s\n", res.Rejected, rejects)
+	}
+	if c := res.Also; c != nil {
+		fmt.Fprintf(a.out, "  charges: %d rows: new %d, unchanged %d, corrected %d", c.Rows, c.New, c.Unchanged, c.Corrected)
+		if c.Rejected > 0 {
+			fmt.Fprintf(a.out, ", rejected %d", c.Rejected)
+		}
+		fmt.Fprintln(a.out)
 	}
 	fmt.Fprintf(a.out, "  ledger events: %d\n", res.Events)
 }
@@ -245,18 +327,26 @@ func (p *progressLine) done() {
 
 // addTableExports adds the spreadsheet exports to the export command.
 func (a *app) addTableExports(cmd *cobra.Command) {
-	for _, what := range []string{"facilities", "census"} {
-		var out string
+	for _, what := range []string{"facilities", "census", "people", "admissions", "charges"} {
+		var out, mapFile string
+		register := what == "people" || what == "admissions" || what == "charges"
 		c := &cobra.Command{
 			Use:   what,
 			Short: "Write the " + what + " as CSV or XLSX, in the layout habeas import " + what + " reads",
 			Long: `Write the ` + what + ` as a spreadsheet: CSV, or XLSX when --out ends in .xlsx.
 The columns are those 'habeas import ` + what + ` FILE' reads without a mapping, so
 the file can be edited and imported again: unchanged rows change nothing,
-changed figures are recorded as corrections. A blank count is unknown.`,
+changed figures are recorded as corrections. A blank is unknown.`,
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				ctx := cmd.Context()
+				var m *mapping.Mapping
+				if mapFile != "" {
+					var err error
+					if m, err = mapping.Load(mapFile); err != nil {
+						return err
+					}
+				}
 				db, _, err := a.open(ctx)
 				if err != nil {
 					return err
@@ -275,14 +365,21 @@ changed figures are recorded as corrections. A blank count is unknown.`,
 					return err
 				}
 				var n int
-				if what == "facilities" {
+				switch {
+				case what == "facilities":
 					n, err = intake.ExportFacilities(ctx, db, tw)
-				} else {
+				case what == "census":
 					n, err = intake.ExportCensus(ctx, db, tw)
+				default:
+					n, err = intake.ExportRegister(ctx, db, intake.What(what), m, tw)
 				}
 				if f != nil {
 					if cerr := f.Close(); err == nil {
 						err = cerr
+					}
+					if err != nil {
+						// A half-written sheet is worse than none.
+						_ = os.Remove(out)
 					}
 				}
 				if err != nil {
@@ -293,6 +390,18 @@ changed figures are recorded as corrections. A blank count is unknown.`,
 			},
 		}
 		c.Flags().StringVarP(&out, "out", "o", "", "file to write, .csv or .xlsx (default: CSV on standard output)")
+		if register {
+			c.Short = "Write the " + what + " of the register as CSV or XLSX (staff only: personal data)"
+			c.Long += `
+
+The sheet holds personal data: keep it as you keep the register. With --map the
+sheet is written the way the mapping's source writes it (its column names,
+first date format and words), so a register kept in Excel can take back what
+habeas holds. Transfers, verdicts, hearings and health are not in these
+sheets: 'habeas export events' writes the whole ledger. An XLSX sheet holds at
+most 1,048,576 rows; a larger register is written as CSV.`
+			c.Flags().StringVar(&mapFile, "map", "", "mapping file (YAML): write the sheet in its source's layout")
+		}
 		cmd.AddCommand(c)
 	}
 }

@@ -78,6 +78,9 @@ type Options struct {
 	// Progress, when set, is called from time to time.
 	Progress func(Progress)
 	Actor    ledger.Actor
+	// Charges is a charges sheet loaded together with an admissions sheet,
+	// so that the charges on the day of an admission enter with it.
+	Charges *Table
 }
 
 // Progress is how far an import has come.
@@ -99,6 +102,8 @@ type Result struct {
 	Rejected   int // rows left out as invalid (only with SkipInvalid)
 	Events     int // ledger events appended (or that would be, in a dry run)
 	DryRun     bool
+	// Also counts the rows of the charges sheet of an admissions import.
+	Also *Result
 }
 
 // RowError is a problem with one row: it names the file, the row as a
@@ -170,8 +175,10 @@ func (s *Service) Import(ctx context.Context, r tabular.Reader, m *mapping.Mappi
 		if m.Source == "" && m.Fields["census.source"] == nil {
 			return nil, mapping.Errors{{File: m.File, Line: m.Line, Msg: "source is needed to import census counts: who published the figures (every count records it)"}}
 		}
+	case People, Admissions, Charges:
+		return s.importRegister(ctx, r, m, opt)
 	default:
-		return nil, fmt.Errorf("cannot import %q: choose facilities or census", opt.What)
+		return nil, fmt.Errorf("cannot import %q: choose facilities, census, people, admissions or charges", opt.What)
 	}
 	b, err := m.Bind(r.Header(), opt.File)
 	if err != nil {
@@ -194,6 +201,8 @@ type reading struct {
 	rows []*row
 	errs []*RowError
 	nerr int
+	// reg plans the register's own sheets (people, admissions, charges).
+	reg *regPlan
 }
 
 // row is one data row: what it says, and what became of it.
@@ -206,6 +215,10 @@ type row struct {
 	// dup marks a row whose every record repeats an earlier row.
 	dup    bool
 	status status
+	// sheet and rec are set for the rows of people, admissions and charges
+	// sheets: the file the row is from and what it says.
+	sheet *sheet
+	rec   any
 }
 
 type status int

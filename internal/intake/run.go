@@ -20,14 +20,21 @@ const maxLedgerRejects = 100
 // run). A row the ledger refuses is, with SkipInvalid, left out and the
 // transaction started again without it; otherwise the import fails.
 func (s *Service) finish(ctx context.Context, rd *reading) (*Result, error) {
-	rd.dedupe()
+	if rd.reg != nil {
+		rd.reg.dedupe(rd)
+	} else {
+		rd.dedupe()
+	}
 	if rd.nerr > 0 && !rd.opt.SkipInvalid {
-		return nil, &RowErrors{Errs: rd.errs, Total: rd.nerr}
+		return nil, &RowErrors{Errs: sortErrs(rd.errs), Total: rd.nerr}
 	}
 	rd.progress("checking", -1)
-	st, err := s.loadState(ctx)
-	if err != nil {
-		return nil, err
+	var st *registerState
+	var err error
+	if rd.reg == nil {
+		if st, err = s.loadState(ctx); err != nil {
+			return nil, err
+		}
 	}
 	var res ledger.ImportResult
 	var evs []planned
@@ -39,7 +46,11 @@ func (s *Service) finish(ctx context.Context, rd *reading) (*Result, error) {
 			}
 		}
 		var bad map[*row][]*RowError
-		evs, bad, err = rd.plan(ctx, st, valid)
+		if rd.reg != nil {
+			evs, bad, err = rd.reg.plan(ctx, rd, valid)
+		} else {
+			evs, bad, err = rd.plan(ctx, st, valid)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -48,7 +59,7 @@ func (s *Service) finish(ctx context.Context, rd *reading) (*Result, error) {
 				rd.reject(rw, bad[rw]...)
 			}
 			if !rd.opt.SkipInvalid {
-				return nil, &RowErrors{Errs: rd.errs, Total: rd.nerr}
+				return nil, &RowErrors{Errs: sortErrs(rd.errs), Total: rd.nerr}
 			}
 			continue
 		}
@@ -71,7 +82,7 @@ func (s *Service) finish(ctx context.Context, rd *reading) (*Result, error) {
 		if ee.Field != "" {
 			msg = ee.Field + ": " + ee.Msg
 		}
-		rerr := &RowError{File: rd.opt.File, Row: rw.num, Msg: "the register refuses it: " + msg}
+		rerr := &RowError{File: rd.fileOf(rw), Row: rw.num, Msg: "the register refuses it: " + msg}
 		if !rd.opt.SkipInvalid {
 			return nil, &RowErrors{Errs: []*RowError{rerr}, Total: 1}
 		}
@@ -80,7 +91,11 @@ func (s *Service) finish(ctx context.Context, rd *reading) (*Result, error) {
 		}
 		rd.reject(rw, rerr)
 	}
-	if rd.opt.SkipInvalid {
+	if rd.opt.SkipInvalid && rd.reg != nil {
+		if err := rd.reg.writeRejects(rd); err != nil {
+			return nil, err
+		}
+	} else if rd.opt.SkipInvalid {
 		var rejected []*row
 		for _, rw := range rd.rows {
 			if rw.bad != nil {
@@ -92,9 +107,12 @@ func (s *Service) finish(ctx context.Context, rd *reading) (*Result, error) {
 			return nil, err
 		}
 	}
-	r := rd.res
-	r.Events = res.Events
+	rd.res.Events = res.Events
 	for _, rw := range rd.rows {
+		r := rd.res
+		if rw.sheet != nil {
+			r = rw.sheet.res
+		}
 		switch {
 		case rw.bad != nil:
 		case rw.dup:
@@ -107,7 +125,27 @@ func (s *Service) finish(ctx context.Context, rd *reading) (*Result, error) {
 			r.Unchanged++
 		}
 	}
-	return r, nil
+	return rd.res, nil
+}
+
+// fileOf names the file a row is from.
+func (rd *reading) fileOf(rw *row) string {
+	if rw.sheet != nil {
+		return rw.sheet.file
+	}
+	return rd.opt.File
+}
+
+// sortErrs puts the problems in file and row order: rows are checked in
+// parallel and against the register person by person.
+func sortErrs(errs []*RowError) []*RowError {
+	sort.SliceStable(errs, func(i, j int) bool {
+		if errs[i].File != errs[j].File {
+			return errs[i].File < errs[j].File
+		}
+		return errs[i].Row < errs[j].Row
+	})
+	return errs
 }
 
 // append runs the events through the ledger service in one transaction.

@@ -21,6 +21,9 @@ var (
 // after the fields, and for census every column that is not a known one is a
 // count category.
 func Default(what string, header []string) (*Mapping, error) {
+	if m, ok := registerDefault(what, header); ok {
+		return m, nil
+	}
 	has := map[string]bool{}
 	for _, h := range header {
 		has[h] = true

@@ -28,10 +28,11 @@ import (
 var Sections = map[string][]string{
 	"facility": {"id", "name", "kind", "province", "capacity", "capacity_date", "capacity_source"},
 	"census":   {"date", "counts", "source", "note"},
-	"person":   {"id", "name", "other_names", "sex", "gender", "dob", "dob_basis", "nationality", "id_document"},
-	"admission": {"date", "facility", "status", "cell", "order_kind", "order_authority", "order_reference",
-		"order_issued", "order_expires", "case", "court", "procedure", "offence_date"},
-	"charge": {"date", "case", "offence", "class", "min_months", "max_months", "drug", "violent"},
+	"person":   {"id", "date", "name", "other_names", "sex", "gender", "dob", "dob_basis", "nationality", "id_document"},
+	"admission": {"date", "facility", "cell", "status", "order_kind", "order_authority", "order_reference",
+		"order_issued", "order_expires", "case", "court", "procedure", "offence_date",
+		"release_date", "release_mechanism", "release_authority", "release_reference"},
+	"charge": {"case", "date", "offence", "class", "min_months", "max_months", "life", "drug", "violent", "grave"},
 }
 
 // topKeys are the settings outside the sections.
@@ -76,7 +77,11 @@ type Alt struct {
 	// surrounding space); Default is used for a value not listed. Without a
 	// default, an unlisted value makes the next way be tried, and is an
 	// error when no way is left.
-	Values     map[string]string
+	Values map[string]string
+	// Pairs are the translations as written, in order: an export through
+	// the mapping turns a register value back into the first source value
+	// that translates to it.
+	Pairs      [][2]string
 	Default    string
 	HasDefault bool
 }
@@ -350,6 +355,7 @@ func (l *loader) alt(name string, v *yaml.Node) *Alt {
 					l.errf(to.Line, "%s.values: %q must translate to a single value", name, from.Value)
 				}
 				a.Values[key] = to.Value
+				a.Pairs = append(a.Pairs, [2]string{from.Value, to.Value})
 			}
 		default:
 			l.errf(k.Line, "%s: unknown setting %q (expected %s)", name, k.Value, strings.Join(altKeys, ", "))

@@ -50,7 +50,13 @@ type xlsxWriter struct {
 	row  int
 }
 
+// MaxXLSXRows is the most rows a worksheet holds (Excel's limit).
+const MaxXLSXRows = 1_048_576
+
 func (x *xlsxWriter) Write(cells []string) error {
+	if x.row >= MaxXLSXRows {
+		return fmt.Errorf("%s: an XLSX worksheet holds at most %d rows, and this table has more: write CSV instead (a name ending in .csv)", x.name, MaxXLSXRows)
+	}
 	x.row++
 	vals := make([]any, len(cells))
 	for i, c := range cells {
