@@ -123,6 +123,16 @@ func TestVerifyFindsTampering(t *testing.T) {
 		{"projection of no one, between", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
 			exec("INSERT INTO episodes (person, n, admitted, facility_in, ended, end_kind, mechanism, facility_out, status_at_end, drug) VALUES ('P1x', 1, 20200101, 'CC1', 0, '', '', '', '', 0)")
 		}, 0, "P1x", "no events in the ledger"},
+		{"aggregate changed", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			// One day's change of the population, in the middle of the year.
+			exec("UPDATE agg_pop SET n = n + 1 WHERE bucket = (SELECT MIN(bucket) FROM agg_pop WHERE bucket > 20200300)")
+		}, 0, "", "aggregate agg_pop"},
+		{"aggregate deleted", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			exec("DELETE FROM agg_flags WHERE bucket = (SELECT MIN(bucket) FROM agg_flags WHERE bucket > 10000000)")
+		}, 0, "", "aggregate agg_flags"},
+		{"aggregate added", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			exec("INSERT INTO agg_cells (bucket, fno, cell, n) VALUES (2020, 1, 'ghost', 5)")
+		}, 0, "", "aggregate agg_cells"},
 		{"projections of no one come after the others", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
 			exec("INSERT INTO flags (person, kind, from_date, to_date, child_dob, detail) VALUES ('A0', 'chronic', 20200101, 99991231, 0, '')")
 			exec("DELETE FROM persons WHERE id = 'P3'")
@@ -168,6 +178,7 @@ func TestRebuildRepairsProjections(t *testing.T) {
 		_, exec := rawDB(t, d)
 		exec("DELETE FROM stays WHERE person = 'P1'")
 		exec("UPDATE persons SET in_custody = 0 WHERE id = 'P2'")
+		exec("UPDATE agg_pop SET n = n + 7")
 		if rep, _ := svc.Verify(ctx, ""); rep.OK() {
 			t.Fatal("tampered projections pass verify")
 		}

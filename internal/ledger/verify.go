@@ -130,6 +130,16 @@ func (s *Service) Verify(ctx context.Context, expectHead string) (*VerifyReport,
 	if err := s.compareFiles(ctx, rep, facs); err != nil {
 		return nil, err
 	}
+	// The stays and flags were just checked against the ledger; the counts
+	// summed from them are checked against them.
+	agg, err := s.st.AggregateProblems(ctx, maxProblems)
+	if err != nil {
+		return nil, fmt.Errorf("checking the aggregate projection: %w", err)
+	}
+	for _, p := range agg {
+		rep.ProjOK = false
+		rep.add(Problem{What: p})
+	}
 	return rep, nil
 }
 

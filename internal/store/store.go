@@ -294,6 +294,11 @@ type Store interface {
 	// that verify can merge it with the ledger read by EventsByPerson
 	// without holding either.
 	ProjectionDigests(ctx context.Context, fn func(person string, d Digest) error) error
+	// AggregateProblems compares what the store keeps to answer Held and
+	// FlagsOn quickly (summed counts; none for a store that keeps none) with
+	// a fresh computation from its stored stays and flags, and describes at
+	// most limit differences: verify's check of that projection.
+	AggregateProblems(ctx context.Context, limit int) ([]string, error)
 	// ReplaceProjections deletes every person projection and writes the given
 	// files in one transaction (a rebuild).
 	ReplaceProjections(ctx context.Context, files func(yield func(*domain.PersonFile) error) error) error

@@ -38,6 +38,8 @@ type DB struct {
 	// PostgreSQL writers serialise on an advisory lock instead.
 	writeMu sync.Mutex
 	log     *slog.Logger
+	// aggFlushAt: see defaultAggFlushAt.
+	aggFlushAt int
 }
 
 var _ store.Store = (*DB)(nil)
@@ -53,7 +55,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &DB{log: log}
+	d := &DB{log: log, aggFlushAt: defaultAggFlushAt}
 	var err error
 	if IsPostgres(dsn) {
 		d.dialect = Postgres
@@ -80,6 +82,10 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 		return nil, fmt.Errorf("connecting to %s database: %w", d.dialect, err)
 	}
 	if err := d.migrate(ctx); err != nil {
+		d.db.Close()
+		return nil, err
+	}
+	if err := d.buildAggregates(ctx); err != nil {
 		d.db.Close()
 		return nil, err
 	}

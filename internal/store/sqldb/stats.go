@@ -44,77 +44,51 @@ func (d *DB) Population(ctx context.Context, asOf domain.Date) ([]store.PopRow, 
 	return pop, err
 }
 
-// Held reads the stays held on asOf once, from a covering index, as a few
-// integer columns (facility number, packed sex/status/drug code, date of
-// birth) and the cell label, and sums them here: SQLite's GROUP BY sorts,
-// which costs several times the scan, and one pass serves both the
-// population groups and the cell counts.
+// Held sums the aggregate projection (see agg.go) up to asOf: a few dozen
+// rows per group rather than one per person held.
 func (d *DB) Held(ctx context.Context, asOf domain.Date, cells int) ([]store.PopRow, []store.CellCount, error) {
 	ids, err := d.facilityIDs(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	a := int64(asOf)
 	type key struct {
 		fno, cat int64
 		band     int
 	}
 	sums := map[key]int{}
-	var bandOf [200]int8 // band by age, for ages 0..199
-	for age := range bandOf {
-		bandOf[age] = int8(ageBand(age))
-	}
-	year, mmdd := int64(asOf.Year()), a%10000
-	cellCounts := map[int64]map[string]int{}
-	cols := "fno, cat, dob"
-	if cells > 0 {
-		cols += ", cell"
-	}
-	var vfno, vcat, vdob any
-	var cell sql.RawBytes
-	dest := []any{&vfno, &vcat, &vdob}
-	if cells > 0 {
-		dest = append(dest, &cell)
-	}
-	err = d.each(ctx, "population", `SELECT `+cols+` FROM stays WHERE to_date > ? AND from_date <= ?`, []any{a, a},
-		func(r *sql.Rows) error {
-			// Scanning into interface values skips database/sql's conversion
-			// by reflection, the largest cost per row at a million people; the
-			// label is read as raw bytes so that counting allocates nothing.
-			if err := r.Scan(dest...); err != nil {
-				return fmt.Errorf("reading population: %w", err)
-			}
-			fno, ok1 := vfno.(int64)
-			cat, ok2 := vcat.(int64)
-			dob, ok3 := vdob.(int64)
-			if !ok1 || !ok2 || !ok3 {
-				return fmt.Errorf("reading population: unexpected column types %T %T %T", vfno, vcat, vdob)
-			}
-			band := -1
-			if dob != 0 {
-				age := year - dob/10000
-				if dob%10000 > mmdd {
-					age--
-				}
-				band = int(bandOf[min(max(age, 0), 199)])
-			}
-			sums[key{fno, cat, band}]++
-			if len(cell) > 0 {
-				m := cellCounts[fno]
-				if m == nil {
-					m = map[string]int{}
-					cellCounts[fno] = m
-				}
-				if _, ok := m[string(cell)]; ok {
-					m[string(cell)]++
-				} else {
-					m[string(cell)] = 1
-				}
-			}
-			return nil
-		})
+	var k key
+	err = d.sumAggregate(ctx, "population", "agg_pop", "fno, cat, band", asOf, []any{&k.fno, &k.cat, &k.band}, func(n int64) {
+		sums[k] += int(n)
+	})
 	if err != nil {
 		return nil, nil, err
+	}
+	cellCounts := map[int64]map[string]int{}
+	if cells > 0 {
+		var fno int64
+		// Most rows add to a cell already counted: the label is read as raw
+		// bytes and made a string only for a cell seen for the first time.
+		var cell sql.RawBytes
+		err = d.sumAggregate(ctx, "cells", "agg_cells", "fno, cell", asOf, []any{&fno, &cell}, func(n int64) {
+			m := cellCounts[fno]
+			if m == nil {
+				m = map[string]int{}
+				cellCounts[fno] = m
+			}
+			if _, ok := m[string(cell)]; ok {
+				m[string(cell)] += int(n)
+			} else {
+				m[string(cell)] = int(n)
+			}
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	for k, n := range sums {
+		if n == 0 {
+			delete(sums, k)
+		}
 	}
 	pop := make([]store.PopRow, 0, len(sums))
 	for k, n := range sums {
@@ -140,7 +114,9 @@ func (d *DB) Held(ctx context.Context, asOf domain.Date, cells int) ([]store.Pop
 	var cc []store.CellCount
 	for fno, m := range cellCounts {
 		for cell, n := range m {
-			cc = append(cc, store.CellCount{Facility: ids[fno], Cell: cell, Count: n})
+			if n != 0 {
+				cc = append(cc, store.CellCount{Facility: ids[fno], Cell: cell, Count: n})
+			}
 		}
 	}
 	sort.Slice(cc, func(i, j int) bool {
@@ -159,47 +135,29 @@ func (d *DB) Held(ctx context.Context, asOf domain.Date, cells int) ([]store.Pop
 	return pop, cc[:min(max(cells, 0), len(cc))], nil
 }
 
-// FlagsOn joins the vulnerabilities open on asOf to the stay of the person
-// on that date (from a covering index) and counts in Go: people per facility
-// and kind, but children one by one.
+// FlagsOn sums the aggregate projection (see agg.go) up to asOf.
 func (d *DB) FlagsOn(ctx context.Context, asOf domain.Date) ([]store.FlagRow, error) {
 	ids, err := d.facilityIDs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	a := int64(asOf)
 	type key struct {
 		fno  int64
 		kind string
 	}
 	rows := map[key]int{}
-	people := map[key]map[string]bool{}
-	err = d.each(ctx, "vulnerabilities", `SELECT s.fno, f.kind, f.person
-		FROM flags f JOIN stays s ON s.person = f.person AND s.to_date > ? AND s.from_date <= ?
-		WHERE f.to_date > ? AND f.from_date <= ?`, []any{a, a, a, a},
-		func(r *sql.Rows) error {
-			var k key
-			var person string
-			if err := r.Scan(&k.fno, &k.kind, &person); err != nil {
-				return fmt.Errorf("reading vulnerabilities: %w", err)
-			}
-			rows[k]++
-			if people[k] == nil {
-				people[k] = map[string]bool{}
-			}
-			people[k][person] = true
-			return nil
-		})
+	var k key
+	err = d.sumAggregate(ctx, "vulnerabilities", "agg_flags", "fno, kind", asOf, []any{&k.fno, &k.kind}, func(n int64) {
+		rows[k] += int(n)
+	})
 	if err != nil {
 		return nil, err
 	}
 	out := make([]store.FlagRow, 0, len(rows))
 	for k, n := range rows {
-		fr := store.FlagRow{Facility: ids[k.fno], Kind: domain.FlagKind(k.kind), Count: len(people[k])}
-		if fr.Kind == domain.FlagChild {
-			fr.Count = n
+		if n != 0 {
+			out = append(out, store.FlagRow{Facility: ids[k.fno], Kind: domain.FlagKind(k.kind), Count: n})
 		}
-		out = append(out, fr)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Facility != out[j].Facility {

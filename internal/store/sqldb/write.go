@@ -25,6 +25,12 @@ type appender struct {
 	// bulk: the ledger was empty, so indexes that are costly to keep up
 	// row by row were dropped and are built once at commit.
 	bulk bool
+	// agg sums the changes of the aggregate projection until they are
+	// written, at commit or when they grow large; nil when the aggregates
+	// are rebuilt from the stays and flags at commit instead (a bulk load, a
+	// rebuild of every projection), which costs less than summing the
+	// changes of every person as they come.
+	agg *aggDelta
 }
 
 // deferredIndexes are dropped while an empty ledger is filled and built at
@@ -76,6 +82,9 @@ func (d *DB) BeginAppend(ctx context.Context) (store.Appender, error) {
 		}
 		a.bulk = persons == 0
 	}
+	if !a.bulk {
+		a.agg = newAggDelta()
+	}
 	if a.bulk {
 		stmts := make([]string, 0, len(deferredIndexes)+1)
 		for _, ix := range deferredIndexes {
@@ -119,6 +128,16 @@ func (a *appender) Commit() error {
 	if a.done {
 		return errors.New("transaction already finished")
 	}
+	var err error
+	if a.agg != nil {
+		err = a.d.flush(context.Background(), a.c, a.agg, false)
+	} else {
+		err = a.d.rebuildAggregates(context.Background(), a.c)
+	}
+	if err != nil {
+		a.abort()
+		return fmt.Errorf("writing the aggregate projection: %w", err)
+	}
 	if a.bulk {
 		for _, ix := range deferredIndexes {
 			if _, err := a.c.ExecContext(context.Background(), ix.def); err != nil {
@@ -130,7 +149,7 @@ func (a *appender) Commit() error {
 			_, _ = a.c.ExecContext(context.Background(), "PRAGMA cache_size = -65536")
 		}
 	}
-	_, err := a.c.ExecContext(context.Background(), "COMMIT")
+	_, err = a.c.ExecContext(context.Background(), "COMMIT")
 	if err != nil {
 		a.abort()
 		return fmt.Errorf("committing: %w", err)
@@ -217,11 +236,17 @@ func (a *appender) Write(ctx context.Context, b *store.Batch) error {
 		for i, f := range b.Persons {
 			ids[i] = f.ID
 		}
-		if err := d.deleteProjections(ctx, c, ids); err != nil {
+		if err := d.deleteProjections(ctx, c, ids, a.agg); err != nil {
 			return err
 		}
 	}
-	return d.writeFiles(ctx, c, b.Persons)
+	if err := d.writeFiles(ctx, c, b.Persons, a.agg); err != nil {
+		return err
+	}
+	if a.agg != nil && a.agg.size() >= d.aggFlushAt {
+		return d.flush(ctx, c, a.agg, false)
+	}
+	return nil
 }
 
 func checkChain(head store.Head, evs []store.StoredEvent) error {
@@ -236,7 +261,9 @@ func checkChain(head store.Head, evs []store.StoredEvent) error {
 
 var projectionTables = []string{"stays", "episodes", "flags"}
 
-func (d *DB) deleteProjections(ctx context.Context, c *sql.Conn, ids []string) error {
+// deleteProjections deletes the projection rows of persons, subtracting
+// their stays and flags from the aggregates in agg (unless nil).
+func (d *DB) deleteProjections(ctx context.Context, c *sql.Conn, ids []string, agg *aggDelta) error {
 	const chunk = 500
 	for lo := 0; lo < len(ids); lo += chunk {
 		part := ids[lo:min(lo+chunk, len(ids))]
@@ -245,6 +272,11 @@ func (d *DB) deleteProjections(ctx context.Context, c *sql.Conn, ids []string) e
 			args[i] = id
 		}
 		in := placeholders(len(part))
+		if agg != nil {
+			if err := d.subtractStored(ctx, c, agg, in, args); err != nil {
+				return err
+			}
+		}
 		for _, t := range projectionTables {
 			if _, err := c.ExecContext(ctx, d.q("DELETE FROM "+t+" WHERE person IN ("+in+")"), args...); err != nil {
 				return fmt.Errorf("clearing %s: %w", t, err)
@@ -264,8 +296,9 @@ func b2i(b bool) int64 {
 	return 0
 }
 
-// writeFiles inserts the projection rows of person files.
-func (d *DB) writeFiles(ctx context.Context, c *sql.Conn, files []*domain.PersonFile) error {
+// writeFiles inserts the projection rows of person files, adding their stays
+// and flags to the aggregates in agg (unless nil).
+func (d *DB) writeFiles(ctx context.Context, c *sql.Conn, files []*domain.PersonFile, agg *aggDelta) error {
 	if len(files) == 0 {
 		return nil
 	}
@@ -298,6 +331,11 @@ func (d *DB) writeFiles(ctx context.Context, c *sql.Conn, files []*domain.Person
 	for _, s := range stays {
 		if _, ok := fno[s.Facility]; !ok {
 			return fmt.Errorf("stay of %s in unknown facility %q", s.Person, s.Facility)
+		}
+	}
+	if agg != nil {
+		for _, f := range files {
+			agg.addFile(f, fno, 1)
 		}
 	}
 	if err := d.bulk(ctx, c, "stays", []string{"person", "facility", "cell", "from_date", "to_date", "status", "drug", "sex", "dob", "fno", "cat"}, len(stays),
@@ -406,9 +444,11 @@ func (d *DB) ReplaceProjections(ctx context.Context, files func(yield func(*doma
 			return fmt.Errorf("clearing %s: %w", t, err)
 		}
 	}
+	// The aggregates are rebuilt at commit.
+	a.agg = nil
 	var buf []*domain.PersonFile
 	flush := func() error {
-		err := d.writeFiles(ctx, a.c, buf)
+		err := d.writeFiles(ctx, a.c, buf, a.agg)
 		buf = buf[:0]
 		return err
 	}

@@ -581,6 +581,11 @@ func (m *memStore) ProjectionDigests(ctx context.Context, fn func(string, store.
 	return nil
 }
 
+// AggregateProblems finds none: memStore answers from the stays themselves.
+func (m *memStore) AggregateProblems(ctx context.Context, limit int) ([]string, error) {
+	return nil, nil
+}
+
 func (m *memStore) ReplaceProjections(ctx context.Context, files func(yield func(*domain.PersonFile) error) error) error {
 	// Like a database transaction: build the new rows, and swap them in only
 	// when all of them were produced.

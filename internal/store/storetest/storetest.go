@@ -67,6 +67,7 @@ var tests = []conformanceTest{
 	{"Digests", testDigests},
 	{"ReplaceProjections", testReplaceProjections},
 	{"Reference", testReference},
+	{"AggregateEdges", testAggregateEdges},
 	{"Bulk", testBulk},
 }
 

@@ -1,0 +1,10 @@
+package sqldb
+
+import "context"
+
+// SetAggFlushAt lowers how many aggregate buckets a writer holds before
+// writing them, so that small registers take the path of large ones.
+func SetAggFlushAt(d *DB, n int) { d.aggFlushAt = n }
+
+// BuildAggregates builds the aggregates if they are marked pending, as Open does.
+func BuildAggregates(ctx context.Context, d *DB) error { return d.buildAggregates(ctx) }
