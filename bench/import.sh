@@ -10,11 +10,15 @@
 #
 # bench/import.sh register [SRC.db] is the register benchmark: the register
 # of SRC.db (default: habeas demo --people $PEOPLE, 20000) is exported as
-# facilities, people, admissions and charges CSV; the sheets are imported with
-# full validation into an empty SQLite database (habeas import people, then
-# admissions --charges), and the same CSV files loaded with sqlite3 .import
-# into bare tables as the baseline; the same on PostgreSQL (a fresh schema in
-# $PGREG, database test) against psql \copy.
+# facilities, people, admissions and charges CSV (SKIP_EXPORT=1 reuses the
+# files of an earlier run); the sheets are imported with full validation into
+# an empty SQLite database (facilities and cells first, then habeas import
+# register: people, admissions and charges in one pass), and the same CSV
+# files loaded with sqlite3 .import into bare tables as the baseline; the
+# same on PostgreSQL (a fresh schema in $PGREG, database test) against psql
+# \copy. RUNS (default 1) runs of each, alternating; medians are printed.
+# NOPG=1 leaves PostgreSQL out, NOSQLITE=1 SQLite; KEEP=1 keeps the SQLite
+# databases.
 #
 # Usage: bench/import.sh [ROWS] ; env FACILITIES (default 1000), PG (a
 # postgres DSN for a scratch database; its public schema is dropped).
@@ -24,17 +28,21 @@ if [ "${1:-}" = register ]; then MODE=register; shift; else MODE=census; fi
 ROWS=${1:-1000000}
 FACILITIES=${FACILITIES:-1000}
 PG=${PG:-postgres://postgres@127.0.0.1:5432/habeas_bench?sslmode=disable}
-OUT=bench/out/import
+OUT=${OUT:-bench/out/import}
 mkdir -p "$OUT"
 BIN=$OUT/habeas
 go build -o "$BIN" ./cmd/habeas
 
-# measure CMD...: runs the command; sets SECS and MB.
+# measure CMD...: runs the command; sets SECS (wall), CPU (user + system
+# seconds of the command itself: on a loaded machine the steadier figure)
+# and MB (peak RSS).
 measure() {
-  /usr/bin/time -f "%e %M" -o "$OUT/.time" "$@" >"$OUT/.stdout" 2>"$OUT/.stderr" || { cat "$OUT/.stdout" "$OUT/.stderr"; exit 1; }
-  read -r SECS KB <"$OUT/.time"
+  /usr/bin/time -f "%e %M %U %S" -o "$OUT/.time" "$@" >"$OUT/.stdout" 2>"$OUT/.stderr" || { cat "$OUT/.stdout" "$OUT/.stderr"; exit 1; }
+  read -r SECS KB T_USER T_SYS <"$OUT/.time"
   MB=$((KB / 1024))
+  CPU=$(awk -v a="$T_USER" -v b="$T_SYS" 'BEGIN { print a + b }')
 }
+export PGOPTIONS='--client-min-messages=warning'
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / (s > 0 ? s : 0.01) }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / (b > 0 ? b : 0.01) }'; }
 
@@ -52,65 +60,83 @@ if [ "$MODE" = register ]; then
   echo "== exporting the register of $SRC"
   EXP_SECS=0
   for w in facilities people admissions charges; do
+    [ -z "${SKIP_EXPORT:-}" ] || [ ! -s "$R/$w.csv" ] || continue
     measure "$BIN" --db "$SRC" export $w --out "$R/$w.csv"
     n=$(($(wc -l <"$R/$w.csv") - 1))
     echo "export $w: $n rows in ${SECS}s ($(rate "$n" "$SECS") rows/s), peak ${MB} MB"
     [ $w = facilities ] || EXP_SECS=$(awk -v a="$EXP_SECS" -v b="$SECS" 'BEGIN { print a + b }')
   done
   # Cells are not in the sheets: they go through the ledger's own format.
-  sqlite3 "$SRC" "SELECT json_object('kind','cell','date',json_extract(body,'\$.date'),'facility',facility,'data',json_extract(body,'\$.data')) FROM events WHERE kind = 'cell'" >"$R/cells.jsonl"
+  [ -n "${SKIP_EXPORT:-}" ] && [ -s "$R/cells.jsonl" ] || sqlite3 "$SRC" "SELECT json_object('kind','cell','date',json_extract(body,'\$.date'),'facility',facility,'data',json_extract(body,'\$.data')) FROM events WHERE kind = 'cell'" >"$R/cells.jsonl"
   NP=$(($(wc -l <"$R/people.csv") - 1)); NA=$(($(wc -l <"$R/admissions.csv") - 1)); NC=$(($(wc -l <"$R/charges.csv") - 1))
   NROWS=$((NP + NA + NC))
   echo "rows: people $NP, admissions $NA, charges $NC; $NROWS in all"
 
-  # load TARGET: habeas import of the sheets into an empty database; sets
-  # H_SECS (people + admissions with charges) and H_MB (the larger peak).
+  # load TARGET: habeas import register of the sheets into an empty
+  # database (facilities and cells first, not timed); sets H_SECS and H_MB.
   load() {
     "$BIN" --db "$1" import facilities "$R/facilities.csv" --no-progress >/dev/null
     "$BIN" --db "$1" import events "$R/cells.jsonl" >/dev/null
-    measure "$BIN" --db "$1" import people "$R/people.csv" --no-progress
-    P_SECS=$SECS; P_MB=$MB
-    echo "  habeas import people: ${SECS}s ($(rate "$NP" "$SECS") rows/s), peak ${MB} MB"
-    measure "$BIN" --db "$1" import admissions "$R/admissions.csv" --charges "$R/charges.csv" --no-progress
-    echo "  habeas import admissions --charges: ${SECS}s ($(rate $((NA + NC)) "$SECS") rows/s), peak ${MB} MB"
-    H_SECS=$(awk -v a="$P_SECS" -v b="$SECS" 'BEGIN { print a + b }')
-    H_MB=$((MB > P_MB ? MB : P_MB))
+    measure "$BIN" --db "$1" import register --people "$R/people.csv" --admissions "$R/admissions.csv" --charges "$R/charges.csv" --no-progress
+    H_SECS=$SECS; H_MB=$MB; H_CPU=$CPU
+    echo "  habeas import register: ${SECS}s ($(rate "$NROWS" "$SECS") rows/s), CPU ${CPU}s, peak ${MB} MB"
   }
-  echo "== SQLite"
+  # median of the arguments
+  median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+  RUNS=${RUNS:-1}
+  if [ -z "${NOSQLITE:-}" ]; then
+  echo "== SQLite ($RUNS runs each, alternating)"
   DB=$R/import.db
-  rm -f "$DB" "$DB-wal" "$DB-shm"
-  load "$DB"
   BASE=$R/base.db
-  rm -f "$BASE"
-  measure sqlite3 "$BASE" ".mode csv" ".import $R/people.csv people" ".import $R/admissions.csv admissions" ".import $R/charges.csv charges"
-  S_SECS=$SECS; S_MB=$MB
-  echo "habeas import (people, admissions, charges): ${H_SECS}s, $(rate "$NROWS" "$H_SECS") rows/s, peak ${H_MB} MB"
-  echo "sqlite3 .import of the same CSV:            ${S_SECS}s, $(rate "$NROWS" "$S_SECS") rows/s, peak ${S_MB} MB"
-  echo "ratio habeas / sqlite3: $(ratio "$H_SECS" "$S_SECS") (goal: 2 or less)"
+  HS=(); HM=(); HC=(); SS=(); SM=(); SC=()
+  for ((run = 1; run <= RUNS; run++)); do
+    rm -f "$DB" "$DB-wal" "$DB-shm"
+    load "$DB"
+    HS+=("$H_SECS"); HM+=("$H_MB"); HC+=("$H_CPU")
+    rm -f "$BASE"
+    measure sqlite3 "$BASE" ".mode csv" ".import $R/people.csv people" ".import $R/admissions.csv admissions" ".import $R/charges.csv charges"
+    echo "  sqlite3 .import: ${SECS}s ($(rate "$NROWS" "$SECS") rows/s), CPU ${CPU}s, peak ${MB} MB"
+    SS+=("$SECS"); SM+=("$MB"); SC+=("$CPU")
+  done
+  H_SECS=$(median "${HS[@]}"); H_MB=$(median "${HM[@]}"); H_CPU=$(median "${HC[@]}")
+  S_SECS=$(median "${SS[@]}"); S_MB=$(median "${SM[@]}"); S_CPU=$(median "${SC[@]}")
+  echo "habeas import register (people, admissions, charges), median: ${H_SECS}s, $(rate "$NROWS" "$H_SECS") rows/s, CPU ${H_CPU}s, peak ${H_MB} MB"
+  echo "sqlite3 .import of the same CSV, median:                    ${S_SECS}s, $(rate "$NROWS" "$S_SECS") rows/s, CPU ${S_CPU}s, peak ${S_MB} MB"
+  echo "ratio habeas / sqlite3: $(ratio "$H_SECS" "$S_SECS") wall, $(ratio "$H_CPU" "$S_CPU") CPU (goal: 2 or less)"
   for d in 2016-06-30 2020-03-31; do
     a=$("$BIN" --db "$SRC" stats --as-of $d --format json | grep -m1 '"population"')
     b=$("$BIN" --db "$DB" stats --as-of $d --format json | grep -m1 '"population"')
     echo "population on $d: source $a, imported $b"
   done
+  [ -n "${KEEP:-}" ] || rm -f "$BASE" "$DB" "$DB-wal" "$DB-shm"
+  fi
 
   BASEPG=${PGREG%%\?*}
-  if psql "$BASEPG" -c 'SELECT 1' >/dev/null 2>&1; then
-    echo "== PostgreSQL ($PGREG)"
+  if [ -z "${NOPG:-}" ] && psql "$BASEPG" -c 'SELECT 1' >/dev/null 2>&1; then
+    echo "== PostgreSQL ($PGREG, $RUNS runs each, alternating)"
     SCHEMA=$(sed -n 's/.*search_path=\([a-z_]*\).*/\1/p' <<<"$PGREG")
-    psql -q "$BASEPG" -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE; CREATE SCHEMA $SCHEMA; DROP SCHEMA IF EXISTS ${SCHEMA}_base CASCADE; CREATE SCHEMA ${SCHEMA}_base" >/dev/null
-    load "$PGREG"
+    # The baseline's columns are the CSV header's, quoted ("case" is a
+    # reserved word), all text.
     cols() { head -1 "$1" | sed 's/^/"/; s/,/" text, "/g; s/$/" text/'; }
-    psql -q "$BASEPG" -c "CREATE TABLE ${SCHEMA}_base.people ($(cols "$R/people.csv")); CREATE TABLE ${SCHEMA}_base.admissions ($(cols "$R/admissions.csv")); CREATE TABLE ${SCHEMA}_base.charges ($(cols "$R/charges.csv"))" >/dev/null
-    measure psql -q "$BASEPG" -c "\copy ${SCHEMA}_base.people FROM '$R/people.csv' WITH (FORMAT csv, HEADER true)" \
-      -c "\copy ${SCHEMA}_base.admissions FROM '$R/admissions.csv' WITH (FORMAT csv, HEADER true)" \
-      -c "\copy ${SCHEMA}_base.charges FROM '$R/charges.csv' WITH (FORMAT csv, HEADER true)"
-    Q_SECS=$SECS
-    echo "habeas import (people, admissions, charges): ${H_SECS}s, $(rate "$NROWS" "$H_SECS") rows/s, peak ${H_MB} MB"
-    echo "psql \\copy of the same CSV:                ${Q_SECS}s, $(rate "$NROWS" "$Q_SECS") rows/s"
+    HS=(); HM=(); QS=(); QM=()
+    for ((run = 1; run <= RUNS; run++)); do
+      psql -q "$BASEPG" -c "DROP SCHEMA IF EXISTS $SCHEMA CASCADE; CREATE SCHEMA $SCHEMA; DROP SCHEMA IF EXISTS ${SCHEMA}_base CASCADE; CREATE SCHEMA ${SCHEMA}_base" >/dev/null
+      load "$PGREG"
+      HS+=("$H_SECS"); HM+=("$H_MB")
+      psql -q "$BASEPG" -c "CREATE TABLE ${SCHEMA}_base.people ($(cols "$R/people.csv")); CREATE TABLE ${SCHEMA}_base.admissions ($(cols "$R/admissions.csv")); CREATE TABLE ${SCHEMA}_base.charges ($(cols "$R/charges.csv"))" >/dev/null
+      measure psql -q "$BASEPG" -c "\copy ${SCHEMA}_base.people FROM '$R/people.csv' WITH (FORMAT csv, HEADER true)" \
+        -c "\copy ${SCHEMA}_base.admissions FROM '$R/admissions.csv' WITH (FORMAT csv, HEADER true)" \
+        -c "\copy ${SCHEMA}_base.charges FROM '$R/charges.csv' WITH (FORMAT csv, HEADER true)"
+      echo "  psql \\copy: ${SECS}s ($(rate "$NROWS" "$SECS") rows/s), peak ${MB} MB"
+      QS+=("$SECS"); QM+=("$MB")
+    done
+    H_SECS=$(median "${HS[@]}"); H_MB=$(median "${HM[@]}"); Q_SECS=$(median "${QS[@]}"); Q_MB=$(median "${QM[@]}")
+    echo "habeas import register (people, admissions, charges), median: ${H_SECS}s, $(rate "$NROWS" "$H_SECS") rows/s, peak ${H_MB} MB"
+    echo "psql \\copy of the same CSV, median:                         ${Q_SECS}s, $(rate "$NROWS" "$Q_SECS") rows/s, peak ${Q_MB} MB (client)"
     echo "ratio habeas / psql: $(ratio "$H_SECS" "$Q_SECS") (goal: 2 or less)"
     psql -q "$BASEPG" -c "DROP SCHEMA $SCHEMA CASCADE; DROP SCHEMA ${SCHEMA}_base CASCADE" >/dev/null
   else
-    echo "== PostgreSQL skipped: $PGREG cannot be reached"
+    echo "== PostgreSQL skipped: $PGREG cannot be reached (or NOPG is set)"
   fi
   exit 0
 fi

@@ -39,13 +39,16 @@ func (a *app) addTableImports(cmd *cobra.Command) {
   habeas import people FILE [--map MAP.yaml]       people: identity, date of birth, nationality
   habeas import admissions FILE [--charges FILE]   custody episodes: admission, order, case, release
   habeas import charges FILE                       charges, per case and date
+  habeas import register --people P --admissions A --charges C
+                                                   a whole register in one pass
   habeas import --infer FILE > MAP.yaml            propose a mapping to edit
 
 Spreadsheets are CSV or XLSX files. A mapping says which column is which field,
 how dates are written and which values mean "missing" (docs/import.md;
 examples/ has mappings for real published data).`
 	cmd.AddCommand(a.tableImportCmd(intake.Facilities), a.tableImportCmd(intake.Census),
-		a.tableImportCmd(intake.People), a.tableImportCmd(intake.Admissions), a.tableImportCmd(intake.Charges))
+		a.tableImportCmd(intake.People), a.tableImportCmd(intake.Admissions), a.tableImportCmd(intake.Charges),
+		a.registerImportCmd())
 }
 
 func (a *app) tableImportCmd(what intake.What) *cobra.Command {
@@ -65,9 +68,10 @@ func (a *app) tableImportCmd(what intake.What) *cobra.Command {
 		order = `
 
 Import in this order: facilities, people, admissions, charges. An admissions
-sheet with --charges FILE loads the charges with it, which is how to load a
-whole register: the charges on the day of an admission enter with it, later
-ones as charge changes (docs/import.md).`
+sheet with --charges FILE loads the charges with it: the charges on the day of
+an admission enter with it, later ones as charge changes. A whole register
+loads quickest in one pass: habeas import register --people P --admissions A
+--charges C (docs/import.md).`
 	}
 	cmd := &cobra.Command{
 		Use:   string(what) + " FILE",

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/mapping"
@@ -46,6 +47,12 @@ type sheet struct {
 	b       *mapping.Bound
 	rejects io.Writer
 	res     *Result
+	// reader, and how far it has come (rows read, share of the input as
+	// float64 bits), for a sheet streamed by ImportRegister.
+	reader tabular.Reader
+	read   atomic.Int64
+	prog   atomic.Uint64
+	pos    int // 0 people, 1 admissions, 2 charges
 }
 
 // personRec is a row of a people sheet.

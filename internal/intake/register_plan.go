@@ -227,11 +227,13 @@ func (p *regPlan) plan(ctx context.Context, rd *reading, rows []*row) ([]planned
 
 // personPlanner turns one person's rows into events.
 type personPlanner struct {
-	rd          *reading
-	facs        map[string]bool
-	cells       map[string]bool // facility NUL label
-	bad         map[*row][]*RowError
-	today       domain.Date
+	rd    *reading
+	facs  map[string]bool
+	cells map[string]bool // facility NUL label
+	bad   map[*row][]*RowError
+	today domain.Date
+	// people names the people sheet imported with the admissions, if any.
+	people      string
 	events      []planned
 	corrections []planned
 }
@@ -286,11 +288,21 @@ type chargeGroup struct {
 func (pl *personPlanner) person(id string, sp *storedPerson, pr *personRows) {
 	if rw := pr.person; rw != nil {
 		pl.identity(id, sp, rw)
-		return
+		if len(pr.adms) == 0 && len(pr.charges) == 0 {
+			return
+		}
+		if !sp.registered && pl.bad[rw] == nil {
+			// Registered by this import, just before the episodes.
+			sp = &storedPerson{registered: true}
+		}
 	}
 	if !sp.registered {
 		for _, rw := range append(append([]*row(nil), pr.adms...), pr.charges...) {
-			pl.fail(rw, "person.id", "person %s is not in the register: import people first", id)
+			if pl.people != "" {
+				pl.fail(rw, "person.id", "person %s is neither in the register nor, valid, in %s", id, pl.people)
+			} else {
+				pl.fail(rw, "person.id", "person %s is not in the register: import people first", id)
+			}
 		}
 		return
 	}
@@ -572,27 +584,39 @@ func (p *regPlan) writeRejects(rd *reading) error {
 		if sh == nil {
 			continue
 		}
-		w := csv.NewWriter(sh.rejects)
-		if err := w.Write(append([]string{"row", "problem"}, sh.b.Header...)); err != nil {
-			return fmt.Errorf("writing the rejects of %s: %w", sh.file, err)
-		}
+		var rows []*row
 		for _, rw := range rd.rows {
-			if rw.sheet != sh || rw.bad == nil {
-				continue
-			}
-			sh.res.Rejected++
-			msgs := make([]string, len(rw.bad))
-			for i, e := range rw.bad {
-				msgs[i] = strings.TrimPrefix(e.Error(), fmt.Sprintf("%s: row %d: ", e.File, e.Row))
-			}
-			if err := w.Write(append([]string{fmt.Sprint(rw.num), strings.Join(msgs, "; ")}, rw.cells...)); err != nil {
-				return fmt.Errorf("writing the rejects of %s: %w", sh.file, err)
+			if rw.sheet == sh && rw.bad != nil {
+				sh.res.Rejected++
+				rows = append(rows, rw)
 			}
 		}
-		w.Flush()
-		if err := w.Error(); err != nil {
+		if err := writeSheetRejects(sh, rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeSheetRejects writes rows left out of a sheet to its rejects file:
+// the row number, the problems, then the row as it was.
+func writeSheetRejects(sh *sheet, rows []*row) error {
+	w := csv.NewWriter(sh.rejects)
+	if err := w.Write(append([]string{"row", "problem"}, sh.b.Header...)); err != nil {
+		return fmt.Errorf("writing the rejects of %s: %w", sh.file, err)
+	}
+	for _, rw := range rows {
+		msgs := make([]string, len(rw.bad))
+		for i, e := range rw.bad {
+			msgs[i] = strings.TrimPrefix(e.Error(), fmt.Sprintf("%s: row %d: ", e.File, e.Row))
+		}
+		if err := w.Write(append([]string{fmt.Sprint(rw.num), strings.Join(msgs, "; ")}, rw.cells...)); err != nil {
 			return fmt.Errorf("writing the rejects of %s: %w", sh.file, err)
 		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return fmt.Errorf("writing the rejects of %s: %w", sh.file, err)
 	}
 	return nil
 }

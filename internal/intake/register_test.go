@@ -103,6 +103,26 @@ func (e *env) load(t *testing.T, what intake.What, data string, m *mapping.Mappi
 // (which the sheets do not carry), people, then admissions with charges.
 func restore(t *testing.T, src, dst *env, sh sheets, m map[intake.What]*mapping.Mapping) {
 	t.Helper()
+	restoreEstate(t, src, dst, sh)
+	res, err := dst.load(t, intake.People, sh.people, m[intake.People], "", nil, intake.Options{})
+	if err != nil {
+		t.Fatalf("importing people: %v", err)
+	}
+	if res.New != res.Rows || res.New == 0 {
+		t.Fatalf("people: %+v, want every row new", res)
+	}
+	res, err = dst.load(t, intake.Admissions, sh.admissions, m[intake.Admissions], sh.charges, m[intake.Charges], intake.Options{})
+	if err != nil {
+		t.Fatalf("importing admissions: %v", err)
+	}
+	if res.New != res.Rows || res.Also.New != res.Also.Rows {
+		t.Fatalf("admissions: %+v, charges %+v, want every row new", res, res.Also)
+	}
+}
+
+// restoreEstate loads the facilities sheet and the cells of src into dst.
+func restoreEstate(t *testing.T, src, dst *env, sh sheets) {
+	t.Helper()
 	ctx := context.Background()
 	fm, _ := mapping.Default("facilities", strings.Split(strings.SplitN(sh.facilities, "\n", 2)[0], ","))
 	r := csvReader(t, "facilities.csv", sh.facilities, nil)
@@ -120,20 +140,6 @@ func restore(t *testing.T, src, dst *env, sh sheets, m map[intake.What]*mapping.
 	}
 	if _, err := ledger.New(dst.db, ledger.WithClock(regClock)).Record(ctx, ledger.Actor{Name: "tester"}, evs...); err != nil {
 		t.Fatalf("registering cells: %v", err)
-	}
-	res, err := dst.load(t, intake.People, sh.people, m[intake.People], "", nil, intake.Options{})
-	if err != nil {
-		t.Fatalf("importing people: %v", err)
-	}
-	if res.New != res.Rows || res.New == 0 {
-		t.Fatalf("people: %+v, want every row new", res)
-	}
-	res, err = dst.load(t, intake.Admissions, sh.admissions, m[intake.Admissions], sh.charges, m[intake.Charges], intake.Options{})
-	if err != nil {
-		t.Fatalf("importing admissions: %v", err)
-	}
-	if res.New != res.Rows || res.Also.New != res.Also.Rows {
-		t.Fatalf("admissions: %+v, charges %+v, want every row new", res, res.Also)
 	}
 }
 

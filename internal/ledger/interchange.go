@@ -34,7 +34,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, file string, actor Ac
 	workers := max(1, runtime.GOMAXPROCS(0))
 	// Lines are read and decoded a chunk ahead of validation, the decoding
 	// spread over the cores.
-	return s.importStream(ctx, file, actor, false, false, func() ([]item, error) {
+	return s.importStream(ctx, file, actor, false, LoadOptions{}, func() ([]item, error) {
 		items := make([]item, 0, chunkSize)
 		var raw [][]byte
 		for len(items) < chunkSize && sc.Scan() {
@@ -95,16 +95,36 @@ func parallel(n, workers int, fn func(i int)) {
 // spreadsheet import), with the same validation and atomicity as Import. The
 // n-th event emitted is "event n" in errors.
 func (s *Service) Load(ctx context.Context, actor Actor, gen func(emit func(*domain.Event) error) error) (ImportResult, error) {
-	return s.load(ctx, actor, false, gen)
+	return s.LoadWith(ctx, actor, LoadOptions{}, gen)
 }
 
 // DryRun checks events as Load would, against the register as it stands,
 // and then writes nothing.
 func (s *Service) DryRun(ctx context.Context, actor Actor, gen func(emit func(*domain.Event) error) error) (ImportResult, error) {
-	return s.load(ctx, actor, true, gen)
+	return s.LoadWith(ctx, actor, LoadOptions{DryRun: true}, gen)
 }
 
-func (s *Service) load(ctx context.Context, actor Actor, dry bool, gen func(emit func(*domain.Event) error) error) (ImportResult, error) {
+// LoadOptions tune Load for a caller that knows more than the ledger.
+type LoadOptions struct {
+	// DryRun checks everything and writes nothing.
+	DryRun bool
+	// Stored, when set, says whether a person may have events in the ledger
+	// before this load. The persons it says have none are taken as new: their
+	// files start empty without a read, and their projection rows are
+	// inserted, not replaced. A caller that has just compared its rows with
+	// the register knows this for every person, and saves the ledger a
+	// lookup per person. It is called from the loading goroutine, after the
+	// person's first event was emitted. Were it wrong, the insert of the
+	// person's projection would fail on the duplicate and nothing be written.
+	Stored func(person string) bool
+}
+
+// LoadWith is Load (or DryRun) with options.
+func (s *Service) LoadWith(ctx context.Context, actor Actor, opt LoadOptions, gen func(emit func(*domain.Event) error) error) (ImportResult, error) {
+	return s.load(ctx, actor, opt, gen)
+}
+
+func (s *Service) load(ctx context.Context, actor Actor, opt LoadOptions, gen func(emit func(*domain.Event) error) error) (ImportResult, error) {
 	ch := make(chan *domain.Event, 4096)
 	errc := make(chan error, 1)
 	gctx, cancel := context.WithCancel(ctx)
@@ -121,7 +141,7 @@ func (s *Service) load(ctx context.Context, actor Actor, dry bool, gen func(emit
 		})
 	}()
 	n := 0
-	res, err := s.importStream(ctx, "", actor, true, dry, func() ([]item, error) {
+	res, err := s.importStream(ctx, "", actor, true, opt, func() ([]item, error) {
 		items := make([]item, 0, chunkSize)
 		for len(items) < chunkSize {
 			ev, ok := <-ch
@@ -154,13 +174,14 @@ const chunkSize = 4096
 // bodies is spread over the cores; the database writes on a goroutine of its
 // own.
 // With dry set, the transaction is rolled back instead of committed.
-func (s *Service) importStream(ctx context.Context, file string, actor Actor, trusted, dry bool, nextChunk func() ([]item, error)) (ImportResult, error) {
+func (s *Service) importStream(ctx context.Context, file string, actor Actor, trusted bool, opt LoadOptions, nextChunk func() ([]item, error)) (ImportResult, error) {
 	w, err := s.begin(ctx, actor, file)
 	if err != nil {
 		return ImportResult{}, err
 	}
 	defer w.rollback()
 	w.trusted = trusted
+	w.maybeStored = opt.Stored
 	workers := max(1, runtime.GOMAXPROCS(0))
 	type chunk struct {
 		items []item
@@ -239,7 +260,7 @@ func (s *Service) importStream(ctx context.Context, file string, actor Actor, tr
 	if err := ctx.Err(); err != nil {
 		return ImportResult{}, fmt.Errorf("import interrupted, nothing was written: %w", err)
 	}
-	if dry {
+	if opt.DryRun {
 		return ImportResult{Events: w.count, Persons: w.personsSeen, Head: w.head}, nil // the deferred rollback discards it
 	}
 	if err := w.commit(ctx); err != nil {

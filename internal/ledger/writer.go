@@ -3,6 +3,7 @@ package ledger
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"strings"
 	"time"
 
@@ -19,9 +20,13 @@ type writer struct {
 	actor   Actor
 	file    string
 	now     time.Time
+	nowStr  string // now as RFC 3339, see nowText
 	today   domain.Date
 	head    store.Head
 	emptyDB bool // the ledger was empty: no stored person needs loading
+	// maybeStored, when set, says which persons may have stored events;
+	// the others are new (LoadOptions.Stored).
+	maybeStored func(person string) bool
 	// trusted writers (the built-in demo generator) may set the attribution
 	// fields themselves.
 	trusted bool
@@ -33,7 +38,7 @@ type writer struct {
 	pledges map[string]bool
 	reforms map[string]bool
 	files   map[string]*domain.PersonFile
-	stored  map[string]bool // person had events before this transaction
+	stored  map[string]bool // person in files had events before this transaction
 
 	pending    store.Batch
 	flushEvery int
@@ -47,8 +52,19 @@ type writer struct {
 	wdone   chan struct{}
 	werr    error // owned by the write goroutine until it is synced or done
 	gen     int
-	touched map[string]int  // person -> flush generation of their last event
-	evicted map[string]bool // files written out and dropped from memory
+	touched map[string]int // person -> flush generation of their last event
+	// evicted holds a hash of every person whose file was written out and
+	// dropped from memory. A national load evicts millions: hashes take a
+	// fraction of the memory of the ids (which would also keep the rows they
+	// were read from alive). A collision only makes a new person be looked
+	// for in the transaction, where nothing is found.
+	evicted map[uint64]struct{}
+	seed    maphash.Seed
+}
+
+func (w *writer) wasEvicted(id string) bool {
+	_, ok := w.evicted[maphash.String(w.seed, id)]
+	return ok
 }
 
 func (s *Service) begin(ctx context.Context, actor Actor, file string) (*writer, error) {
@@ -71,7 +87,7 @@ func (s *Service) begin(ctx context.Context, actor Actor, file string) (*writer,
 	w := &writer{s: s, ap: ap, actor: actor, file: file, now: now, today: domain.DateOf(now), head: ap.Head(),
 		facilities: map[string]store.Facility{}, cells: map[string]bool{}, files: map[string]*domain.PersonFile{},
 		stored: map[string]bool{}, flushEvery: 20000,
-		touched: map[string]int{}, evicted: map[string]bool{}}
+		touched: map[string]int{}, evicted: map[uint64]struct{}{}, seed: maphash.MakeSeed()}
 	w.startWriter(ctx)
 	w.emptyDB = w.head.Seq == 0
 	for _, f := range facs {
@@ -81,6 +97,14 @@ func (s *Service) begin(ctx context.Context, actor Actor, file string) (*writer,
 		w.cells[c.Facility+"\x00"+c.Label] = true
 	}
 	return w, nil
+}
+
+// nowText is the writer's time as recorded_at, formatted once.
+func (w *writer) nowText() string {
+	if w.nowStr == "" {
+		w.nowStr = w.now.Format(time.RFC3339)
+	}
+	return w.nowStr
 }
 
 func (w *writer) rollback() {
@@ -111,9 +135,14 @@ func (w *writer) loadFiles(ctx context.Context, ids []string) error {
 		if _, ok := w.files[id]; ok {
 			continue
 		}
-		if w.evicted[id] {
+		switch {
+		case w.wasEvicted(id):
 			mine = append(mine, id)
-		} else {
+		case w.maybeStored != nil && !w.maybeStored(id):
+			// New, as the caller knows: nothing to read.
+			w.personsSeen++
+			w.files[id] = &domain.PersonFile{ID: id}
+		default:
 			before = append(before, id)
 		}
 	}
@@ -129,7 +158,7 @@ func (w *writer) loadFiles(ctx context.Context, ids []string) error {
 			}
 		}
 		for _, id := range need {
-			if !w.evicted[id] {
+			if !w.wasEvicted(id) {
 				w.personsSeen++
 			}
 			stored := evs[id]
@@ -195,6 +224,7 @@ func (w *writer) prepare(ev *domain.Event, seq int64) error {
 	// Who recorded an event, when and through what are set by habeas. Only a
 	// backup, whose lines carry their hash, brings them along, and the hash
 	// proves they are the ones habeas wrote.
+	nowText := w.nowText()
 	if ev.Hash == "" && !w.trusted {
 		switch {
 		case ev.RecordedAt != "":
@@ -204,20 +234,26 @@ func (w *writer) prepare(ev *domain.Event, seq int64) error {
 		case ev.Via != "":
 			return &domain.FieldError{Field: "via", Msg: "is set by habeas; only a backup line with its hash may carry it"}
 		}
-		ev.RecordedAt, ev.RecordedBy, ev.Via = w.now.Format(time.RFC3339), w.actor.Name, w.actor.Via
+		ev.RecordedAt, ev.RecordedBy, ev.Via = nowText, w.actor.Name, w.actor.Via
 	}
 	if ev.RecordedAt == "" {
-		ev.RecordedAt = w.now.Format(time.RFC3339)
+		ev.RecordedAt = nowText
 	}
 	if ev.RecordedBy == "" {
 		ev.RecordedBy, ev.Via = w.actor.Name, w.actor.Via
 	}
-	rec, err := time.Parse(time.RFC3339, ev.RecordedAt)
-	if err != nil || !strings.HasSuffix(ev.RecordedAt, "Z") {
-		return &domain.FieldError{Field: "recorded_at", Msg: "must be an RFC 3339 time in UTC such as 2020-03-31T09:30:00Z"}
-	}
-	if rec.After(w.now.Add(time.Minute)) {
-		return &domain.FieldError{Field: "recorded_at", Msg: fmt.Sprintf("%s is in the future", ev.RecordedAt)}
+	rec := w.now
+	if ev.RecordedAt != nowText {
+		// Only events brought with their envelope (a backup) are parsed;
+		// the ones stamped now, nearly all of a load, need not be.
+		var err error
+		rec, err = time.Parse(time.RFC3339, ev.RecordedAt)
+		if err != nil || !strings.HasSuffix(ev.RecordedAt, "Z") {
+			return &domain.FieldError{Field: "recorded_at", Msg: "must be an RFC 3339 time in UTC such as 2020-03-31T09:30:00Z"}
+		}
+		if rec.After(w.now.Add(time.Minute)) {
+			return &domain.FieldError{Field: "recorded_at", Msg: fmt.Sprintf("%s is in the future", ev.RecordedAt)}
+		}
 	}
 	if ev.RecordedBy == "" {
 		return &domain.FieldError{Field: "recorded_by", Msg: "missing"}
@@ -672,17 +708,19 @@ func (w *writer) maybeFlush(ctx context.Context) error {
 		if w.touched[id] >= w.gen-1 {
 			continue
 		}
+		stored := w.stored[id]
 		delete(w.files, id)
 		delete(w.touched, id)
+		delete(w.stored, id)
 		if !f.Registered && len(f.Episodes) == 0 {
 			continue
 		}
-		if w.stored[id] {
+		if stored {
 			changed = append(changed, f)
 		} else {
 			fresh = append(fresh, f)
 		}
-		w.stored[id], w.evicted[id] = true, true
+		w.evicted[maphash.String(w.seed, id)] = struct{}{}
 	}
 	return w.writeFiles(ctx, fresh, changed)
 }
