@@ -18,15 +18,7 @@ mkdir -p "$OUT"
 BIN=$OUT/habeas
 go build -o "$BIN" ./cmd/habeas
 
-# measure LABEL CMD...: runs the command, appends "seconds maxrss_kb" to $OUT/LABEL.txt
-measure() {
-  local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$OUT/.time" "$@" >"$OUT/.stdout" 2>"$OUT/.stderr" || { cat "$OUT/.stderr"; exit 1; }
-  cat "$OUT/.time" >>"$OUT/$label.txt"
-}
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-med_time() { cut -d' ' -f1 "$OUT/$1.txt" | median; }
-med_mem_mb() { cut -d' ' -f2 "$OUT/$1.txt" | median | awk '{printf "%.0f", $1/1024}'; }
+. bench/lib.sh
 rm -f "$OUT"/*.txt
 
 DB=$OUT/register.db

@@ -11,6 +11,7 @@
 # env RUNS (default 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh # median (this script defines its own measure below)
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
   echo "usage: bench/report.sh DB [AS_OF]" >&2
   exit 2
@@ -41,7 +42,6 @@ for i in $(seq 1 "$RUNS"); do
   rm -rf "$T.dir"
   measure report "$BIN" --db "$DB" report --as-of "$AS_OF" --out "$T.dir"
 done
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 s=$(cut -d' ' -f1 "$T.stats.txt" | median); sm=$(cut -d' ' -f2 "$T.stats.txt" | median)
 r=$(cut -d' ' -f1 "$T.report.txt" | median); rm=$(cut -d' ' -f2 "$T.report.txt" | median)
 echo "register $DB, as of $AS_OF, $RUNS runs each (medians)"

@@ -11,6 +11,7 @@
 # 2020-12-31; env RUNS (default 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh # median (this script defines its own measure below)
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
   echo "usage: bench/screen.sh DB [AS_OF]" >&2
   exit 2
@@ -39,7 +40,6 @@ measure() {
   /usr/bin/time -f "%e %M" -o "$T.time" "$@" >"$out" 2>"$T.stderr" || { cat "$T.stderr" >&2; exit 1; }
   cat "$T.time" >>"$T.$label.txt"
 }
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 med_time() { cut -d' ' -f1 "$T.$1.txt" | median; }
 med_mem_mb() { cut -d' ' -f2 "$T.$1.txt" | median | awk '{printf "%.0f", $1/1024}'; }
 max_mem_mb() { cut -d' ' -f2 "$T.$1.txt" | sort -n | tail -1 | awk '{printf "%.0f", $1/1024}'; }

@@ -24,15 +24,7 @@ mkdir -p "$OUT"
 BIN=$OUT/habeas
 go build -o "$BIN" ./cmd/habeas
 
-measure() {
-  local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$OUT/.time" "$@" >"$OUT/.stdout" 2>"$OUT/.stderr" || { cat "$OUT/.stderr"; exit 1; }
-  cat "$OUT/.time" >>"$OUT/$label.txt"
-}
-median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-med_time() { cut -d' ' -f1 "$OUT/$1.txt" | median; }
-med_mem_mb() { cut -d' ' -f2 "$OUT/$1.txt" | median | awk '{printf "%.0f", $1/1024}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
+. bench/lib.sh
 rm -f "$OUT"/*.txt
 
 echo "== first open by this build (builds the aggregates if the register predates them)"
