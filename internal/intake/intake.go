@@ -250,10 +250,21 @@ func (rd *reading) progress(phase string, done float64) {
 }
 
 func (rd *reading) readAll(ctx context.Context, r tabular.Reader) error {
+	return rd.eachRow(ctx, r, rd.opt.File, rd.b, rd.res, func(tr tabular.Row) {
+		rw := &row{num: tr.Num, cells: append([]string(nil), tr.Cells...)}
+		rd.interpret(rw, tr)
+		rd.rows = append(rd.rows, rw)
+	})
+}
+
+// eachRow calls fn with every row of a file that the mapping does not skip,
+// counting rows and skips in res. Between chunks of rows it reports progress
+// and stops when ctx is done: nothing has been written yet at this stage.
+func (rd *reading) eachRow(ctx context.Context, r tabular.Reader, file string, b *mapping.Bound, res *Result, fn func(tabular.Row)) error {
 	for n := 0; ; n++ {
 		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("import interrupted while reading %s, nothing was written: %w", rd.opt.File, err)
+				return fmt.Errorf("import interrupted while reading %s, nothing was written: %w", file, err)
 			}
 			rd.progress("reading", r.Progress())
 		}
@@ -264,14 +275,12 @@ func (rd *reading) readAll(ctx context.Context, r tabular.Reader) error {
 		if err != nil {
 			return err
 		}
-		rd.res.Rows++
-		if rd.b.Skip(tr) {
-			rd.res.Skipped++
+		res.Rows++
+		if b.Skip(tr) {
+			res.Skipped++
 			continue
 		}
-		rw := &row{num: tr.Num, cells: append([]string(nil), tr.Cells...)}
-		rd.interpret(rw, tr)
-		rd.rows = append(rd.rows, rw)
+		fn(tr)
 	}
 	rd.progress("reading", 1)
 	return nil

@@ -156,32 +156,16 @@ func (rd *reading) readSheet(ctx context.Context, r tabular.Reader, sh *sheet) e
 		}
 		buf = buf[:0]
 	}
-	for n := 0; ; n++ {
-		if n%chunk == 0 {
-			if err := ctx.Err(); err != nil {
-				return fmt.Errorf("import interrupted while reading %s, nothing was written: %w", sh.file, err)
-			}
-			rd.progress("reading", r.Progress())
-		}
-		tr, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		sh.res.Rows++
-		if sh.b.Skip(tr) {
-			sh.res.Skipped++
-			continue
-		}
+	err := rd.eachRow(ctx, r, sh.file, sh.b, sh.res, func(tr tabular.Row) {
 		buf = append(buf, &row{num: tr.Num, cells: append([]string(nil), tr.Cells...), sheet: sh})
 		if len(buf) == chunk {
 			flush()
 		}
+	})
+	if err != nil {
+		return err
 	}
 	flush()
-	rd.progress("reading", 1)
 	return nil
 }
 
