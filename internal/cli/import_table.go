@@ -35,6 +35,7 @@ func (a *app) addTableImports(cmd *cobra.Command) {
 
   habeas import events FILE.jsonl                  ledger events (a backup, or prepared elsewhere)
   habeas import facilities FILE --map MAP.yaml     facilities and their capacity from a spreadsheet
+  habeas import cells FILE [--map MAP.yaml]        cells: label, floor area, capacity, category
   habeas import census FILE --map MAP.yaml         counts per facility and date from a spreadsheet
   habeas import people FILE [--map MAP.yaml]       people: identity, date of birth, nationality
   habeas import admissions FILE [--charges FILE]   custody episodes: admission, order, case, release
@@ -46,7 +47,7 @@ func (a *app) addTableImports(cmd *cobra.Command) {
 Spreadsheets are CSV or XLSX files. A mapping says which column is which field,
 how dates are written and which values mean "missing" (docs/import.md;
 examples/ has mappings for real published data).`
-	cmd.AddCommand(a.tableImportCmd(intake.Facilities), a.tableImportCmd(intake.Census),
+	cmd.AddCommand(a.tableImportCmd(intake.Facilities), a.tableImportCmd(intake.Cells), a.tableImportCmd(intake.Census),
 		a.tableImportCmd(intake.People), a.tableImportCmd(intake.Admissions), a.tableImportCmd(intake.Charges),
 		a.registerImportCmd())
 }
@@ -58,12 +59,22 @@ func (a *app) tableImportCmd(what intake.What) *cobra.Command {
 	short := map[intake.What]string{
 		intake.Facilities: "Register facilities and their capacity from a CSV or XLSX file",
 		intake.Census:     "Record counts per facility and date from a CSV or XLSX file",
+		intake.Cells:      "Register cells and their floor area and capacity from a CSV or XLSX file (one row per cell)",
 		intake.People:     "Register people from a CSV or XLSX file (one row per person)",
 		intake.Admissions: "Record custody episodes from a CSV or XLSX file (one row per admission, with its release)",
 		intake.Charges:    "Record charges from a CSV or XLSX file (one row per charge)",
 	}[what]
 	order := ""
 	switch what {
+	case intake.Cells:
+		order = `
+
+Import facilities first: a cell of a facility the register does not hold is
+refused. A row for a cell the register already holds with other figures
+enters a new cell event for that label, which replaces the figures (the old
+event stays in the ledger) and counts as corrected. A blank area or category
+is unknown: it leaves the register's figure as it is. The cell events are
+dated the day of the import, or by the mapping's cell.date.`
 	case intake.People, intake.Admissions, intake.Charges:
 		order = `
 
@@ -331,7 +342,7 @@ func (p *progressLine) done() {
 
 // addTableExports adds the spreadsheet exports to the export command.
 func (a *app) addTableExports(cmd *cobra.Command) {
-	for _, what := range []string{"facilities", "census", "people", "admissions", "charges"} {
+	for _, what := range []string{"facilities", "cells", "census", "people", "admissions", "charges"} {
 		var out, mapFile string
 		register := what == "people" || what == "admissions" || what == "charges"
 		c := &cobra.Command{
@@ -374,6 +385,8 @@ changed figures are recorded as corrections. A blank is unknown.`,
 					n, err = intake.ExportFacilities(ctx, db, tw)
 				case what == "census":
 					n, err = intake.ExportCensus(ctx, db, tw)
+				case what == "cells":
+					n, err = intake.ExportCells(ctx, db, tw)
 				default:
 					n, err = intake.ExportRegister(ctx, db, intake.What(what), m, tw)
 				}

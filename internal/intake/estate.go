@@ -273,6 +273,8 @@ type registerState struct {
 	// facSeq finds the facility event of a facility and date, read from
 	// the ledger only when a capacity is corrected.
 	facSeq map[string]int64
+	// cells by facility and label, read by a cells import only.
+	cells map[string]store.Cell
 }
 
 func (s *Service) loadState(ctx context.Context) (*registerState, error) {

@@ -31,6 +31,7 @@ type What string
 const (
 	Facilities What = "facilities" // facilities and their capacity over time
 	Census     What = "census"     // counts per facility and date (and facilities, when mapped)
+	Cells      What = "cells"      // cells of registered facilities: label, floor area, capacity, category
 )
 
 // Service imports spreadsheets through the ledger service.
@@ -175,10 +176,14 @@ func (s *Service) Import(ctx context.Context, r tabular.Reader, m *mapping.Mappi
 		if m.Source == "" && m.Fields["census.source"] == nil {
 			return nil, mapping.Errors{{File: m.File, Line: m.Line, Msg: "source is needed to import census counts: who published the figures (every count records it)"}}
 		}
+	case Cells:
+		if err := m.Require("import cells", "cell.facility", "cell.label", "cell.capacity"); err != nil {
+			return nil, err
+		}
 	case People, Admissions, Charges:
 		return s.importRegister(ctx, r, m, opt)
 	default:
-		return nil, fmt.Errorf("cannot import %q: choose facilities, census, people, admissions or charges", opt.What)
+		return nil, fmt.Errorf("cannot import %q: choose facilities, cells, census, people, admissions or charges", opt.What)
 	}
 	b, err := m.Bind(r.Header(), opt.File)
 	if err != nil {
@@ -211,6 +216,7 @@ type row struct {
 	cells  []string
 	fac    *facRec
 	census []censusRec
+	cell   *cellRec
 	bad    []*RowError
 	// dup marks a row whose every record repeats an earlier row.
 	dup    bool
@@ -252,7 +258,11 @@ func (rd *reading) progress(phase string, done float64) {
 func (rd *reading) readAll(ctx context.Context, r tabular.Reader) error {
 	return rd.eachRow(ctx, r, rd.opt.File, rd.b, rd.res, func(tr tabular.Row) {
 		rw := &row{num: tr.Num, cells: append([]string(nil), tr.Cells...)}
-		rd.interpret(rw, tr)
+		if rd.opt.What == Cells {
+			rd.interpretCell(rw, tr)
+		} else {
+			rd.interpret(rw, tr)
+		}
 		rd.rows = append(rd.rows, rw)
 	})
 }

@@ -22,6 +22,8 @@ const maxLedgerRejects = 100
 func (s *Service) finish(ctx context.Context, rd *reading) (*Result, error) {
 	if rd.reg != nil {
 		rd.reg.dedupe(rd)
+	} else if rd.opt.What == Cells {
+		rd.dedupeCells()
 	} else {
 		rd.dedupe()
 	}
@@ -48,6 +50,8 @@ func (s *Service) finish(ctx context.Context, rd *reading) (*Result, error) {
 		var bad map[*row][]*RowError
 		if rd.reg != nil {
 			evs, bad, err = rd.reg.plan(ctx, rd, valid)
+		} else if rd.opt.What == Cells {
+			evs, bad, err = rd.planCells(ctx, st, valid)
 		} else {
 			evs, bad, err = rd.plan(ctx, st, valid)
 		}

@@ -13,6 +13,9 @@ import (
 // The layout habeas exports, read back without a mapping file.
 var (
 	facilityColumns = []string{"id", "name", "kind", "province", "capacity", "capacity_date", "capacity_source"}
+	// Columns of a cells export, each named after its field; date is
+	// optional and not exported (a cell has no date of its own).
+	cellColumns = []string{"facility", "label", "area_m2", "capacity", "category", "date"}
 	// Columns of a census export that are not count categories.
 	censusFixed = []string{"facility", "date", "source", "note", "name", "kind", "province", "capacity"}
 )
@@ -34,6 +37,13 @@ func Default(what string, header []string) (*Mapping, error) {
 	case "facilities":
 		b.WriteString("facility:\n")
 		for _, c := range facilityColumns {
+			if has[c] {
+				fmt.Fprintf(&b, "  %s: %q\n", c, c)
+			}
+		}
+	case "cells":
+		b.WriteString("cell:\n")
+		for _, c := range cellColumns {
 			if has[c] {
 				fmt.Fprintf(&b, "  %s: %q\n", c, c)
 			}

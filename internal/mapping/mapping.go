@@ -28,6 +28,7 @@ import (
 var Sections = map[string][]string{
 	"facility": {"id", "name", "kind", "province", "capacity", "capacity_date", "capacity_source"},
 	"census":   {"date", "counts", "source", "note"},
+	"cell":     {"facility", "label", "area_m2", "capacity", "category", "date"},
 	"person":   {"id", "date", "name", "other_names", "sex", "gender", "dob", "dob_basis", "nationality", "id_document"},
 	"admission": {"date", "facility", "cell", "status", "order_kind", "order_authority", "order_reference",
 		"order_issued", "order_expires", "case", "court", "procedure", "offence_date",

@@ -47,7 +47,7 @@ var RegisterLayouts = map[string][]Column{
 var DateFields = map[string]bool{
 	"person.date": true, "person.dob": true, "admission.date": true, "admission.order_issued": true,
 	"admission.order_expires": true, "admission.offence_date": true, "admission.release_date": true,
-	"charge.date": true, "facility.capacity_date": true, "census.date": true,
+	"charge.date": true, "facility.capacity_date": true, "census.date": true, "cell.date": true,
 }
 
 // registerDefault is the mapping of habeas's own layout of a register
