@@ -233,9 +233,14 @@ func (c *csvReader) read() ([]string, error) {
 
 func (c *csvReader) Header() []string { return c.header }
 
-func (c *csvReader) Next() (Row, error) {
+func (c *csvReader) Next() (Row, error) { return nextRow(c.read, func() int { return c.row }) }
+
+// nextRow reads records until one is not blank and returns it with its
+// cells trimmed and the row number the spreadsheet shows, which num gives
+// once the record is read.
+func nextRow(read func() ([]string, error), num func() int) (Row, error) {
 	for {
-		rec, err := c.read()
+		rec, err := read()
 		if err != nil {
 			return Row{}, err
 		}
@@ -246,7 +251,7 @@ func (c *csvReader) Next() (Row, error) {
 		for i, v := range rec {
 			cells[i] = strings.TrimSpace(v)
 		}
-		return Row{Num: c.row, Cells: cells}, nil
+		return Row{Num: num(), Cells: cells}, nil
 	}
 }
 

@@ -121,22 +121,7 @@ func (x *xlsxReader) read() (rec []string, err error) {
 
 func (x *xlsxReader) Header() []string { return x.header }
 
-func (x *xlsxReader) Next() (Row, error) {
-	for {
-		rec, err := x.read()
-		if err != nil {
-			return Row{}, err
-		}
-		if blank(rec) {
-			continue
-		}
-		cells := make([]string, len(rec))
-		for i, v := range rec {
-			cells[i] = strings.TrimSpace(v)
-		}
-		return Row{Num: x.row, Cells: cells}, nil
-	}
-}
+func (x *xlsxReader) Next() (Row, error) { return nextRow(x.read, func() int { return x.row }) }
 
 func (x *xlsxReader) Progress() float64 {
 	if x.total <= 0 {
