@@ -39,6 +39,20 @@ func (a *app) authService(ctx context.Context) (*sqldb.DB, *auth.Service, *auth.
 	return db, s, auth.System(act.Name, act.Via), nil
 }
 
+// withAuth runs a user command with the account service on the register,
+// acting as the command line's user, and closes the register after.
+func (a *app) withAuth(fn func(ctx context.Context, s *auth.Service, by *auth.Principal, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		ctx := cmd.Context()
+		db, s, by, err := a.authService(ctx)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return fn(ctx, s, by, args)
+	}
+}
+
 func (a *app) userCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "user",
@@ -124,19 +138,13 @@ func (a *app) userRoleCmd() *cobra.Command {
 		Use:   "role NAME",
 		Short: "Change a user's role, facilities and health-data access",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			db, s, by, err := a.authService(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: a.withAuth(func(ctx context.Context, s *auth.Service, by *auth.Principal, args []string) error {
 			if err := s.SetRole(ctx, by, args[0], auth.Role(role), facilities, health); err != nil {
 				return fmt.Errorf("changing the role of %s: %w", args[0], err)
 			}
 			fmt.Fprintf(a.out, "%s is now %s\n", args[0], role)
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&role, "role", "", "admin, registrar, legal_officer, monitor or analyst (required)")
 	cmd.Flags().StringSliceVar(&facilities, "facility", nil, "facility id the role applies to (repeat, or separate with commas)")
@@ -151,13 +159,7 @@ func (a *app) userDisableCmd() *cobra.Command {
 		Use:   "disable NAME",
 		Short: "Disable an account (its sessions end, its tokens stop working); --enable undoes it",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			db, s, by, err := a.authService(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: a.withAuth(func(ctx context.Context, s *auth.Service, by *auth.Principal, args []string) error {
 			if err := s.SetDisabled(ctx, by, args[0], !enable); err != nil {
 				return fmt.Errorf("changing %s: %w", args[0], err)
 			}
@@ -167,7 +169,7 @@ func (a *app) userDisableCmd() *cobra.Command {
 			}
 			fmt.Fprintf(a.out, "%s %s\n", word, args[0])
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&enable, "enable", false, "enable the account again")
 	return cmd
@@ -180,13 +182,7 @@ func (a *app) userTokenCmd() *cobra.Command {
 		Use:   "token NAME",
 		Short: "Create an API bearer token for a user (--revoke ID revokes one, --list lists them)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			db, s, by, err := a.authService(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
+		RunE: a.withAuth(func(ctx context.Context, s *auth.Service, by *auth.Principal, args []string) error {
 			switch {
 			case revoke != "":
 				if err := s.RevokeToken(ctx, by, revoke); err != nil {
@@ -217,7 +213,7 @@ func (a *app) userTokenCmd() *cobra.Command {
 				fmt.Fprintln(a.out, secret)
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&label, "label", "", "what the token is for")
 	cmd.Flags().StringVar(&revoke, "revoke", "", "revoke the token with this id")
