@@ -17,6 +17,8 @@
 # files loaded with sqlite3 .import into bare tables as the baseline; the
 # same on PostgreSQL (a fresh schema in $PGREG, database test) against psql
 # \copy. RUNS (default 1) runs of each, alternating; medians are printed.
+# On SQLite it also prints a floor: the ledger events the import wrote,
+# loaded on their own by sqlite3 .import into a bare table.
 # NOPG=1 leaves PostgreSQL out, NOSQLITE=1 SQLite; KEEP=1 keeps the SQLite
 # databases.
 #
@@ -101,6 +103,22 @@ if [ "$MODE" = register ]; then
   echo "habeas import register (people, admissions, charges), median: ${H_SECS}s, $(rate "$NROWS" "$H_SECS") rows/s, CPU ${H_CPU}s, peak ${H_MB} MB"
   echo "sqlite3 .import of the same CSV, median:                    ${S_SECS}s, $(rate "$NROWS" "$S_SECS") rows/s, CPU ${S_CPU}s, peak ${S_MB} MB"
   echo "ratio habeas / sqlite3: $(ratio "$H_SECS" "$S_SECS") wall, $(ratio "$H_CPU" "$S_CPU") CPU (goal: 2 or less)"
+  # The floor: the ledger events the import wrote, dumped as CSV and loaded
+  # by sqlite3 .import into a bare table, costs this much on its own —
+  # before any validation, projection or index.
+  LEDGER=$R/ledger.csv
+  sqlite3 -csv "$DB" "SELECT seq, kind, date, person, facility, body, prev, hash FROM events ORDER BY seq" >"$LEDGER"
+  NEV=$(sqlite3 "$DB" "SELECT COUNT(*) FROM events")
+  LS=(); LC=()
+  for ((run = 1; run <= RUNS; run++)); do
+    rm -f "$BASE"
+    sqlite3 "$BASE" "PRAGMA journal_mode=WAL;" "CREATE TABLE events (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, date INTEGER NOT NULL, person TEXT NOT NULL, facility TEXT NOT NULL, body TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL)" >/dev/null
+    measure sqlite3 "$BASE" ".import --csv $LEDGER events"
+    LS+=("$SECS"); LC+=("$CPU")
+  done
+  L_SECS=$(median "${LS[@]}"); L_CPU=$(median "${LC[@]}")
+  echo "floor: the $NEV ledger events alone ($(($(stat -c %s "$LEDGER") / 1000000)) MB as CSV, against $(($(cat "$R/people.csv" "$R/admissions.csv" "$R/charges.csv" | wc -c) / 1000000)) MB of sheets) by sqlite3 .import, median: ${L_SECS}s, CPU ${L_CPU}s; ratio to the sheets baseline $(ratio "$L_SECS" "$S_SECS") wall, $(ratio "$L_CPU" "$S_CPU") CPU"
+  rm -f "$LEDGER"
   for d in 2016-06-30 2020-03-31; do
     a=$("$BIN" --db "$SRC" stats --as-of $d --format json | grep -m1 '"population"')
     b=$("$BIN" --db "$DB" stats --as-of $d --format json | grep -m1 '"population"')

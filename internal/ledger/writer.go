@@ -23,7 +23,7 @@ type writer struct {
 	nowStr  string // now as RFC 3339, see nowText
 	today   domain.Date
 	head    store.Head
-	emptyDB bool // the ledger was empty: no stored person needs loading
+	emptyDB bool // the register held no person: no stored file needs loading
 	// maybeStored, when set, says which persons may have stored events;
 	// the others are new (LoadOptions.Stored).
 	maybeStored func(person string) bool
@@ -89,7 +89,7 @@ func (s *Service) begin(ctx context.Context, actor Actor, file string) (*writer,
 		stored: map[string]bool{}, flushEvery: 20000,
 		touched: map[string]int{}, evicted: map[uint64]struct{}{}, seed: maphash.MakeSeed()}
 	w.startWriter(ctx)
-	w.emptyDB = w.head.Seq == 0
+	w.emptyDB = ap.NoPersons()
 	for _, f := range facs {
 		w.facilities[f.ID] = f
 	}
@@ -775,13 +775,13 @@ func (w *writer) commit(ctx context.Context) error {
 func (w *writer) applyCommitment(ctx context.Context, ev *domain.Event) error {
 	if w.pledges == nil {
 		w.pledges, w.reforms = map[string]bool{}, map[string]bool{}
-		// An empty ledger has none to read; and a bulk load into it holds
-		// locks (its indexes are dropped) that a read from outside the
-		// transaction would wait on for ever.
+		// Read through the transaction: a bulk load holds locks (its
+		// indexes are dropped) that a read from outside it would wait on
+		// for ever.
 		var stored []store.StoredEvent
-		if !w.emptyDB {
+		if w.head.Seq > 0 {
 			var err error
-			if stored, err = w.s.st.Commitments(ctx); err != nil {
+			if stored, err = w.ap.Commitments(ctx); err != nil {
 				return fmt.Errorf("reading the recorded pledges and reforms: %w", err)
 			}
 		}

@@ -207,6 +207,13 @@ type Appender interface {
 	// it has written so far.
 	PersonEvents(ctx context.Context, ids []string) (map[string][]StoredEvent, error)
 	Event(ctx context.Context, seq int64) (StoredEvent, bool, error)
+	// Commitments returns the pledges, declarations and reforms, read
+	// through the transaction (see Store.Commitments).
+	Commitments(ctx context.Context) ([]StoredEvent, error)
+	// NoPersons says the register held no person when the transaction
+	// began: the writer has no stored file to read, and must not read from
+	// outside the transaction (a store may hold locks for a bulk load).
+	NoPersons() bool
 	Commit() error
 	// Rollback discards everything written; it is safe after Commit.
 	Rollback() error

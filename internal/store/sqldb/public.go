@@ -16,8 +16,16 @@ import (
 const commitmentKinds = "('pledge', 'declaration', 'reform')"
 
 func (d *DB) Commitments(ctx context.Context) ([]store.StoredEvent, error) {
+	return d.commitmentsOn(ctx, d.db)
+}
+
+func (a *appender) Commitments(ctx context.Context) ([]store.StoredEvent, error) {
+	return a.d.commitmentsOn(ctx, a.c)
+}
+
+func (d *DB) commitmentsOn(ctx context.Context, q querier) ([]store.StoredEvent, error) {
 	var out []store.StoredEvent
-	err := d.each(ctx, "pledges and reforms", "SELECT "+eventCols+" FROM events WHERE kind IN "+commitmentKinds+" ORDER BY seq", nil,
+	err := d.eachOn(ctx, q, "pledges and reforms", "SELECT "+eventCols+" FROM events WHERE kind IN "+commitmentKinds+" ORDER BY seq", nil,
 		func(r *sql.Rows) error {
 			e, err := scanEvent(r)
 			if err != nil {

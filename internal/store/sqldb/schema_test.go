@@ -64,4 +64,14 @@ func TestDeferredIndexesMatchMigrations(t *testing.T) {
 			t.Errorf("after a bulk load, index %s is %q, want %q", n, got[n], s)
 		}
 	}
+	// The ledger now holds a facility but no person: a first load of
+	// people after the facilities still takes the bulk path.
+	a, err = db.BeginAppend(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.(*appender).bulk || !a.NoPersons() {
+		t.Error("a register with facilities and no person should be loaded in bulk")
+	}
+	a.Rollback()
 }

@@ -22,8 +22,14 @@ type appender struct {
 	c    *sql.Conn
 	head store.Head
 	done bool
-	// bulk: the ledger was empty, so indexes that are costly to keep up
-	// row by row were dropped and are built once at commit.
+	// noPersons: the register held no person when the transaction began.
+	noPersons bool
+	// bulk: indexes that are costly to keep up row by row were dropped and
+	// are built once at commit. SQLite takes this path for any load into a
+	// register without persons (readers keep their snapshot meanwhile);
+	// PostgreSQL only for an empty ledger, since dropping an index locks its
+	// table against readers until commit, and a register with facilities
+	// may be in use.
 	bulk bool
 	// agg sums the changes of the aggregate projection until they are
 	// written, at commit or when they grow large; nil when the aggregates
@@ -33,7 +39,7 @@ type appender struct {
 	agg *aggDelta
 }
 
-// deferredIndexes are dropped while an empty ledger is filled and built at
+// deferredIndexes are dropped while an empty register is filled and built at
 // commit: their keys arrive in random order, and maintaining them row by row
 // rewrites the same pages over and over (in SQLite's WAL, once per spill).
 // The definitions must stay those of the migrations (a test checks it). The
@@ -74,13 +80,16 @@ func (d *DB) BeginAppend(ctx context.Context) (store.Appender, error) {
 		a.abort()
 		return nil, err
 	}
-	if a.head.Seq == 0 {
-		var persons int64
-		if err := c.QueryRowContext(ctx, "SELECT COUNT(*) FROM persons").Scan(&persons); err != nil {
-			a.abort()
-			return nil, fmt.Errorf("reading the register: %w", err)
-		}
-		a.bulk = persons == 0
+	// A person is enough to know the register is not empty; counting them
+	// all would read a million rows.
+	var anyone int64
+	switch err := c.QueryRowContext(ctx, "SELECT 1 FROM persons LIMIT 1").Scan(&anyone); {
+	case errors.Is(err, sql.ErrNoRows):
+		a.noPersons = true
+		a.bulk = d.dialect == SQLite || a.head.Seq == 0
+	case err != nil:
+		a.abort()
+		return nil, fmt.Errorf("reading the register: %w", err)
 	}
 	if !a.bulk {
 		a.agg = newAggDelta()
@@ -161,6 +170,8 @@ func (a *appender) Commit() error {
 }
 
 func (a *appender) Head() store.Head { return a.head }
+
+func (a *appender) NoPersons() bool { return a.noPersons }
 
 // Append writes one batch in its own transaction.
 func (d *DB) Append(ctx context.Context, b *store.Batch) error {

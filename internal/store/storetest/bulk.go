@@ -33,6 +33,9 @@ func testBulk(t *testing.T, s store.Store) {
 		b.Facility(d("2020-01-01"), f, f, domain.CorrectionalCentre, 5000, "GDP")
 	}
 	b.Append(t, s)
+	// Facilities alone leave the register without persons: a load may take
+	// the bulk path, and reads through its transaction must still work.
+	noPersons(t, s, true)
 
 	type key struct {
 		fac  string
@@ -92,6 +95,7 @@ func testBulk(t *testing.T, s store.Store) {
 	t.Logf("appended %d events and %d persons in %v", len(batch.Events), n, time.Since(began))
 	fatalIf(t, l.Commit(b), "Commit")
 
+	noPersons(t, s, false)
 	if h := headOf(t, s); h != l.Head() || h.Seq != int64(events) {
 		t.Errorf("Head = %d, want %d", h.Seq, events)
 	}
@@ -190,4 +194,23 @@ func testBulk(t *testing.T, s store.Store) {
 		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Facility, b.Facility), cmp.Compare(a.Cell, b.Cell))
 	})
 	sameList(t, "CellsOn(2024-03-01, 5)", cells, wantCells[:5])
+}
+
+// noPersons checks what a write transaction says of the register, and that
+// it reads the commitments through itself.
+func noPersons(t *testing.T, s store.Store, want bool) {
+	t.Helper()
+	ctx := t.Context()
+	a, err := s.BeginAppend(ctx)
+	fatalIf(t, err, "BeginAppend")
+	defer a.Rollback()
+	if got := a.NoPersons(); got != want {
+		t.Errorf("NoPersons = %v, want %v", got, want)
+	}
+	if _, err := a.Commitments(ctx); err != nil {
+		t.Errorf("Commitments through the transaction: %v", err)
+	}
+	if _, _, err := a.Event(ctx, 1); err != nil {
+		t.Errorf("Event through the transaction: %v", err)
+	}
 }

@@ -142,9 +142,10 @@ func (m *memStore) Append(ctx context.Context, b *store.Batch) error {
 // memAppender is an open write transaction: it holds the write lock and
 // changes a copy of the state.
 type memAppender struct {
-	m    *memStore
-	st   *memState
-	done bool
+	m         *memStore
+	st        *memState
+	done      bool
+	noPersons bool
 }
 
 func (m *memStore) BeginAppend(ctx context.Context) (store.Appender, error) {
@@ -154,7 +155,16 @@ func (m *memStore) BeginAppend(ctx context.Context) (store.Appender, error) {
 		m.wmu.Unlock()
 		return nil, err
 	}
-	return &memAppender{m: m, st: st.clone()}, nil
+	return &memAppender{m: m, st: st.clone(), noPersons: len(st.persons) == 0}, nil
+}
+
+func (a *memAppender) NoPersons() bool { return a.noPersons }
+
+func (a *memAppender) Commitments(ctx context.Context) ([]store.StoredEvent, error) {
+	if a.done {
+		return nil, errors.New("memstore: transaction already finished")
+	}
+	return memCommitments(a.st), nil
 }
 
 func (a *memAppender) Head() store.Head { return a.st.head() }
@@ -624,6 +634,10 @@ func (m *memStore) Commitments(ctx context.Context) ([]store.StoredEvent, error)
 	if err != nil {
 		return nil, err
 	}
+	return memCommitments(st), nil
+}
+
+func memCommitments(st *memState) []store.StoredEvent {
 	var out []store.StoredEvent
 	for _, e := range st.events {
 		switch e.Kind {
@@ -631,7 +645,7 @@ func (m *memStore) Commitments(ctx context.Context) ([]store.StoredEvent, error)
 			out = append(out, e)
 		}
 	}
-	return out, nil
+	return out
 }
 
 func (m *memStore) ReleaseRows(ctx context.Context, from, to domain.Date) ([]store.ReleaseRow, error) {

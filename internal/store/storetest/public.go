@@ -35,6 +35,12 @@ func testCommitments(t *testing.T, s store.Store) {
 	if want := []int64{p, r, decl}; !sameList(t, "commitment seqs", seqs, want) {
 		return
 	}
+	a, err := s.BeginAppend(ctx)
+	fatalIf(t, err, "BeginAppend")
+	inTx, err := a.Commitments(ctx)
+	a.Rollback()
+	fatalIf(t, err, "commitments through a write transaction")
+	sameList(t, "commitments through a write transaction", inTx, got)
 	for _, c := range []struct {
 		kind     domain.Kind
 		from, to string
