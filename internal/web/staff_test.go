@@ -477,3 +477,44 @@ func lastSeq(body string) int64 {
 	}
 	return max
 }
+
+// TestAccountForms: a signed-in user's own account: a wrong current
+// password or a refused new one shows the page again with the reason and
+// changes nothing; a token is shown once; a changed password takes effect.
+func TestAccountForms(t *testing.T) {
+	f := newFixture(t, dbtest.SQLiteDSN(t), 200)
+	c := f.login("registrar")
+	res := c.post("/staff/account/password", url.Values{"current": {"not it"}, "password": {"another good password"}})
+	if res.code != 400 || !strings.Contains(res.body, "is not your current password") {
+		t.Errorf("wrong current password: %d\n%.300s", res.code, res.body)
+	}
+	res = c.post("/staff/account/password", url.Values{"current": {password}, "password": {"short"}})
+	if res.code != 400 || !strings.Contains(res.body, "must have at least") {
+		t.Errorf("too short a password: %d\n%.300s", res.code, res.body)
+	}
+	res = c.post("/staff/account/tokens", url.Values{"label": {strings.Repeat("x", 101)}})
+	if res.code != 400 || !strings.Contains(res.body, "must have at most 100 characters") {
+		t.Errorf("too long a token label: %d\n%.300s", res.code, res.body)
+	}
+	res = c.post("/staff/account/tokens", url.Values{"label": {"laptop"}})
+	if res.code != 200 || !strings.Contains(res.body, "laptop") {
+		t.Errorf("token creation: %d\n%.300s", res.code, res.body)
+	}
+	if again := c.get("/staff/account"); strings.Count(again.body, "laptop") == 0 {
+		t.Errorf("the account page does not list the new token")
+	}
+	// The refusals changed nothing: the old password still signs in.
+	if res := f.client().post("/login", url.Values{"name": {"registrar"}, "password": {password}}); res.code != 303 {
+		t.Fatalf("old password after refused changes: %d", res.code)
+	}
+	res = c.post("/staff/account/password", url.Values{"current": {password}, "password": {"another good password"}})
+	if res.code != 303 || res.header.Get("Location") != "/login" {
+		t.Errorf("password change: %d %s", res.code, res.header.Get("Location"))
+	}
+	if res := f.client().post("/login", url.Values{"name": {"registrar"}, "password": {password}}); res.code != 401 {
+		t.Errorf("old password after the change: %d, want 401", res.code)
+	}
+	if res := f.client().post("/login", url.Values{"name": {"registrar"}, "password": {"another good password"}}); res.code != 303 {
+		t.Errorf("new password: %d, want 303", res.code)
+	}
+}
