@@ -17,6 +17,7 @@ import (
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/ledger"
+	"github.com/habeas-kh/habeas/internal/store"
 	"github.com/habeas-kh/habeas/internal/store/sqldb"
 )
 
@@ -139,6 +140,22 @@ func (a *app) actor(via string) ledger.Actor {
 }
 
 // parseDay reads a --as-of style flag; empty means def.
+// asOfDay is the day --as-of names or, when it names none, the register's
+// latest date; an empty register has none, and nothing to report on.
+func asOfDay(ctx context.Context, db store.Store, asOf string) (domain.Date, error) {
+	day, err := parseDay("as-of", asOf, domain.NoDate)
+	if err != nil || day != domain.NoDate {
+		return day, err
+	}
+	if day, err = db.LatestDate(ctx); err != nil {
+		return day, err
+	}
+	if day == domain.NoDate {
+		return day, fmt.Errorf("the register is empty: load data first (habeas demo, or habeas import events FILE)")
+	}
+	return day, nil
+}
+
 func parseDay(flag, v string, def domain.Date) (domain.Date, error) {
 	if v == "" {
 		return def, nil

@@ -185,14 +185,9 @@ func (a *app) pledgeListCmd() *cobra.Command {
 				return err
 			}
 			defer db.Close()
-			day, err := parseDay("as-of", asOf, domain.NoDate)
+			day, err := asOfDay(ctx, db, asOf)
 			if err != nil {
 				return err
-			}
-			if day == domain.NoDate {
-				if day, err = db.LatestDate(ctx); err != nil {
-					return err
-				}
 			}
 			res, err := pledges.Compute(ctx, db, day)
 			if err != nil {

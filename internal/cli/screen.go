@@ -46,8 +46,7 @@ the built-in Cambodia pack (see habeas rules list).`,
 			if err != nil {
 				return err
 			}
-			day, err := parseDay("as-of", asOf, domain.NoDate)
-			if err != nil {
+			if _, err := parseDay("as-of", asOf, domain.NoDate); err != nil {
 				return err
 			}
 			db, _, err := a.open(ctx)
@@ -55,13 +54,9 @@ the built-in Cambodia pack (see habeas rules list).`,
 				return err
 			}
 			defer db.Close()
-			if day == domain.NoDate {
-				if day, err = db.LatestDate(ctx); err != nil {
-					return err
-				}
-			}
-			if day == domain.NoDate {
-				return fmt.Errorf("the register is empty: load data first (habeas demo, or habeas import events FILE)")
+			day, err := asOfDay(ctx, db, asOf)
+			if err != nil {
+				return err
 			}
 			rep, err := screening.Run(ctx, db, p, screening.Options{AsOf: day, Facility: facility, Within: within, FactsOnly: factsOnly})
 			if err != nil {

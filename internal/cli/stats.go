@@ -43,17 +43,9 @@ totals, and implausible pairs of count and capacity are listed, not averaged in.
 				return err
 			}
 			defer db.Close()
-			day, err := parseDay("as-of", asOf, domain.NoDate)
+			day, err := asOfDay(ctx, db, asOf)
 			if err != nil {
 				return err
-			}
-			if day == domain.NoDate {
-				if day, err = db.LatestDate(ctx); err != nil {
-					return err
-				}
-			}
-			if day == domain.NoDate {
-				return fmt.Errorf("the register is empty: load data first (habeas demo, or habeas import events FILE)")
 			}
 			start, err := parseDay("from", from, domain.NoDate)
 			if err != nil {
