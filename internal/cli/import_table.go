@@ -22,7 +22,7 @@ func (a *app) addTableImports(cmd *cobra.Command) {
 	var infer, what string
 	var sample int
 	cmd.Flags().StringVar(&infer, "infer", "", "propose a mapping for this CSV or XLSX file, from its header and first rows")
-	cmd.Flags().StringVar(&what, "as", "census", "with --infer: what the file holds, census or facilities")
+	cmd.Flags().StringVar(&what, "as", "", "with --infer: what the file holds, "+strings.Join(mapping.InferKinds, ", ")+" (default: guessed from the header, else census)")
 	cmd.Flags().IntVar(&sample, "sample", 200, "with --infer: how many rows to look at")
 	cmd.Args = cobra.NoArgs
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -42,7 +42,9 @@ func (a *app) addTableImports(cmd *cobra.Command) {
   habeas import charges FILE                       charges, per case and date
   habeas import register --people P --admissions A --charges C
                                                    a whole register in one pass
-  habeas import --infer FILE > MAP.yaml            propose a mapping to edit
+  habeas import --infer FILE [--as WHAT] > MAP.yaml
+                                                   propose a mapping to edit (WHAT: census,
+                                                   facilities, cells, people, admissions, charges)
 
 Spreadsheets are CSV or XLSX files. A mapping says which column is which field,
 how dates are written and which values mean "missing" (docs/import.md;

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/tabular"
 )
 
@@ -102,21 +103,28 @@ var synonyms = []struct {
 	{"facility.name", []string{"name", "nome", "istituto", "facility", "institution", "prison"}},
 }
 
-var dateCandidates = []string{"YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "M/D/YYYY", "M/D/YY", "D/M/YY", "DD.MM.YYYY", "YYYY/MM/DD", "excel"}
+var dateCandidates = []string{"YYYY-MM-DD", "DD/MM/YYYY", "MM/DD/YYYY", "M/D/YYYY", "D/M/YYYY", "M/D/YY", "D/M/YY", "DD.MM.YYYY", "YYYY/MM/DD", "excel"}
 
-// Infer proposes a mapping for a file from its header and a sample of rows:
-// columns matched to fields by their names, date formats that read every
-// sampled date, the values that stand for "missing", the kinds of facility
-// to translate, a skip rule for a totals row. The result is YAML with
-// comments for the user to check and edit.
-func Infer(file, what string, header []string, sample [][]string) (string, error) {
-	if what != "census" && what != "facilities" {
-		return "", fmt.Errorf("--as must be census or facilities, not %q", what)
-	}
+// matchCensus matches columns to the fields of a census or facilities file
+// by the synonyms: the first field a column's name contains takes it.
+func matchCensus(what string, header []string) map[string]int {
 	taken := map[int]bool{}
 	chosen := map[string]int{}
+	if what == "facilities" {
+		// habeas's own facilities layout names the identifier "id", too
+		// short a word to look for inside other names.
+		for i, h := range header {
+			if strings.EqualFold(h, "id") {
+				chosen["facility.id"], taken[i] = i, true
+				break
+			}
+		}
+	}
 	for _, s := range synonyms {
 		if what == "facilities" && strings.HasPrefix(s.field, "census.counts") {
+			continue
+		}
+		if _, ok := chosen[s.field]; ok {
 			continue
 		}
 		for _, w := range s.words {
@@ -134,20 +142,76 @@ func Infer(file, what string, header []string, sample [][]string) (string, error
 			}
 		}
 	}
-	col := func(i int) []string {
-		var out []string
-		for _, r := range sample {
-			if i < len(r) {
-				out = append(out, strings.TrimSpace(r[i]))
-			}
+	return chosen
+}
+
+// writeKind writes facility.kind read from a column: plain when every
+// sampled value is a kind habeas knows, else translated, the words habeas
+// does not recognise to prison for the user to check.
+func writeKind(b *strings.Builder, col string, vals []string) {
+	v := vocabs["facility.kind"]
+	var unknown []string
+	plain := true
+	for _, s := range vals {
+		if !v.asIs(s) {
+			plain = false
 		}
-		return out
+		if !v.asIs(s) && v.translate(s) == "" {
+			unknown = append(unknown, s)
+		}
 	}
-	missing := inferMissing(header, sample)
-	miss := tabular.NewMissing(missing)
+	if plain {
+		fmt.Fprintf(b, "  kind: %q\n", col)
+		return
+	}
+	fmt.Fprintf(b, "  kind:\n    column: %q\n    values:", col)
+	if len(unknown) > 0 {
+		fmt.Fprintf(b, "   # CHECK: translate each to %s", v.values())
+	}
+	b.WriteString("\n")
+	for _, s := range vals {
+		t := v.translate(s)
+		switch {
+		case v.asIs(s):
+			t = s
+		case t == "":
+			t = string(domain.Prison)
+		}
+		fmt.Fprintf(b, "      %q: %s\n", s, t)
+	}
+}
+
+// InferKinds are the values --as takes: what a file holds.
+var InferKinds = []string{"census", "facilities", "cells", "people", "admissions", "charges"}
+
+// Infer proposes a mapping for a file from its header and a sample of rows:
+// columns matched to fields by their names, date formats that read every
+// sampled date, the values that stand for "missing", the words of
+// enumerated fields to translate (facility kinds, sex, legal status ...), a
+// skip rule for a totals row. what is one of InferKinds, or "" to guess it
+// from the header. The result is YAML with comments for the user to check
+// and edit.
+func Infer(file, what string, header []string, sample [][]string) (string, error) {
+	why := "--as " + what
+	if what == "" {
+		what, why = guessKind(header)
+		why = "guessed: " + why
+	}
+	if !contains(InferKinds, what) {
+		return "", fmt.Errorf("--as must be one of %s, not %q", strings.Join(InferKinds, ", "), what)
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Mapping proposed by habeas import --infer for %s, from its header and %d rows.\n", file, len(sample))
-	b.WriteString("# Check every line marked CHECK, then import with --map. docs/import.md describes the format.\n")
+	fmt.Fprintf(&b, "# Read as: %s (%s); --as %s says otherwise.\n", what, why, strings.Join(InferKinds, "|"))
+	fmt.Fprintf(&b, "# Check every line marked CHECK, then: habeas import %s %s --map THIS.yaml. docs/import.md describes the format.\n", what, file)
+	if what != "census" && what != "facilities" {
+		inferRegister(&b, what, header, sample)
+		return b.String(), nil
+	}
+	chosen := matchCensus(what, header)
+	col := func(i int) []string { return column(sample, i) }
+	missing := inferMissing(header, sample)
+	miss := tabular.NewMissing(missing)
 	b.WriteString("source: \"CHECK: who published these figures\"\n")
 	if len(missing) > 0 {
 		fmt.Fprintf(&b, "missing: [%s]   # values that mean \"not known\" (a blank cell always does)\n", quoteYAML(missing))
@@ -179,10 +243,7 @@ func Infer(file, what string, header []string, sample [][]string) (string, error
 		}
 	}
 	if i, ok := chosen["facility.kind"]; ok {
-		fmt.Fprintf(&b, "  kind:\n    column: %q\n    values:   # CHECK: translate each to prison, correctional_centre, police_custody, drug_centre or juvenile_centre\n", header[i])
-		for _, v := range distinct(col(i), miss, 30) {
-			fmt.Fprintf(&b, "      %q: prison\n", v)
-		}
+		writeKind(&b, header[i], distinct(col(i), miss, 30))
 	} else {
 		b.WriteString("  kind: {value: prison}   # CHECK: every facility of the file is of this kind\n")
 	}
@@ -216,11 +277,25 @@ func Infer(file, what string, header []string, sample [][]string) (string, error
 
 var numericRE = regexp.MustCompile(`^-?[0-9][0-9,. '\x{00a0}]*$`)
 
+// decimalCommaRE is a number whose comma cannot be a thousands separator.
+var decimalCommaRE = regexp.MustCompile(`^-?[0-9]+,[0-9]{1,2}$`)
+
 // inferMissing collects the non-numeric values of mostly numeric columns:
 // NA, --, x and the like.
 func inferMissing(header []string, sample [][]string) []string {
+	all := make([]int, len(header))
+	for i := range all {
+		all[i] = i
+	}
+	return missingIn(sample, all, all)
+}
+
+// missingIn collects the short non-numeric values of the numeric columns
+// that hold numbers, and the usual markers of "not known" found in the
+// columns of markers.
+func missingIn(sample [][]string, numeric, markers []int) []string {
 	found := map[string]bool{}
-	for i := range header {
+	for _, i := range numeric {
 		num, other := 0, map[string]bool{}
 		for _, r := range sample {
 			if i >= len(r) {
@@ -242,9 +317,9 @@ func inferMissing(header []string, sample [][]string) []string {
 		}
 	}
 	for _, common := range []string{"NA", "N/A", "--", "-", "x", "n.d.", ".."} {
-		for _, r := range sample {
-			for _, v := range r {
-				if strings.TrimSpace(v) == common {
+		for _, i := range markers {
+			for _, r := range sample {
+				if i < len(r) && strings.TrimSpace(r[i]) == common {
 					found[common] = true
 				}
 			}
@@ -264,22 +339,7 @@ func inferMissing(header []string, sample [][]string) []string {
 func inferDates(vals []string, miss tabular.Missing) []string {
 	var out []string
 	for _, f := range dateCandidates {
-		p, err := tabular.NewDateParser([]string{f})
-		if err != nil {
-			continue
-		}
-		ok, n := true, 0
-		for _, v := range vals {
-			if miss.Is(v) {
-				continue
-			}
-			if _, err := p.Parse(v); err != nil {
-				ok = false
-				break
-			}
-			n++
-		}
-		if ok && n > 0 {
+		if readsAll(f, vals, miss) {
 			out = append(out, f)
 			if f != "excel" {
 				break // the first format that reads them all; ambiguous ones (01/02) need the user's eye
@@ -312,4 +372,24 @@ func quoteYAML(vals []string) string {
 		q[i] = strconv.Quote(v)
 	}
 	return strings.Join(q, ", ")
+}
+
+// readsAll says whether the date format reads every value that is not
+// missing, and at least one.
+func readsAll(format string, vals []string, miss tabular.Missing) bool {
+	p, err := tabular.NewDateParser([]string{format})
+	if err != nil {
+		return false
+	}
+	n := 0
+	for _, v := range vals {
+		if miss.Is(v) {
+			continue
+		}
+		if _, err := p.Parse(v); err != nil {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
