@@ -43,8 +43,13 @@ import (
 // non-zero sums only.
 
 // defaultAggFlushAt is how many day buckets a writer holds in memory before
-// it writes them (DB.aggFlushAt; tests lower it), about 50 MB; a rebuild
-// computes four times as many changes at once (yearChunks).
+// it writes them (DB.aggFlushAt; tests lower it), about 50 MB. A rebuild
+// holds up to sixteen times as many changes at once (yearChunks): they sum
+// into far fewer buckets (many stays start and end on the same days in the
+// same groups), and every range of years costs another read of all the
+// stays and flags: at a million people (9 million stays) the import of the
+// ledger took 1,452 s with four times the budget, 1,200 s with sixteen, for
+// 0.8 GB more memory at its peak (bench/RESULTS.md).
 const defaultAggFlushAt = 1 << 20
 
 type popKey struct {
@@ -471,7 +476,7 @@ func (d *DB) computeAggregates(ctx context.Context, q querier, a *aggDelta) erro
 // the aggregates of a large register are computed range by range, each
 // range's buckets apart from the others'. The ranges cover every year.
 func (d *DB) yearChunks(ctx context.Context, q querier) ([][2]int64, error) {
-	budget := int64(4 * d.aggFlushAt)
+	budget := int64(16 * d.aggFlushAt) // see defaultAggFlushAt
 	// A stay makes a few changes (a start, an end, a birthday or two), and
 	// so does a flag: a small register is done in one range, without the
 	// pass that counts.
