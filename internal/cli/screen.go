@@ -46,6 +46,8 @@ the built-in Cambodia pack (see habeas rules list).`,
 			if err != nil {
 				return err
 			}
+			// A bad date is refused before the database is opened: opening
+			// a SQLite path that does not exist creates the file.
 			if _, err := parseDay("as-of", asOf, domain.NoDate); err != nil {
 				return err
 			}

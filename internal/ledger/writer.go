@@ -15,15 +15,15 @@ import (
 // appends them in one transaction. Person files touched are kept in memory
 // and their projections written at commit.
 type writer struct {
-	s       *Service
-	ap      store.Appender
-	actor   Actor
-	file    string
-	now     time.Time
-	nowStr  string // now as RFC 3339, see nowText
-	today   domain.Date
-	head    store.Head
-	emptyDB bool // the register held no person: no stored file needs loading
+	s         *Service
+	ap        store.Appender
+	actor     Actor
+	file      string
+	now       time.Time
+	nowStr    string // now as RFC 3339, see nowText
+	today     domain.Date
+	head      store.Head
+	noPersons bool // the register held no person: no stored file needs loading
 	// maybeStored, when set, says which persons may have stored events;
 	// the others are new (LoadOptions.Stored).
 	maybeStored func(person string) bool
@@ -89,7 +89,7 @@ func (s *Service) begin(ctx context.Context, actor Actor, file string) (*writer,
 		stored: map[string]bool{}, flushEvery: 20000,
 		touched: map[string]int{}, evicted: map[uint64]struct{}{}, seed: maphash.MakeSeed()}
 	w.startWriter(ctx)
-	w.emptyDB = ap.NoPersons()
+	w.noPersons = ap.NoPersons()
 	for _, f := range facs {
 		w.facilities[f.ID] = f
 	}
@@ -176,7 +176,7 @@ func (w *writer) loadFiles(ctx context.Context, ids []string) error {
 		return nil
 	}
 	var readBefore func(context.Context, []string) (map[string][]store.StoredEvent, error)
-	if !w.emptyDB {
+	if !w.noPersons {
 		readBefore = w.s.st.PersonEvents
 	}
 	if err := load(before, readBefore); err != nil {
