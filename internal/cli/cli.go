@@ -119,8 +119,10 @@ Start with:
 }
 
 // open connects to the database and returns the ledger service on it.
-func (a *app) open(ctx context.Context) (*sqldb.DB, *ledger.Service, error) {
-	db, err := sqldb.Open(ctx, a.dsn, a.log)
+// Commands that fill a register and are the file's only user meanwhile (an
+// import, the demo) pass sqldb.LoadsAlone.
+func (a *app) open(ctx context.Context, opts ...sqldb.Option) (*sqldb.DB, *ledger.Service, error) {
+	db, err := sqldb.Open(ctx, a.dsn, a.log, opts...)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/habeas-kh/habeas/internal/intake"
 	"github.com/habeas-kh/habeas/internal/mapping"
+	"github.com/habeas-kh/habeas/internal/store/sqldb"
 	"github.com/habeas-kh/habeas/internal/tabular"
 )
 
@@ -93,7 +94,7 @@ memory; others are read whole and grouped by person in memory.`,
 				}
 				in[i] = sh
 			}
-			db, svc, err := a.open(ctx)
+			db, svc, err := a.open(ctx, sqldb.LoadsAlone())
 			if err != nil {
 				return err
 			}

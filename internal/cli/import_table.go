@@ -13,6 +13,7 @@ import (
 
 	"github.com/habeas-kh/habeas/internal/intake"
 	"github.com/habeas-kh/habeas/internal/mapping"
+	"github.com/habeas-kh/habeas/internal/store/sqldb"
 	"github.com/habeas-kh/habeas/internal/tabular"
 )
 
@@ -145,7 +146,7 @@ were new, unchanged or corrected. Ctrl-C stops the import and writes nothing.` +
 			} else if rejects != "" {
 				return errors.New("--rejects goes with --skip-invalid")
 			}
-			db, svc, err := a.open(ctx)
+			db, svc, err := a.open(ctx, sqldb.LoadsAlone())
 			if err != nil {
 				return err
 			}

@@ -37,13 +37,15 @@ existing SQLite file first.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			if force && !sqldb.IsPostgres(a.dsn) {
-				for _, suffix := range []string{"", "-wal", "-shm"} {
+				// A journal left by an interrupted load belongs to the old file:
+				// played back into a new one it would corrupt it.
+				for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
 					if err := os.Remove(a.dsn + suffix); err != nil && !os.IsNotExist(err) {
 						return fmt.Errorf("removing %s: %w", a.dsn+suffix, err)
 					}
 				}
 			}
-			db, svc, err := a.open(ctx)
+			db, svc, err := a.open(ctx, sqldb.LoadsAlone())
 			if err != nil {
 				return err
 			}
@@ -98,7 +100,7 @@ Use - to read standard input.`,
 				defer f.Close()
 				in = f
 			}
-			db, svc, err := a.open(ctx)
+			db, svc, err := a.open(ctx, sqldb.LoadsAlone())
 			if err != nil {
 				return err
 			}

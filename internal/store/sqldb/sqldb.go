@@ -40,7 +40,21 @@ type DB struct {
 	log     *slog.Logger
 	// aggFlushAt: see defaultAggFlushAt.
 	aggFlushAt int
+	// loadsAlone: see LoadsAlone.
+	loadsAlone bool
 }
+
+// An Option changes how Open sets up the store.
+type Option func(*DB)
+
+// LoadsAlone tells the store that while it loads a SQLite register that
+// holds no person yet (an import or a demo into a new file), nothing else
+// reads the file: the load is then written once, through a rollback journal
+// instead of the write-ahead log, and other connections, in this process or
+// another, wait for its commit or give up with "database is locked". A
+// server, whose readers must go on during any write, does not set it. It
+// changes nothing on PostgreSQL.
+func LoadsAlone() Option { return func(d *DB) { d.loadsAlone = true } }
 
 var _ store.Store = (*DB)(nil)
 
@@ -51,11 +65,14 @@ func IsPostgres(dsn string) bool {
 
 // Open connects to dsn (a SQLite file path, or a postgres:// URL) and brings
 // the schema up to date.
-func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
+func Open(ctx context.Context, dsn string, log *slog.Logger, opts ...Option) (*DB, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	d := &DB{log: log, aggFlushAt: defaultAggFlushAt}
+	for _, o := range opts {
+		o(d)
+	}
 	var err error
 	if IsPostgres(dsn) {
 		d.dialect = Postgres
@@ -69,7 +86,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 		// off by default in SQLite; the busy timeout covers other processes;
 		// a 64 MB page cache per connection (the default is 2 MB) keeps the
 		// indexes of a national register in memory while it is loaded.
-		d.db, err = sql.Open("sqlite3", "file:"+dsn+"?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL&_cache_size=-65536&cache=private")
+		d.db, err = sql.Open("sqlite3", "file:"+dsn+"?_journal_mode=WAL&_foreign_keys=on&_busy_timeout="+busyTimeoutMS+"&_synchronous=NORMAL&_cache_size=-65536&cache=private")
 		if err == nil {
 			d.db.SetMaxOpenConns(4)
 		}
@@ -93,6 +110,10 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*DB, error) {
 }
 
 var _ = stdlib.GetDefaultDriver // the pgx driver registers itself as "pgx"
+
+// busyTimeoutMS is how long a SQLite connection waits for another process's
+// lock before it gives up.
+const busyTimeoutMS = "10000"
 
 func (d *DB) migrate(ctx context.Context) error {
 	sub, err := fs.Sub(migrations, "migrations/"+d.dialect)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -31,6 +32,8 @@ type appender struct {
 	// table against readers until commit, and a register with facilities
 	// may be in use.
 	bulk bool
+	// journal: the load writes through a rollback journal (see writeOnce).
+	journal bool
 	// agg sums the changes of the aggregate projection until they are
 	// written, at commit or when they grow large; nil when the aggregates
 	// are rebuilt from the stays and flags at commit instead (a bulk load, a
@@ -62,6 +65,12 @@ func (d *DB) BeginAppend(ctx context.Context) (store.Appender, error) {
 		return nil, fmt.Errorf("getting a connection: %w", err)
 	}
 	a := &appender{d: d, c: c}
+	if d.dialect == SQLite && d.loadsAlone {
+		if err := a.writeOnce(ctx); err != nil {
+			a.abort()
+			return nil, err
+		}
+	}
 	begin := []string{"BEGIN IMMEDIATE"}
 	if d.dialect == Postgres {
 		// The advisory lock serialises writers across processes, so that two
@@ -113,6 +122,58 @@ func (d *DB) BeginAppend(ctx context.Context) (store.Appender, error) {
 	return a, nil
 }
 
+// writeOnce, for a SQLite load into a register without persons by a store
+// opened with LoadsAlone, leaves write-ahead logging for the rollback journal
+// until the load ends. In WAL
+// mode every page of the load is written twice, to the log and then by the
+// checkpoint into the file, and the log of a national register grows as
+// large as the file itself (19 GB at a million people); a rollback journal
+// keeps only the original content of pages that existed before, which for
+// such a register is a few pages, so the load is written once. Atomicity is
+// the same: a crash leaves a hot journal, and the next opening rolls the
+// file back. The cost is that other connections wait for the commit (in WAL
+// mode they would read the empty register meanwhile), hence the option.
+// SQLite refuses to leave WAL mode while another connection reads the file,
+// and then the load goes through the log as any other write.
+func (a *appender) writeOnce(ctx context.Context) error {
+	var one int
+	switch err := a.c.QueryRowContext(ctx, "SELECT 1 FROM persons LIMIT 1").Scan(&one); {
+	case err == nil:
+		return nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("reading the register: %w", err)
+	}
+	// Without waiting: a refusal only means the load is written the usual way.
+	if _, err := a.c.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+		return fmt.Errorf("preparing a bulk load: %w", err)
+	}
+	var mode string
+	err := a.c.QueryRowContext(ctx, "PRAGMA journal_mode = DELETE").Scan(&mode)
+	a.journal = err == nil && mode == "delete"
+	if !a.journal {
+		a.d.log.Info("the load goes through the write-ahead log: another connection has the file open", "mode", mode, "err", err)
+	}
+	if _, err := a.c.ExecContext(ctx, "PRAGMA busy_timeout = "+busyTimeoutMS); err != nil {
+		return fmt.Errorf("preparing a bulk load: %w", err)
+	}
+	return nil
+}
+
+// backToWAL ends what writeOnce began, once the transaction has ended.
+func (a *appender) backToWAL() {
+	if !a.journal {
+		return
+	}
+	a.journal = false
+	var mode string
+	err := a.c.QueryRowContext(context.Background(), "PRAGMA journal_mode = WAL").Scan(&mode)
+	if err != nil || mode != "wal" {
+		// Every connection asks for WAL mode when it opens, so the file
+		// returns to it at the next opening.
+		a.d.log.Warn("the database stays in rollback-journal mode until it is next opened", "mode", mode, "err", err)
+	}
+}
+
 func (a *appender) abort() {
 	if a.done {
 		return
@@ -121,6 +182,7 @@ func (a *appender) abort() {
 	// The caller's context may be the one that was cancelled. The rollback
 	// also brings back indexes dropped for a bulk load.
 	_, _ = a.c.ExecContext(context.Background(), "ROLLBACK")
+	a.backToWAL()
 	if a.bulk && a.d.dialect == SQLite {
 		_, _ = a.c.ExecContext(context.Background(), "PRAGMA cache_size = -65536")
 	}
@@ -137,6 +199,14 @@ func (a *appender) Commit() error {
 	if a.done {
 		return errors.New("transaction already finished")
 	}
+	// The end of a large load can take minutes; the log (-v) says where.
+	step := time.Now()
+	took := func(what string, args ...any) {
+		if a.bulk {
+			a.d.log.Info(what, append(args, "seconds", time.Since(step).Seconds())...)
+		}
+		step = time.Now()
+	}
 	var err error
 	if a.agg != nil {
 		err = a.d.flush(context.Background(), a.c, a.agg, false)
@@ -147,12 +217,14 @@ func (a *appender) Commit() error {
 		a.abort()
 		return fmt.Errorf("writing the aggregate projection: %w", err)
 	}
+	took("wrote the aggregate projection", "rebuilt", a.agg == nil)
 	if a.bulk {
 		for _, ix := range deferredIndexes {
 			if _, err := a.c.ExecContext(context.Background(), ix.def); err != nil {
 				a.abort()
 				return fmt.Errorf("building index %s: %w", ix.name, err)
 			}
+			took("built index", "index", ix.name)
 		}
 		if a.d.dialect == SQLite {
 			_, _ = a.c.ExecContext(context.Background(), "PRAGMA cache_size = -65536")
@@ -163,6 +235,8 @@ func (a *appender) Commit() error {
 		a.abort()
 		return fmt.Errorf("committing: %w", err)
 	}
+	took("committed")
+	a.backToWAL()
 	a.done = true
 	a.c.Close()
 	a.d.writeMu.Unlock()
