@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -49,7 +50,8 @@ import (
 // same groups), and every range of years costs another read of all the
 // stays and flags: at a million people (9 million stays) the import of the
 // ledger took 1,452 s with four times the budget, 1,200 s with sixteen, for
-// 0.8 GB more memory at its peak (bench/RESULTS.md).
+// 0.8 GB more memory at its peak (bench/RESULTS.md). (The stays and flags
+// are now read once, see aggSource.)
 const defaultAggFlushAt = 1 << 20
 
 type popKey struct {
@@ -430,25 +432,65 @@ func flushTable[K comparable](ctx context.Context, d *DB, c *sql.Conn, table str
 
 var aggTables = []string{"agg_pop", "agg_cells", "agg_flags"}
 
-// computeAggregates adds to a the aggregates computed afresh from the stays
-// and flags tables read through q (those of the years a keeps).
-func (d *DB) computeAggregates(ctx context.Context, q querier, a *aggDelta) error {
+// aggSource is what the aggregates are computed from: every stay, and every
+// pair of a flag and a stay of the same person, grouped by person. It is
+// read once and held compactly (24 and 16 bytes a row; the dates are days
+// as yyyymmdd and fit in 32 bits), so that a large register's ranges of
+// years (yearChunks) are each computed from memory: at a million people
+// every range used to cost another read of 9 million stays.
+type aggSource struct {
+	stays []srcStay
+	pairs []srcPair
+	// ends[i] is where the pairs of the i-th person with flags end.
+	ends []int
+	// names are the cell labels and flag kinds, by number; 0 is "".
+	names []string
+}
+
+type srcStay struct{ fno, cat, dob, from, to, cell int32 }
+
+type srcPair struct{ kind, fno, lo, hi int32 }
+
+// readAggSource reads the stays and flags through q.
+func (d *DB) readAggSource(ctx context.Context, q querier) (*aggSource, error) {
+	src := &aggSource{names: []string{""}}
+	num := map[string]int32{"": 0}
+	name := func(s string) int32 {
+		n, ok := num[s]
+		if !ok {
+			n = int32(len(src.names))
+			num[s] = n
+			src.names = append(src.names, s)
+		}
+		return n
+	}
+	var bad error
+	narrow := func(what string, vs ...int64) []int32 {
+		out := make([]int32, len(vs))
+		for i, v := range vs {
+			if v < math.MinInt32 || v > math.MaxInt32 {
+				bad = fmt.Errorf("reading %s: value %d out of range", what, v)
+			}
+			out[i] = int32(v)
+		}
+		return out
+	}
 	// Population and cells: each stay on its own, in any order.
 	err := d.eachOn(ctx, q, "stays", "SELECT fno, cat, dob, cell, from_date, to_date FROM stays", nil, func(r *sql.Rows) error {
 		var s aggStay
 		if err := r.Scan(&s.fno, &s.cat, &s.dob, &s.cell, &s.from, &s.to); err != nil {
 			return fmt.Errorf("reading stays: %w", err)
 		}
-		a.addStay(s, 1)
-		return nil
+		v := narrow("stays", s.fno, s.cat, s.dob, s.from, s.to)
+		src.stays = append(src.stays, srcStay{v[0], v[1], v[2], v[3], v[4], name(s.cell)})
+		return bad
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Flags: every pair of a flag and a stay of the same person, person by
 	// person.
 	var cur string
-	var pairs []flagPair
 	err = d.eachOn(ctx, q, "flags", `SELECT f.person, f.kind, f.from_date, f.to_date, s.fno, s.from_date, s.to_date
 		FROM flags f JOIN stays s ON s.person = f.person ORDER BY f.person`, nil, func(r *sql.Rows) error {
 		var p string
@@ -457,40 +499,54 @@ func (d *DB) computeAggregates(ctx context.Context, q querier, a *aggDelta) erro
 		if err := r.Scan(&p, &f.kind, &f.from, &f.to, &s.fno, &s.from, &s.to); err != nil {
 			return fmt.Errorf("reading flags: %w", err)
 		}
-		if p != cur {
-			a.addFlagPairs(pairs, 1)
-			pairs, cur = pairs[:0], p
+		if p != cur && len(src.pairs) > 0 {
+			src.ends = append(src.ends, len(src.pairs))
 		}
-		pairs = append(pairs, flagPair{f.kind, s.fno, max(f.from, s.from), min(f.to, s.to)})
-		return nil
+		cur = p
+		v := narrow("flags", s.fno, max(f.from, s.from), min(f.to, s.to))
+		src.pairs = append(src.pairs, srcPair{name(f.kind), v[0], v[1], v[2]})
+		return bad
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	a.addFlagPairs(pairs, 1)
-	return nil
+	if len(src.pairs) > 0 {
+		src.ends = append(src.ends, len(src.pairs))
+	}
+	return src, nil
+}
+
+// addTo adds to a the aggregates of the source (those of the years a keeps).
+func (src *aggSource) addTo(a *aggDelta) {
+	for _, s := range src.stays {
+		a.addStay(aggStay{fno: int64(s.fno), cat: int64(s.cat), dob: int64(s.dob), from: int64(s.from), to: int64(s.to), cell: src.names[s.cell]}, 1)
+	}
+	var pairs []flagPair
+	lo := 0
+	for _, hi := range src.ends {
+		pairs = pairs[:0]
+		for _, p := range src.pairs[lo:hi] {
+			pairs = append(pairs, flagPair{src.names[p.kind], int64(p.fno), int64(p.lo), int64(p.hi)})
+		}
+		a.addFlagPairs(pairs, 1)
+		lo = hi
+	}
 }
 
 // yearChunks splits the years into ranges [lo, hi) whose changes are few
 // enough to be held in memory at once, from a first pass that counts them:
 // the aggregates of a large register are computed range by range, each
 // range's buckets apart from the others'. The ranges cover every year.
-func (d *DB) yearChunks(ctx context.Context, q querier) ([][2]int64, error) {
+func (d *DB) yearChunks(src *aggSource) [][2]int64 {
 	budget := int64(16 * d.aggFlushAt) // see defaultAggFlushAt
 	// A stay makes a few changes (a start, an end, a birthday or two), and
 	// so does a flag: a small register is done in one range, without the
 	// pass that counts.
-	var stays, flags int64
-	if err := q.QueryRowContext(ctx, "SELECT (SELECT COUNT(*) FROM stays), (SELECT COUNT(*) FROM flags)").Scan(&stays, &flags); err != nil {
-		return nil, fmt.Errorf("counting stays and flags: %w", err)
-	}
-	if 6*stays+4*flags <= budget {
-		return [][2]int64{{0, 10000}}, nil
+	if 6*int64(len(src.stays))+4*int64(len(src.pairs)) <= budget {
+		return [][2]int64{{0, 10000}}
 	}
 	h := &aggDelta{hist: map[int64]int64{}}
-	if err := d.computeAggregates(ctx, q, h); err != nil {
-		return nil, err
-	}
+	src.addTo(h)
 	years := make([]int64, 0, len(h.hist))
 	for y := range h.hist {
 		years = append(years, y)
@@ -505,7 +561,7 @@ func (d *DB) yearChunks(ctx context.Context, q querier) ([][2]int64, error) {
 		}
 		n += h.hist[y]
 	}
-	return append(out, [2]int64{lo, 10000}), nil
+	return append(out, [2]int64{lo, 10000})
 }
 
 // rebuildAggregates replaces the aggregate tables with a computation from
@@ -515,16 +571,14 @@ func (d *DB) rebuildAggregates(ctx context.Context, c *sql.Conn) error {
 	if err := d.clearAggregates(ctx, c); err != nil {
 		return err
 	}
-	chunks, err := d.yearChunks(ctx, c)
+	src, err := d.readAggSource(ctx, c)
 	if err != nil {
 		return err
 	}
-	for _, ch := range chunks {
+	for _, ch := range d.yearChunks(src) {
 		a := newAggDelta()
 		a.lo, a.hi = ch[0], ch[1]
-		if err := d.computeAggregates(ctx, c, a); err != nil {
-			return err
-		}
+		src.addTo(a)
 		// Each range's buckets are new to the tables.
 		if err := d.flush(ctx, c, a, true); err != nil {
 			return err
@@ -618,18 +672,16 @@ func (d *DB) AggregateProblems(ctx context.Context, limit int) ([]string, error)
 			out = append(out, fmt.Sprintf("aggregate %s, bucket %s: stored %d, computed from the stays and flags %d", table, key, stored, want))
 		}
 	}
-	chunks, err := d.yearChunks(ctx, d.db)
+	src, err := d.readAggSource(ctx, d.db)
 	if err != nil {
 		return nil, err
 	}
 	var b, fno, cat, band int64
 	var s string
-	for _, ch := range chunks {
+	for _, ch := range d.yearChunks(src) {
 		fresh := newAggDelta()
 		fresh.lo, fresh.hi = ch[0], ch[1]
-		if err := d.computeAggregates(ctx, d.db, fresh); err != nil {
-			return nil, err
-		}
+		src.addTo(fresh)
 		fresh.rollUp()
 		// The buckets of the years [lo, hi), by their number of digits.
 		lo, hi := ch[0], ch[1]
