@@ -66,7 +66,8 @@ fi
 SCHEMA="CREATE TABLE events (seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, date INTEGER NOT NULL, person TEXT NOT NULL, facility TEXT NOT NULL, body TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL);"
 for i in $(seq "$RUNS"); do
   rm -f "$OUT/import.db"*
-  measure import_sqlite "$BIN" --db "$OUT/import.db" import events "$OUT/events.jsonl"
+  measure import_sqlite "$BIN" -v --db "$OUT/import.db" import events "$OUT/events.jsonl"
+  grep -v migrated "$OUT/.stderr" >"$OUT/import_sqlite.log" # where the commit's time went
   if [ "$i" = 1 ]; then
     "$BIN" --db "$OUT/import.db" export events 2>/dev/null | cmp -s - "$OUT/events.jsonl" && same=yes || same=NO
   fi
@@ -93,7 +94,8 @@ if pg_isready -h 127.0.0.1 -p 5432 -q; then
   reset_pg() { psql "$PG" -qc "DROP SCHEMA public CASCADE; CREATE SCHEMA public;" >/dev/null 2>&1; }
   for i in $(seq "$RUNS"); do
     reset_pg
-    measure import_pg "$BIN" --db "$PG" import events "$OUT/events.jsonl"
+    measure import_pg "$BIN" -v --db "$PG" import events "$OUT/events.jsonl"
+    grep -v migrated "$OUT/.stderr" >"$OUT/import_pg.log"
     reset_pg
     psql "$PG" -qc "$SCHEMA" >/dev/null
     measure baseline_pg psql "$PG" -qc "\\copy events FROM '$OUT/events.csv' CSV"
