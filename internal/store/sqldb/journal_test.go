@@ -49,27 +49,25 @@ func write(t *testing.T, db *sqldb.DB, b *storetest.Builder) store.Appender {
 	return a
 }
 
-func journalMode(t *testing.T, db *sqldb.DB) string {
+// one reads the single value a query returns.
+func one[T any](t *testing.T, db *sqldb.DB, query string) T {
 	t.Helper()
-	var mode string
-	if err := db.SQL().QueryRowContext(t.Context(), "PRAGMA journal_mode").Scan(&mode); err != nil {
-		t.Fatal(err)
+	var v T
+	if err := db.SQL().QueryRowContext(t.Context(), query).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", query, err)
 	}
-	return mode
+	return v
+}
+
+func journalMode(t *testing.T, db *sqldb.DB) string { return one[string](t, db, "PRAGMA journal_mode") }
+
+func countPersons(t *testing.T, db *sqldb.DB) int {
+	return one[int](t, db, "SELECT COUNT(*) FROM persons")
 }
 
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
-}
-
-func countPersons(t *testing.T, db *sqldb.DB) int {
-	t.Helper()
-	var n int
-	if err := db.SQL().QueryRowContext(t.Context(), "SELECT COUNT(*) FROM persons").Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 // TestLoadWrittenOnce: with LoadsAlone, a load into a SQLite register without
