@@ -124,17 +124,17 @@ func (d *DB) BeginAppend(ctx context.Context) (store.Appender, error) {
 
 // writeOnce, for a SQLite load into a register without persons by a store
 // opened with LoadsAlone, leaves write-ahead logging for the rollback journal
-// until the load ends. In WAL
-// mode every page of the load is written twice, to the log and then by the
-// checkpoint into the file, and the log of a national register grows as
-// large as the file itself (19 GB at a million people); a rollback journal
-// keeps only the original content of pages that existed before, which for
-// such a register is a few pages, so the load is written once. Atomicity is
-// the same: a crash leaves a hot journal, and the next opening rolls the
-// file back. The cost is that other connections wait for the commit (in WAL
-// mode they would read the empty register meanwhile), hence the option.
-// SQLite refuses to leave WAL mode while another connection reads the file,
-// and then the load goes through the log as any other write.
+// until the load ends. In WAL mode every page of the load is written twice,
+// to the log and then by the checkpoint into the file, and the log of a
+// national register grows as large as the file itself (19 GB at a million
+// people); a rollback journal keeps only the original content of pages that
+// existed before, which for such a register is a few pages, so the load is
+// written once. Atomicity is the same: a crash leaves a hot journal, and the
+// next opening rolls the file back. The cost is that other connections wait
+// for the commit (in WAL mode they would read the empty register meanwhile),
+// hence the option. SQLite refuses to leave WAL mode while another
+// connection reads the file, and then the load goes through the log as any
+// other write.
 func (a *appender) writeOnce(ctx context.Context) error {
 	var one int
 	switch err := a.c.QueryRowContext(ctx, "SELECT 1 FROM persons LIMIT 1").Scan(&one); {
