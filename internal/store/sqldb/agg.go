@@ -465,15 +465,11 @@ func (d *DB) readAggSource(ctx context.Context, q querier) (*aggSource, error) {
 		return n
 	}
 	var bad error
-	narrow := func(what string, vs ...int64) []int32 {
-		out := make([]int32, len(vs))
-		for i, v := range vs {
-			if v < math.MinInt32 || v > math.MaxInt32 {
-				bad = fmt.Errorf("reading %s: value %d out of range", what, v)
-			}
-			out[i] = int32(v)
+	i32 := func(what string, v int64) int32 {
+		if v < math.MinInt32 || v > math.MaxInt32 {
+			bad = fmt.Errorf("reading %s: value %d out of range", what, v)
 		}
-		return out
+		return int32(v)
 	}
 	// Population and cells: each stay on its own, in any order.
 	err := d.eachOn(ctx, q, "stays", "SELECT fno, cat, dob, cell, from_date, to_date FROM stays", nil, func(r *sql.Rows) error {
@@ -481,8 +477,8 @@ func (d *DB) readAggSource(ctx context.Context, q querier) (*aggSource, error) {
 		if err := r.Scan(&s.fno, &s.cat, &s.dob, &s.cell, &s.from, &s.to); err != nil {
 			return fmt.Errorf("reading stays: %w", err)
 		}
-		v := narrow("stays", s.fno, s.cat, s.dob, s.from, s.to)
-		src.stays = append(src.stays, srcStay{v[0], v[1], v[2], v[3], v[4], name(s.cell)})
+		src.stays = append(src.stays, srcStay{i32("stays", s.fno), i32("stays", s.cat), i32("stays", s.dob),
+			i32("stays", s.from), i32("stays", s.to), name(s.cell)})
 		return bad
 	})
 	if err != nil {
@@ -503,8 +499,7 @@ func (d *DB) readAggSource(ctx context.Context, q querier) (*aggSource, error) {
 			src.ends = append(src.ends, len(src.pairs))
 		}
 		cur = p
-		v := narrow("flags", s.fno, max(f.from, s.from), min(f.to, s.to))
-		src.pairs = append(src.pairs, srcPair{name(f.kind), v[0], v[1], v[2]})
+		src.pairs = append(src.pairs, srcPair{name(f.kind), i32("flags", s.fno), i32("flags", max(f.from, s.from)), i32("flags", min(f.to, s.to))})
 		return bad
 	})
 	if err != nil {

@@ -149,3 +149,18 @@ func TestAggregatesWrittenInParts(t *testing.T) {
 		})
 	}
 }
+
+// TestAggregatesOfAStayOutOfRange: the aggregates are computed from stays
+// held as 32-bit days; a stay whose date does not fit (a row changed behind
+// habeas's back) is an error, not a date silently cut short.
+func TestAggregatesOfAStayOutOfRange(t *testing.T) {
+	db := dbtest.Open(t, dbtest.SQLiteDSN(t))
+	storetest.Generate(t, db, 5)
+	if _, err := db.SQL().ExecContext(t.Context(), "UPDATE stays SET to_date = 1099511627776 WHERE rowid = (SELECT MIN(rowid) FROM stays)"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := db.AggregateProblems(t.Context(), 10)
+	if err == nil || !strings.Contains(err.Error(), "reading stays: value 1099511627776 out of range") {
+		t.Errorf("AggregateProblems with a stay out of range: %v", err)
+	}
+}

@@ -136,6 +136,8 @@ func (d *DB) BeginAppend(ctx context.Context) (store.Appender, error) {
 // connection reads the file, and then the load goes through the log as any
 // other write.
 func (a *appender) writeOnce(ctx context.Context) error {
+	// BeginAppend asks again inside the transaction; the journal mode can
+	// only change outside one.
 	var one int
 	switch err := a.c.QueryRowContext(ctx, "SELECT 1 FROM persons LIMIT 1").Scan(&one); {
 	case err == nil:
