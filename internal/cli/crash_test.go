@@ -58,8 +58,10 @@ func TestImportKilled(t *testing.T) {
 	if _, err := os.Stat(dsn + "-journal"); err == nil {
 		t.Error("the hot journal is still there after the file was opened")
 	}
-	if fi, err := os.Stat(dsn); err != nil || fi.Size() > 8<<20 {
-		t.Errorf("the file was not cut back to its size before the load: %v", err)
+	if fi, err := os.Stat(dsn); err != nil {
+		t.Error(err)
+	} else if fi.Size() > 8<<20 {
+		t.Errorf("the file was not cut back to its size before the load: %d bytes", fi.Size())
 	}
 	mustRun(t, "--db", dsn, "import", "events", events)
 	want := mustRun(t, "--db", src, "stats", "--as-of", "2020-03-31", "--format", "json")

@@ -72,10 +72,9 @@ func exists(path string) bool {
 
 // TestLoadWrittenOnce: with LoadsAlone, a load into a SQLite register without
 // persons is written through a rollback journal rather than the write-ahead
-// log, and
-// the file is back in WAL mode once it commits or rolls back. A load into a
-// register that holds persons goes through the log, and so does any load
-// without the option.
+// log, and the file is back in WAL mode once it commits or rolls back. A
+// load into a register that holds persons goes through the log, and so does
+// any load without the option.
 func TestLoadWrittenOnce(t *testing.T) {
 	dsn := dbtest.SQLiteDSN(t)
 	db, err := sqldb.Open(t.Context(), dsn, nil, sqldb.LoadsAlone())
