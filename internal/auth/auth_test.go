@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/habeas-kh/habeas/internal/domain"
+
 	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/store/sqldb"
 	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
@@ -76,11 +78,11 @@ func TestPermissions(t *testing.T) {
 		if (err == nil) != c.want {
 			t.Errorf("%v %s in %q: err %v, want allowed=%v", c.p, c.perm, c.fac, err, c.want)
 		}
-		if err != nil && c.p != nil && !errors.Is(err, auth.ErrForbidden) {
+		if err != nil && c.p != nil && !errors.Is(err, domain.ErrForbidden) {
 			t.Errorf("refusal %v does not match ErrForbidden", err)
 		}
 	}
-	if err := public.Require(auth.ReadRegister, ""); !errors.Is(err, auth.ErrUnauthenticated) {
+	if err := public.Require(auth.ReadRegister, ""); !errors.Is(err, domain.ErrUnauthenticated) {
 		t.Errorf("public: %v", err)
 	}
 	if s := reg.Scope(auth.RecordCustody); len(s) != 1 || s[0] != "CC1" {
@@ -121,7 +123,7 @@ func testService(t *testing.T, db *sqldb.DB) {
 		{auth.NewUser{Name: "sok", Password: "long enough pw", Role: auth.Registrar, Facilities: []string{"NOPE"}}, "facilities"},
 	}
 	for _, b := range bad {
-		var ie *auth.InputError
+		var ie *domain.Error
 		if err := s.AddUser(ctx, root, b.nu); !errors.As(err, &ie) || ie.Field != b.field {
 			t.Errorf("AddUser(%+v) = %v, want an input error on %s", b.nu, err, b.field)
 		}
@@ -138,7 +140,7 @@ func testService(t *testing.T, db *sqldb.DB) {
 	}
 	must(s.AddUser(ctx, root, auth.NewUser{Name: "admin", Password: "admin password", Role: auth.Admin}))
 	must(s.AddUser(ctx, root, auth.NewUser{Name: "sok", Display: "Sok Dara", Password: "registrar pw1", Role: auth.Registrar, Facilities: []string{"CC1"}}))
-	var ie *auth.InputError
+	var ie *domain.Error
 	if err := s.AddUser(ctx, root, auth.NewUser{Name: "sok", Password: "registrar pw1", Role: auth.Admin}); !errors.As(err, &ie) {
 		t.Errorf("duplicate: %v", err)
 	}
@@ -151,14 +153,14 @@ func testService(t *testing.T, db *sqldb.DB) {
 	if p2, err := s.Session(ctx, secret, "web"); err != nil || p2.User != "sok" || p2.Via != "web" {
 		t.Errorf("session: %+v %v", p2, err)
 	}
-	if _, err := s.Session(ctx, secret+"x", "web"); !errors.Is(err, auth.ErrUnauthenticated) {
+	if _, err := s.Session(ctx, secret+"x", "web"); !errors.Is(err, domain.ErrUnauthenticated) {
 		t.Errorf("forged session: %v", err)
 	}
 	// A registrar cannot manage users.
-	if err := s.AddUser(ctx, p, auth.NewUser{Name: "eve", Password: "long enough pw", Role: auth.Admin}); !errors.Is(err, auth.ErrForbidden) {
+	if err := s.AddUser(ctx, p, auth.NewUser{Name: "eve", Password: "long enough pw", Role: auth.Admin}); !errors.Is(err, domain.ErrForbidden) {
 		t.Errorf("registrar adding a user: %v", err)
 	}
-	if _, err := s.Users(ctx, p); !errors.Is(err, auth.ErrForbidden) {
+	if _, err := s.Users(ctx, p); !errors.Is(err, domain.ErrForbidden) {
 		t.Errorf("registrar listing users: %v", err)
 	}
 
@@ -187,7 +189,7 @@ func testService(t *testing.T, db *sqldb.DB) {
 	}
 	// Sessions expire.
 	now = now.Add(13 * time.Hour)
-	if _, err := s.Session(ctx, secret, "web"); !errors.Is(err, auth.ErrUnauthenticated) {
+	if _, err := s.Session(ctx, secret, "web"); !errors.Is(err, domain.ErrUnauthenticated) {
 		t.Errorf("expired session: %v", err)
 	}
 
@@ -198,17 +200,17 @@ func testService(t *testing.T, db *sqldb.DB) {
 	if p2, err := s.Bearer(ctx, tok, "api"); err != nil || p2.User != "sok" {
 		t.Errorf("bearer: %+v %v", p2, err)
 	}
-	if _, _, err := s.CreateToken(ctx, sok, "admin", "x"); !errors.Is(err, auth.ErrForbidden) {
+	if _, _, err := s.CreateToken(ctx, sok, "admin", "x"); !errors.Is(err, domain.ErrForbidden) {
 		t.Errorf("token for someone else: %v", err)
 	}
 	must(s.RevokeToken(ctx, sok, info.ID))
-	if _, err := s.Bearer(ctx, tok, "api"); !errors.Is(err, auth.ErrUnauthenticated) {
+	if _, err := s.Bearer(ctx, tok, "api"); !errors.Is(err, domain.ErrUnauthenticated) {
 		t.Errorf("revoked token: %v", err)
 	}
 	tok2, _, err := s.CreateToken(ctx, root, "sok", "by admin")
 	must(err)
 	must(s.SetDisabled(ctx, root, "sok", true))
-	if _, err := s.Bearer(ctx, tok2, "api"); !errors.Is(err, auth.ErrUnauthenticated) {
+	if _, err := s.Bearer(ctx, tok2, "api"); !errors.Is(err, domain.ErrUnauthenticated) {
 		t.Errorf("token of a disabled user: %v", err)
 	}
 	if _, _, err := s.Login(ctx, "sok", "registrar pw1", "192.0.2.1"); !errors.Is(err, auth.ErrBadCredentials) {
@@ -231,7 +233,7 @@ func testService(t *testing.T, db *sqldb.DB) {
 	if got := strings.Join(acts, " "); got != want {
 		t.Errorf("trail of sok:\n got %s\nwant %s", got, want)
 	}
-	if _, err := s.Audit(ctx, sok, "admin", 10); !errors.Is(err, auth.ErrForbidden) {
+	if _, err := s.Audit(ctx, sok, "admin", 10); !errors.Is(err, domain.ErrForbidden) {
 		t.Errorf("reading another's trail: %v", err)
 	}
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/habeas-kh/habeas/internal/domain"
+
 	"golang.org/x/crypto/argon2"
 )
 
@@ -32,11 +34,11 @@ const (
 func checkPassword(pw string) error {
 	switch {
 	case !utf8.ValidString(pw):
-		return &InputError{Field: "password", Msg: "is not valid text"}
+		return domain.Invalid("password", "is not valid text")
 	case utf8.RuneCountInString(pw) < minPassword:
-		return &InputError{Field: "password", Msg: fmt.Sprintf("must have at least %d characters", minPassword)}
+		return domain.Invalid("password", "must have at least %d characters", minPassword)
 	case len(pw) > maxPassword:
-		return &InputError{Field: "password", Msg: fmt.Sprintf("must have at most %d bytes", maxPassword)}
+		return domain.Invalid("password", "must have at most %d bytes", maxPassword)
 	}
 	return nil
 }

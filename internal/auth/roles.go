@@ -5,8 +5,9 @@
 package auth
 
 import (
-	"errors"
 	"slices"
+
+	"github.com/habeas-kh/habeas/internal/domain"
 )
 
 // Role is what a user is for. The strings are stored and shown; never rename one.
@@ -136,52 +137,30 @@ func (p *Principal) Scope(perm Perm) []string {
 	return []string{}
 }
 
-// Errors the services return; the web layer maps them to statuses.
+// The errors of signing in that callers tell apart; every other refusal is
+// one of domain's codes (domain.ErrUnauthenticated, domain.ErrForbidden, ...).
 var (
-	ErrUnauthenticated = errors.New("sign in first")
-	ErrForbidden       = errors.New("your role does not allow this")
-	ErrBadCredentials  = errors.New("wrong user name or password")
-	ErrRateLimited     = errors.New("too many failed sign-ins: wait a few minutes and try again")
-	ErrNotFound        = errors.New("not found")
+	ErrBadCredentials = &domain.Error{Code: domain.ErrUnauthenticated, Msg: "wrong user name or password"}
+	ErrRateLimited    = &domain.Error{Code: domain.ErrForbidden, Msg: "too many failed sign-ins: wait a few minutes and try again"}
 )
 
-// ForbiddenError says what was refused, for the message; it matches ErrForbidden.
-type ForbiddenError struct {
-	User  string
-	Perm  Perm
-	Where string
-}
-
-func (e *ForbiddenError) Error() string {
-	s := e.User + " may not " + e.Perm.String()
-	if e.Where != "" {
-		s += " in " + e.Where
-	}
-	return s
-}
-
-func (e *ForbiddenError) Is(target error) bool { return target == ErrForbidden }
-
 // Require returns nil when p holds perm in facility (any facility when
-// facility is empty), else ErrUnauthenticated or a *ForbiddenError.
+// facility is empty), else domain.ErrUnauthenticated, or a forbidden error
+// that says what was refused.
 func (p *Principal) Require(perm Perm, facility string) error {
 	if !p.Authenticated() {
-		return ErrUnauthenticated
+		return domain.ErrUnauthenticated
 	}
 	ok := p.Can(perm)
 	if facility != "" {
 		ok = p.CanIn(perm, facility)
 	}
 	if !ok {
-		return &ForbiddenError{User: p.User, Perm: perm, Where: facility}
+		msg := p.User + " may not " + perm.String()
+		if facility != "" {
+			msg += " in " + facility
+		}
+		return &domain.Error{Code: domain.ErrForbidden, Msg: msg}
 	}
 	return nil
 }
-
-// InputError is a problem with a value the user gave.
-type InputError struct {
-	Field string
-	Msg   string
-}
-
-func (e *InputError) Error() string { return e.Field + ": " + e.Msg }

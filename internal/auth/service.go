@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/habeas-kh/habeas/internal/domain"
+
 	"github.com/habeas-kh/habeas/internal/store"
 )
 
@@ -82,10 +84,10 @@ func (s *Service) checkAccess(ctx context.Context, role Role, facilities []strin
 		for i, r := range Roles {
 			names[i] = string(r)
 		}
-		return &InputError{Field: "role", Msg: fmt.Sprintf("must be one of %s, not %q", strings.Join(names, ", "), role)}
+		return domain.Invalid("role", "must be one of %s, not %q", strings.Join(names, ", "), role)
 	}
 	if role.Scoped() && len(facilities) == 0 {
-		return &InputError{Field: "facilities", Msg: fmt.Sprintf("a %s must be assigned at least one facility", role)}
+		return domain.Invalid("facilities", "a %s must be assigned at least one facility", role)
 	}
 	if s.facilities != nil && len(facilities) > 0 {
 		known, err := s.facilities(ctx)
@@ -94,7 +96,7 @@ func (s *Service) checkAccess(ctx context.Context, role Role, facilities []strin
 		}
 		for _, f := range facilities {
 			if !known[f] {
-				return &InputError{Field: "facilities", Msg: fmt.Sprintf("no facility %q in the register", f)}
+				return domain.Invalid("facilities", "no facility %q in the register", f)
 			}
 		}
 	}
@@ -119,10 +121,10 @@ func (s *Service) AddUser(ctx context.Context, by *Principal, nu NewUser) error 
 	}
 	nu.Facilities = cleanFacilities(nu.Facilities)
 	if !userName.MatchString(nu.Name) {
-		return &InputError{Field: "name", Msg: "must be 2-40 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"}
+		return domain.Invalid("name", "must be 2-40 characters: lower-case letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
 	if len(nu.Display) > 200 {
-		return &InputError{Field: "display", Msg: "must have at most 200 characters"}
+		return domain.Invalid("display", "must have at most 200 characters")
 	}
 	if err := checkPassword(nu.Password); err != nil {
 		return err
@@ -135,7 +137,7 @@ func (s *Service) AddUser(ctx context.Context, by *Principal, nu NewUser) error 
 		Health: nu.Health && nu.Role == Monitor, PassHash: HashPassword(nu.Password, s.argon), Created: now, Updated: now}
 	err := s.apply(ctx, by, ActUserAdd, u.Name, detailOf(u), store.AccountChange{NewUser: u})
 	if errors.Is(err, store.ErrExists) {
-		return &InputError{Field: "name", Msg: fmt.Sprintf("a user %q already exists", nu.Name)}
+		return domain.Invalid("name", "a user %q already exists", nu.Name)
 	}
 	return err
 }
@@ -146,7 +148,7 @@ func (s *Service) existing(ctx context.Context, name string) (*store.User, error
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("user %q: %w", name, ErrNotFound)
+		return nil, fmt.Errorf("user %q: %w", name, domain.ErrNotFound)
 	}
 	return &u, nil
 }
@@ -165,7 +167,7 @@ func (s *Service) SetRole(ctx context.Context, by *Principal, name string, role 
 		return err
 	}
 	if u.Name == by.User && role != Admin && Role(u.Role) == Admin {
-		return &InputError{Field: "role", Msg: "you cannot remove your own administrator role: ask another administrator"}
+		return domain.Invalid("role", "you cannot remove your own administrator role: ask another administrator")
 	}
 	u.Role, u.Facilities, u.Health, u.Updated = string(role), facilities, health && role == Monitor, s.now().UTC().Truncate(time.Second)
 	return s.apply(ctx, by, ActUserRole, u.Name, detailOf(u), store.AccountChange{User: u})
@@ -182,7 +184,7 @@ func (s *Service) SetDisabled(ctx context.Context, by *Principal, name string, d
 		return err
 	}
 	if u.Name == by.User && disabled {
-		return &InputError{Field: "name", Msg: "you cannot disable yourself"}
+		return domain.Invalid("name", "you cannot disable yourself")
 	}
 	u.Disabled, u.Updated = disabled, s.now().UTC().Truncate(time.Second)
 	act := ActUserEnable
@@ -202,7 +204,7 @@ func (s *Service) SetDisabled(ctx context.Context, by *Principal, name string, d
 // administrator. It ends the user's sessions.
 func (s *Service) SetPassword(ctx context.Context, by *Principal, name, password string) error {
 	if !by.Authenticated() {
-		return ErrUnauthenticated
+		return domain.ErrUnauthenticated
 	}
 	if by.User != name {
 		if err := by.Require(ManageUsers, ""); err != nil {
@@ -234,7 +236,7 @@ func (s *Service) Users(ctx context.Context, by *Principal) ([]store.User, error
 // User returns one account: one's own, or anyone's for an administrator.
 func (s *Service) User(ctx context.Context, by *Principal, name string) (*store.User, error) {
 	if !by.Authenticated() {
-		return nil, ErrUnauthenticated
+		return nil, domain.ErrUnauthenticated
 	}
 	if by.User != name {
 		if err := by.Require(ManageUsers, ""); err != nil {
@@ -308,14 +310,14 @@ func (s *Service) Login(ctx context.Context, name, password, remote string) (str
 // Session returns the principal of a session cookie value.
 func (s *Service) Session(ctx context.Context, secret, via string) (*Principal, error) {
 	if secret == "" || len(secret) > 100 {
-		return nil, ErrUnauthenticated
+		return nil, domain.ErrUnauthenticated
 	}
 	sess, ok, err := s.acc.SessionByHash(ctx, sha256hex(secret))
 	if err != nil {
 		return nil, err
 	}
 	if !ok || !s.now().Before(sess.Expires) {
-		return nil, ErrUnauthenticated
+		return nil, domain.ErrUnauthenticated
 	}
 	return s.active(ctx, sess.User, via)
 }
@@ -326,7 +328,7 @@ func (s *Service) active(ctx context.Context, name, via string) (*Principal, err
 		return nil, err
 	}
 	if !ok || u.Disabled {
-		return nil, ErrUnauthenticated
+		return nil, domain.ErrUnauthenticated
 	}
 	return principalOf(&u, via), nil
 }
@@ -353,7 +355,7 @@ const tokenPrefix = "hbs_"
 // administrator) and returns the secret, shown once.
 func (s *Service) CreateToken(ctx context.Context, by *Principal, user, label string) (string, store.Token, error) {
 	if !by.Authenticated() {
-		return "", store.Token{}, ErrUnauthenticated
+		return "", store.Token{}, domain.ErrUnauthenticated
 	}
 	if user != by.User {
 		if err := by.Require(ManageUsers, ""); err != nil {
@@ -362,7 +364,7 @@ func (s *Service) CreateToken(ctx context.Context, by *Principal, user, label st
 	}
 	label = strings.TrimSpace(label)
 	if len(label) > 100 {
-		return "", store.Token{}, &InputError{Field: "label", Msg: "must have at most 100 characters"}
+		return "", store.Token{}, domain.Invalid("label", "must have at most 100 characters")
 	}
 	if _, err := s.existing(ctx, user); err != nil {
 		return "", store.Token{}, err
@@ -381,7 +383,7 @@ func (s *Service) CreateToken(ctx context.Context, by *Principal, user, label st
 // Tokens lists a user's tokens (never their secrets).
 func (s *Service) Tokens(ctx context.Context, by *Principal, user string) ([]store.Token, error) {
 	if !by.Authenticated() {
-		return nil, ErrUnauthenticated
+		return nil, domain.ErrUnauthenticated
 	}
 	if user != by.User {
 		if err := by.Require(ManageUsers, ""); err != nil {
@@ -394,7 +396,7 @@ func (s *Service) Tokens(ctx context.Context, by *Principal, user string) ([]sto
 // RevokeToken revokes a token of one's own, or anyone's for an administrator.
 func (s *Service) RevokeToken(ctx context.Context, by *Principal, id string) error {
 	if !by.Authenticated() {
-		return ErrUnauthenticated
+		return domain.ErrUnauthenticated
 	}
 	toks, err := s.acc.Tokens(ctx, "")
 	if err != nil {
@@ -402,7 +404,7 @@ func (s *Service) RevokeToken(ctx context.Context, by *Principal, id string) err
 	}
 	i := slices.IndexFunc(toks, func(t store.Token) bool { return t.ID == id })
 	if i < 0 {
-		return fmt.Errorf("token %q: %w", id, ErrNotFound)
+		return fmt.Errorf("token %q: %w", id, domain.ErrNotFound)
 	}
 	t := toks[i]
 	if t.User != by.User {
@@ -420,14 +422,14 @@ func (s *Service) RevokeToken(ctx context.Context, by *Principal, id string) err
 // Bearer returns the principal of an API token.
 func (s *Service) Bearer(ctx context.Context, secret, via string) (*Principal, error) {
 	if !strings.HasPrefix(secret, tokenPrefix) || len(secret) > 200 {
-		return nil, ErrUnauthenticated
+		return nil, domain.ErrUnauthenticated
 	}
 	t, ok, err := s.acc.TokenByHash(ctx, sha256hex(secret))
 	if err != nil {
 		return nil, err
 	}
 	if !ok || t.Revoked {
-		return nil, ErrUnauthenticated
+		return nil, domain.ErrUnauthenticated
 	}
 	return s.active(ctx, t.User, via)
 }
@@ -436,7 +438,7 @@ func (s *Service) Bearer(ctx context.Context, secret, via string) (*Principal, e
 // to their account, newest first. One's own, or anyone's with ReadAudit.
 func (s *Service) Audit(ctx context.Context, by *Principal, user string, limit int) ([]store.AuditEntry, error) {
 	if !by.Authenticated() {
-		return nil, ErrUnauthenticated
+		return nil, domain.ErrUnauthenticated
 	}
 	if user != by.User {
 		if err := by.Require(ReadAudit, ""); err != nil {

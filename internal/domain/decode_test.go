@@ -32,8 +32,8 @@ func TestDecodeEventErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		_, err := domain.DecodeEvent([]byte(c.line))
-		var fe *domain.FieldError
-		if !errors.As(err, &fe) {
+		var fe *domain.Error
+		if !errors.As(err, &fe) || !errors.Is(err, domain.ErrInvalid) {
 			t.Errorf("%s: got %v, want a field error", c.line, err)
 			continue
 		}

@@ -3,7 +3,6 @@ package domain
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -322,18 +321,9 @@ func newPayload(k Kind) (any, bool) {
 	return nil, false
 }
 
-// FieldError is a problem with one field of one event. Field is the JSON
-// path, e.g. "data.order.expires".
-type FieldError struct {
-	Field string
-	Msg   string
-}
-
-func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
-
-func fieldErr(field, format string, args ...any) *FieldError {
-	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
-}
+// fieldErr is invalid input at field, a JSON path such as
+// "data.order.expires".
+func fieldErr(field, format string, args ...any) *Error { return Invalid(field, format, args...) }
 
 // rawEvent mirrors Event with the payload left undecoded.
 type rawEvent struct {
@@ -409,8 +399,8 @@ func strictUnmarshal(b []byte, v any) error {
 // jsonFieldError turns a decoding error into one naming the field, as a
 // path like data.case.charges[0].offence.
 func jsonFieldError(prefix string, err error) error {
-	var fe *FieldError
-	if errors.As(err, &fe) {
+	var fe *Error
+	if errors.As(err, &fe) && fe.Code == ErrInvalid {
 		return fieldErr(joinPath(prefix, fe.Field), "%s", fe.Msg)
 	}
 	var se *jsonv2.SemanticError

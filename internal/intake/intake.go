@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/ledger"
 	"github.com/habeas-kh/habeas/internal/mapping"
 	"github.com/habeas-kh/habeas/internal/store"
@@ -108,12 +109,22 @@ type Result struct {
 }
 
 // RowError is a problem with one row: it names the file, the row as a
-// spreadsheet shows it, and the column.
+// spreadsheet shows it, and the column. It is always invalid input
+// (errors.Is(err, domain.ErrInvalid)); Err is the domain's error when the
+// row breaks one of the domain's rules, with the event's field path.
 type RowError struct {
 	File   string
 	Row    int
 	Column string
 	Msg    string
+	Err    error
+}
+
+func (e *RowError) Unwrap() error {
+	if e.Err != nil {
+		return e.Err
+	}
+	return domain.ErrInvalid
 }
 
 func (e *RowError) Error() string {
@@ -134,6 +145,15 @@ func (e *RowError) Error() string {
 type RowErrors struct {
 	Errs  []*RowError // the first ones, in row order
 	Total int         // how many problems in all
+}
+
+// Unwrap makes the whole refusal invalid input, as each problem is.
+func (e *RowErrors) Unwrap() []error {
+	out := make([]error, len(e.Errs))
+	for i, re := range e.Errs {
+		out[i] = re
+	}
+	return out
 }
 
 // maxReported bounds the problems kept for the message.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/mapping"
@@ -140,11 +141,11 @@ func (s *Service) importRegister(ctx context.Context, r tabular.Reader, m *mappi
 // time on every core, since a national register has millions of them.
 func (rd *reading) readSheet(ctx context.Context, r tabular.Reader, sh *sheet) error {
 	workers := max(1, runtime.GOMAXPROCS(0))
-	today := domain.DateOf(rd.s.now().UTC())
+	now := rd.s.now()
 	const chunk = 4096
 	buf := make([]*row, 0, chunk)
 	flush := func() {
-		parallelRows(buf, workers, func(rw *row, tr tabular.Row) { rd.interpretRegister(sh, rw, tr, today) })
+		parallelRows(buf, workers, func(rw *row, tr tabular.Row) { rd.interpretRegister(sh, rw, tr, now) })
 		for _, rw := range buf {
 			if rw.bad != nil {
 				rd.reject(rw, rw.bad...)
@@ -189,11 +190,12 @@ func parallelRows(rows []*row, workers int, fn func(*row, tabular.Row)) {
 
 // field reads helpers bound to one row; problems go to the row.
 type cellReader struct {
-	rd    *reading
-	sh    *sheet
-	rw    *row
-	tr    tabular.Row
-	today domain.Date
+	rd     *reading
+	sh     *sheet
+	rw     *row
+	tr     tabular.Row
+	now    time.Time   // when the import runs: events are recorded now
+	latest domain.Date // the latest date acceptable now (domain.LatestDate)
 }
 
 func (c *cellReader) err(field, format string, args ...any) {
@@ -235,9 +237,7 @@ func (c *cellReader) date(field string, required bool, what string) domain.Date 
 		if required {
 			c.err(field, "%s is missing", what)
 		}
-	case d > c.today.AddDays(1):
-		// A day of leeway, as the ledger gives: a registrar ahead of UTC
-		// enters today's events.
+	case d > c.latest:
 		c.err(field, "%s is in the future", d)
 		return domain.NoDate
 	default:
@@ -279,8 +279,9 @@ func oneOf[T ~string](c *cellReader, field, what string, v T, allowed []T) T {
 }
 
 // interpretRegister reads one row of a people, admissions or charges sheet.
-func (rd *reading) interpretRegister(sh *sheet, rw *row, tr tabular.Row, today domain.Date) {
-	c := &cellReader{rd: rd, sh: sh, rw: rw, tr: tr, today: today}
+func (rd *reading) interpretRegister(sh *sheet, rw *row, tr tabular.Row, now time.Time) {
+	c := &cellReader{rd: rd, sh: sh, rw: rw, tr: tr, now: now, latest: domain.LatestDate(now)}
+	defer c.validate()
 	switch sh.what {
 	case People:
 		p := &personRec{id: c.text("person.id", true, "the person's identifier")}
@@ -297,11 +298,6 @@ func (rd *reading) interpretRegister(sh *sheet, rw *row, tr tabular.Row, today d
 			d.DOBBasis = domain.DOBUnknown
 		case d.DOBBasis == "":
 			c.err("person.dob_basis", "missing: say how the date of birth was established (document, declared or estimated; {value: declared} in the mapping for a whole file)")
-		case d.DOB == domain.NoDate && d.DOBBasis != domain.DOBUnknown:
-			c.err("person.dob", "the date of birth is missing but dob_basis is %s (say unknown when it is not known)", d.DOBBasis)
-		}
-		if d.DOB != domain.NoDate && p.date != domain.NoDate && d.DOB > p.date {
-			c.err("person.dob", "%s is after the date of registration %s", d.DOB, p.date)
 		}
 		d.Nationality = c.text("person.nationality", false, "")
 		d.IDDocument = c.text("person.id_document", false, "")
@@ -325,9 +321,6 @@ func (rd *reading) interpretRegister(sh *sheet, rw *row, tr tabular.Row, today d
 				c.err("admission.order_kind", "the kind of commitment order is missing (the row gives other details of the order)")
 			}
 			oneOf(c, "admission.order_kind", "kind of commitment order", o.Kind, domain.OrderKinds)
-			if o.Issued != domain.NoDate && o.Expires != domain.NoDate && o.Expires < o.Issued {
-				c.err("admission.order_expires", "the order expires on %s, before it was issued (%s)", o.Expires, o.Issued)
-			}
 			d.Order = &o
 		}
 		cs := domain.Case{
@@ -370,13 +363,77 @@ func (rd *reading) interpretRegister(sh *sheet, rw *row, tr tabular.Row, today d
 		g.Class = oneOf(c, "charge.class", "class of offence", domain.OffenceClass(c.text("charge.class", true, "the class of offence")), domain.OffenceClasses)
 		g.MinMonths = c.whole("charge.min_months")
 		g.MaxMonths = c.whole("charge.max_months")
-		if g.MaxMonths < g.MinMonths {
-			c.err("charge.max_months", "the maximum penalty (%d months) is below the minimum (%d)", g.MaxMonths, g.MinMonths)
-		}
 		g.Life = c.flag("charge.life")
 		g.Drug = c.flag("charge.drug")
 		g.Violent = c.flag("charge.violent")
 		g.Grave = c.flag("charge.grave")
 		rw.rec = ch
+	}
+}
+
+// validate checks the event a row that reads cleanly will become against
+// the domain's rules, the ones the ledger applies, so that a row the
+// import accepts is not refused when it is written; a problem is placed in
+// the column that holds the field at fault.
+func (c *cellReader) validate() {
+	if len(c.rw.bad) > 0 || c.rw.rec == nil {
+		return
+	}
+	var ev *domain.Event
+	var prefix string // the sheet's name for the event's fields
+	switch r := c.rw.rec.(type) {
+	case *personRec:
+		ev, prefix = &domain.Event{Kind: domain.KPerson, Date: r.date, Person: r.id, Data: &r.data}, "person"
+	case *admRec:
+		ev, prefix = &domain.Event{Kind: domain.KAdmission, Date: r.date, Person: r.person, Facility: r.facility, Data: &r.data}, "admission"
+	case *chargeRec:
+		ev = &domain.Event{Kind: domain.KCharge, Date: r.date, Person: r.person,
+			Data: &domain.ChargeData{Case: r.caseID, Charges: []domain.Charge{r.charge}}}
+		prefix = "charge"
+	default:
+		return
+	}
+	err := ev.Validate(c.now)
+	if err == nil {
+		return
+	}
+	path, msg, ok := domain.FieldOf(err)
+	if !ok {
+		c.rw.bad = append(c.rw.bad, &RowError{File: c.sh.file, Row: c.rw.num, Msg: err.Error(), Err: err})
+		return
+	}
+	field := sheetField(prefix, path)
+	c.rw.bad = append(c.rw.bad, &RowError{File: c.sh.file, Row: c.rw.num, Column: columnOf(c.sh.b, field), Msg: msg, Err: err})
+}
+
+// sheetField names, in the register sheets' mappings, the field that
+// holds an event's field: "data.order.expires" of an admission is
+// "admission.order_expires".
+func sheetField(prefix, path string) string {
+	switch {
+	case path == "person":
+		return "person.id"
+	case path == "date", path == "facility":
+		return prefix + "." + path
+	case prefix == "person":
+		return "person." + strings.TrimPrefix(path, "data.")
+	case prefix == "charge":
+		if rest, ok := strings.CutPrefix(path, "data.charges[0]."); ok {
+			return "charge." + rest
+		}
+		return "charge." + strings.TrimPrefix(path, "data.")
+	}
+	// An admission.
+	switch rest := strings.TrimPrefix(path, "data."); {
+	case strings.HasPrefix(rest, "order."):
+		return "admission.order_" + strings.TrimPrefix(rest, "order.")
+	case rest == "case.id":
+		return "admission.case"
+	case strings.HasPrefix(rest, "case.charges"):
+		return "admission.case"
+	case strings.HasPrefix(rest, "case."):
+		return "admission." + strings.TrimPrefix(rest, "case.")
+	default:
+		return "admission." + rest
 	}
 }

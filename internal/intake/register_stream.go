@@ -180,11 +180,7 @@ func (rp *regPass) refused(err error) (*RowError, rowKey) {
 		return nil, rowKey{}
 	}
 	ref := rp.refs[(ee.Line-1)%refRing]
-	msg := ee.Msg
-	if ee.Field != "" {
-		msg = ee.Field + ": " + ee.Msg
-	}
-	return &RowError{File: rp.sheets[ref.sheet].file, Row: ref.num, Msg: "the register refuses it: " + msg}, ref
+	return &RowError{File: rp.sheets[ref.sheet].file, Row: ref.num, Msg: "the register refuses it: " + ee.Err.Error(), Err: ee.Err}, ref
 }
 
 func (rp *regPass) isStored(id string) bool {
@@ -608,6 +604,7 @@ type rowChunk struct {
 }
 
 func (rp *regPass) newStream(ctx context.Context, sh *sheet, today domain.Date) *rowStream {
+	now := rp.s.now()
 	src := &rowStream{ctx: ctx, sh: sh, chunks: make(chan rowChunk, 2), done: make(chan struct{}), excluded: rp.excluded}
 	keep := rp.opt.SkipInvalid
 	sh.prog.Store(math.Float64bits(0))
@@ -626,7 +623,7 @@ func (rp *regPass) newStream(ctx context.Context, sh *sheet, today domain.Date) 
 			}
 		}
 		interpret := func() bool {
-			parallelRows(buf, workers, func(rw *row, tr tabular.Row) { rp.rd.interpretRegister(sh, rw, tr, today) })
+			parallelRows(buf, workers, func(rw *row, tr tabular.Row) { rp.rd.interpretRegister(sh, rw, tr, now) })
 			if !keep {
 				for _, rw := range buf {
 					if rw.bad == nil {

@@ -82,11 +82,7 @@ func (s *Service) finish(ctx context.Context, rd *reading) (*Result, error) {
 			return nil, err
 		}
 		rw := evs[ee.Line-1].row
-		msg := ee.Msg
-		if ee.Field != "" {
-			msg = ee.Field + ": " + ee.Msg
-		}
-		rerr := &RowError{File: rd.fileOf(rw), Row: rw.num, Msg: "the register refuses it: " + msg}
+		rerr := &RowError{File: rd.fileOf(rw), Row: rw.num, Msg: "the register refuses it: " + ee.Err.Error(), Err: ee.Err}
 		if !rd.opt.SkipInvalid {
 			return nil, &RowErrors{Errs: []*RowError{rerr}, Total: 1}
 		}

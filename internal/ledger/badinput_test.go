@@ -46,7 +46,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown mechanism", replace(8, `"judicial_supervision"`, `"bail_please"`), 9, "data.mechanism", "unknown release mechanism"},
 		{"cell not registered", replace(3, `"cell":"A1"`, `"cell":"Z9"`), 4, "data.cell", `no cell "Z9"`},
 		{"missing person id", replace(7, `"person":"P1",`, ``), 8, "person", "missing"},
-		{"negative penalty", replace(4, `"min_months":6`, `"min_months":-6`), 5, "data.case.charges[0].max_months", "min_months"},
+		{"negative penalty", replace(4, `"min_months":6`, `"min_months":-6`), 5, "data.case.charges[0].min_months", "negative"},
 		{"correction of a missing event", appendLine(`{"kind":"correction","date":"2020-09-01","person":"P1","data":{"target":999,"target_kind":"admission","reason":"typo","void":true}}`), 13, "data.target", "no event 999"},
 		{"correction without reason", appendLine(`{"kind":"correction","date":"2020-09-01","person":"P1","data":{"target":7,"target_kind":"admission","reason":" ","void":true}}`), 13, "data.reason", "must say why"},
 		{"attribution without a hash", replace(0, `{"kind":"person",`, `{"kind":"person","recorded_by":"someone",`), 1, "recorded_by", "set by habeas"},

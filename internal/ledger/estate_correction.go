@@ -1,8 +1,6 @@
 package ledger
 
 import (
-	"fmt"
-
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/store"
 )
@@ -19,42 +17,41 @@ import (
 func (w *writer) correctEstate(ev *domain.Event, target store.StoredEvent, c *domain.CorrectionData) error {
 	kind := target.Kind
 	if ev.Person != "" {
-		return &domain.FieldError{Field: "person", Msg: fmt.Sprintf("event %d is a %s record, which concerns no person", c.Target, kind)}
+		return domain.Invalid("person", "event %d is a %s record, which concerns no person", c.Target, kind)
 	}
 	if ev.Facility != target.Facility {
-		return &domain.FieldError{Field: "facility", Msg: fmt.Sprintf("must be %q, the facility of the %s record %d", target.Facility, kind, c.Target)}
+		return domain.Invalid("facility", "must be %q, the facility of the %s record %d", target.Facility, kind, c.Target)
 	}
 	if c.Void {
-		return &domain.FieldError{Field: "data.void", Msg: fmt.Sprintf("a %s record cannot be voided: correct it with the right figures", kind)}
+		return domain.Invalid("data.void", "a %s record cannot be voided: correct it with the right figures", kind)
 	}
 	if c.Date == domain.NoDate {
-		return &domain.FieldError{Field: "data.date", Msg: "missing: the corrected record's date"}
-	}
-	if c.Date > latestDate(w.now) {
-		return &domain.FieldError{Field: "data.date", Msg: fmt.Sprintf("%s is in the future", c.Date)}
+		return domain.Invalid("data.date", "missing: the corrected record's date")
 	}
 	fac := c.Facility
 	if fac == "" {
 		fac = target.Facility
 	}
 	repl := &domain.Event{Kind: kind, Date: c.Date, Facility: fac, Data: c.Data}
-	if err := validatePayload(repl); err != nil {
-		fe := err.(*domain.FieldError)
-		return &domain.FieldError{Field: "data." + fe.Field, Msg: fe.Msg}
+	if err := repl.ValidateWritten(w.now); err != nil {
+		return domain.InField("data", err)
+	}
+	if err := repl.ValidateTexts(); err != nil {
+		return domain.InField("data", err)
 	}
 	switch d := c.Data.(type) {
 	case *domain.CensusData:
 		if _, ok := w.facilities[fac]; !ok {
-			return &domain.FieldError{Field: "data.facility", Msg: fmt.Sprintf("unknown facility %q", fac)}
+			return domain.Invalid("data.facility", "unknown facility %q", fac)
 		}
 		w.pending.Census = append(w.pending.Census, store.Census{Seq: c.Target, Facility: fac, Date: c.Date,
 			Category: d.Category, Count: d.Count, Source: d.Source})
 	case *domain.FacilityData:
 		if fac != target.Facility {
-			return &domain.FieldError{Field: "data.facility", Msg: fmt.Sprintf("a facility record cannot move to another facility (%s)", target.Facility)}
+			return domain.Invalid("data.facility", "a facility record cannot move to another facility (%s)", target.Facility)
 		}
 		if c.Date != target.Date {
-			return &domain.FieldError{Field: "data.date", Msg: fmt.Sprintf("must stay %s, the date of the facility record: a change from another date is a new facility event", target.Date)}
+			return domain.Invalid("data.date", "must stay %s, the date of the facility record: a change from another date is a new facility event", target.Date)
 		}
 		f := store.Facility{ID: fac, Name: d.Name, Kind: d.Kind, Province: d.Province,
 			Capacity: d.Capacity, CapacityDate: c.Date, CapacitySource: d.CapacitySource}
@@ -64,7 +61,7 @@ func (w *writer) correctEstate(ev *domain.Event, target store.StoredEvent, c *do
 		w.pending.Facilities = append(w.pending.Facilities, f)
 		w.pending.Capacities = append(w.pending.Capacities, store.Capacity{Facility: fac, From: c.Date, Capacity: d.Capacity, Source: d.CapacitySource})
 	default:
-		return &domain.FieldError{Field: "data.data", Msg: fmt.Sprintf("must be the details of a %s record", kind)}
+		return domain.Invalid("data.data", "must be the details of a %s record", kind)
 	}
 	return nil
 }

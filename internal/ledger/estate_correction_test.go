@@ -86,8 +86,9 @@ func TestCorrectCensusAndFacility(t *testing.T) {
 			{"capacity moved in time", fac1, domain.KFacility, d("2020-01-15"), "F1", &domain.FacilityData{Name: "Verona", Kind: domain.Prison, Province: "Veneto", Capacity: 1}, false, "data.date", "must stay 2020-01-31"},
 		} {
 			err := correct(c.target, c.kind, c.date, c.fac, c.data, c.void)
-			ee, ok := err.(*ledger.EventError)
-			if !ok || ee.Field != c.field || !strings.Contains(ee.Msg, c.words) {
+			_, ok := err.(*ledger.EventError)
+			field, msg, invalid := domain.FieldOf(err)
+			if !ok || !invalid || field != c.field || !strings.Contains(msg, c.words) {
 				t.Errorf("%s: %v, want %s: ...%s...", c.name, err, c.field, c.words)
 			}
 		}
@@ -95,7 +96,7 @@ func TestCorrectCensusAndFacility(t *testing.T) {
 		_, err = svc.Record(ctx, registrar, &domain.Event{Kind: domain.KCorrection, Date: d("2021-01-04"),
 			Data: &domain.CorrectionData{Target: census, TargetKind: domain.KCensus, Reason: "x", Date: d("2020-01-31"),
 				Data: &domain.CensusData{Category: "total", Count: 1, Source: "x"}}})
-		if ee, ok := err.(*ledger.EventError); !ok || ee.Field != "facility" {
+		if field, _, ok := domain.FieldOf(err); !ok || field != "facility" {
 			t.Errorf("census correction without the facility: %v", err)
 		}
 		var n int

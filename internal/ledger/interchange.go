@@ -52,7 +52,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, file string, actor Ac
 		}
 		if err := sc.Err(); err != nil {
 			if errors.Is(err, bufio.ErrTooLong) {
-				return nil, &EventError{File: file, Line: line + 1, Msg: fmt.Sprintf("line longer than %d bytes", maxLine)}
+				return nil, &EventError{File: file, Line: line + 1, Err: domain.Invalid("line", "longer than %d bytes", maxLine)}
 			}
 			return nil, fmt.Errorf("reading %s: %w", file, err)
 		}

@@ -45,12 +45,13 @@ func New(st store.Store, opts ...Option) *Service {
 	return s
 }
 
-// EventError says which event of a batch or line of a file is wrong.
+// EventError places an error at the event it concerns: a line of a file,
+// or a position in a batch. It only adds the place: the error itself,
+// usually invalid input (a *domain.Error naming the field), is wrapped.
 type EventError struct {
-	File  string // empty for events not read from a file
-	Line  int    // 1-based line in the file, or position in the batch
-	Field string
-	Msg   string
+	File string // empty for events not read from a file
+	Line int    // 1-based line in the file, or position in the batch
+	Err  error
 }
 
 func (e *EventError) Error() string {
@@ -58,22 +59,17 @@ func (e *EventError) Error() string {
 	if e.File != "" {
 		where = fmt.Sprintf("%s:%d", e.File, e.Line)
 	}
-	if e.Field == "" {
-		return where + ": " + e.Msg
-	}
-	return where + ": " + e.Field + ": " + e.Msg
+	return where + ": " + e.Err.Error()
 }
+
+func (e *EventError) Unwrap() error { return e.Err }
 
 func asEventError(file string, line int, err error) error {
 	var ee *EventError
 	if errors.As(err, &ee) {
 		return err
 	}
-	var fe *domain.FieldError
-	if errors.As(err, &fe) {
-		return &EventError{File: file, Line: line, Field: fe.Field, Msg: fe.Msg}
-	}
-	return &EventError{File: file, Line: line, Msg: err.Error()}
+	return &EventError{File: file, Line: line, Err: err}
 }
 
 // Record validates and appends events entered by an actor, in one

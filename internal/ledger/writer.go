@@ -218,7 +218,7 @@ func DecodeStored(stored []store.StoredEvent) ([]*domain.Event, error) {
 // hash, which must agree with the ledger).
 func (w *writer) prepare(ev *domain.Event, seq int64) error {
 	if ev.Seq != 0 && ev.Seq != seq {
-		return &domain.FieldError{Field: "seq", Msg: fmt.Sprintf("is %d but the ledger's next sequence number is %d", ev.Seq, seq)}
+		return domain.Invalid("seq", "is %d but the ledger's next sequence number is %d", ev.Seq, seq)
 	}
 	ev.Seq = seq
 	// Who recorded an event, when and through what are set by habeas. Only a
@@ -228,11 +228,11 @@ func (w *writer) prepare(ev *domain.Event, seq int64) error {
 	if ev.Hash == "" && !w.trusted {
 		switch {
 		case ev.RecordedAt != "":
-			return &domain.FieldError{Field: "recorded_at", Msg: "is set by habeas when the event is entered; only a backup line with its hash may carry it"}
+			return domain.Invalid("recorded_at", "is set by habeas when the event is entered; only a backup line with its hash may carry it")
 		case ev.RecordedBy != "":
-			return &domain.FieldError{Field: "recorded_by", Msg: "is set by habeas (the user entering the event); only a backup line with its hash may carry it"}
+			return domain.Invalid("recorded_by", "is set by habeas (the user entering the event); only a backup line with its hash may carry it")
 		case ev.Via != "":
-			return &domain.FieldError{Field: "via", Msg: "is set by habeas; only a backup line with its hash may carry it"}
+			return domain.Invalid("via", "is set by habeas; only a backup line with its hash may carry it")
 		}
 		ev.RecordedAt, ev.RecordedBy, ev.Via = nowText, w.actor.Name, w.actor.Via
 	}
@@ -249,191 +249,23 @@ func (w *writer) prepare(ev *domain.Event, seq int64) error {
 		var err error
 		rec, err = time.Parse(time.RFC3339, ev.RecordedAt)
 		if err != nil || !strings.HasSuffix(ev.RecordedAt, "Z") {
-			return &domain.FieldError{Field: "recorded_at", Msg: "must be an RFC 3339 time in UTC such as 2020-03-31T09:30:00Z"}
+			return domain.Invalid("recorded_at", "must be an RFC 3339 time in UTC such as 2020-03-31T09:30:00Z")
 		}
 		if rec.After(w.now.Add(time.Minute)) {
-			return &domain.FieldError{Field: "recorded_at", Msg: fmt.Sprintf("%s is in the future", ev.RecordedAt)}
+			return domain.Invalid("recorded_at", "%s is in the future", ev.RecordedAt)
 		}
 	}
 	if ev.RecordedBy == "" {
-		return &domain.FieldError{Field: "recorded_by", Msg: "missing"}
+		return domain.Invalid("recorded_by", "missing")
 	}
-	if ev.Date == domain.NoDate {
-		return &domain.FieldError{Field: "date", Msg: "missing"}
+	if ev.Hash != "" {
+		// A backup line that carries its hash is accepted as it was written:
+		// rules that came in later (a person's identifier, text) would
+		// otherwise make an old register impossible to restore. verify lists
+		// the events that break them.
+		return ev.ValidateWritten(rec)
 	}
-	if ev.Date > latestDate(rec) {
-		return &domain.FieldError{Field: "date", Msg: fmt.Sprintf("%s is in the future (recorded on %s)", ev.Date, domain.DateOf(rec))}
-	}
-	// A correction concerns its target's person, or none for a facility or
-	// census record: applyCorrection checks it against the target.
-	if ev.Kind.PersonKind() && ev.Kind != domain.KCorrection {
-		if ev.Person == "" {
-			return &domain.FieldError{Field: "person", Msg: "missing"}
-		}
-	} else if !ev.Kind.PersonKind() && ev.Person != "" {
-		return &domain.FieldError{Field: "person", Msg: fmt.Sprintf("a %s event concerns no person", ev.Kind)}
-	}
-	return validatePayload(ev)
-}
-
-// latestDate is the latest event date acceptable at time t: the calendar
-// date in the time zone furthest ahead of UTC, so that a registrar in
-// Phnom Penh (UTC+7) can enter today's events before 07:00 UTC.
-func latestDate(t time.Time) domain.Date { return domain.DateOf(t.Add(14 * time.Hour)) }
-
-func validatePayload(ev *domain.Event) error {
-	bad := func(field, format string, args ...any) error {
-		return &domain.FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
-	}
-	switch d := ev.Data.(type) {
-	case *domain.PledgeData, *domain.DeclarationData, *domain.ReformData:
-		if ev.Facility != "" {
-			return bad("facility", "a %s event concerns no single facility (name facilities in data.facilities)", ev.Kind)
-		}
-		return domain.ValidateCommitment(ev.Date, d)
-	case *domain.FacilityData:
-		switch {
-		case ev.Facility == "":
-			return bad("facility", "missing: the facility's identifier")
-		case strings.TrimSpace(d.Name) == "":
-			return bad("data.name", "missing")
-		case !domain.In(d.Kind, domain.FacilityKinds):
-			return bad("data.kind", "unknown facility kind %q", d.Kind)
-		case strings.TrimSpace(d.Province) == "":
-			return bad("data.province", "missing")
-		case d.Capacity < 0:
-			return bad("data.capacity", "must not be negative")
-		}
-	case *domain.CellData:
-		switch {
-		case ev.Facility == "":
-			return bad("facility", "missing")
-		case strings.TrimSpace(d.Label) == "":
-			return bad("data.label", "missing")
-		case d.Capacity < 0:
-			return bad("data.capacity", "must not be negative")
-		case d.AreaM2 < 0:
-			return bad("data.area_m2", "must not be negative")
-		}
-	case *domain.PersonData:
-		switch {
-		case strings.TrimSpace(d.Name) == "":
-			return bad("data.name", "missing")
-		case !domain.In(d.Sex, domain.Sexes):
-			return bad("data.sex", "must be M, F or X, not %q", d.Sex)
-		case !domain.In(d.DOBBasis, domain.DOBBases):
-			return bad("data.dob_basis", "must be one of document, declared, estimated, unknown, not %q", d.DOBBasis)
-		case d.DOB == domain.NoDate && d.DOBBasis != domain.DOBUnknown:
-			return bad("data.dob", "missing (say dob_basis \"unknown\" when it is not known)")
-		case d.DOB > ev.Date:
-			return bad("data.dob", "%s is after the event date %s", d.DOB, ev.Date)
-		}
-	case *domain.AdmissionData:
-		if d.Order != nil {
-			if err := validOrder("data.order", d.Order); err != nil {
-				return err
-			}
-		}
-		if d.Case != nil {
-			if !domain.In(d.Case.Procedure, domain.Procedures) {
-				return bad("data.case.procedure", "unknown procedure %q", d.Case.Procedure)
-			}
-			if err := validCharges("data.case.charges", d.Case.Charges); err != nil {
-				return err
-			}
-		}
-	case *domain.ChargeData:
-		return validCharges("data.charges", d.Charges)
-	case *domain.OrderData:
-		return validOrder("data.order", &d.Order)
-	case *domain.VerdictData:
-		if d.Outcome == domain.OutcomeConvicted && d.Sentence == nil {
-			return bad("data.sentence", "missing for a conviction")
-		}
-		if s := d.Sentence; s != nil {
-			if s.Months < 0 || s.Days < 0 || s.PretrialCreditDays < 0 {
-				return bad("data.sentence", "lengths must not be negative")
-			}
-			if s.Start == domain.NoDate {
-				return bad("data.sentence.start", "missing")
-			}
-		}
-	case *domain.ComplaintData:
-		if strings.TrimSpace(d.Subject) == "" {
-			return bad("data.subject", "missing: what the request or complaint is about")
-		}
-	case *domain.DisciplineData:
-		if strings.TrimSpace(d.Offence) == "" {
-			return bad("data.offence", "missing")
-		}
-	case *domain.AppealData:
-		if d.By != "prosecution" && d.By != "defence" {
-			return bad("data.by", "must be prosecution or defence, not %q", d.By)
-		}
-	case *domain.HealthData:
-		if !domain.In(d.Fact, domain.HealthFacts) {
-			return bad("data.fact", "unknown health fact %q", d.Fact)
-		}
-		if d.Fact == domain.FactChildIn && d.ChildDOB == domain.NoDate {
-			return bad("data.child_dob", "missing: a child living in custody must have a date of birth")
-		}
-	case *domain.ReductionData:
-		if d.Months < 0 {
-			return bad("data.months", "must not be negative")
-		}
-		if d.Days < 0 {
-			return bad("data.days", "must not be negative")
-		}
-	case *domain.ReleaseData:
-		if d.Mechanism == "" {
-			return bad("data.mechanism", "missing: every release must say by which legal mechanism")
-		}
-		if !domain.In(d.Mechanism, domain.Mechanisms) {
-			return bad("data.mechanism", "unknown release mechanism %q", d.Mechanism)
-		}
-	case *domain.CensusData:
-		switch {
-		case ev.Facility == "":
-			return bad("facility", "missing")
-		case strings.TrimSpace(d.Category) == "":
-			return bad("data.category", "missing")
-		case d.Count < 0:
-			return bad("data.count", "must not be negative")
-		case strings.TrimSpace(d.Source) == "":
-			return bad("data.source", "missing: every count needs its source")
-		}
-	case *domain.CorrectionData:
-		if strings.TrimSpace(d.Reason) == "" {
-			return bad("data.reason", "missing: a correction must say why")
-		}
-		if !d.Void && d.Data == nil {
-			return bad("data.data", "missing: give the corrected event, or void: true")
-		}
-	}
-	return nil
-}
-
-func validOrder(field string, o *domain.Order) error {
-	if !domain.In(o.Kind, domain.OrderKinds) {
-		return &domain.FieldError{Field: field + ".kind", Msg: fmt.Sprintf("unknown order kind %q", o.Kind)}
-	}
-	if o.Expires != domain.NoDate && o.Issued != domain.NoDate && o.Expires < o.Issued {
-		return &domain.FieldError{Field: field + ".expires", Msg: fmt.Sprintf("%s is before the order was issued (%s)", o.Expires, o.Issued)}
-	}
-	return nil
-}
-
-func validCharges(field string, cs []domain.Charge) error {
-	for i, c := range cs {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		if !domain.In(c.Class, domain.OffenceClasses) {
-			return &domain.FieldError{Field: f + ".class", Msg: fmt.Sprintf("must be felony, misdemeanour or petty, not %q", c.Class)}
-		}
-		if c.MinMonths < 0 || c.MaxMonths < c.MinMonths {
-			return &domain.FieldError{Field: f + ".max_months", Msg: "penalties must satisfy 0 <= min_months <= max_months"}
-		}
-	}
-	return nil
+	return ev.Validate(rec)
 }
 
 // add validates one event and queues it. line is its position for errors.
@@ -456,10 +288,10 @@ func (w *writer) add(ctx context.Context, ev *domain.Event, line int) error {
 func (w *writer) chain(ev *domain.Event, body []byte, line int) error {
 	hash := domain.ChainHash(w.head.Hash, body)
 	if ev.Prev != "" && ev.Prev != w.head.Hash {
-		return &EventError{File: w.file, Line: line, Field: "prev", Msg: "does not match the hash of the previous event in this ledger"}
+		return &EventError{File: w.file, Line: line, Err: domain.Invalid("prev", "does not match the hash of the previous event in this ledger")}
 	}
 	if ev.Hash != "" && ev.Hash != hash {
-		return &EventError{File: w.file, Line: line, Field: "hash", Msg: "does not match the event's content: the line was changed after it was exported"}
+		return &EventError{File: w.file, Line: line, Err: domain.Invalid("hash", "does not match the event's content: the line was changed after it was exported")}
 	}
 	ev.Prev, ev.Hash = w.head.Hash, hash
 	w.pending.Events = append(w.pending.Events, store.StoredEvent{Seq: ev.Seq, Kind: ev.Kind, Date: ev.Date,
@@ -483,14 +315,14 @@ func (w *writer) apply(ctx context.Context, ev *domain.Event) error {
 		return nil
 	case *domain.CellData:
 		if _, ok := w.facilities[ev.Facility]; !ok {
-			return &domain.FieldError{Field: "facility", Msg: fmt.Sprintf("unknown facility %q", ev.Facility)}
+			return domain.Invalid("facility", "unknown facility %q", ev.Facility)
 		}
 		w.cells[ev.Facility+"\x00"+d.Label] = true
 		w.pending.Cells = append(w.pending.Cells, store.Cell{Facility: ev.Facility, Label: d.Label, AreaM2: d.AreaM2, Capacity: d.Capacity, Category: d.Category})
 		return nil
 	case *domain.CensusData:
 		if _, ok := w.facilities[ev.Facility]; !ok {
-			return &domain.FieldError{Field: "facility", Msg: fmt.Sprintf("unknown facility %q", ev.Facility)}
+			return domain.Invalid("facility", "unknown facility %q", ev.Facility)
 		}
 		w.pending.Census = append(w.pending.Census, store.Census{Seq: ev.Seq, Facility: ev.Facility, Date: ev.Date,
 			Category: d.Category, Count: d.Count, Source: d.Source})
@@ -507,11 +339,14 @@ func (w *writer) apply(ctx context.Context, ev *domain.Event) error {
 	if w.refolds(ev) {
 		// A late entry: refold the file with the event in its place by date.
 		if err := w.refold(ctx, ev.Person, ev); err != nil {
-			if fe, ok := err.(*domain.FieldError); ok {
-				return fe // a check of the event itself, against its date
+			// Unwrapped, the error is a check of the event itself against
+			// its date; wrapped, another event of the file fails with this
+			// one in its place.
+			if e, ok := err.(*domain.Error); ok && e.Code == domain.ErrInvalid {
+				return err
 			}
-			return &domain.FieldError{Field: "date", Msg: fmt.Sprintf("out of order: %s is before %s's last event (%s), and entered there the file does not hold together: %v",
-				ev.Date, ev.Person, f.State.LastDate, err)}
+			return domain.Invalid("date", "out of order: %s is before %s's last event (%s), and entered there the file does not hold together: %v",
+				ev.Date, ev.Person, f.State.LastDate, err)
 		}
 		return nil
 	}
@@ -544,7 +379,7 @@ func (w *writer) checkCell(ev *domain.Event, f *domain.PersonFile) error {
 		if cell == "" || w.cells[fac+"\x00"+cell] {
 			return nil
 		}
-		return &domain.FieldError{Field: field, Msg: fmt.Sprintf("no cell %q is registered in %s", cell, fac)}
+		return domain.Invalid(field, "no cell %q is registered in %s", cell, fac)
 	}
 	switch d := ev.Data.(type) {
 	case *domain.AdmissionData:
@@ -553,7 +388,7 @@ func (w *writer) checkCell(ev *domain.Event, f *domain.PersonFile) error {
 		return check("data.cell", d.To, d.Cell)
 	case *domain.CellAssignData:
 		if d.Cell == "" {
-			return &domain.FieldError{Field: "data.cell", Msg: "missing"}
+			return domain.Invalid("data.cell", "missing")
 		}
 		return check("data.cell", f.State.Facility, d.Cell)
 	}
@@ -576,45 +411,43 @@ func (w *writer) applyCorrection(ctx context.Context, ev *domain.Event, c *domai
 		return err
 	}
 	if !found {
-		return &domain.FieldError{Field: "data.target", Msg: fmt.Sprintf("no event %d in the ledger", c.Target)}
+		return domain.Invalid("data.target", "no event %d in the ledger", c.Target)
 	}
 	kind, person := se.Kind, se.Person
 	if kind != c.TargetKind {
-		return &domain.FieldError{Field: "data.target_kind", Msg: fmt.Sprintf("event %d is of kind %s, not %s", c.Target, kind, c.TargetKind)}
+		return domain.Invalid("data.target_kind", "event %d is of kind %s, not %s", c.Target, kind, c.TargetKind)
 	}
 	if kind == domain.KCensus || kind == domain.KFacility {
 		return w.correctEstate(ev, se, c) // estate_correction.go
 	}
 	if !kind.PersonKind() || kind == domain.KCorrection {
-		return &domain.FieldError{Field: "data.target", Msg: fmt.Sprintf("a %s event cannot be corrected: record a new %s event (or correct the original event, not a correction)", kind, kind)}
+		return domain.Invalid("data.target", "a %s event cannot be corrected: record a new %s event (or correct the original event, not a correction)", kind, kind)
 	}
 	if person != ev.Person {
-		return &domain.FieldError{Field: "person", Msg: fmt.Sprintf("event %d concerns %s, not %s", c.Target, person, ev.Person)}
+		return domain.Invalid("person", "event %d concerns %s, not %s", c.Target, person, ev.Person)
 	}
 	if !c.Void && c.Date == domain.NoDate {
-		return &domain.FieldError{Field: "data.date", Msg: "missing: the corrected event's date"}
+		return domain.Invalid("data.date", "missing: the corrected event's date")
 	}
 	if !c.Void {
 		repl := &domain.Event{Kind: kind, Date: c.Date, Person: person, Facility: c.Facility, Data: c.Data}
-		if err := validatePayload(repl); err != nil {
-			fe := err.(*domain.FieldError)
-			return &domain.FieldError{Field: "data." + fe.Field, Msg: fe.Msg}
+		if err := repl.ValidateWritten(w.now); err != nil {
+			return domain.InField("data", err)
+		}
+		if err := repl.ValidateTexts(); err != nil {
+			return domain.InField("data", err)
 		}
 	}
 	if kind == domain.KPerson && c.Void {
-		return &domain.FieldError{Field: "data.void", Msg: "a person's registration cannot be voided: correct it, or void their other events"}
+		return domain.Invalid("data.void", "a person's registration cannot be voided: correct it, or void their other events")
 	}
 	if !c.Void {
-		if c.Date > latestDate(w.now) {
-			return &domain.FieldError{Field: "data.date", Msg: fmt.Sprintf("%s is in the future", c.Date)}
-		}
 		if err := w.checkCell(&domain.Event{Kind: kind, Person: person, Facility: c.Facility, Data: c.Data}, w.files[person]); err != nil {
-			fe := err.(*domain.FieldError)
-			return &domain.FieldError{Field: "data." + fe.Field, Msg: fe.Msg}
+			return domain.InField("data", err)
 		}
 	}
 	if err := w.refold(ctx, person, ev); err != nil {
-		return &domain.FieldError{Field: "data", Msg: fmt.Sprintf("with this correction the file of %s no longer holds together: %v", person, err)}
+		return domain.Invalid("data", "with this correction the file of %s no longer holds together: %v", person, err)
 	}
 	return nil
 }
@@ -676,7 +509,7 @@ func checkCase(f *domain.PersonFile, ev *domain.Event) error {
 		return nil
 	}
 	if c != "" && f.State.Case != nil && f.State.Case.ID != "" && c != f.State.Case.ID {
-		return &domain.FieldError{Field: "data.case", Msg: fmt.Sprintf("%s is held on case %s, not %s", f.ID, f.State.Case.ID, c)}
+		return domain.Invalid("data.case", "%s is held on case %s, not %s", f.ID, f.State.Case.ID, c)
 	}
 	return nil
 }
@@ -802,17 +635,17 @@ func (w *writer) applyCommitment(ctx context.Context, ev *domain.Event) error {
 	case *domain.PledgeData:
 		for i, f := range d.Facilities {
 			if _, ok := w.facilities[f]; !ok {
-				return &domain.FieldError{Field: fmt.Sprintf("data.facilities[%d]", i), Msg: fmt.Sprintf("unknown facility %q", f)}
+				return domain.Invalid(fmt.Sprintf("data.facilities[%d]", i), "unknown facility %q", f)
 			}
 		}
 		w.pledges[d.ID] = true
 	case *domain.DeclarationData:
 		if !w.pledges[d.Pledge] {
-			return &domain.FieldError{Field: "data.pledge", Msg: fmt.Sprintf("no pledge %q has been recorded", d.Pledge)}
+			return domain.Invalid("data.pledge", "no pledge %q has been recorded", d.Pledge)
 		}
 	case *domain.ReformData:
 		if !w.reforms[d.ID] && strings.TrimSpace(d.Title) == "" {
-			return &domain.FieldError{Field: "data.title", Msg: fmt.Sprintf("missing: %q is a new reform, so its first entry needs a title", d.ID)}
+			return domain.Invalid("data.title", "missing: %q is a new reform, so its first entry needs a title", d.ID)
 		}
 		w.reforms[d.ID] = true
 	}

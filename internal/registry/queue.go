@@ -59,13 +59,13 @@ func (s *Service) Queue(ctx context.Context, p *auth.Principal, q QueueQuery) (*
 		return nil, err
 	}
 	if q.Rule != "" && !slices.ContainsFunc(s.pack.Rules, func(r *rules.Rule) bool { return r.ID == q.Rule }) {
-		return nil, &auth.InputError{Field: "rule", Msg: fmt.Sprintf("no rule %q in the pack", q.Rule)}
+		return nil, domain.Invalid("rule", "no rule %q in the pack", q.Rule)
 	}
 	if q.Group != "" && !slices.ContainsFunc(s.pack.Rules, func(r *rules.Rule) bool { return r.ID == q.Group && r.Kind == rules.Priority }) {
-		return nil, &auth.InputError{Field: "group", Msg: fmt.Sprintf("no priority rule %q in the pack", q.Group)}
+		return nil, domain.Invalid("group", "no priority rule %q in the pack", q.Group)
 	}
 	if q.Mechanism != "" && !domain.In(q.Mechanism, domain.Mechanisms) {
-		return nil, &auth.InputError{Field: "mechanism", Msg: fmt.Sprintf("unknown release mechanism %q", q.Mechanism)}
+		return nil, domain.Invalid("mechanism", "unknown release mechanism %q", q.Mechanism)
 	}
 	c, err := s.screened(ctx)
 	if err != nil {

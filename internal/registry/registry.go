@@ -92,7 +92,7 @@ func (s *Service) Search(ctx context.Context, p *auth.Principal, q Query) ([]Row
 		}
 	}
 	if len(q.Text) > MaxText {
-		return nil, &auth.InputError{Field: "q", Msg: fmt.Sprintf("must have at most %d characters", MaxText)}
+		return nil, domain.Invalid("q", "must have at most %d characters", MaxText)
 	}
 	if q.Limit <= 0 || q.Limit > 200 {
 		q.Limit = 50
@@ -174,10 +174,10 @@ type PersonView struct {
 func facilityOf(p store.Person) string { return p.Facility }
 
 // ErrNotFound: no such person.
-var ErrNotFound = auth.ErrNotFound
+var ErrNotFound = domain.ErrNotFound
 
 func (s *Service) person(ctx context.Context, id string) (store.Person, error) {
-	if id == "" || len(id) > 100 {
+	if domain.ValidatePersonID("person", id) != nil {
 		return store.Person{}, fmt.Errorf("person %q: %w", id, ErrNotFound)
 	}
 	ps, err := s.st.Persons(ctx, []string{id})
@@ -297,36 +297,50 @@ func Required(k domain.Kind) auth.Perm {
 
 // Record validates and appends events for one person in one transaction:
 // a new person's identity and admission, or one event about a person.
-// ev.Facility is the admitting facility for an admission.
+// ev.Facility is the admitting facility for an admission. The field of
+// invalid input is named within the batch: "events[1].data.order.expires".
 func (s *Service) Record(ctx context.Context, p *auth.Principal, evs ...*domain.Event) ([]int64, error) {
 	if len(evs) == 0 {
-		return nil, &auth.InputError{Field: "kind", Msg: "no event given"}
+		return nil, domain.Invalid("events", "no event given")
 	}
+	seqs, i, err := s.record(ctx, p, evs)
+	if err != nil && i >= 0 {
+		return nil, domain.InField(fmt.Sprintf("events[%d]", i), err)
+	}
+	return seqs, err
+}
+
+// record is Record; on invalid input it also says which event is at fault
+// (-1 for none), and the error names the field within that event.
+func (s *Service) record(ctx context.Context, p *auth.Principal, evs []*domain.Event) ([]int64, int, error) {
 	if !p.Authenticated() {
-		return nil, auth.ErrUnauthenticated
+		return nil, -1, domain.ErrUnauthenticated
 	}
 	person := evs[0].Person
 	var current store.Person
 	exists := false
+	if err := domain.ValidateText("person", person); err != nil {
+		return nil, 0, err // before it reaches a database that cannot hold it
+	}
 	if person != "" {
 		ps, err := s.st.Persons(ctx, []string{person})
 		if err != nil {
-			return nil, fmt.Errorf("reading person %s: %w", person, err)
+			return nil, -1, fmt.Errorf("reading person %s: %w", person, err)
 		}
 		current, exists = ps[person]
 	}
-	for _, ev := range evs {
+	for i, ev := range evs {
 		if ev.Person != person {
-			return nil, &auth.InputError{Field: "person", Msg: "all events of one entry must concern the same person"}
+			return nil, i, domain.Invalid("person", "all events of one entry must concern the same person")
 		}
 		perm := Required(ev.Kind)
 		if c, ok := ev.Data.(*domain.CorrectionData); ok {
 			// A correction needs the right to record what it corrects.
 			perm = Required(c.TargetKind)
 			if target, ok, err := s.st.Event(ctx, c.Target); err != nil {
-				return nil, err
+				return nil, i, err
 			} else if ok && target.Person != person {
-				return nil, &auth.InputError{Field: "data.target", Msg: fmt.Sprintf("event %d is not about %s", c.Target, person)}
+				return nil, i, domain.Invalid("data.target", "event %d is not about %s", c.Target, person)
 			}
 		}
 		// The facility whose staff may record it: where the person is held,
@@ -343,22 +357,27 @@ func (s *Service) Record(ctx context.Context, p *auth.Principal, evs ...*domain.
 				}
 			}
 			if fac == "" && p.Scope(auth.RecordCustody) != nil {
-				return nil, &auth.InputError{Field: "facility", Msg: "a new person must be registered with their admission"}
+				return nil, i, domain.Invalid("facility", "a new person must be registered with their admission")
 			}
 		}
 		if ev.Kind.PersonKind() && ev.Kind != domain.KPerson && ev.Kind != domain.KAdmission && !exists {
-			return nil, &auth.InputError{Field: "person", Msg: fmt.Sprintf("no person %q in the register", person)}
+			return nil, i, domain.Invalid("person", "no person %q in the register", person)
 		}
 		if fac == "" && exists {
 			fac = current.Facility
 		}
 		if err := p.Require(perm, fac); err != nil {
-			return nil, err
+			return nil, i, err
 		}
 	}
 	seqs, err := s.led.Record(ctx, ledger.Actor{Name: p.User, Via: p.Via}, evs...)
 	if err != nil {
-		return nil, err
+		// The ledger places its refusal at the event's position in the batch.
+		var ee *ledger.EventError
+		if errors.As(err, &ee) && ee.Line >= 1 && ee.Line <= len(evs) {
+			return nil, ee.Line - 1, ee.Err
+		}
+		return nil, -1, err
 	}
 	kinds := make([]domain.Kind, len(evs))
 	for i, ev := range evs {
@@ -373,7 +392,7 @@ func (s *Service) Record(ctx context.Context, p *auth.Principal, evs ...*domain.
 	if err := s.auth.Record(ctx, p, auth.ActEventRecord, subject, map[string]any{"seqs": seqs, "kinds": kinds}); err != nil {
 		s.log.Error("audit entry for recorded events", "seqs", seqs, "err", err)
 	}
-	return seqs, nil
+	return seqs, -1, nil
 }
 
 // commitmentSubject names what a pledge, declaration or reform is about in
@@ -393,14 +412,14 @@ func commitmentSubject(ev *domain.Event) string {
 // RecordCommitment records a pledge (or its amendment), a figure declared
 // against a pledge, or a reform (or a new status of one): one event, not
 // about a person, entered by an administrator. The ledger's writer
-// validates it; its errors name the field (see FieldOf), and nothing is
+// validates it; its errors name the field (see domain.FieldOf), and nothing is
 // written when it refuses.
 func (s *Service) RecordCommitment(ctx context.Context, p *auth.Principal, ev *domain.Event) (int64, error) {
 	if err := p.Require(auth.EditPledges, ""); err != nil {
 		return 0, err
 	}
 	if ev == nil {
-		return 0, &auth.InputError{Field: "kind", Msg: "no event given"}
+		return 0, domain.Invalid("kind", "no event given")
 	}
 	ok := false
 	switch ev.Data.(type) {
@@ -412,34 +431,16 @@ func (s *Service) RecordCommitment(ctx context.Context, p *auth.Principal, ev *d
 		ok = ev.Kind == domain.KReform
 	}
 	if !ok {
-		return 0, &auth.InputError{Field: "kind", Msg: fmt.Sprintf("%s is not a pledge, a declared figure or a reform", ev.Kind)}
+		return 0, domain.Invalid("kind", "%s is not a pledge, a declared figure or a reform", ev.Kind)
 	}
 	if ev.Person != "" || ev.Facility != "" {
-		return 0, &auth.InputError{Field: "kind", Msg: "a pledge, declared figure or reform is not about a person or a facility"}
+		return 0, domain.Invalid("kind", "a pledge, declared figure or reform is not about a person or a facility")
 	}
-	seqs, err := s.Record(ctx, p, ev)
+	seqs, _, err := s.record(ctx, p, []*domain.Event{ev})
 	if err != nil {
 		return 0, err
 	}
 	return seqs[0], nil
-}
-
-// FieldOf returns the field and message of a validation error from Record,
-// or ok false for other errors.
-func FieldOf(err error) (field, msg string, ok bool) {
-	var ee *ledger.EventError
-	if errors.As(err, &ee) {
-		return ee.Field, ee.Msg, true
-	}
-	var fe *domain.FieldError
-	if errors.As(err, &fe) {
-		return fe.Field, fe.Msg, true
-	}
-	var ie *auth.InputError
-	if errors.As(err, &ie) {
-		return ie.Field, ie.Msg, true
-	}
-	return "", "", false
 }
 
 // Facilities lists the facilities (public information).

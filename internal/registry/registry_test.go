@@ -69,7 +69,7 @@ func testRegistry(t *testing.T, db *sqldb.DB) {
 			t.Errorf("a registrar of CC1 found %s in %s", r.ID, r.Facility)
 		}
 	}
-	if _, err := reg.Search(ctx, cc1, registry.Query{Facility: "CC2"}); !errors.Is(err, auth.ErrForbidden) {
+	if _, err := reg.Search(ctx, cc1, registry.Query{Facility: "CC2"}); !errors.Is(err, domain.ErrForbidden) {
 		t.Errorf("registrar searching CC2: %v", err)
 	}
 

@@ -7,7 +7,6 @@ package report
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -193,7 +192,7 @@ type ScreeningRef struct {
 }
 
 // ErrNoData is returned for a date before anything was recorded.
-var ErrNoData = errors.New("no data")
+var ErrNoData = domain.NotFound("no data")
 
 // Build computes the report.
 func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {

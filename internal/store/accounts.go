@@ -2,8 +2,9 @@ package store
 
 import (
 	"context"
-	"errors"
 	"time"
+
+	"github.com/habeas-kh/habeas/internal/domain"
 )
 
 // Accounts is the persistence of the people who use habeas: users and their
@@ -48,11 +49,10 @@ type Accounts interface {
 	Secret(ctx context.Context, name string, gen func() []byte) ([]byte, error)
 }
 
-// ErrNotFound is returned by writes that name a user or token that does not exist.
-var ErrNotFound = errors.New("not found")
-
-// ErrExists is returned when a user is created with a name already taken.
-var ErrExists = errors.New("already exists")
+// ErrExists is returned when a user is created with a name already taken. A
+// write that names a user or token that does not exist returns
+// domain.ErrNotFound.
+var ErrExists = &domain.Error{Code: domain.ErrConflict, Msg: "already exists"}
 
 // User is an account. Role is one of the auth package's role names; the store
 // does not interpret it.

@@ -5,14 +5,13 @@ package store
 
 import (
 	"context"
-	"errors"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 )
 
 // ErrChainConflict means the ledger head moved since the batch was prepared:
 // another writer appended first. The caller re-reads and retries.
-var ErrChainConflict = errors.New("ledger head changed while appending; retry")
+var ErrChainConflict = &domain.Error{Code: domain.ErrConflict, Msg: "ledger head changed while appending; retry"}
 
 // Head is the last event of the ledger.
 type Head struct {

@@ -50,6 +50,9 @@ func (s *Server) apiRoutes() []Route {
 type apiErr struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Field is the path of the input at fault, for code "invalid": a query
+	// parameter, a member of the body ("events[1].data.order.expires").
+	Field string `json:"field,omitempty"`
 }
 
 func (s *Server) apiError(w http.ResponseWriter, status int, code, msg string) {
@@ -76,7 +79,7 @@ const maxJSON = 1 << 20
 // trailing data are errors naming the field.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return &inputError{Field: "Content-Type", Msg: "must be application/json"}
+		return domain.Invalid("Content-Type", "must be application/json")
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSON))
 	if err != nil {
@@ -84,7 +87,7 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		if errors.As(err, &mbe) {
 			return fmt.Errorf("%w (at most %d bytes)", errTooLarge, maxJSON)
 		}
-		return &inputError{Field: "body", Msg: "could not be read"}
+		return domain.Invalid("body", "could not be read")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -93,20 +96,20 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		var se *json.SyntaxError
 		switch {
 		case errors.As(err, &te):
-			return &inputError{Field: te.Field, Msg: fmt.Sprintf("expected %s, got %s", te.Type, te.Value)}
+			return domain.Invalid(te.Field, "expected %s, got %s", te.Type, te.Value)
 		case errors.As(err, &se):
-			return &inputError{Field: "body", Msg: fmt.Sprintf("malformed JSON at byte %d", se.Offset)}
+			return domain.Invalid("body", "malformed JSON at byte %d", se.Offset)
 		case errors.Is(err, io.EOF):
-			return &inputError{Field: "body", Msg: "missing"}
+			return domain.Invalid("body", "missing")
 		}
 		msg := err.Error()
 		if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-			return &inputError{Field: strings.Trim(f, `"`), Msg: "unknown field"}
+			return domain.Invalid(strings.Trim(f, `"`), "unknown field")
 		}
-		return &inputError{Field: "body", Msg: msg}
+		return domain.Invalid("body", "%s", msg)
 	}
 	if dec.More() {
-		return &inputError{Field: "body", Msg: "trailing data after the JSON value"}
+		return domain.Invalid("body", "trailing data after the JSON value")
 	}
 	return nil
 }
@@ -137,7 +140,7 @@ func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) {
 
 // errWholeRegister refuses the unprotected figures to a role limited to
 // some facilities.
-var errWholeRegister = fmt.Errorf("%w: the unprotected figures cover every facility; the public report is at /api/v1/report", auth.ErrForbidden)
+var errWholeRegister = fmt.Errorf("%w: the unprotected figures cover every facility; the public report is at /api/v1/report", domain.ErrForbidden)
 
 // requireWholeRegister lets through the roles that read the whole register,
 // by name or pseudonymised (administrator, legal officer, analyst). The raw
@@ -148,7 +151,7 @@ var errWholeRegister = fmt.Errorf("%w: the unprotected figures cover every facil
 // facility would learn about people held in the others.
 func requireWholeRegister(p *auth.Principal) error {
 	if !p.Authenticated() {
-		return auth.ErrUnauthenticated
+		return domain.ErrUnauthenticated
 	}
 	if p.Scope(auth.ReadRegister) == nil || p.Scope(auth.ReadPseudonymised) == nil {
 		return nil
@@ -197,7 +200,7 @@ type meJSON struct {
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
 	if !p.Authenticated() {
-		s.fail(w, r, auth.ErrUnauthenticated)
+		s.fail(w, r, domain.ErrUnauthenticated)
 		return
 	}
 	writeJSON(w, http.StatusOK, meJSON{User: p.User, Role: string(p.Role), Facilities: nonNilS(p.Facilities), Health: p.Health})
@@ -250,18 +253,14 @@ func (s *Server) apiRecord(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(in.Events) == 0 || len(in.Events) > 10 {
-		s.fail(w, r, &inputError{Field: "events", Msg: "give from 1 to 10 events"})
+		s.fail(w, r, domain.Invalid("events", "give from 1 to 10 events"))
 		return
 	}
 	evs := make([]*domain.Event, len(in.Events))
 	for i, raw := range in.Events {
 		ev, err := domain.DecodeEvent(raw)
 		if err != nil {
-			var fe *domain.FieldError
-			if errors.As(err, &fe) {
-				err = &inputError{Field: fmt.Sprintf("events[%d].%s", i, fe.Field), Msg: fe.Msg}
-			}
-			s.fail(w, r, err)
+			s.fail(w, r, domain.InField(fmt.Sprintf("events[%d]", i), err))
 			return
 		}
 		evs[i] = ev
@@ -461,7 +460,7 @@ type tokenIn struct {
 func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
 	if !p.Authenticated() {
-		s.fail(w, r, auth.ErrUnauthenticated)
+		s.fail(w, r, domain.ErrUnauthenticated)
 		return
 	}
 	var in tokenIn

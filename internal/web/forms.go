@@ -102,8 +102,11 @@ func (r *formReader) err() error {
 func admissionEvents(f url.Values, newPerson bool) ([]*domain.Event, error) {
 	r := &formReader{f: f}
 	id := r.text("person_id", true)
-	if id != "" && (len(id) > 40 || strings.ContainsAny(id, " <>\"'&/\\?#%")) {
-		r.bad("person_id", "must be at most 40 characters without spaces or any of < > \" ' & / \\ ? # %%")
+	if id != "" {
+		if err := domain.ValidatePersonID("person_id", id); err != nil {
+			_, msg, _ := domain.FieldOf(err)
+			r.bad("person_id", "%s", msg)
+		}
 	}
 	date := r.date("date", true)
 	fac := r.text("facility", true)
@@ -196,7 +199,7 @@ func eventFromForm(ctx context.Context, s *Server, kind, person string, f url.Va
 		}
 		ev.Data = cd
 	default:
-		return nil, &inputError{Field: "kind", Msg: "no such form"}
+		return nil, domain.Invalid("kind", "no such form")
 	}
 	return ev, r.err()
 }
@@ -250,7 +253,7 @@ func commitmentFromForm(form string, f url.Values) (*domain.Event, error) {
 			Status: domain.ReformStatus(r.text("reform_status", false)), Source: r.text("reform_source", false), Note: r.text("reform_note", false)}
 		return &domain.Event{Kind: domain.KReform, Date: r.date("reform_date", true), Data: rd}, r.err()
 	}
-	return nil, &inputError{Field: "kind", Msg: "no such form"}
+	return nil, domain.Invalid("kind", "no such form")
 }
 
 // commitmentField maps a field the ledger writer names ("data.source",

@@ -16,7 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/disclosure"
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/report"
@@ -238,10 +237,10 @@ func (s *Server) asOfParam(r *http.Request) (domain.Date, error) {
 func parseAsOf(v string) (domain.Date, error) {
 	d, err := domain.ParseDate(v)
 	if err != nil {
-		return 0, &inputError{Field: "as_of", Msg: err.Error()}
+		return 0, domain.Invalid("as_of", "%s", err.Error())
 	}
 	if d.Year() < 2000 || d.Year() > 2100 {
-		return 0, &inputError{Field: "as_of", Msg: "must be between 2000 and 2100"}
+		return 0, domain.Invalid("as_of", "must be between 2000 and 2100")
 	}
 	return d, nil
 }
@@ -500,7 +499,4 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
 }
 
-var errEmpty = fmt.Errorf("no data")
-
-// inputError is a bad query parameter or form field.
-type inputError = auth.InputError
+var errEmpty = domain.NotFound("no data")

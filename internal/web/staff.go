@@ -26,7 +26,7 @@ func parseForm(w http.ResponseWriter, r *http.Request) error {
 		if errors.As(err, &mbe) {
 			return errTooLarge
 		}
-		return &inputError{Field: "form", Msg: "could not be read: " + err.Error()}
+		return domain.Invalid("form", "%s", "could not be read: "+err.Error())
 	}
 	return nil
 }
@@ -44,7 +44,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	secret, _, err := s.auth.Login(r.Context(), r.PostForm.Get("name"), r.PostForm.Get("password"), remote(r))
 	if err != nil {
-		code, _, _ := s.status(r, err)
+		code, _, _, _ := s.status(r, err)
 		p := s.newPage(r, "login.heading", nil)
 		p.Form.Set("name", r.PostForm.Get("name"))
 		p.Form.Set("next", localPath(r.PostForm.Get("next")))
@@ -79,7 +79,7 @@ func (s *Server) staffHome(w http.ResponseWriter, r *http.Request) {
 	p := principal(r)
 	switch {
 	case p == nil:
-		s.fail(w, r, auth.ErrUnauthenticated)
+		s.fail(w, r, domain.ErrUnauthenticated)
 	case p.Can(auth.ReadRegister) || p.Can(auth.ReadPseudonymised):
 		http.Redirect(w, r, "/staff/register", http.StatusSeeOther)
 	default:
@@ -102,7 +102,7 @@ func intParam(q url.Values, k string, def, lo, hi int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
-		return 0, &inputError{Field: k, Msg: "must be a whole number from " + strconv.Itoa(lo) + " to " + strconv.Itoa(hi)}
+		return 0, domain.Invalid(k, "%s", "must be a whole number from "+strconv.Itoa(lo)+" to "+strconv.Itoa(hi))
 	}
 	return n, nil
 }
@@ -211,7 +211,7 @@ func (s *Server) formErrors(err error) ([]fieldMsg, bool) {
 	if fes, ok := err.(formErrs); ok {
 		return fes, true
 	}
-	if field, msg, ok := registry.FieldOf(err); ok {
+	if field, msg, ok := domain.FieldOf(err); ok {
 		return []fieldMsg{{formField(field), msg}}, true
 	}
 	return nil, false
@@ -219,7 +219,12 @@ func (s *Server) formErrors(err error) ([]fieldMsg, bool) {
 
 // formField maps an event field path to the form's field name.
 func formField(f string) string {
+	if _, rest, ok := strings.Cut(f, "]."); ok && strings.HasPrefix(f, "events[") {
+		f = rest // the path within the entry's batch of events
+	}
 	switch {
+	case f == "person":
+		return "person_id"
 	case strings.HasPrefix(f, "data.order."):
 		return "order_" + strings.TrimPrefix(f, "data.order.")
 	case strings.HasPrefix(f, "data.case.charges"):
@@ -443,7 +448,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func inputMsgs(err error) ([]fieldMsg, bool) {
-	var ie *auth.InputError
+	var ie *domain.Error
 	if errors.As(err, &ie) {
 		return []fieldMsg{{ie.Field, ie.Msg}}, true
 	}
@@ -544,7 +549,7 @@ func (s *Server) enableUser(w http.ResponseWriter, r *http.Request)  { s.setDisa
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 	pr := principal(r)
 	if !pr.Authenticated() {
-		s.fail(w, r, auth.ErrUnauthenticated)
+		s.fail(w, r, domain.ErrUnauthenticated)
 		return
 	}
 	s.renderUser(w, r, pr.User, http.StatusOK, nil, "account.html", "")
@@ -558,7 +563,7 @@ func (s *Server) accountForm(w http.ResponseWriter, r *http.Request) (*auth.Prin
 	}
 	pr := principal(r)
 	if !pr.Authenticated() {
-		s.fail(w, r, auth.ErrUnauthenticated)
+		s.fail(w, r, domain.ErrUnauthenticated)
 		return nil, false
 	}
 	return pr, true

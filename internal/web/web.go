@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -23,7 +24,6 @@ import (
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/ledger"
 	"github.com/habeas-kh/habeas/internal/registry"
-	"github.com/habeas-kh/habeas/internal/report"
 	"github.com/habeas-kh/habeas/internal/rules"
 	"github.com/habeas-kh/habeas/internal/store"
 )
@@ -133,11 +133,14 @@ func (s *Server) Warm(ctx context.Context) {
 }
 
 var funcs = template.FuncMap{
-	"join":      strings.Join,
-	"str":       func(v any) string { return fmt.Sprint(v) },
-	"json":      func(v any) string { b, _ := json.Marshal(v); return string(b) },
-	"list":      func(v ...string) []string { return v },
-	"pledgeBar": pledgeBar,
+	"join": strings.Join,
+	"str":  func(v any) string { return fmt.Sprint(v) },
+	"json": func(v any) string { b, _ := json.Marshal(v); return string(b) },
+	"list": func(v ...string) []string { return v },
+	// pathEscape puts an identifier in one segment of a link: a person's
+	// identifier may hold a slash ("123/2020").
+	"pathEscape": url.PathEscape,
+	"pledgeBar":  pledgeBar,
 	"fieldArgs": func(p *page, name string, required bool) fieldArg {
 		return fieldArg{P: p, Name: name, Required: required}
 	},
@@ -296,7 +299,7 @@ func (s *Server) identify(h http.Handler) http.Handler {
 				p, err = s.auth.Bearer(r.Context(), strings.TrimSpace(tok), "api "+remote(r))
 			}
 			if !ok || err != nil {
-				if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
+				if err != nil && !errors.Is(err, domain.ErrUnauthenticated) {
 					s.log.Error("checking a bearer token", "err", err)
 				}
 				s.apiError(w, http.StatusUnauthorized, "unauthenticated", "the bearer token is not valid, revoked, or its user is disabled")
@@ -308,7 +311,7 @@ func (s *Server) identify(h http.Handler) http.Handler {
 				via = "api " + remote(r)
 			}
 			p, err = s.auth.Session(r.Context(), c.Value, via)
-			if err != nil && !errors.Is(err, auth.ErrUnauthenticated) {
+			if err != nil && !errors.Is(err, domain.ErrUnauthenticated) {
 				s.log.Error("checking a session", "err", err)
 			}
 		}
@@ -333,34 +336,38 @@ func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.errorPage(w, r, http.StatusNotFound, "This page does not exist.")
 }
 
-// status maps a service error to an HTTP status, a stable code and a message
-// safe to show.
-func (s *Server) status(r *http.Request, err error) (int, string, string) {
-	var ie *auth.InputError
-	var fe *domain.FieldError
-	var ee *ledger.EventError
+// status maps a service error to an HTTP status, a stable code, a message
+// safe to show and, for invalid input, the field at fault. The error
+// vocabulary is domain.Error's codes; the few rows before them are errors
+// that have an API code of their own.
+func (s *Server) status(r *http.Request, err error) (status int, code, msg, field string) {
 	switch {
 	case errors.Is(err, errCrossOrigin):
-		return http.StatusForbidden, "cross_origin", "cross-origin request refused"
-	case errors.Is(err, auth.ErrUnauthenticated):
-		return http.StatusUnauthorized, "unauthenticated", "sign in first, or send a valid bearer token"
-	case errors.Is(err, auth.ErrForbidden):
-		return http.StatusForbidden, "forbidden", err.Error()
-	case errors.Is(err, auth.ErrNotFound), errors.Is(err, errEmpty), errors.Is(err, report.ErrNoData):
-		return http.StatusNotFound, "not_found", err.Error()
+		return http.StatusForbidden, "cross_origin", "cross-origin request refused", ""
 	case errors.Is(err, auth.ErrRateLimited):
-		return http.StatusTooManyRequests, "rate_limited", err.Error()
+		return http.StatusTooManyRequests, "rate_limited", err.Error(), ""
 	case errors.Is(err, auth.ErrBadCredentials):
-		return http.StatusUnauthorized, "bad_credentials", err.Error()
-	case errors.As(err, &ie), errors.As(err, &fe), errors.As(err, &ee):
-		return http.StatusBadRequest, "invalid", err.Error()
+		return http.StatusUnauthorized, "bad_credentials", err.Error(), ""
 	case errors.Is(err, errTooLarge):
-		return http.StatusRequestEntityTooLarge, "too_large", err.Error()
+		return http.StatusRequestEntityTooLarge, "too_large", err.Error(), ""
 	case errors.Is(err, context.Canceled):
-		return 499, "canceled", "the request was cancelled"
+		return 499, "canceled", "the request was cancelled", ""
+	}
+	switch c := domain.ErrorCode(err); c {
+	case domain.ErrInvalid:
+		field, _, _ := domain.FieldOf(err)
+		return http.StatusBadRequest, string(c), err.Error(), field
+	case domain.ErrUnauthenticated:
+		return http.StatusUnauthorized, string(c), "sign in first, or send a valid bearer token", ""
+	case domain.ErrForbidden:
+		return http.StatusForbidden, string(c), err.Error(), ""
+	case domain.ErrNotFound:
+		return http.StatusNotFound, string(c), err.Error(), ""
+	case domain.ErrConflict:
+		return http.StatusConflict, string(c), err.Error(), ""
 	}
 	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	return http.StatusInternalServerError, "internal", "the server could not do this; the error is logged"
+	return http.StatusInternalServerError, "internal", "the server could not do this; the error is logged", ""
 }
 
 var errTooLarge = errors.New("the request body is too large")
@@ -368,9 +375,9 @@ var errTooLarge = errors.New("the request body is too large")
 // fail answers an error: JSON for the API, a page otherwise; the public
 // is sent to sign in.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	code, c, msg := s.status(r, err)
+	code, c, msg, field := s.status(r, err)
 	if strings.HasPrefix(r.URL.Path, "/api/") {
-		s.apiError(w, code, c, msg)
+		writeJSON(w, code, apiErr{Code: c, Message: msg, Field: field})
 		return
 	}
 	if code == http.StatusUnauthorized && r.Method == http.MethodGet {

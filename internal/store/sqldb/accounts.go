@@ -121,7 +121,7 @@ func (d *DB) ApplyAccount(ctx context.Context, c store.AccountChange) (err error
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("user %s: %w", u.Name, store.ErrNotFound)
+			return fmt.Errorf("user %s: %w", u.Name, domain.ErrNotFound)
 		}
 	}
 	if t := c.Token; t != nil {

@@ -89,7 +89,7 @@ func testUsers(t *testing.T, a store.Accounts) {
 	// Updating a user that does not exist: ErrNotFound, nothing written.
 	ghost := store.User{Name: "ghost", Role: "admin"}
 	h0, _ = a.AuditHead(ctx)
-	if err := a.ApplyAccount(ctx, store.AccountChange{User: &ghost, Audit: entry(t, a, "root", "user.role", "ghost")}); !errors.Is(err, store.ErrNotFound) {
+	if err := a.ApplyAccount(ctx, store.AccountChange{User: &ghost, Audit: entry(t, a, "root", "user.role", "ghost")}); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("updating a missing user: %v", err)
 	}
 	if h1, _ := a.AuditHead(ctx); h1 != h0 {
