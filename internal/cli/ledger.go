@@ -50,17 +50,13 @@ existing SQLite file first.`,
 				return err
 			}
 			defer db.Close()
-			head, err := db.Head(ctx)
-			if err != nil {
-				return err
-			}
-			if head.Seq != 0 {
-				return fmt.Errorf("%s already holds %d events: the demo needs an empty database (use --force for a SQLite file)", a.dsn, head.Seq)
-			}
 			start := time.Now()
-			res, err := a.buildDemo(ctx, svc, "habeas demo", demo.Options{Seed: seed, People: people})
+			held, res, err := a.buildDemoIfEmpty(ctx, db, svc, "habeas demo", demo.Options{Seed: seed, People: people})
 			if err != nil {
 				return err
+			}
+			if held != 0 {
+				return fmt.Errorf("%s already holds %d events: the demo needs an empty database (use --force for a SQLite file)", a.dsn, held)
 			}
 			fmt.Fprintf(a.out, "demo register written to %s: %d events, %d people, in %s\nledger head %s\n",
 				a.dsn, res.Events, res.Persons, time.Since(start).Round(time.Millisecond), res.Head.Hash)
@@ -231,6 +227,23 @@ func okWord(ok bool) string {
 		return "ok"
 	}
 	return "FAILED"
+}
+
+// buildDemoIfEmpty builds the demo register when the database holds no
+// event. Otherwise it builds nothing and returns how many events the database
+// holds: synthetic people must never be mixed into a register, real or not.
+func (a *app) buildDemoIfEmpty(ctx context.Context, db *sqldb.DB, svc *ledger.Service, via string, opt demo.Options) (held int64, res ledger.ImportResult, err error) {
+	head, err := db.Head(ctx)
+	if err != nil {
+		return 0, res, fmt.Errorf("reading the ledger head: %w", err)
+	}
+	if head.Seq != 0 {
+		return head.Seq, res, nil
+	}
+	// A large demo takes minutes: say what is happening before it starts.
+	fmt.Fprintf(a.errOut, "the database is empty: building the demo register in %s ...\n", a.dsn)
+	res, err = a.buildDemo(ctx, svc, via, opt)
+	return 0, res, err
 }
 
 // buildDemo fills the ledger with the synthetic demo register.

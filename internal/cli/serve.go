@@ -39,15 +39,8 @@ use --insecure-cookies, or better, put habeas behind an HTTPS proxy.`,
 			}
 			defer db.Close()
 			if withDemo {
-				head, err := db.Head(ctx)
-				if err != nil {
+				if _, _, err := a.buildDemoIfEmpty(ctx, db, svc, "habeas serve --demo", demo.Options{Seed: 1}); err != nil {
 					return err
-				}
-				if head.Seq == 0 {
-					fmt.Fprintf(a.errOut, "the database is empty: building the demo register in %s ...\n", a.dsn)
-					if _, err := a.buildDemo(ctx, svc, "habeas serve --demo", demo.Options{Seed: 1}); err != nil {
-						return err
-					}
 				}
 			}
 			ws, err := web.New(db, web.Options{Log: a.log, InsecureCookies: insecure})

@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/habeas-kh/habeas/internal/tabular"
+	"github.com/habeas-kh/habeas/internal/yamlerr"
 )
 
 // Sections and the fields each may map. A field is written section.field;
@@ -97,30 +98,12 @@ type Skip struct {
 	Matches *regexp.Regexp
 }
 
-// Error is a problem in a mapping file, with its line.
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
-}
+// Error is a problem in a mapping file, with its line; a rule pack's
+// problems are the same type.
+type Error = yamlerr.Error
 
 // Errors are all the problems found, in file order.
-type Errors []Error
-
-func (es Errors) Error() string {
-	msgs := make([]string, len(es))
-	for i, e := range es {
-		msgs[i] = e.Error()
-	}
-	return strings.Join(msgs, "\n")
-}
+type Errors = yamlerr.Errors
 
 // Load reads a mapping file.
 func Load(path string) (*Mapping, error) {
@@ -152,17 +135,11 @@ func Parse(data []byte, file string) (*Mapping, error) {
 	return m, nil
 }
 
-var yamlLineRE = regexp.MustCompile(`line ([0-9]+)`)
-
 func (l *loader) parse(data []byte) *Mapping {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
-		line := 0
-		if mm := yamlLineRE.FindStringSubmatch(err.Error()); mm != nil {
-			line, _ = strconv.Atoi(mm[1])
-		}
-		l.errf(line, "not valid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		l.errf(yamlerr.Line(err), "not valid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
 		return nil
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {

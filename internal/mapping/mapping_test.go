@@ -1,6 +1,7 @@
 package mapping
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,8 +37,13 @@ colour: blue
 			t.Errorf("missing %q in:\n%v", want, err)
 		}
 	}
-	if _, err := Parse([]byte("facility: [a\n"), "bad.yaml"); err == nil || !strings.Contains(err.Error(), "bad.yaml:") {
+	_, err = Parse([]byte("facility: [a\n"), "bad.yaml")
+	if err == nil || !strings.Contains(err.Error(), "bad.yaml:") {
 		t.Errorf("broken YAML: %v", err)
+	}
+	var es Errors
+	if !errors.As(err, &es) || len(es) != 1 || es[0].File != "bad.yaml" || es[0].Line != 1 || !strings.HasPrefix(es[0].Msg, "not valid YAML: ") {
+		t.Errorf("broken YAML: %#v", err)
 	}
 }
 

@@ -8,7 +8,6 @@ package rules
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -18,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/yamlerr"
 )
 
 // Kind is what a rule's firing means.
@@ -74,33 +74,12 @@ type Pack struct {
 	env *environment
 }
 
-// Error is one problem in a pack file.
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e Error) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return e.File + ": " + e.Msg
-}
+// Error is one problem in a pack file; a mapping file's problems are the
+// same type.
+type Error = yamlerr.Error
 
 // Errors is every problem found in a pack, in order of line.
-type Errors []Error
-
-func (es Errors) Error() string {
-	var b strings.Builder
-	for i, e := range es {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(e.Error())
-	}
-	return b.String()
-}
+type Errors = yamlerr.Errors
 
 // Parse reads, validates and compiles a pack. file names it in errors. On
 // any problem it returns Errors listing all of them, and no pack.
@@ -138,7 +117,7 @@ func (l *loader) parse(data []byte) *Pack {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
-		l.errf(yamlErrLine(err), "not valid YAML: %s", yamlErrMsg(err))
+		l.errf(yamlerr.Line(err), "not valid YAML: %s", yamlerr.Msg(err))
 		return nil
 	}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
@@ -422,27 +401,4 @@ func joinMechanisms() string {
 		s[i] = string(m)
 	}
 	return strings.Join(s, ", ")
-}
-
-var yamlLineRE = regexp.MustCompile(`line ([0-9]+)`)
-
-// yamlErrLine digs the line out of a yaml.v3 error, which carries it only in
-// its text.
-func yamlErrLine(err error) int {
-	var te *yaml.TypeError
-	msg := err.Error()
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		msg = te.Errors[0]
-	}
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		n, _ := strconv.Atoi(m[1])
-		return n
-	}
-	return 0
-}
-
-var yamlLinePrefixRE = regexp.MustCompile(`line [0-9]+: `)
-
-func yamlErrMsg(err error) string {
-	return yamlLinePrefixRE.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), "")
 }

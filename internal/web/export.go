@@ -5,8 +5,19 @@ import (
 	"regexp"
 )
 
-// Messages returns the text catalogue (for tests and translators).
-func Messages() map[string][2]string { return messages }
+// Messages returns the text catalogue, key -> {English, Khmer} (for tests and
+// translators); nil when the message files do not load.
+func Messages() map[string][2]string {
+	c, err := messages()
+	if err != nil {
+		return nil
+	}
+	out := make(map[string][2]string, len(c[English]))
+	for k, en := range c[English] {
+		out[k] = [2]string{en, c[Khmer][k]}
+	}
+	return out
+}
 
 // TemplateKeys lists the literal message keys the templates use.
 func TemplateKeys() []string {

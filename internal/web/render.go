@@ -134,7 +134,7 @@ func localPath(next string) string {
 // TOr is the text of key, or fallback when the catalogue has none (labels
 // that come with the report's data).
 func (p *page) TOr(key, fallback string) string {
-	if _, ok := messages[key]; ok {
+	if hasMessage(key) {
 		return p.Lang.T(key)
 	}
 	return fallback

@@ -107,6 +107,9 @@ func New(db DB, opt Options) (*Server, error) {
 	if opt.Clock != nil {
 		s.now = opt.Clock
 	}
+	if _, err := messages(); err != nil {
+		return nil, fmt.Errorf("loading the translations: %w", err)
+	}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
