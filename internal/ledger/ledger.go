@@ -73,6 +73,10 @@ func asEventError(file string, line int, err error) error {
 	if errors.As(err, &fe) {
 		return &EventError{File: file, Line: line, Field: fe.Field, Msg: fe.Msg}
 	}
+	// The domain's folds say what is wrong in the error vocabulary.
+	if field, msg, ok := domain.FieldOf(err); ok {
+		return &EventError{File: file, Line: line, Field: field, Msg: msg}
+	}
 	return &EventError{File: file, Line: line, Msg: err.Error()}
 }
 
