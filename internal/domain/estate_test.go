@@ -9,7 +9,7 @@ import (
 	"github.com/habeas-kh/habeas/internal/domain"
 )
 
-var d = domain.MustDate
+func d(s string) domain.Date { return domain.MustDate(s) }
 
 func facilityEv(seq int64, date, id string, capacity int, source string) *domain.Event {
 	return &domain.Event{Seq: seq, Kind: domain.KFacility, Date: d(date), Facility: id,
