@@ -2,6 +2,7 @@ package ledger_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -70,6 +71,28 @@ func TestCorrectCensusAndFacility(t *testing.T) {
 		if !rep.OK() {
 			t.Fatalf("verify after corrections: %+v", rep.Problems)
 		}
+		// The rows corrections wrote are checked like the others: changed
+		// behind habeas's back, they differ from the rebuild.
+		for _, c := range []struct{ tamper, undo, words string }{
+			{fmt.Sprintf("UPDATE census SET count = 600 WHERE seq = %d", census), fmt.Sprintf("UPDATE census SET count = 590 WHERE seq = %d", census),
+				fmt.Sprintf("census record %d differs from the ledger", census)},
+			{"UPDATE capacities SET capacity = 335 WHERE from_date = 20200131", "UPDATE capacities SET capacity = 330 WHERE from_date = 20200131",
+				"capacity of F1 from 2020-01-31 differs"},
+		} {
+			if _, err := db.SQL().ExecContext(ctx, c.tamper); err != nil {
+				t.Fatal(err)
+			}
+			rep, err := svc.Verify(ctx, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK() || len(rep.Problems) == 0 || !strings.Contains(rep.Problems[0].What, c.words) {
+				t.Errorf("%s: verify %+v, want %q", c.tamper, rep.Problems, c.words)
+			}
+			if _, err := db.SQL().ExecContext(ctx, c.undo); err != nil {
+				t.Fatal(err)
+			}
+		}
 		for _, c := range []struct {
 			name         string
 			target       int64
@@ -136,4 +159,55 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if _, err := svc.DryRun(ctx, registrar, gen(census)); err == nil || !strings.Contains(err.Error(), "unknown facility") {
 		t.Errorf("dry run of a count for an unknown facility: %v", err)
 	}
+}
+
+// TestEstateCorrectionOfTheTargetsKind: a correction carries the details of
+// the kind of record it corrects. The writer used to go by the details'
+// type, so that a count "corrected" with a facility's details wrote a
+// facility row (and one of a facility record, with a count, a census row
+// under the facility record's number), and the ledger took a correction
+// that no longer decodes (its details are read as the target's kind): verify
+// then failed on a ledger habeas itself had written.
+func TestEstateCorrectionOfTheTargetsKind(t *testing.T) {
+	forBoth(t, func(t *testing.T, dsn func(testing.TB) string) {
+		ctx := context.Background()
+		db, svc := newService(t, dsn(t))
+		d := domain.MustDate
+		verona := &domain.FacilityData{Name: "Verona", Kind: domain.Prison, Province: "Veneto", Capacity: 335, CapacitySource: "bulletin"}
+		seqs, err := svc.Record(ctx, registrar,
+			&domain.Event{Kind: domain.KFacility, Date: d("2020-01-31"), Facility: "F1", Data: verona},
+			&domain.Event{Kind: domain.KCensus, Date: d("2020-01-31"), Facility: "F1",
+				Data: &domain.CensusData{Category: "total", Count: 588, Source: "bulletin"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fac, census := seqs[0], seqs[1]
+		for _, c := range []struct {
+			target int64
+			kind   domain.Kind
+			data   any
+			words  string
+		}{
+			{census, domain.KCensus, &domain.FacilityData{Name: "Verona", Kind: domain.Prison, Province: "Veneto", Capacity: 1, CapacitySource: "x"}, "census record"},
+			{fac, domain.KFacility, &domain.CensusData{Category: "total", Count: 1, Source: "x"}, "facility record"},
+		} {
+			_, err := svc.Record(ctx, registrar, &domain.Event{Kind: domain.KCorrection, Date: d("2021-01-04"), Facility: "F1",
+				Data: &domain.CorrectionData{Target: c.target, TargetKind: c.kind, Reason: "revised", Date: d("2020-01-31"), Data: c.data}})
+			_, ok := err.(*ledger.EventError)
+			field, msg, _ := domain.FieldOf(err)
+			if !ok || field != "data.data" || !strings.Contains(msg, "must be the details of a "+c.words) {
+				t.Errorf("a %s corrected with %T: %v, want data.data: must be the details of a %s", c.kind, c.data, err, c.words)
+			}
+		}
+		facs, _ := db.Facilities(ctx)
+		caps, _ := db.Capacities(ctx)
+		cs, _ := db.Census(ctx)
+		if len(facs) != 1 || facs[0].Capacity != 335 || len(caps) != 1 || caps[0].Capacity != 335 || len(cs) != 1 || cs[0].Count != 588 {
+			t.Errorf("rows after refused corrections: %+v %+v %+v, want the originals", facs, caps, cs)
+		}
+		rep, err := svc.Verify(ctx, "")
+		if err != nil || !rep.OK() {
+			t.Fatalf("verify: %v %+v", err, rep)
+		}
+	})
 }

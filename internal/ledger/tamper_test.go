@@ -137,6 +137,36 @@ func TestVerifyFindsTampering(t *testing.T) {
 			exec("INSERT INTO flags (person, kind, from_date, to_date, child_dob, detail) VALUES ('A0', 'chronic', 20200101, 99991231, 0, '')")
 			exec("DELETE FROM persons WHERE id = 'P3'")
 		}, 0, "P3", "differs from the rebuild"},
+		// The estate's rows are rebuilt by the same fold as the writer's.
+		{"facility changed", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			exec("UPDATE facilities SET capacity = 120 WHERE id = 'CC1'")
+		}, 0, "", "facility CC1 differs from the ledger"},
+		{"capacity deleted", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			exec("DELETE FROM capacities WHERE facility = 'PP-KDL'")
+		}, 0, "", "stored capacity records: 1, rebuilt: 2"},
+		{"capacity changed", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			exec("UPDATE capacities SET capacity = 60 WHERE facility = 'PP-KDL'")
+		}, 0, "", "capacity of PP-KDL from 2019-01-01 differs"},
+		{"cell changed", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			exec("UPDATE cells SET capacity = 30 WHERE facility = 'CC1' AND label = 'A1'")
+		}, 0, "", "cell CC1/A1 differs from the ledger"},
+		{"census row of no event", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			exec("INSERT INTO census (seq, facility, date, category, count, source) VALUES (3, 'CC1', 20200131, 'total', 5, 'visit')")
+		}, 0, "", "stored census records: 1, rebuilt: 0"},
+		{"estate event the writer refuses, appended", func(t *testing.T, db *sql.DB, exec func(string, ...any)) {
+			// A void of a facility record, chained properly after the last
+			// event: the chain holds, but habeas never writes such an event.
+			var prev string
+			if err := db.QueryRow("SELECT hash FROM events WHERE seq = 15").Scan(&prev); err != nil {
+				t.Fatal(err)
+			}
+			ev := &domain.Event{Seq: 16, Kind: domain.KCorrection, Date: domain.MustDate("2020-09-01"), Facility: "CC1",
+				RecordedAt: "2020-09-01T00:00:00Z", RecordedBy: "intruder",
+				Data: &domain.CorrectionData{Target: 1, TargetKind: domain.KFacility, Reason: "closed", Void: true}}
+			body, _ := domain.Body(ev)
+			exec("INSERT INTO events (seq, kind, date, person, facility, body, prev, hash) VALUES (16, 'correction', 20200901, '', 'CC1', ?, ?, ?)",
+				string(body), prev, domain.ChainHash(prev, body))
+		}, 16, "", "does not fold into the estate: data.void: a facility record cannot be voided"},
 	}
 	forBoth(t, func(t *testing.T, dsn func(testing.TB) string) {
 		for _, c := range cases {

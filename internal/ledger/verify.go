@@ -58,10 +58,7 @@ func (r *VerifyReport) add(p Problem) {
 func (s *Service) Verify(ctx context.Context, expectHead string) (*VerifyReport, error) {
 	rep := &VerifyReport{ChainOK: true, ProjOK: true}
 	prev := store.Head{Hash: domain.GenesisHash}
-	facs := map[string]store.Facility{}
-	caps := map[string]store.Capacity{}
-	cells := map[string]store.Cell{}
-	census := map[int64]store.Census{}
+	estate := domain.NewEstate()
 	chainBroken := false
 	workers := max(1, runtime.GOMAXPROCS(0))
 	// Rows are checked on their own (hash, columns against content) in
@@ -111,7 +108,12 @@ func (s *Service) Verify(ctx context.Context, expectHead string) (*VerifyReport,
 			}
 			prev = store.Head{Seq: e.Seq, Hash: e.Hash}
 			if r.estate != nil {
-				foldEstate(r.estate, facs, caps, cells, census)
+				// The writer refuses what the fold refuses: such an event
+				// was not entered through habeas.
+				if _, err := estate.Apply(r.estate); err != nil {
+					rep.ProjOK = false
+					rep.add(Problem{Seq: e.Seq, What: "does not fold into the estate: " + err.Error()})
+				}
 			}
 		}
 		return nil
@@ -124,10 +126,10 @@ func (s *Service) Verify(ctx context.Context, expectHead string) (*VerifyReport,
 		rep.ChainOK = false
 		rep.add(Problem{What: fmt.Sprintf("the published head %s is not in this ledger: it was rewritten", expectHead)})
 	}
-	if err := s.compareEstate(ctx, rep, facs, caps, cells, census); err != nil {
+	if err := s.compareEstate(ctx, rep, estate); err != nil {
 		return nil, err
 	}
-	if err := s.compareFiles(ctx, rep, facs); err != nil {
+	if err := s.compareFiles(ctx, rep, estate); err != nil {
 		return nil, err
 	}
 	// The stays and flags were just checked against the ledger; the counts
@@ -147,7 +149,7 @@ func (s *Service) Verify(ctx context.Context, expectHead string) (*VerifyReport,
 type rowCheck struct {
 	e       store.StoredEvent
 	problem string
-	estate  *domain.Event // decoded facility, cell and census events
+	estate  *domain.Event // decoded facility, cell and census events, and corrections of them
 }
 
 // envelope is the part of an event body that its indexed columns copy.
@@ -201,35 +203,9 @@ func headKnown(ctx context.Context, st store.Store, hash string) bool {
 	return found
 }
 
-// foldEstate rebuilds the facility, capacity, cell and census projections.
-func foldEstate(ev *domain.Event, facs map[string]store.Facility, caps map[string]store.Capacity, cells map[string]store.Cell, census map[int64]store.Census) {
-	switch d := ev.Data.(type) {
-	case *domain.FacilityData:
-		if old, ok := facs[ev.Facility]; ok && old.CapacityDate > ev.Date {
-			// A record dated earlier than the one in force is history only.
-			caps[ev.Facility+"\x00"+ev.Date.String()] = store.Capacity{Facility: ev.Facility, From: ev.Date, Capacity: d.Capacity, Source: d.CapacitySource}
-			return
-		}
-		facs[ev.Facility] = store.Facility{ID: ev.Facility, Name: d.Name, Kind: d.Kind, Province: d.Province,
-			Capacity: d.Capacity, CapacityDate: ev.Date, CapacitySource: d.CapacitySource}
-		caps[ev.Facility+"\x00"+ev.Date.String()] = store.Capacity{Facility: ev.Facility, From: ev.Date, Capacity: d.Capacity, Source: d.CapacitySource}
-	case *domain.CellData:
-		cells[ev.Facility+"\x00"+d.Label] = store.Cell{Facility: ev.Facility, Label: d.Label, AreaM2: d.AreaM2, Capacity: d.Capacity, Category: d.Category}
-	case *domain.CensusData:
-		census[ev.Seq] = store.Census{Seq: ev.Seq, Facility: ev.Facility, Date: ev.Date, Category: d.Category, Count: d.Count, Source: d.Source}
-	case *domain.CorrectionData:
-		foldEstateCorrection(ev, d, facs, caps, cells, census) // estate_correction.go
-	}
-}
-
-type lookup map[string]store.Facility
-
-func (l lookup) FacilityKind(id string) (domain.FacilityKind, bool) {
-	f, ok := l[id]
-	return f.Kind, ok
-}
-
-func (s *Service) compareEstate(ctx context.Context, rep *VerifyReport, facs map[string]store.Facility, caps map[string]store.Capacity, cells map[string]store.Cell, census map[int64]store.Census) error {
+// compareEstate compares the stored facility, capacity, cell and census rows
+// with the estate rebuilt from the ledger.
+func (s *Service) compareEstate(ctx context.Context, rep *VerifyReport, estate *domain.Estate) error {
 	mismatch := func(what string) {
 		rep.ProjOK = false
 		rep.add(Problem{What: what})
@@ -238,11 +214,11 @@ func (s *Service) compareEstate(ctx context.Context, rep *VerifyReport, facs map
 	if err != nil {
 		return err
 	}
-	if len(sf) != len(facs) {
-		mismatch(fmt.Sprintf("stored facilities: %d, rebuilt from the ledger: %d", len(sf), len(facs)))
+	if len(sf) != len(estate.Facilities) {
+		mismatch(fmt.Sprintf("stored facilities: %d, rebuilt from the ledger: %d", len(sf), len(estate.Facilities)))
 	}
 	for _, f := range sf {
-		if facs[f.ID] != f {
+		if want, ok := estate.Facilities[f.ID]; !ok || store.Facility(want) != f {
 			mismatch(fmt.Sprintf("facility %s differs from the ledger", f.ID))
 		}
 	}
@@ -250,11 +226,11 @@ func (s *Service) compareEstate(ctx context.Context, rep *VerifyReport, facs map
 	if err != nil {
 		return err
 	}
-	if len(sc) != len(caps) {
-		mismatch(fmt.Sprintf("stored capacity records: %d, rebuilt: %d", len(sc), len(caps)))
+	if len(sc) != len(estate.Capacities) {
+		mismatch(fmt.Sprintf("stored capacity records: %d, rebuilt: %d", len(sc), len(estate.Capacities)))
 	}
 	for _, c := range sc {
-		if caps[c.Facility+"\x00"+c.From.String()] != c {
+		if want, ok := estate.Capacities[domain.CapacityKey{Facility: c.Facility, From: c.From}]; !ok || store.Capacity(want) != c {
 			mismatch(fmt.Sprintf("capacity of %s from %s differs from the ledger", c.Facility, c.From))
 		}
 	}
@@ -262,11 +238,11 @@ func (s *Service) compareEstate(ctx context.Context, rep *VerifyReport, facs map
 	if err != nil {
 		return err
 	}
-	if len(scl) != len(cells) {
-		mismatch(fmt.Sprintf("stored cells: %d, rebuilt: %d", len(scl), len(cells)))
+	if len(scl) != len(estate.Cells) {
+		mismatch(fmt.Sprintf("stored cells: %d, rebuilt: %d", len(scl), len(estate.Cells)))
 	}
 	for _, c := range scl {
-		if cells[c.Facility+"\x00"+c.Label] != c {
+		if want, ok := estate.Cells[domain.CellKey{Facility: c.Facility, Label: c.Label}]; !ok || store.Cell(want) != c {
 			mismatch(fmt.Sprintf("cell %s/%s differs from the ledger", c.Facility, c.Label))
 		}
 	}
@@ -274,11 +250,11 @@ func (s *Service) compareEstate(ctx context.Context, rep *VerifyReport, facs map
 	if err != nil {
 		return err
 	}
-	if len(scs) != len(census) {
-		mismatch(fmt.Sprintf("stored census records: %d, rebuilt: %d", len(scs), len(census)))
+	if len(scs) != len(estate.Census) {
+		mismatch(fmt.Sprintf("stored census records: %d, rebuilt: %d", len(scs), len(estate.Census)))
 	}
 	for _, c := range scs {
-		if census[c.Seq] != c {
+		if want, ok := estate.Census[c.Seq]; !ok || store.Census(want) != c {
 			mismatch(fmt.Sprintf("census record %d differs from the ledger", c.Seq))
 		}
 	}
@@ -290,7 +266,7 @@ func (s *Service) compareEstate(ctx context.Context, rep *VerifyReport, facs map
 // digests from ProjectionDigests, and are merged as they come, so that
 // memory does not grow with the register. Stored persons with no events
 // are reported after the others, in id order.
-func (s *Service) compareFiles(ctx context.Context, rep *VerifyReport, facs map[string]store.Facility) error {
+func (s *Service) compareFiles(ctx context.Context, rep *VerifyReport, facs domain.FacilityLookup) error {
 	next, stop := s.storedDigests(ctx)
 	defer stop()
 	cur, have, err := next()
@@ -308,7 +284,7 @@ func (s *Service) compareFiles(ctx context.Context, rep *VerifyReport, facs map[
 		cur, have, err = next()
 		return err
 	}
-	err = s.eachFile(ctx, lookup(facs), true, func(f *domain.PersonFile, dg store.Digest, ferr error) error {
+	err = s.eachFile(ctx, facs, true, func(f *domain.PersonFile, dg store.Digest, ferr error) error {
 		rep.Persons++
 		for have && cur.id < f.ID {
 			if err := noExtra(); err != nil {
@@ -469,10 +445,7 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	l := lookup{}
-	for _, f := range facs {
-		l[f.ID] = f
-	}
+	l := estateOf(facs, nil)
 	n := 0
 	err = s.st.ReplaceProjections(ctx, func(yield func(*domain.PersonFile) error) error {
 		return s.eachFile(ctx, l, false, func(f *domain.PersonFile, _ store.Digest, err error) error {

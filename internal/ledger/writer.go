@@ -31,8 +31,9 @@ type writer struct {
 	// fields themselves.
 	trusted bool
 
-	facilities map[string]store.Facility
-	cells      map[string]bool
+	// estate is the facilities and cells as they stand, with what this
+	// transaction registered (estate.go).
+	estate *domain.Estate
 	// pledges and reforms known so far (loaded on the first commitment
 	// event), so a declaration can be checked against its pledge.
 	pledges map[string]bool
@@ -85,17 +86,11 @@ func (s *Service) begin(ctx context.Context, actor Actor, file string) (*writer,
 	}
 	now := s.now().UTC().Truncate(time.Second)
 	w := &writer{s: s, ap: ap, actor: actor, file: file, now: now, today: domain.DateOf(now), head: ap.Head(),
-		facilities: map[string]store.Facility{}, cells: map[string]bool{}, files: map[string]*domain.PersonFile{},
+		estate: estateOf(facs, cells), files: map[string]*domain.PersonFile{},
 		stored: map[string]bool{}, flushEvery: 20000,
 		touched: map[string]int{}, evicted: map[uint64]struct{}{}, seed: maphash.MakeSeed()}
 	w.startWriter(ctx)
 	w.noPersons = ap.NoPersons()
-	for _, f := range facs {
-		w.facilities[f.ID] = f
-	}
-	for _, c := range cells {
-		w.cells[c.Facility+"\x00"+c.Label] = true
-	}
 	return w, nil
 }
 
@@ -115,8 +110,7 @@ func (w *writer) rollback() {
 // FacilityKind implements domain.FacilityLookup over the facilities known so
 // far, including those registered earlier in the same transaction.
 func (w *writer) FacilityKind(id string) (domain.FacilityKind, bool) {
-	f, ok := w.facilities[id]
-	return f.Kind, ok
+	return w.estate.FacilityKind(id)
 }
 
 // loadFiles brings the stored files of persons into memory before their
@@ -304,29 +298,8 @@ func (w *writer) chain(ev *domain.Event, body []byte, line int) error {
 // apply checks the event against the register and updates in-memory state.
 func (w *writer) apply(ctx context.Context, ev *domain.Event) error {
 	switch d := ev.Data.(type) {
-	case *domain.FacilityData:
-		f := store.Facility{ID: ev.Facility, Name: d.Name, Kind: d.Kind, Province: d.Province,
-			Capacity: d.Capacity, CapacityDate: ev.Date, CapacitySource: d.CapacitySource}
-		if old, ok := w.facilities[ev.Facility]; !ok || old.CapacityDate <= ev.Date {
-			w.facilities[ev.Facility] = f
-		}
-		w.pending.Facilities = append(w.pending.Facilities, f)
-		w.pending.Capacities = append(w.pending.Capacities, store.Capacity{Facility: ev.Facility, From: ev.Date, Capacity: d.Capacity, Source: d.CapacitySource})
-		return nil
-	case *domain.CellData:
-		if _, ok := w.facilities[ev.Facility]; !ok {
-			return domain.Invalid("facility", "unknown facility %q", ev.Facility)
-		}
-		w.cells[ev.Facility+"\x00"+d.Label] = true
-		w.pending.Cells = append(w.pending.Cells, store.Cell{Facility: ev.Facility, Label: d.Label, AreaM2: d.AreaM2, Capacity: d.Capacity, Category: d.Category})
-		return nil
-	case *domain.CensusData:
-		if _, ok := w.facilities[ev.Facility]; !ok {
-			return domain.Invalid("facility", "unknown facility %q", ev.Facility)
-		}
-		w.pending.Census = append(w.pending.Census, store.Census{Seq: ev.Seq, Facility: ev.Facility, Date: ev.Date,
-			Category: d.Category, Count: d.Count, Source: d.Source})
-		return nil
+	case *domain.FacilityData, *domain.CellData, *domain.CensusData:
+		return w.applyEstate(ev) // estate.go
 	case *domain.CorrectionData:
 		return w.applyCorrection(ctx, ev, d)
 	case *domain.PledgeData, *domain.DeclarationData, *domain.ReformData:
@@ -376,7 +349,10 @@ func (w *writer) refolds(ev *domain.Event) bool {
 // date.
 func (w *writer) checkCell(ev *domain.Event, f *domain.PersonFile) error {
 	check := func(field, fac, cell string) error {
-		if cell == "" || w.cells[fac+"\x00"+cell] {
+		if cell == "" {
+			return nil
+		}
+		if _, ok := w.estate.Cells[domain.CellKey{Facility: fac, Label: cell}]; ok {
 			return nil
 		}
 		return domain.Invalid(field, "no cell %q is registered in %s", cell, fac)
@@ -418,7 +394,7 @@ func (w *writer) applyCorrection(ctx context.Context, ev *domain.Event, c *domai
 		return domain.Invalid("data.target_kind", "event %d is of kind %s, not %s", c.Target, kind, c.TargetKind)
 	}
 	if kind == domain.KCensus || kind == domain.KFacility {
-		return w.correctEstate(ev, se, c) // estate_correction.go
+		return w.correctEstate(ev, se, c) // estate.go
 	}
 	if !kind.PersonKind() || kind == domain.KCorrection {
 		return domain.Invalid("data.target", "a %s event cannot be corrected: record a new %s event (or correct the original event, not a correction)", kind, kind)
@@ -634,7 +610,7 @@ func (w *writer) applyCommitment(ctx context.Context, ev *domain.Event) error {
 	switch d := ev.Data.(type) {
 	case *domain.PledgeData:
 		for i, f := range d.Facilities {
-			if _, ok := w.facilities[f]; !ok {
+			if _, ok := w.FacilityKind(f); !ok {
 				return domain.Invalid(fmt.Sprintf("data.facilities[%d]", i), "unknown facility %q", f)
 			}
 		}
