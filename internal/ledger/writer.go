@@ -107,9 +107,9 @@ func (w *writer) nowText() string {
 	return w.nowStr
 }
 
-func (w *writer) rollback() {
+func (w *writer) rollback(ctx context.Context) {
 	w.stopWriter()
-	w.ap.Rollback()
+	w.ap.Rollback(ctx)
 }
 
 // FacilityKind implements domain.FacilityLookup over the facilities known so
@@ -767,7 +767,7 @@ func (w *writer) commit(ctx context.Context) error {
 	if err := w.stopWriter(); err != nil {
 		return err
 	}
-	return w.ap.Commit()
+	return w.ap.Commit(ctx)
 }
 
 // applyCommitment checks what a pledge, declaration or reform refers to.

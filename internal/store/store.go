@@ -214,9 +214,16 @@ type Appender interface {
 	// began: the writer has no stored file to read, and must not read from
 	// outside the transaction (a store may hold locks for a bulk load).
 	NoPersons() bool
-	Commit() error
-	// Rollback discards everything written; it is safe after Commit.
-	Rollback() error
+	// Commit makes everything written durable. The end of a large load can
+	// take minutes (projections built, indexes created), so it heeds ctx:
+	// cancelled before the transaction is committed, Commit rolls back and
+	// returns an error wrapping ctx's (errors.Is(err, context.Canceled)),
+	// and the store holds what it held before the transaction.
+	Commit(ctx context.Context) error
+	// Rollback discards everything written; it is safe after Commit. It
+	// completes even when ctx is already cancelled, since it must release
+	// the write lock whatever the caller's state.
+	Rollback(ctx context.Context) error
 }
 
 // Store is the persistence habeas needs. All methods are safe for concurrent

@@ -571,6 +571,11 @@ func (d *DB) rebuildAggregates(ctx context.Context, c *sql.Conn) error {
 		return err
 	}
 	for _, ch := range d.yearChunks(src) {
+		// Each range is seconds of computing on a large register, without
+		// a statement that would notice a cancellation.
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("computing the aggregates of the years from %d: %w", ch[0], err)
+		}
 		a := newAggDelta()
 		a.lo, a.hi = ch[0], ch[1]
 		src.addTo(a)
@@ -627,7 +632,7 @@ func (d *DB) buildAggregates(ctx context.Context) error {
 		return err
 	}
 	a := ap.(*appender)
-	defer a.abort()
+	defer a.abort(ctx)
 	// Another process may have built it while this one waited for the lock.
 	if pending, err = d.aggregatesPending(ctx, a.c); err != nil || !pending {
 		return err
@@ -639,7 +644,7 @@ func (d *DB) buildAggregates(ctx context.Context) error {
 	if err := d.rebuildAggregates(ctx, a.c); err != nil {
 		return fmt.Errorf("building the aggregate projection: %w", err)
 	}
-	if err := a.Commit(); err != nil {
+	if err := a.Commit(ctx); err != nil {
 		return err
 	}
 	d.log.Info("built the aggregate projection", "seconds", time.Since(start).Seconds())

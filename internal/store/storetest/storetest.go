@@ -25,6 +25,11 @@
 //     prepared on the same head waits (or is refused) and fails with
 //     ErrChainConflict; after a failed Write the caller rolls back; Rollback
 //     after Commit changes nothing.
+//   - Commit with a context cancelled before the transaction is committed
+//     fails with an error that is context.Canceled and writes nothing; so
+//     does a cancellation during Commit, unless it comes too late to stop
+//     it (then everything is written). Rollback after a failed Commit
+//     changes nothing.
 package storetest
 
 import (
@@ -48,6 +53,7 @@ var tests = []conformanceTest{
 	{"BeginAppendCommit", testBeginAppendCommit},
 	{"BeginAppendRollback", testBeginAppendRollback},
 	{"BeginAppendExclusive", testBeginAppendExclusive},
+	{"CommitCancelled", testCommitCancelled},
 	{"LatestDate", testLatestDate},
 	{"Facilities", testFacilities},
 	{"CellsCensus", testCellsCensus},
