@@ -193,24 +193,11 @@ func (w *writer) loadFiles(ctx context.Context, ids []string) error {
 
 // projectStored folds stored events into a person's file.
 func projectStored(id string, stored []store.StoredEvent, fac domain.FacilityLookup) (*domain.PersonFile, error) {
-	evs, err := DecodeStored(stored)
+	evs, err := store.DecodeEvents(stored)
 	if err != nil {
 		return nil, err
 	}
 	return domain.Project(id, evs, fac, domain.NoDate)
-}
-
-// DecodeStored decodes stored bodies back into events.
-func DecodeStored(stored []store.StoredEvent) ([]*domain.Event, error) {
-	evs := make([]*domain.Event, len(stored))
-	for i, se := range stored {
-		ev, err := domain.DecodeEvent(se.Body)
-		if err != nil {
-			return nil, fmt.Errorf("event %d: %w", se.Seq, err)
-		}
-		evs[i] = ev
-	}
-	return evs, nil
 }
 
 // prepare fills the envelope fields the writer owns and checks the ones the
@@ -632,7 +619,7 @@ func (w *writer) refold(ctx context.Context, person string, ev *domain.Event) er
 	if err != nil {
 		return err
 	}
-	evs, err := DecodeStored(stored[person])
+	evs, err := store.DecodeEvents(stored[person])
 	if err != nil {
 		return err
 	}
@@ -785,7 +772,7 @@ func (w *writer) applyCommitment(ctx context.Context, ev *domain.Event) error {
 				return fmt.Errorf("reading the recorded pledges and reforms: %w", err)
 			}
 		}
-		evs, err := DecodeStored(stored)
+		evs, err := store.DecodeEvents(stored)
 		if err != nil {
 			return err
 		}
