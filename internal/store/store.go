@@ -117,14 +117,9 @@ type PopRow struct {
 	Sex      domain.Sex
 	Status   domain.LegalStatus
 	Drug     bool
-	AgeBand  int // lower bound of the band (see AgeBands); -1 when the date of birth is unknown
+	AgeBand  int // lower bound of the band (see Store.AgeBands); -1 when the date of birth is unknown
 	Count    int
 }
-
-// AgeBands are the lower bounds of the age bands the store groups by. They
-// separate the ages the law treats differently (under 14, 14-15, 16-17) and
-// the bands used for outbreak models and for older prisoners.
-var AgeBands = []int{0, 14, 16, 18, 20, 45, 55, 60, 65}
 
 // FlagRow counts people (or, for children with their mothers, children) in
 // custody in a facility with a vulnerability on a date.
@@ -267,6 +262,10 @@ type Store interface {
 	// sequence order.
 	Commitments(ctx context.Context) ([]StoredEvent, error)
 
+	// AgeBands are the lower bounds of the age bands, ascending from 0, that
+	// Population and Held group by. A store keeps the bands it was created
+	// with (domain.AgeBands by default); what they mean is for its readers.
+	AgeBands() []int
 	// Population groups the people held at the end of asOf.
 	Population(ctx context.Context, asOf domain.Date) ([]PopRow, error)
 	// CapacityOn is each facility's official capacity in force on asOf.

@@ -102,7 +102,7 @@ func (d *DB) BeginAppend(ctx context.Context) (store.Appender, error) {
 		return nil, fmt.Errorf("reading the register: %w", err)
 	}
 	if !a.bulk {
-		a.agg = newAggDelta()
+		a.agg = newAggDelta(d.ageBands)
 	}
 	if a.bulk {
 		stmts := make([]string, 0, len(deferredIndexes)+1)

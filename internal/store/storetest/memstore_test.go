@@ -420,6 +420,9 @@ func (m *memStore) PersonExists(ctx context.Context, ids []string) (map[string]b
 
 func inStay(st domain.Stay, asOf domain.Date) bool { return st.From <= asOf && asOf < st.To }
 
+// AgeBands: the memstore groups by the default bands.
+func (m *memStore) AgeBands() []int { return domain.AgeBands() }
+
 func (m *memStore) Population(ctx context.Context, asOf domain.Date) ([]store.PopRow, error) {
 	st, err := m.state()
 	if err != nil {
@@ -434,7 +437,7 @@ func (m *memStore) Population(ctx context.Context, asOf domain.Date) ([]store.Po
 			band := -1
 			if st.DOB != domain.NoDate {
 				age := (int(asOf) - int(st.DOB)) / 10000
-				for _, lo := range store.AgeBands {
+				for _, lo := range m.AgeBands() {
 					if age >= lo {
 						band = lo
 					}

@@ -7,6 +7,8 @@
 //   - A method with nothing to report returns an empty result (nil or empty
 //     slice or map) and no error; the order of rows is not significant unless
 //     the interface states one (Events, PersonEvents, EventsByPerson, CellsOn).
+//   - The stores given to Run group ages by the default bands,
+//     domain.AgeBands.
 //   - Person ids are ordered bytewise (Go string order, SQL COLLATE "C").
 //   - CellsOn breaks ties in count by facility, then cell, ascending.
 //   - Count queries return no rows with a zero count; Admissions may return
