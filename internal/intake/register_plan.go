@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/habeas-kh/habeas/internal/domain"
-	"github.com/habeas-kh/habeas/internal/ledger"
 	"github.com/habeas-kh/habeas/internal/store"
 )
 
@@ -96,7 +95,7 @@ func decodeSheetEvents(stored []store.StoredEvent) ([]*domain.Event, error) {
 			keep = append(keep, se)
 		}
 	}
-	return ledger.DecodeStored(keep)
+	return store.DecodeEvents(keep)
 }
 
 func summarize(evs []*domain.Event) *storedPerson {

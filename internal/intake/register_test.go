@@ -501,7 +501,7 @@ func TestRegisterBadInput(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			dec, err := ledger.DecodeStored(evs["P1"])
+			dec, err := store.DecodeEvents(evs["P1"])
 			if err != nil {
 				t.Fatal(err)
 			}

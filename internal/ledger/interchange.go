@@ -179,7 +179,7 @@ func (s *Service) importStream(ctx context.Context, file string, actor Actor, tr
 	if err != nil {
 		return ImportResult{}, err
 	}
-	defer w.rollback()
+	defer w.rollback(ctx)
 	w.trusted = trusted
 	w.maybeStored = opt.Stored
 	workers := max(1, runtime.GOMAXPROCS(0))

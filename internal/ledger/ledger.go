@@ -79,7 +79,7 @@ func (s *Service) Record(ctx context.Context, actor Actor, evs ...*domain.Event)
 	if err != nil {
 		return nil, err
 	}
-	defer w.rollback()
+	defer w.rollback(ctx)
 	seqs := make([]int64, len(evs))
 	for i, ev := range evs {
 		ev.Seq, ev.Prev, ev.Hash = 0, "", ""

@@ -417,7 +417,7 @@ func (s *Service) eachFile(ctx context.Context, fac domain.FacilityLookup, diges
 	}, func(gs []group) []folded {
 		out := make([]folded, len(gs))
 		for i, g := range gs {
-			evs, err := DecodeStored(g.evs)
+			evs, err := store.DecodeEvents(g.evs)
 			if err != nil {
 				out[i] = folded{f: &domain.PersonFile{ID: g.id}, err: err}
 				continue

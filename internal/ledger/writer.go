@@ -102,9 +102,9 @@ func (w *writer) nowText() string {
 	return w.nowStr
 }
 
-func (w *writer) rollback() {
+func (w *writer) rollback(ctx context.Context) {
 	w.stopWriter()
-	w.ap.Rollback()
+	w.ap.Rollback(ctx)
 }
 
 // FacilityKind implements domain.FacilityLookup over the facilities known so
@@ -187,24 +187,11 @@ func (w *writer) loadFiles(ctx context.Context, ids []string) error {
 
 // projectStored folds stored events into a person's file.
 func projectStored(id string, stored []store.StoredEvent, fac domain.FacilityLookup) (*domain.PersonFile, error) {
-	evs, err := DecodeStored(stored)
+	evs, err := store.DecodeEvents(stored)
 	if err != nil {
 		return nil, err
 	}
 	return domain.Project(id, evs, fac, domain.NoDate)
-}
-
-// DecodeStored decodes stored bodies back into events.
-func DecodeStored(stored []store.StoredEvent) ([]*domain.Event, error) {
-	evs := make([]*domain.Event, len(stored))
-	for i, se := range stored {
-		ev, err := domain.DecodeEvent(se.Body)
-		if err != nil {
-			return nil, fmt.Errorf("event %d: %w", se.Seq, err)
-		}
-		evs[i] = ev
-	}
-	return evs, nil
 }
 
 // prepare fills the envelope fields the writer owns and checks the ones the
@@ -441,7 +428,7 @@ func (w *writer) refold(ctx context.Context, person string, ev *domain.Event) er
 	if err != nil {
 		return err
 	}
-	evs, err := DecodeStored(stored[person])
+	evs, err := store.DecodeEvents(stored[person])
 	if err != nil {
 		return err
 	}
@@ -576,7 +563,7 @@ func (w *writer) commit(ctx context.Context) error {
 	if err := w.stopWriter(); err != nil {
 		return err
 	}
-	return w.ap.Commit()
+	return w.ap.Commit(ctx)
 }
 
 // applyCommitment checks what a pledge, declaration or reform refers to.
@@ -594,7 +581,7 @@ func (w *writer) applyCommitment(ctx context.Context, ev *domain.Event) error {
 				return fmt.Errorf("reading the recorded pledges and reforms: %w", err)
 			}
 		}
-		evs, err := DecodeStored(stored)
+		evs, err := store.DecodeEvents(stored)
 		if err != nil {
 			return err
 		}

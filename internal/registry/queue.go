@@ -7,7 +7,6 @@ import (
 
 	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/domain"
-	"github.com/habeas-kh/habeas/internal/ledger"
 	"github.com/habeas-kh/habeas/internal/rules"
 	"github.com/habeas-kh/habeas/internal/screening"
 	"github.com/habeas-kh/habeas/internal/store"
@@ -196,7 +195,7 @@ func (s *Service) screened(ctx context.Context) (*queueCache, error) {
 		for len(evs) > 0 && evs[len(evs)-1].Seq > head.Seq {
 			evs = evs[:len(evs)-1]
 		}
-		dec, err := ledger.DecodeStored(evs)
+		dec, err := store.DecodeEvents(evs)
 		if err != nil {
 			return nil, err
 		}

@@ -224,7 +224,7 @@ func (s *Service) Person(ctx context.Context, p *auth.Principal, id string) (*Pe
 	if err != nil {
 		return nil, fmt.Errorf("reading the events of %s: %w", id, err)
 	}
-	evs, err := ledger.DecodeStored(stored[id])
+	evs, err := store.DecodeEvents(stored[id])
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/habeas-kh/habeas/internal/demo"
 	"github.com/habeas-kh/habeas/internal/domain"
-	"github.com/habeas-kh/habeas/internal/ledger"
 	"github.com/habeas-kh/habeas/internal/store"
 )
 
@@ -29,7 +28,7 @@ func reference(t *testing.T, st store.Store, opt Options) []Result {
 	pack := builtin(t)
 	var out []Result
 	err = st.EventsByPerson(ctx, func(id string, stored []store.StoredEvent) error {
-		evs, err := ledger.DecodeStored(stored)
+		evs, err := store.DecodeEvents(stored)
 		if err != nil {
 			return err
 		}

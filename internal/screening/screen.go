@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/habeas-kh/habeas/internal/domain"
-	"github.com/habeas-kh/habeas/internal/ledger"
 	"github.com/habeas-kh/habeas/internal/rules"
 	"github.com/habeas-kh/habeas/internal/store"
 )
@@ -228,7 +227,7 @@ func Run(ctx context.Context, st store.Store, p *rules.Pack, opt Options) (*Repo
 					if leftBefore(g.evs, opt.AsOf) {
 						continue
 					}
-					evs, err := ledger.DecodeStored(g.evs)
+					evs, err := store.DecodeEvents(g.evs)
 					if err != nil {
 						errs[w] = fmt.Errorf("decoding the events of %s: %w", g.id, err)
 						cancel()

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 
@@ -17,6 +18,9 @@ import (
 
 // MinorAge is the age of majority: people under it are minors.
 const MinorAge = 18
+
+// OlderAge is the age from which a prisoner counts as older (Aged60Plus).
+const OlderAge = 60
 
 // FacilityStats are the figures of one facility.
 type FacilityStats struct {
@@ -133,6 +137,14 @@ func Compute(ctx context.Context, st store.Store, asOf domain.Date, opt Options)
 	if len(facs) == 0 {
 		return nil, fmt.Errorf("the register has no facilities: load data first (habeas demo, or habeas import events)")
 	}
+	// Minors and older prisoners are counted in whole age bands: the bands
+	// the register was created with must begin one at each of those ages.
+	bands := st.AgeBands()
+	for _, age := range []int{MinorAge, OlderAge} {
+		if !slices.Contains(bands, age) {
+			return nil, fmt.Errorf("the register groups ages by the bands %v, none of which begins at %d: its minors and older prisoners cannot be counted", bands, age)
+		}
+	}
 	// The queries are independent: run them side by side (SQLite and
 	// PostgreSQL both serve concurrent readers).
 	var (
@@ -200,7 +212,7 @@ func Compute(ctx context.Context, st store.Store, asOf domain.Date, opt Options)
 		if r.Status == domain.StatusAppeal || r.Status == domain.StatusAcquitted {
 			s.AwaitingAppeal += r.Count
 		}
-		if r.AgeBand >= 60 {
+		if r.AgeBand >= OlderAge {
 			s.Aged60Plus += r.Count
 		}
 	}
@@ -271,10 +283,10 @@ func Compute(ctx context.Context, st store.Store, asOf domain.Date, opt Options)
 	if n := band[-1]; n > 0 {
 		s.ByAgeBand = append(s.ByAgeBand, Count{"unknown", n})
 	}
-	for i, lo := range store.AgeBands {
+	for i, lo := range bands {
 		label := fmt.Sprintf("%d+", lo)
-		if i+1 < len(store.AgeBands) {
-			label = fmt.Sprintf("%d-%d", lo, store.AgeBands[i+1]-1)
+		if i+1 < len(bands) {
+			label = fmt.Sprintf("%d-%d", lo, bands[i+1]-1)
 		}
 		if n := band[lo]; n > 0 {
 			s.ByAgeBand = append(s.ByAgeBand, Count{label, n})

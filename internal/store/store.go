@@ -116,14 +116,9 @@ type PopRow struct {
 	Sex      domain.Sex
 	Status   domain.LegalStatus
 	Drug     bool
-	AgeBand  int // lower bound of the band (see AgeBands); -1 when the date of birth is unknown
+	AgeBand  int // lower bound of the band (see Store.AgeBands); -1 when the date of birth is unknown
 	Count    int
 }
-
-// AgeBands are the lower bounds of the age bands the store groups by. They
-// separate the ages the law treats differently (under 14, 14-15, 16-17) and
-// the bands used for outbreak models and for older prisoners.
-var AgeBands = []int{0, 14, 16, 18, 20, 45, 55, 60, 65}
 
 // FlagRow counts people (or, for children with their mothers, children) in
 // custody in a facility with a vulnerability on a date.
@@ -213,9 +208,16 @@ type Appender interface {
 	// began: the writer has no stored file to read, and must not read from
 	// outside the transaction (a store may hold locks for a bulk load).
 	NoPersons() bool
-	Commit() error
-	// Rollback discards everything written; it is safe after Commit.
-	Rollback() error
+	// Commit makes everything written durable. The end of a large load can
+	// take minutes (projections built, indexes created), so it heeds ctx:
+	// cancelled before the transaction is committed, Commit rolls back and
+	// returns an error wrapping ctx's (errors.Is(err, context.Canceled)),
+	// and the store holds what it held before the transaction.
+	Commit(ctx context.Context) error
+	// Rollback discards everything written; it is safe after Commit. It
+	// completes even when ctx is already cancelled, since it must release
+	// the write lock whatever the caller's state.
+	Rollback(ctx context.Context) error
 }
 
 // Store is the persistence habeas needs. All methods are safe for concurrent
@@ -259,6 +261,10 @@ type Store interface {
 	// sequence order.
 	Commitments(ctx context.Context) ([]StoredEvent, error)
 
+	// AgeBands are the lower bounds of the age bands, ascending from 0, that
+	// Population and Held group by. A store keeps the bands it was created
+	// with (domain.AgeBands by default); what they mean is for its readers.
+	AgeBands() []int
 	// Population groups the people held at the end of asOf.
 	Population(ctx context.Context, asOf domain.Date) ([]PopRow, error)
 	// CapacityOn is each facility's official capacity in force on asOf.

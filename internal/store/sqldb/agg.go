@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/habeas-kh/habeas/internal/domain"
-	"github.com/habeas-kh/habeas/internal/store"
 )
 
 // The aggregate projection answers "how many were held on a date" without
@@ -83,10 +82,12 @@ type aggDelta struct {
 	lo, hi int64
 	// hist, when not nil, only counts the changes by year.
 	hist map[int64]int64
+	// bands are the register's age bands (DB.ageBands).
+	bands []int
 }
 
-func newAggDelta() *aggDelta {
-	return &aggDelta{pop: map[popKey]int64{}, cells: map[cellKey]int64{}, flags: map[flagKey]int64{}}
+func newAggDelta(bands []int) *aggDelta {
+	return &aggDelta{pop: map[popKey]int64{}, cells: map[cellKey]int64{}, flags: map[flagKey]int64{}, bands: bands}
 }
 
 func (a *aggDelta) size() int { return len(a.pop) + len(a.cells) + len(a.flags) }
@@ -164,14 +165,14 @@ func flagOf(f *domain.Flag) aggFlag {
 	return aggFlag{kind: string(f.Kind), from: int64(f.From), to: int64(f.To)}
 }
 
-// bandOn is the age band on date of a person born on dob (not NoDate), as
-// Held computes it: the age in whole years, clamped to 0..199.
-func bandOn(dob, date int64) int {
+// bandOn is the age band among bands on date of a person born on dob (not
+// NoDate), as Held computes it: the age in whole years, clamped to 0..199.
+func bandOn(bands []int, dob, date int64) int {
 	age := date/10000 - dob/10000
 	if dob%10000 > date%10000 {
 		age--
 	}
-	return ageBand(int(min(max(age, 0), 199)))
+	return domain.AgeBandOf(bands, int(min(max(age, 0), 199)))
 }
 
 // birthday is the first day on which a person born on dob is age years old
@@ -198,8 +199,8 @@ func (a *aggDelta) addStay(s aggStay, sign int64) {
 		a.addPop(s.to, s.fno, s.cat, -1, -sign)
 		return
 	}
-	cur, band := s.from, bandOn(s.dob, s.from)
-	for _, lo := range store.AgeBands[1:] {
+	cur, band := s.from, bandOn(a.bands, s.dob, s.from)
+	for _, lo := range a.bands[1:] {
 		t := birthday(s.dob, lo)
 		if t <= cur {
 			continue
@@ -207,7 +208,7 @@ func (a *aggDelta) addStay(s aggStay, sign int64) {
 		if t >= s.to {
 			break
 		}
-		if nb := bandOn(s.dob, t); nb != band {
+		if nb := bandOn(a.bands, s.dob, t); nb != band {
 			a.addPop(cur, s.fno, s.cat, band, sign)
 			a.addPop(t, s.fno, s.cat, band, -sign)
 			cur, band = t, nb
@@ -540,7 +541,7 @@ func (d *DB) yearChunks(src *aggSource) [][2]int64 {
 	if 6*int64(len(src.stays))+4*int64(len(src.pairs)) <= budget {
 		return [][2]int64{{0, 10000}}
 	}
-	h := &aggDelta{hist: map[int64]int64{}}
+	h := &aggDelta{hist: map[int64]int64{}, bands: d.ageBands}
 	src.addTo(h)
 	years := make([]int64, 0, len(h.hist))
 	for y := range h.hist {
@@ -571,7 +572,12 @@ func (d *DB) rebuildAggregates(ctx context.Context, c *sql.Conn) error {
 		return err
 	}
 	for _, ch := range d.yearChunks(src) {
-		a := newAggDelta()
+		// Each range is seconds of computing on a large register, without
+		// a statement that would notice a cancellation.
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("computing the aggregates of the years from %d: %w", ch[0], err)
+		}
+		a := newAggDelta(d.ageBands)
 		a.lo, a.hi = ch[0], ch[1]
 		src.addTo(a)
 		// Each range's buckets are new to the tables.
@@ -627,7 +633,7 @@ func (d *DB) buildAggregates(ctx context.Context) error {
 		return err
 	}
 	a := ap.(*appender)
-	defer a.abort()
+	defer a.abort(ctx)
 	// Another process may have built it while this one waited for the lock.
 	if pending, err = d.aggregatesPending(ctx, a.c); err != nil || !pending {
 		return err
@@ -639,7 +645,7 @@ func (d *DB) buildAggregates(ctx context.Context) error {
 	if err := d.rebuildAggregates(ctx, a.c); err != nil {
 		return fmt.Errorf("building the aggregate projection: %w", err)
 	}
-	if err := a.Commit(); err != nil {
+	if err := a.Commit(ctx); err != nil {
 		return err
 	}
 	d.log.Info("built the aggregate projection", "seconds", time.Since(start).Seconds())
@@ -674,7 +680,7 @@ func (d *DB) AggregateProblems(ctx context.Context, limit int) ([]string, error)
 	var b, fno, cat, band int64
 	var s string
 	for _, ch := range d.yearChunks(src) {
-		fresh := newAggDelta()
+		fresh := newAggDelta(d.ageBands)
 		fresh.lo, fresh.hi = ch[0], ch[1]
 		src.addTo(fresh)
 		fresh.rollUp()

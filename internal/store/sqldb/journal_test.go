@@ -2,8 +2,11 @@ package sqldb_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"strings"
 	"testing"
@@ -43,7 +46,7 @@ func write(t *testing.T, db *sqldb.DB, b *storetest.Builder) store.Appender {
 		t.Fatal(err)
 	}
 	if err := a.Write(t.Context(), batch); err != nil {
-		a.Rollback()
+		a.Rollback(t.Context())
 		t.Fatal(err)
 	}
 	return a
@@ -89,7 +92,7 @@ func TestLoadWrittenOnce(t *testing.T) {
 	if !exists(dsn+"-journal") || exists(dsn+"-wal") {
 		t.Errorf("during a load into an empty register: journal %v, log %v; want a rollback journal and no log", exists(dsn+"-journal"), exists(dsn+"-wal"))
 	}
-	if err := a.Rollback(); err != nil {
+	if err := a.Rollback(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if got := journalMode(t, db); got != "wal" {
@@ -105,7 +108,7 @@ func TestLoadWrittenOnce(t *testing.T) {
 	if !exists(dsn + "-journal") {
 		t.Error("the second load into an empty register has no rollback journal")
 	}
-	if err := a.Commit(); err != nil {
+	if err := a.Commit(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Commit(b); err != nil {
@@ -124,7 +127,7 @@ func TestLoadWrittenOnce(t *testing.T) {
 	if exists(dsn + "-journal") {
 		t.Error("a load into a register with persons writes a rollback journal")
 	}
-	if err := a.Commit(); err != nil {
+	if err := a.Commit(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if got, n := journalMode(t, db), countPersons(t, db); got != "wal" || n != 60 {
@@ -138,7 +141,7 @@ func TestLoadWrittenOnce(t *testing.T) {
 	if exists(dsn+"-journal") || !exists(dsn+"-wal") {
 		t.Errorf("without LoadsAlone: journal %v, log %v; want the log only", exists(dsn+"-journal"), exists(dsn+"-wal"))
 	}
-	if err := a.Commit(); err != nil {
+	if err := a.Commit(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -172,7 +175,7 @@ func TestLoadBesideAReader(t *testing.T) {
 	if exists(dsn + "-journal") {
 		t.Error("a load beside a reader writes a rollback journal")
 	}
-	if err := a.Commit(); err != nil {
+	if err := a.Commit(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(logged.String(), "the load goes through the write-ahead log") {
@@ -187,5 +190,84 @@ func TestLoadBesideAReader(t *testing.T) {
 	}
 	if got := journalMode(t, db); got != "wal" {
 		t.Errorf("journal mode = %q, want wal", got)
+	}
+}
+
+// TestCancelledLoadWrittenOnce: a load written through a rollback journal
+// (LoadsAlone) whose commit is cancelled, before it begins or at any point
+// where it heeds its context, leaves the file as it was: no person, every
+// index a bulk load drops back in place, no journal left, WAL mode again.
+func TestCancelledLoadWrittenOnce(t *testing.T) {
+	dsn := dbtest.SQLiteDSN(t)
+	db, err := sqldb.Open(t.Context(), dsn, nil, sqldb.LoadsAlone())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	indexes := func() map[string]string {
+		t.Helper()
+		out := map[string]string{}
+		rows, err := db.SQL().QueryContext(t.Context(), "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var n, s string
+			if err := rows.Scan(&n, &s); err != nil {
+				t.Fatal(err)
+			}
+			out[n] = s
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	migrated := indexes()
+	l := storetest.NewLedger()
+	b := people(t, l, store.Head{Hash: domain.GenesisHash}, 0, 50, true)
+	for n := int64(0); ; n++ {
+		if n > 10000 {
+			t.Fatalf("Commit still cancelled at look %d at its context", n)
+		}
+		a := write(t, db, b)
+		if !exists(dsn + "-journal") {
+			t.Fatal("the load into an empty register has no rollback journal")
+		}
+		ctx, _ := storetest.CancelOnLook(t.Context(), n)
+		if n == 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithCancel(t.Context())
+			cancel()
+		}
+		err := a.Commit(ctx)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Commit cancelled at look %d returned %v, want context.Canceled", n, err)
+		}
+		if got := journalMode(t, db); got != "wal" {
+			t.Errorf("journal mode after a commit cancelled at look %d = %q, want wal", n, got)
+		}
+		if p := countPersons(t, db); p != 0 || exists(dsn+"-journal") {
+			t.Errorf("after a commit cancelled at look %d: %d persons, journal left %v", n, p, exists(dsn+"-journal"))
+		}
+		if got := indexes(); !maps.Equal(got, migrated) {
+			t.Errorf("indexes after a commit cancelled at look %d:\n%v\nwant\n%v", n, got, migrated)
+		}
+		if t.Failed() {
+			t.FailNow()
+		}
+	}
+	if err := l.Commit(b); err != nil {
+		t.Fatal(err)
+	}
+	if got, n := journalMode(t, db), countPersons(t, db); got != "wal" || n != 50 {
+		t.Errorf("after the commit: mode %q, %d persons; want wal, 50", got, n)
+	}
+	if got := indexes(); !maps.Equal(got, migrated) {
+		t.Errorf("indexes after the commit:\n%v\nwant\n%v", got, migrated)
 	}
 }

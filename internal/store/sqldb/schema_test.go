@@ -48,7 +48,7 @@ func TestDeferredIndexesMatchMigrations(t *testing.T) {
 	if !a.(*appender).bulk {
 		t.Fatal("an empty register should be loaded in bulk")
 	}
-	a.Rollback()
+	a.Rollback(ctx)
 	if got := schema(); len(got) != len(migrated) {
 		t.Errorf("after rollback: %d indexes, want %d", len(got), len(migrated))
 	}
@@ -73,5 +73,5 @@ func TestDeferredIndexesMatchMigrations(t *testing.T) {
 	if !a.(*appender).bulk || !a.NoPersons() {
 		t.Error("a register with facilities and no person should be loaded in bulk")
 	}
-	a.Rollback()
+	a.Rollback(ctx)
 }

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +21,7 @@ import (
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
 	"github.com/pressly/goose/v3"
 
+	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/store"
 )
 
@@ -42,6 +45,11 @@ type DB struct {
 	aggFlushAt int
 	// loadsAlone: see LoadsAlone.
 	loadsAlone bool
+	// ageBands are the lower bounds of the age bands the aggregate
+	// projection groups by: those asked for (askedBands) until Open reads
+	// the ones the register was created with.
+	ageBands   []int
+	askedBands bool
 }
 
 // An Option changes how Open sets up the store.
@@ -56,6 +64,21 @@ type Option func(*DB)
 // changes nothing on PostgreSQL.
 func LoadsAlone() Option { return func(d *DB) { d.loadsAlone = true } }
 
+// AgeBands sets the lower bounds of the age bands the store groups the
+// people held by (PopRow.AgeBand), in ascending order from 0; the default is
+// domain.AgeBands(). They are fixed when the register is created: the
+// aggregate projection is summed by band as it is written, so a register
+// records its bands when it is first opened and keeps them. Opening it
+// asking for other bands is an error (domain.ErrConflict) that says a new
+// register is needed; opening it without the option uses the recorded bands.
+func AgeBands(bands ...int) Option {
+	return func(d *DB) { d.ageBands, d.askedBands = slices.Clone(bands), true }
+}
+
+// maxBandBound is the highest lower bound of an age band the aggregate
+// tables can hold (their band key is a small integer).
+const maxBandBound = math.MaxInt8
+
 var _ store.Store = (*DB)(nil)
 
 // IsPostgres reports whether dsn selects PostgreSQL rather than a SQLite file.
@@ -69,9 +92,12 @@ func Open(ctx context.Context, dsn string, log *slog.Logger, opts ...Option) (*D
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &DB{log: log, aggFlushAt: defaultAggFlushAt}
+	d := &DB{log: log, aggFlushAt: defaultAggFlushAt, ageBands: domain.AgeBands()}
 	for _, o := range opts {
 		o(d)
+	}
+	if err := checkAgeBands(d.ageBands); err != nil {
+		return nil, fmt.Errorf("opening the register: %w", err)
 	}
 	var err error
 	if IsPostgres(dsn) {
@@ -99,6 +125,11 @@ func Open(ctx context.Context, dsn string, log *slog.Logger, opts ...Option) (*D
 		return nil, fmt.Errorf("connecting to %s database: %w", d.dialect, err)
 	}
 	if err := d.migrate(ctx); err != nil {
+		d.db.Close()
+		return nil, err
+	}
+	// Before the aggregates are built: they are grouped by these bands.
+	if err := d.settleAgeBands(ctx); err != nil {
 		d.db.Close()
 		return nil, err
 	}
@@ -136,6 +167,68 @@ func (d *DB) migrate(ctx context.Context) error {
 		d.log.Info("migrated", "version", r.Source.Version, "file", r.Source.Path)
 	}
 	return nil
+}
+
+// checkAgeBands checks bands as domain.CheckAgeBands does, and that the
+// aggregate tables can hold them.
+func checkAgeBands(bands []int) error {
+	if err := domain.CheckAgeBands(bands); err != nil {
+		return err
+	}
+	if last := bands[len(bands)-1]; last > maxBandBound {
+		return domain.Invalid("age_bands", "%v: a band may begin at age %d at most", bands, maxBandBound)
+	}
+	return nil
+}
+
+// settleAgeBands records the age bands of a new register, or reads those
+// the register was created with (migration 00005 recorded the bands of a
+// register made before them). Two processes opening a new register at once
+// record the bands of the first.
+func (d *DB) settleAgeBands(ctx context.Context) error {
+	if _, err := d.db.ExecContext(ctx, d.q("INSERT INTO settings (name, value) VALUES ('age_bands', ?) ON CONFLICT (name) DO NOTHING"),
+		formatBands(d.ageBands)); err != nil {
+		return fmt.Errorf("recording the age bands: %w", err)
+	}
+	var text string
+	if err := d.db.QueryRowContext(ctx, "SELECT value FROM settings WHERE name = 'age_bands'").Scan(&text); err != nil {
+		return fmt.Errorf("reading the age bands of the register: %w", err)
+	}
+	recorded, err := parseBands(text)
+	if err == nil {
+		err = checkAgeBands(recorded)
+	}
+	if err != nil {
+		return fmt.Errorf("reading the age bands of the register (%q): %w", text, err)
+	}
+	if d.askedBands && !slices.Equal(recorded, d.ageBands) {
+		return domain.Conflict("the register was created with the age bands %s and its figures are kept by them; "+
+			"grouping by %s needs a new register: export the ledger and import it into a new database opened with those bands",
+			formatBands(recorded), formatBands(d.ageBands))
+	}
+	d.ageBands = recorded
+	return nil
+}
+
+// formatBands writes age bands as the settings table keeps them: "0,14,16".
+func formatBands(bands []int) string {
+	parts := make([]string, len(bands))
+	for i, lo := range bands {
+		parts[i] = strconv.Itoa(lo)
+	}
+	return strings.Join(parts, ",")
+}
+
+func parseBands(s string) ([]int, error) {
+	var out []int
+	for part := range strings.SplitSeq(s, ",") {
+		lo, err := strconv.Atoi(strings.TrimSpace(part))
+		if err != nil {
+			return nil, fmt.Errorf("age band %q: %w", part, err)
+		}
+		out = append(out, lo)
+	}
+	return out, nil
 }
 
 func (d *DB) Dialect() string { return d.dialect }

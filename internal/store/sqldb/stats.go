@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -24,19 +25,9 @@ func (d *DB) facilityIDs(ctx context.Context) (map[int64]string, error) {
 	return out, nil
 }
 
-// ageBand is the lower bound of the band of an age, -1 when unknown.
-func ageBand(age int) int {
-	if age < 0 {
-		return -1
-	}
-	b := 0
-	for _, lo := range store.AgeBands {
-		if age >= lo {
-			b = lo
-		}
-	}
-	return b
-}
+// AgeBands are the lower bounds of the age bands Population and Held group
+// by: those the register was created with (see the AgeBands option).
+func (d *DB) AgeBands() []int { return slices.Clone(d.ageBands) }
 
 // Population groups the people held on asOf.
 func (d *DB) Population(ctx context.Context, asOf domain.Date) ([]store.PopRow, error) {

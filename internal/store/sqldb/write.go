@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"strings"
@@ -67,7 +68,7 @@ func (d *DB) BeginAppend(ctx context.Context) (store.Appender, error) {
 	a := &appender{d: d, c: c}
 	if d.dialect == SQLite && d.loadsAlone {
 		if err := a.writeOnce(ctx); err != nil {
-			a.abort()
+			a.abort(ctx)
 			return nil, err
 		}
 	}
@@ -81,12 +82,12 @@ func (d *DB) BeginAppend(ctx context.Context) (store.Appender, error) {
 	}
 	for _, s := range begin {
 		if _, err := c.ExecContext(ctx, s); err != nil {
-			a.abort()
+			a.abort(ctx)
 			return nil, fmt.Errorf("beginning a write transaction: %w", err)
 		}
 	}
 	if a.head, err = d.headOn(ctx, c); err != nil {
-		a.abort()
+		a.abort(ctx)
 		return nil, err
 	}
 	// A person is enough to know the register is not empty; counting them
@@ -97,11 +98,11 @@ func (d *DB) BeginAppend(ctx context.Context) (store.Appender, error) {
 		a.noPersons = true
 		a.bulk = d.dialect == SQLite || a.head.Seq == 0
 	case err != nil:
-		a.abort()
+		a.abort(ctx)
 		return nil, fmt.Errorf("reading the register: %w", err)
 	}
 	if !a.bulk {
-		a.agg = newAggDelta()
+		a.agg = newAggDelta(d.ageBands)
 	}
 	if a.bulk {
 		stmts := make([]string, 0, len(deferredIndexes)+1)
@@ -114,7 +115,7 @@ func (d *DB) BeginAppend(ctx context.Context) (store.Appender, error) {
 		}
 		for _, s := range stmts {
 			if _, err := c.ExecContext(ctx, s); err != nil {
-				a.abort()
+				a.abort(ctx)
 				return nil, fmt.Errorf("preparing a bulk load: %w", err)
 			}
 		}
@@ -162,13 +163,13 @@ func (a *appender) writeOnce(ctx context.Context) error {
 }
 
 // backToWAL ends what writeOnce began, once the transaction has ended.
-func (a *appender) backToWAL() {
+func (a *appender) backToWAL(ctx context.Context) {
 	if !a.journal {
 		return
 	}
 	a.journal = false
 	var mode string
-	err := a.c.QueryRowContext(context.Background(), "PRAGMA journal_mode = WAL").Scan(&mode)
+	err := a.c.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
 	if err != nil || mode != "wal" {
 		// Every connection asks for WAL mode when it opens, so the file
 		// returns to it at the next opening.
@@ -176,30 +177,58 @@ func (a *appender) backToWAL() {
 	}
 }
 
-func (a *appender) abort() {
+// abort rolls the transaction back and releases its connection and the
+// write lock. It runs without ctx's cancellation: it is mostly called
+// because ctx was cancelled (or a step failed), and whatever the caller's
+// state the lock must be released and the file left as it was; a rollback
+// only discards, so it is quick. WithoutCancel keeps ctx's values.
+func (a *appender) abort(ctx context.Context) {
 	if a.done {
 		return
 	}
 	a.done = true
-	// The caller's context may be the one that was cancelled. The rollback
-	// also brings back indexes dropped for a bulk load.
-	_, _ = a.c.ExecContext(context.Background(), "ROLLBACK")
-	a.backToWAL()
+	ctx = context.WithoutCancel(ctx)
+	// The rollback also brings back indexes dropped for a bulk load. On
+	// SQLite it may find no transaction, when an interrupted statement
+	// rolled it back already.
+	_, rbErr := a.c.ExecContext(ctx, "ROLLBACK")
+	a.backToWAL(ctx)
 	if a.bulk && a.d.dialect == SQLite {
-		_, _ = a.c.ExecContext(context.Background(), "PRAGMA cache_size = -65536")
+		_, _ = a.c.ExecContext(ctx, "PRAGMA cache_size = -65536")
+	}
+	if rbErr != nil {
+		// The connection may still be inside the transaction (a PostgreSQL
+		// connection whose query was cancelled may be broken): it must not
+		// go back to the pool as it is. Discarding it ends the session, and
+		// with it the transaction and its locks.
+		a.d.log.Debug("discarding the connection of a write transaction", "err", rbErr)
+		_ = a.c.Raw(func(any) error { return driver.ErrBadConn })
 	}
 	a.c.Close()
 	a.d.writeMu.Unlock()
 }
 
-func (a *appender) Rollback() error {
-	a.abort()
+func (a *appender) Rollback(ctx context.Context) error {
+	a.abort(ctx)
 	return nil
 }
 
-func (a *appender) Commit() error {
+// Commit builds what a bulk load deferred (the aggregate projection, the
+// indexes dropped at BeginAppend), then commits. Each step heeds ctx, and
+// ctx is checked between them, so that cancelling a commit of minutes ends
+// it promptly; any failure rolls everything back.
+func (a *appender) Commit(ctx context.Context) (err error) {
 	if a.done {
 		return errors.New("transaction already finished")
+	}
+	defer func() {
+		if err != nil {
+			a.abort(ctx)
+			err = withCancel(ctx, err)
+		}
+	}()
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("committing: %w", err)
 	}
 	// The end of a large load can take minutes; the log (-v) says where.
 	step := time.Now()
@@ -209,40 +238,62 @@ func (a *appender) Commit() error {
 		}
 		step = time.Now()
 	}
-	var err error
 	if a.agg != nil {
-		err = a.d.flush(context.Background(), a.c, a.agg, false)
+		err = a.d.flush(ctx, a.c, a.agg, false)
 	} else {
-		err = a.d.rebuildAggregates(context.Background(), a.c)
+		err = a.d.rebuildAggregates(ctx, a.c)
 	}
 	if err != nil {
-		a.abort()
 		return fmt.Errorf("writing the aggregate projection: %w", err)
 	}
 	took("wrote the aggregate projection", "rebuilt", a.agg == nil)
 	if a.bulk {
 		for _, ix := range deferredIndexes {
-			if _, err := a.c.ExecContext(context.Background(), ix.def); err != nil {
-				a.abort()
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("building index %s: %w", ix.name, err)
+			}
+			if _, err := a.c.ExecContext(ctx, ix.def); err != nil {
 				return fmt.Errorf("building index %s: %w", ix.name, err)
 			}
 			took("built index", "index", ix.name)
 		}
 		if a.d.dialect == SQLite {
-			_, _ = a.c.ExecContext(context.Background(), "PRAGMA cache_size = -65536")
+			_, _ = a.c.ExecContext(ctx, "PRAGMA cache_size = -65536")
 		}
 	}
-	_, err = a.c.ExecContext(context.Background(), "COMMIT")
-	if err != nil {
-		a.abort()
+	// The last moment at which a cancellation leaves nothing behind.
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("committing: %w", err)
+	}
+	commitCtx := ctx
+	if a.d.dialect == Postgres {
+		// Cancelling a COMMIT already sent to the server would drop the
+		// connection without knowing whether it committed, and the caller
+		// would be told "nothing written" of a ledger that may have grown.
+		// SQLite decides locally: an interrupted COMMIT has not committed.
+		commitCtx = context.WithoutCancel(ctx)
+	}
+	if _, err := a.c.ExecContext(commitCtx, "COMMIT"); err != nil {
 		return fmt.Errorf("committing: %w", err)
 	}
 	took("committed")
-	a.backToWAL()
 	a.done = true
+	a.backToWAL(context.WithoutCancel(ctx))
 	a.c.Close()
 	a.d.writeMu.Unlock()
 	return nil
+}
+
+// withCancel makes an error that a cancellation of ctx caused say so: a
+// driver may report it as its own failure (SQLite's "interrupted", a
+// PostgreSQL connection closed under a query), and the caller asks
+// errors.Is(err, context.Canceled).
+func withCancel(ctx context.Context, err error) error {
+	cerr := ctx.Err()
+	if cerr == nil || errors.Is(err, cerr) {
+		return err
+	}
+	return fmt.Errorf("%w (%w)", err, cerr)
 }
 
 func (a *appender) Head() store.Head { return a.head }
@@ -256,10 +307,10 @@ func (d *DB) Append(ctx context.Context, b *store.Batch) error {
 		return err
 	}
 	if err := a.Write(ctx, b); err != nil {
-		a.Rollback()
+		a.Rollback(ctx)
 		return err
 	}
-	return a.Commit()
+	return a.Commit(ctx)
 }
 
 func (a *appender) Write(ctx context.Context, b *store.Batch) error {
@@ -527,7 +578,7 @@ func (d *DB) ReplaceProjections(ctx context.Context, files func(yield func(*doma
 	a := ap.(*appender)
 	for _, t := range append(projectionTables, "persons") {
 		if _, err := a.c.ExecContext(ctx, "DELETE FROM "+t); err != nil {
-			a.abort()
+			a.abort(ctx)
 			return fmt.Errorf("clearing %s: %w", t, err)
 		}
 	}
@@ -550,10 +601,10 @@ func (d *DB) ReplaceProjections(ctx context.Context, files func(yield func(*doma
 		err = flush()
 	}
 	if err != nil {
-		a.abort()
+		a.abort(ctx)
 		return fmt.Errorf("rebuilding projections: %w", err)
 	}
-	return a.Commit()
+	return a.Commit(ctx)
 }
 
 // facilityNumbers maps facility ids to their small numbers, as the

@@ -203,7 +203,7 @@ func noPersons(t *testing.T, s store.Store, want bool) {
 	ctx := t.Context()
 	a, err := s.BeginAppend(ctx)
 	fatalIf(t, err, "BeginAppend")
-	defer a.Rollback()
+	defer a.Rollback(ctx)
 	if got := a.NoPersons(); got != want {
 		t.Errorf("NoPersons = %v, want %v", got, want)
 	}

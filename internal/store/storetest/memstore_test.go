@@ -132,11 +132,11 @@ func (m *memStore) Append(ctx context.Context, b *store.Batch) error {
 	if err != nil {
 		return err
 	}
-	defer a.Rollback()
+	defer a.Rollback(ctx)
 	if err := a.Write(ctx, b); err != nil {
 		return err
 	}
-	return a.Commit()
+	return a.Commit(ctx)
 }
 
 // memAppender is an open write transaction: it holds the write lock and
@@ -169,11 +169,16 @@ func (a *memAppender) Commitments(ctx context.Context) ([]store.StoredEvent, err
 
 func (a *memAppender) Head() store.Head { return a.st.head() }
 
-func (a *memAppender) Commit() error {
+func (a *memAppender) Commit(ctx context.Context) error {
 	if a.done {
 		return errors.New("memstore: transaction already finished")
 	}
 	a.done = true
+	if err := ctx.Err(); err != nil {
+		// Cancelled before it took effect: nothing is written.
+		a.m.wmu.Unlock()
+		return fmt.Errorf("memstore: committing: %w", err)
+	}
 	defer a.m.wmu.Unlock()
 	a.m.mu.Lock()
 	defer a.m.mu.Unlock()
@@ -184,7 +189,7 @@ func (a *memAppender) Commit() error {
 	return nil
 }
 
-func (a *memAppender) Rollback() error {
+func (a *memAppender) Rollback(ctx context.Context) error {
 	if !a.done {
 		a.done = true
 		a.m.wmu.Unlock()
@@ -415,6 +420,9 @@ func (m *memStore) PersonExists(ctx context.Context, ids []string) (map[string]b
 
 func inStay(st domain.Stay, asOf domain.Date) bool { return st.From <= asOf && asOf < st.To }
 
+// AgeBands: the memstore groups by the default bands.
+func (m *memStore) AgeBands() []int { return domain.AgeBands() }
+
 func (m *memStore) Population(ctx context.Context, asOf domain.Date) ([]store.PopRow, error) {
 	st, err := m.state()
 	if err != nil {
@@ -429,7 +437,7 @@ func (m *memStore) Population(ctx context.Context, asOf domain.Date) ([]store.Po
 			band := -1
 			if st.DOB != domain.NoDate {
 				age := (int(asOf) - int(st.DOB)) / 10000
-				for _, lo := range store.AgeBands {
+				for _, lo := range m.AgeBands() {
 					if age >= lo {
 						band = lo
 					}
@@ -603,7 +611,7 @@ func (m *memStore) ReplaceProjections(ctx context.Context, files func(yield func
 	if err != nil {
 		return err
 	}
-	defer a.Rollback()
+	defer a.Rollback(ctx)
 	fresh := map[string]*personRows{}
 	err = files(func(f *domain.PersonFile) error {
 		if _, ok := fresh[f.ID]; ok {
@@ -617,7 +625,7 @@ func (m *memStore) ReplaceProjections(ctx context.Context, files func(yield func
 	}
 	ma := a.(*memAppender)
 	ma.st.persons = fresh
-	return ma.Commit()
+	return ma.Commit(ctx)
 }
 
 func (m *memStore) Held(ctx context.Context, asOf domain.Date, cells int) ([]store.PopRow, []store.CellCount, error) {

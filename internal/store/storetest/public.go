@@ -38,7 +38,7 @@ func testCommitments(t *testing.T, s store.Store) {
 	a, err := s.BeginAppend(ctx)
 	fatalIf(t, err, "BeginAppend")
 	inTx, err := a.Commitments(ctx)
-	a.Rollback()
+	a.Rollback(ctx)
 	fatalIf(t, err, "commitments through a write transaction")
 	sameList(t, "commitments through a write transaction", inTx, got)
 	for _, c := range []struct {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/habeas-kh/habeas/internal/domain"
@@ -134,19 +135,9 @@ func testPopulationGroups(t *testing.T, s store.Store) {
 	})
 }
 
-// ageBand is the band of an age by store.AgeBands.
-func ageBand(age int) int {
-	if age < 0 {
-		return -1
-	}
-	band := store.AgeBands[0]
-	for _, lo := range store.AgeBands {
-		if age >= lo {
-			band = lo
-		}
-	}
-	return band
-}
+// ageBand is the band of an age by the default bands, those of the stores
+// the suite is given.
+func ageBand(age int) int { return domain.AgeBandOf(domain.AgeBands(), age) }
 
 func testAgeBands(t *testing.T, s store.Store) {
 	cases := []struct {
@@ -179,6 +170,9 @@ func testAgeBands(t *testing.T, s store.Store) {
 		{"1959-01-01", "2024-01-01", 65},
 		{"1930-01-01", "2024-01-01", 65},
 		{"", "2024-01-01", -1},
+	}
+	if got := s.AgeBands(); !slices.Equal(got, domain.AgeBands()) {
+		t.Fatalf("AgeBands = %v, want the default %v", got, domain.AgeBands())
 	}
 	l := NewLedger()
 	b := l.Begin(t, s)

@@ -7,6 +7,8 @@
 //   - A method with nothing to report returns an empty result (nil or empty
 //     slice or map) and no error; the order of rows is not significant unless
 //     the interface states one (Events, PersonEvents, EventsByPerson, CellsOn).
+//   - The stores given to Run group ages by the default bands,
+//     domain.AgeBands.
 //   - Person ids are ordered bytewise (Go string order, SQL COLLATE "C").
 //   - CellsOn breaks ties in count by facility, then cell, ascending.
 //   - Count queries return no rows with a zero count; Admissions may return
@@ -25,6 +27,11 @@
 //     prepared on the same head waits (or is refused) and fails with
 //     ErrChainConflict; after a failed Write the caller rolls back; Rollback
 //     after Commit changes nothing.
+//   - Commit with a context cancelled before the transaction is committed
+//     fails with an error that is context.Canceled and writes nothing; so
+//     does a cancellation during Commit, unless it comes too late to stop
+//     it (then everything is written). Rollback after a failed Commit
+//     changes nothing.
 package storetest
 
 import (
@@ -48,6 +55,7 @@ var tests = []conformanceTest{
 	{"BeginAppendCommit", testBeginAppendCommit},
 	{"BeginAppendRollback", testBeginAppendRollback},
 	{"BeginAppendExclusive", testBeginAppendExclusive},
+	{"CommitCancelled", testCommitCancelled},
 	{"LatestDate", testLatestDate},
 	{"Facilities", testFacilities},
 	{"CellsCensus", testCellsCensus},

@@ -26,7 +26,9 @@ func beginAppend(t *testing.T, s store.Store) store.Appender {
 	t.Helper()
 	a, err := s.BeginAppend(t.Context())
 	fatalIf(t, err, "BeginAppend")
-	t.Cleanup(func() { a.Rollback() })
+	// t.Context() is cancelled when cleanups run: Rollback must release the
+	// transaction all the same.
+	t.Cleanup(func() { a.Rollback(t.Context()) })
 	return a
 }
 
@@ -99,7 +101,7 @@ func testBeginAppendCommit(t *testing.T, s store.Store) {
 		t.Fatal("suite: the second batch should replace X")
 	}
 	fatalIf(t, l.Commit(b2), "Commit to the model")
-	fatalIf(t, a.Commit(), "Appender.Commit")
+	fatalIf(t, a.Commit(ctx), "Appender.Commit")
 
 	if h := headOf(t, s); h != l.Head() {
 		t.Errorf("Head after Commit = %d, want %d", h.Seq, l.Head().Seq)
@@ -123,7 +125,7 @@ func testBeginAppendCommit(t *testing.T, s store.Store) {
 
 	// Rollback after Commit is harmless.
 	after := takeSnapshot(t, s, ids, dates)
-	a.Rollback()
+	a.Rollback(ctx)
 	after.expectSame(t, takeSnapshot(t, s, ids, dates), "Rollback after Commit")
 	// The store takes further writes.
 	b = l.Begin(t, s)
@@ -149,7 +151,7 @@ func testBeginAppendRollback(t *testing.T, s store.Store) {
 	b2 := NewBuilder(a.Head(), l.Facilities())
 	fullBatch(b2, "r2")
 	write(t, a, b2)
-	fatalIf(t, a.Rollback(), "Appender.Rollback")
+	fatalIf(t, a.Rollback(ctx), "Appender.Rollback")
 	before.expectSame(t, takeSnapshot(t, s, ids, snapDates), "rolled back transaction")
 
 	// A batch that does not follow the transaction's head is refused with
@@ -165,7 +167,7 @@ func testBeginAppendRollback(t *testing.T, s store.Store) {
 	if err := a.Write(ctx, batch); !errors.Is(err, store.ErrChainConflict) {
 		t.Errorf("Appender.Write of a batch after an old head returned %v, want ErrChainConflict", err)
 	}
-	a.Rollback()
+	a.Rollback(ctx)
 	before.expectSame(t, takeSnapshot(t, s, ids, snapDates), "transaction with a conflict, rolled back")
 
 	// The ledger goes on from where it was.
@@ -218,7 +220,7 @@ func testBeginAppendExclusive(t *testing.T, s store.Store) {
 			t.Errorf("Head while a write transaction is open = %d, want %d", h.Seq, h0.Seq)
 		}
 	})
-	fatalIf(t, a.Commit(), "Appender.Commit")
+	fatalIf(t, a.Commit(ctx), "Appender.Commit")
 	fatalIf(t, l.Commit(bt), "Commit to the model")
 
 	select {
