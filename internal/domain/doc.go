@@ -13,6 +13,10 @@
 //     corrections applied, into a PersonFile (stays, episodes, legal status,
 //     flags) as of a date. Every figure, screening and page about a person
 //     starts from it, so they all agree.
+//   - The rules an event must keep (validate.go): each payload's Validate,
+//     person identifiers, free text and the latest date allowed. The ledger,
+//     the imports, the API and the forms all call them, so they refuse the
+//     same input alike.
 //   - Dates (date.go): Date, a calendar day as the integer YYYYMMDD, ordered
 //     and cheap to store; NoDate is the unknown date.
 //   - Enumerations (enums.go): the closed vocabularies (kinds of facility,
