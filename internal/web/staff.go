@@ -653,7 +653,7 @@ func (s *Server) renderPledgesEdit(w http.ResponseWriter, r *http.Request, statu
 		list := *p
 		list.Data, list.Errors, list.Form = dv, nil, url.Values{}
 		v.List = &list
-	case errors.Is(err, errEmpty) || errors.Is(err, report.ErrNoData) || errors.Is(err, errAfterData):
+	case errors.Is(err, errEmpty) || errors.Is(err, report.ErrNoData):
 		// Nothing to show yet; the forms are still there.
 	default:
 		s.fail(w, r, err)

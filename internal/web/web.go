@@ -58,15 +58,16 @@ type Options struct {
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	db     DB
-	log    *slog.Logger
-	auth   *auth.Service
-	reg    *registry.Service
-	pages  map[string]*template.Template
-	static fs.FS
-	secure bool
-	now    func() time.Time
-	dash   dashCache
+	db          DB
+	log         *slog.Logger
+	auth        *auth.Service
+	reg         *registry.Service
+	pages       map[string]*template.Template
+	static      fs.FS
+	secure      bool
+	now         func() time.Time
+	reportCache *report.Cache
+	dash        dashCache
 }
 
 // New builds the server and its services on db.
@@ -107,6 +108,7 @@ func New(db DB, opt Options) (*Server, error) {
 	if opt.Clock != nil {
 		s.now = opt.Clock
 	}
+	s.reportCache = report.NewCache(db, report.CacheOptions{Now: s.now})
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
