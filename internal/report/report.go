@@ -66,6 +66,10 @@ type FacilityRow struct {
 	Counts       map[string]Cell `json:"counts"` // by FacilityColumns key
 }
 
+// InSystem says whether the facility belongs to the prison system, whose
+// population and capacity the national figures and the trend count.
+func (f *FacilityRow) InSystem() bool { return stats.InSystem(domain.FacilityKind(f.Kind)) }
+
 // FacilityColumns are the counts per facility, in order.
 var FacilityColumns = []Column{
 	{"population", "People held", "#population+total"},

@@ -19,7 +19,6 @@ import (
 	"github.com/habeas-kh/habeas/internal/disclosure"
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/report"
-	"github.com/habeas-kh/habeas/internal/stats"
 	"github.com/habeas-kh/habeas/internal/store"
 )
 
@@ -94,7 +93,7 @@ func (s *Server) charts(v *dashView, l Lang) {
 	var occ []bar
 	for _, f := range v.R.Facilities {
 		// A facility whose population is hidden has no published occupancy.
-		if stats.InSystem(domain.FacilityKind(f.Kind)) && f.OccupancyPct != nil {
+		if f.InSystem() && f.OccupancyPct != nil {
 			occ = append(occ, bar{Label: f.Name, Value: *f.OccupancyPct, Text: l.Pct(*f.OccupancyPct)})
 		}
 	}
