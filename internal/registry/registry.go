@@ -424,8 +424,8 @@ func (s *Service) RecordCommitment(ctx context.Context, p *auth.Principal, ev *d
 	return seqs[0], nil
 }
 
-// FieldOf returns the field and message of a validation error from Record,
-// or ok false for other errors.
+// FieldOf returns the field and message of a validation error from Record
+// or Correction, or ok false for other errors.
 func FieldOf(err error) (field, msg string, ok bool) {
 	var ee *ledger.EventError
 	if errors.As(err, &ee) {
@@ -439,7 +439,7 @@ func FieldOf(err error) (field, msg string, ok bool) {
 	if errors.As(err, &ie) {
 		return ie.Field, ie.Msg, true
 	}
-	return "", "", false
+	return domain.FieldOf(err)
 }
 
 // Facilities lists the facilities (public information).

@@ -322,8 +322,11 @@ func (s *Server) identify(h http.Handler) http.Handler {
 }
 
 // principal of the request; nil for the public.
-func principal(r *http.Request) *auth.Principal {
-	p, _ := r.Context().Value(principalKey).(*auth.Principal)
+func principal(r *http.Request) *auth.Principal { return principalOf(r.Context()) }
+
+// principalOf is the principal of a request's context; nil for the public.
+func principalOf(ctx context.Context) *auth.Principal {
+	p, _ := ctx.Value(principalKey).(*auth.Principal)
 	return p
 }
 
