@@ -424,6 +424,10 @@ func (s *Service) RecordCommitment(ctx context.Context, p *auth.Principal, ev *d
 	return seqs[0], nil
 }
 
+// EventError is the ledger writer's refusal of an event, naming its field:
+// what Record returns for an event that breaks a rule of the register.
+type EventError = ledger.EventError
+
 // FieldOf returns the field and message of a validation error from Record
 // or Correction, or ok false for other errors.
 func FieldOf(err error) (field, msg string, ok bool) {
