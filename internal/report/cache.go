@@ -29,6 +29,8 @@ type CacheOptions struct {
 	// Now is the clock the reports' generation time is read from
 	// (default time.Now).
 	Now func() time.Time
+	// Profile is the jurisdiction of the reports (Options.Profile).
+	Profile *Profile
 }
 
 // heads is what a Cache asks to know whether its reports are current.
@@ -62,7 +64,7 @@ func NewCache(st store.Store, opt CacheOptions) *Cache {
 		now = time.Now
 	}
 	return &Cache{heads: st, build: func(ctx context.Context, asOf domain.Date) (*Report, error) {
-		return Build(ctx, st, Options{AsOf: asOf, Now: now()})
+		return Build(ctx, st, Options{AsOf: asOf, Now: now(), Profile: opt.Profile})
 	}}
 }
 

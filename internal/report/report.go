@@ -37,6 +37,9 @@ type Options struct {
 	Threshold int
 	// Now is when the report is generated (for its header).
 	Now time.Time
+	// Profile is the jurisdiction the report covers: its title and the
+	// sources it credits; nil: the built-in DefaultJurisdiction.
+	Profile *Profile
 }
 
 // Cell is a protected count, as published.
@@ -241,6 +244,14 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
+	prof := opt.Profile
+	if prof == nil {
+		if prof, err = LoadProfile(DefaultJurisdiction); err != nil {
+			return nil, err
+		}
+	} else if err := prof.check(); err != nil {
+		return nil, fmt.Errorf("the jurisdiction profile %s: %w", prof.ID, err)
+	}
 	// The reads are independent: run them side by side (both databases
 	// serve concurrent readers), and the report costs about its longest.
 	var (
@@ -286,7 +297,7 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 		return nil, fmt.Errorf("computing the trend: %w", err)
 	}
 	r := &Report{
-		Title:      "Detention in Cambodia: population, releases and promises",
+		Title:      prof.Title.En,
 		AsOf:       asOf.String(),
 		From:       from.String(),
 		Generated:  now.UTC().Format(time.RFC3339),
@@ -298,8 +309,10 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 		Notes:      []string{},
 		Sources: []Source{
 			{"habeas register", "population, capacity, releases and their legal mechanisms, computed from the custody ledger (ledger head " + head.Hash[:16] + "…)"},
-			{"Amnesty International and LICADHO, joint statement of 23 July 2020", "pledges, declared figures, reforms and demands of 2020; published figures the register is calibrated to"},
 		},
+	}
+	for _, c := range prof.Sources {
+		r.Sources = append(r.Sources, Source{c.Name.En, c.Use.En})
 	}
 	if found {
 		r.Screening = &ScreeningRef{AsOf: scr.AsOf.String(), Pack: scr.Pack, LedgerHead: scr.Head, ComputedAt: scr.ComputedAt, Current: scr.Head == head.Hash}
