@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/registry"
@@ -57,20 +56,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 			v.Groups = append(v.Groups, rl)
 		}
 	}
-	link := func(o int) string {
-		q2 := url.Values{}
-		for k, vs := range q {
-			q2[k] = vs
-		}
-		q2.Set("offset", strconv.Itoa(o))
-		return "/staff/queue?" + q2.Encode()
-	}
-	if qq.Offset+qq.Limit < res.Total {
-		v.Next = link(qq.Offset + qq.Limit)
-	}
-	if qq.Offset > 0 {
-		v.Prev = link(max(qq.Offset-qq.Limit, 0))
-	}
+	v.Prev, v.Next = pageLinks("/staff/queue", q, qq.Offset, qq.Limit, qq.Offset+qq.Limit < res.Total)
 	p := s.newPage(r, "queue.heading", v)
 	p.Form = q
 	s.render(w, r, http.StatusOK, "queue.html", p)

@@ -2,8 +2,6 @@ package web
 
 import (
 	"net/http"
-	"net/url"
-	"strconv"
 
 	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/registry"
@@ -38,20 +36,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &registerView{Rows: rows, Facilities: facs, Pseudo: !pr.Can(auth.ReadRegister)}
-	page := func(o int) string {
-		q2 := url.Values{}
-		for k, vs := range q {
-			q2[k] = vs
-		}
-		q2.Set("offset", strconv.Itoa(o))
-		return "/staff/register?" + q2.Encode()
-	}
-	if len(rows) == 50 {
-		v.Next = page(off + 50)
-	}
-	if off > 0 {
-		v.Prev = page(max(off-50, 0))
-	}
+	v.Prev, v.Next = pageLinks("/staff/register", q, off, 50, len(rows) == 50)
 	p := s.newPage(r, "reg.heading", v)
 	p.Form = q
 	s.render(w, r, http.StatusOK, "register.html", p)

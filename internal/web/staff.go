@@ -47,3 +47,25 @@ func intParam(q url.Values, k string, def, lo, hi int) (int, error) {
 	}
 	return n, nil
 }
+
+// pageLinks are the links to the pages before and after a page of size
+// rows from offset off of a list at path: the request's query q with
+// another offset. more says whether rows follow this page; a link is empty
+// when there is no such page.
+func pageLinks(path string, q url.Values, off, size int, more bool) (prev, next string) {
+	link := func(o int) string {
+		q2 := url.Values{}
+		for k, vs := range q {
+			q2[k] = vs
+		}
+		q2.Set("offset", strconv.Itoa(o))
+		return path + "?" + q2.Encode()
+	}
+	if more {
+		next = link(off + size)
+	}
+	if off > 0 {
+		prev = link(max(off-size, 0))
+	}
+	return prev, next
+}
