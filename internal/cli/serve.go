@@ -10,6 +10,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/habeas-kh/habeas/internal/demo"
+	"github.com/habeas-kh/habeas/internal/ledger"
+	"github.com/habeas-kh/habeas/internal/registry"
+	"github.com/habeas-kh/habeas/internal/report"
+	"github.com/habeas-kh/habeas/internal/rules"
+	"github.com/habeas-kh/habeas/internal/store/sqldb"
 	"github.com/habeas-kh/habeas/internal/web"
 )
 
@@ -43,7 +48,11 @@ use --insecure-cookies, or better, put habeas behind an HTTPS proxy.`,
 					return err
 				}
 			}
-			ws, err := web.New(db, web.Options{Log: a.log, InsecureCookies: insecure})
+			svcs, err := a.webServices(db, svc)
+			if err != nil {
+				return err
+			}
+			ws, err := web.New(svcs, web.Options{Log: a.log, InsecureCookies: insecure})
 			if err != nil {
 				return err
 			}
@@ -71,6 +80,22 @@ use --insecure-cookies, or better, put habeas behind an HTTPS proxy.`,
 	cmd.Flags().BoolVar(&withDemo, "demo", false, "fill an empty database with the demo register first")
 	cmd.Flags().BoolVar(&insecure, "insecure-cookies", false, "send session cookies over plain HTTP (trusted networks only)")
 	return cmd
+}
+
+// webServices builds the services the web server calls, all on db: the
+// accounts, the register (writing through led, screening with the built-in
+// rule pack) and the public reports.
+func (a *app) webServices(db *sqldb.DB, led *ledger.Service) (web.Services, error) {
+	pack, err := rules.Builtin(rules.BuiltinID)
+	if err != nil {
+		return web.Services{}, fmt.Errorf("loading the built-in rule pack: %w", err)
+	}
+	au := a.newAuth(db)
+	return web.Services{
+		Auth:     au,
+		Registry: registry.New(db, led, au, pack, a.log),
+		Reports:  report.NewCache(db, report.CacheOptions{Now: a.now}),
+	}, nil
 }
 
 func displayAddr(addr string) string {

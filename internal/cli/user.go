@@ -23,6 +23,14 @@ func (a *app) authService(ctx context.Context) (*sqldb.DB, *auth.Service, *auth.
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	s := a.newAuth(db)
+	act := a.actor("cli")
+	return db, s, auth.System(act.Name, act.Via), nil
+}
+
+// newAuth is the accounts service on db; a user may be given any facility
+// the register has.
+func (a *app) newAuth(db *sqldb.DB) *auth.Service {
 	facs := func(ctx context.Context) (map[string]bool, error) {
 		fs, err := db.Facilities(ctx)
 		if err != nil {
@@ -34,9 +42,7 @@ func (a *app) authService(ctx context.Context) (*sqldb.DB, *auth.Service, *auth.
 		}
 		return out, nil
 	}
-	s := auth.New(db, auth.WithClock(a.now), auth.WithLogger(a.log), auth.WithFacilities(facs))
-	act := a.actor("cli")
-	return db, s, auth.System(act.Name, act.Via), nil
+	return auth.New(db, auth.WithClock(a.now), auth.WithLogger(a.log), auth.WithFacilities(facs))
 }
 
 // withAuth runs a user command with the account service on the register,

@@ -173,12 +173,9 @@ type PersonView struct {
 // are held, or where they were last held.
 func facilityOf(p store.Person) string { return p.Facility }
 
-// ErrNotFound: no such person.
-var ErrNotFound = domain.ErrNotFound
-
 func (s *Service) person(ctx context.Context, id string) (store.Person, error) {
 	if domain.ValidatePersonID("person", id) != nil {
-		return store.Person{}, fmt.Errorf("person %q: %w", id, ErrNotFound)
+		return store.Person{}, fmt.Errorf("person %q: %w", id, domain.ErrNotFound)
 	}
 	ps, err := s.st.Persons(ctx, []string{id})
 	if err != nil {
@@ -186,7 +183,7 @@ func (s *Service) person(ctx context.Context, id string) (store.Person, error) {
 	}
 	p, ok := ps[id]
 	if !ok {
-		return p, fmt.Errorf("person %q: %w", id, ErrNotFound)
+		return p, fmt.Errorf("person %q: %w", id, domain.ErrNotFound)
 	}
 	return p, nil
 }

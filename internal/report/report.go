@@ -36,6 +36,9 @@ type Options struct {
 	Threshold int
 	// Now is when the report is generated (for its header).
 	Now time.Time
+	// Profile is the jurisdiction the report covers: its title and the
+	// sources it credits; nil: the built-in DefaultJurisdiction.
+	Profile *Profile
 }
 
 // Cell is a protected count, as published.
@@ -64,6 +67,10 @@ type FacilityRow struct {
 	OccupancyPct *float64        `json:"occupancy_pct"`
 	Counts       map[string]Cell `json:"counts"` // by FacilityColumns key
 }
+
+// InSystem says whether the facility belongs to the prison system, whose
+// population and capacity the national figures and the trend count.
+func (f *FacilityRow) InSystem() bool { return stats.InSystem(domain.FacilityKind(f.Kind)) }
 
 // FacilityColumns are the counts per facility, in order.
 var FacilityColumns = []Column{
@@ -236,6 +243,14 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
+	prof := opt.Profile
+	if prof == nil {
+		if prof, err = LoadProfile(DefaultJurisdiction); err != nil {
+			return nil, err
+		}
+	} else if err := prof.check(); err != nil {
+		return nil, fmt.Errorf("the jurisdiction profile %s: %w", prof.ID, err)
+	}
 	// The reads are independent: run them side by side (both databases
 	// serve concurrent readers), and the report costs about its longest.
 	var (
@@ -281,7 +296,7 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 		return nil, fmt.Errorf("computing the trend: %w", err)
 	}
 	r := &Report{
-		Title:      "Detention in Cambodia: population, releases and promises",
+		Title:      prof.Title.En,
 		AsOf:       asOf.String(),
 		From:       from.String(),
 		Generated:  now.UTC().Format(time.RFC3339),
@@ -293,8 +308,10 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 		Notes:      []string{},
 		Sources: []Source{
 			{"habeas register", "population, capacity, releases and their legal mechanisms, computed from the custody ledger (ledger head " + head.Hash[:16] + "…)"},
-			{"Amnesty International and LICADHO, joint statement of 23 July 2020", "pledges, declared figures, reforms and demands of 2020; published figures the register is calibrated to"},
 		},
+	}
+	for _, c := range prof.Sources {
+		r.Sources = append(r.Sources, Source{c.Name.En, c.Use.En})
 	}
 	if found {
 		r.Screening = &ScreeningRef{AsOf: scr.AsOf.String(), Pack: scr.Pack, LedgerHead: scr.Head, ComputedAt: scr.ComputedAt, Current: scr.Head == head.Hash}

@@ -13,7 +13,6 @@ import (
 	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/registry"
-	"github.com/habeas-kh/habeas/internal/stats"
 	"github.com/habeas-kh/habeas/internal/store"
 )
 
@@ -138,51 +137,16 @@ func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) {
 	w.Write(files["data/report.json"])
 }
 
-// errWholeRegister refuses the unprotected figures to a role limited to
-// some facilities.
-var errWholeRegister = fmt.Errorf("%w: the unprotected figures cover every facility; the public report is at /api/v1/report", domain.ErrForbidden)
-
-// requireWholeRegister lets through the roles that read the whole register,
-// by name or pseudonymised (administrator, legal officer, analyst). The raw
-// figures of stats.Compute have seen no disclosure control: per facility
-// (two minors in one prison) and nationally (pregnant, ill, aged 60 and
-// over, by age band), they can single people out, so they are for those who
-// could count them from the records anyway. A registrar or monitor of one
-// facility would learn about people held in the others.
-func requireWholeRegister(p *auth.Principal) error {
-	if !p.Authenticated() {
-		return domain.ErrUnauthenticated
-	}
-	if p.Scope(auth.ReadRegister) == nil || p.Scope(auth.ReadPseudonymised) == nil {
-		return nil
-	}
-	return errWholeRegister
-}
-
 // apiStats is the register's figures as stats.Compute counts them, small
-// counts included: staff only (requireWholeRegister). The public has
-// apiReport.
+// counts included: staff only (registry.Service.Stats says who). The public
+// has apiReport.
 func (s *Server) apiStats(w http.ResponseWriter, r *http.Request) {
-	if err := requireWholeRegister(principal(r)); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	asOf, err := s.asOfParam(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if asOf == domain.NoDate {
-		if asOf, err = s.db.LatestDate(r.Context()); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	if asOf == domain.NoDate {
-		s.fail(w, r, fmt.Errorf("the register is empty: %w", errEmpty))
-		return
-	}
-	st, err := stats.Compute(r.Context(), s.db, asOf, stats.Options{})
+	st, err := s.reg.Stats(r.Context(), principal(r), asOf)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -14,6 +14,9 @@ import (
 	"github.com/habeas-kh/habeas/internal/demo"
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/ledger"
+	"github.com/habeas-kh/habeas/internal/registry"
+	"github.com/habeas-kh/habeas/internal/report"
+	"github.com/habeas-kh/habeas/internal/rules"
 	"github.com/habeas-kh/habeas/internal/store"
 	"github.com/habeas-kh/habeas/internal/store/sqldb"
 	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
@@ -55,9 +58,40 @@ func newFixture(t *testing.T, dsn string, people int) *fixture {
 	return newFixtureOn(t, dsn, people, nil)
 }
 
+// servedDB is the database the services of the server use.
+type servedDB interface {
+	store.Store
+	store.PersonSearch
+	store.Accounts
+}
+
+// newServices builds the services the server is given, on db, as habeas
+// serve does (internal/cli/serve.go), with cheap password hashes.
+func newServices(t *testing.T, db servedDB) web.Services {
+	t.Helper()
+	log := testLog(t)
+	pack, err := rules.Builtin(rules.BuiltinID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	au := auth.New(db, auth.WithArgon2(cheap), auth.WithLogger(log), auth.WithFacilities(func(ctx context.Context) (map[string]bool, error) {
+		fs, err := db.Facilities(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]bool{}
+		for _, f := range fs {
+			out[f.ID] = true
+		}
+		return out, nil
+	}))
+	return web.Services{Auth: au, Registry: registry.New(db, ledger.New(db, ledger.WithLogger(log)), au, pack, log),
+		Reports: report.NewCache(db, report.CacheOptions{})}
+}
+
 // newFixtureOn serves the register through wrap(db) when wrap is not nil,
 // so a test can make the database fail.
-func newFixtureOn(t *testing.T, dsn string, people int, wrap func(*sqldb.DB) web.DB) *fixture {
+func newFixtureOn(t *testing.T, dsn string, people int, wrap func(*sqldb.DB) servedDB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	db := dbtest.Open(t, dsn)
@@ -77,11 +111,11 @@ func newFixtureOn(t *testing.T, dsn string, people int, wrap func(*sqldb.DB) web
 	if err != nil {
 		t.Fatal(err)
 	}
-	var served web.DB = db
+	var served servedDB = db
 	if wrap != nil {
 		served = wrap(db)
 	}
-	f.srv, err = web.New(served, web.Options{Argon2: &cheap, Log: testLog(t)})
+	f.srv, err = web.New(newServices(t, served), web.Options{Log: testLog(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

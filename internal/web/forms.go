@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/registry"
 )
 
 // formErrs are the problems found reading a form, before any service call.
@@ -165,39 +166,14 @@ func eventFromForm(ctx context.Context, s *Server, kind, person string, f url.Va
 		ev.Data = &domain.ReleaseData{Mechanism: oneOf(r, "mechanism", domain.Mechanisms, true), Authority: r.text("authority", false),
 			Reference: r.text("reference", false), Note: r.text("note", false)}
 	case "correction":
-		target := int64(r.num("target", true, 1, 1<<50))
-		cd := &domain.CorrectionData{Target: target, Reason: r.text("reason", true), Void: r.check("void")}
-		newDate := r.date("new_date", false)
+		req := registry.CorrectionRequest{Target: int64(r.num("target", true, 1, 1<<50)), Reason: r.text("reason", true),
+			Void: r.check("void"), NewDate: r.date("new_date", false)}
 		if err := r.err(); err != nil {
 			return nil, err
 		}
-		se, ok, err := s.db.Event(ctx, target)
-		if err != nil {
-			return nil, err
-		}
-		if !ok || se.Person != person {
-			r.bad("target", "event %d is not an event of this person", target)
-			return nil, r.err()
-		}
-		orig, err := domain.DecodeEvent(se.Body)
-		if err != nil {
-			return nil, fmt.Errorf("decoding event %d: %w", target, err)
-		}
-		cd.TargetKind = orig.Kind
-		switch {
-		case cd.Void && newDate != domain.NoDate:
-			r.bad("new_date", "give either void or a new date, not both")
-		case !cd.Void && newDate == domain.NoDate:
-			r.bad("new_date", "give the correct date, or tick void")
-		case !cd.Void:
-			cd.Date, cd.Facility, cd.Data = newDate, orig.Facility, orig.Data
-		}
-		// The correction is entered on the date of what it corrects.
-		ev.Date = orig.Date
-		if cd.Date != domain.NoDate && cd.Date > ev.Date {
-			ev.Date = cd.Date
-		}
-		ev.Data = cd
+		// What the correction carries comes from the event it corrects: the
+		// service reads it, and says whether this user may correct it.
+		return s.reg.Correction(ctx, principalOf(ctx), person, req)
 	default:
 		return nil, domain.Invalid("kind", "no such form")
 	}

@@ -14,12 +14,10 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/habeas-kh/habeas/internal/disclosure"
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/report"
-	"github.com/habeas-kh/habeas/internal/stats"
 	"github.com/habeas-kh/habeas/internal/store"
 )
 
@@ -29,22 +27,10 @@ import (
 // here decides on its own which count to show or hide: a hidden count is
 // "*", as in the report, and its value never reaches a page.
 
-// reportEntry is the report of one date on the cached ledger head, built
-// once however many requests ask for it at the same time.
-type reportEntry struct {
-	once sync.Once
-	r    *report.Report
-	err  error
-
-	filesOnce sync.Once
-	files     map[string][]byte // index.html, report.css and data/*
-	filesErr  error
-}
-
 // dashView is a report made ready for the pages of one language.
 type dashView struct {
 	R          *report.Report
-	e          *reportEntry
+	e          *report.Entry
 	AsOf       domain.Date
 	Latest     domain.Date
 	Columns    []report.Column
@@ -55,126 +41,41 @@ type dashView struct {
 	gz         []byte // and gzipped
 }
 
-// dashCache keeps the reports of the current ledger head: building one on
-// a national register takes seconds, serving it must not.
+// dashCache keeps the views of the reports of the current ledger head (the
+// reports themselves are report.Cache's): charts drawn, and the public
+// dashboard rendered, once per language and date.
 type dashCache struct {
-	mu      sync.Mutex
-	head    store.Head
-	latest  domain.Date
-	checked time.Time // when head was last read from the database
-	reports map[domain.Date]*reportEntry
-	views   map[string]*dashView
-	build   sync.Mutex // one build at a time: the machine is shared
+	mu    sync.Mutex
+	head  store.Head
+	views map[string]*dashView
 }
 
-// headTTL is how long the cache trusts the ledger head it read: writes
-// through this server invalidate it at once, writes by other processes (an
-// import) show within this time. It spares the database two queries per view.
-const headTTL = time.Second
-
-// maxCached bounds the dates kept per head (?as_of= can name any date).
-const maxCached = 32
+// maxViews bounds the views kept per head: two languages for each date the
+// report cache keeps.
+const maxViews = 64
 
 // invalidate makes the next view read the head again.
-func (s *Server) invalidate() {
-	s.dash.mu.Lock()
-	s.dash.checked = time.Time{}
-	s.dash.mu.Unlock()
-}
-
-// errAfterData is a date after the last entry of the register.
-var errAfterData = errors.New("no data")
-
-// reportFor returns the report of asOf (zero: the latest date) on the
-// current ledger head, building it if no request has yet.
-func (s *Server) reportFor(ctx context.Context, asOf domain.Date) (*reportEntry, domain.Date, domain.Date, error) {
-	c := &s.dash
-	c.mu.Lock()
-	if time.Since(c.checked) >= headTTL {
-		head, err := s.db.Head(ctx)
-		if err != nil {
-			c.mu.Unlock()
-			return nil, 0, 0, err
-		}
-		latest, err := s.db.LatestDate(ctx)
-		if err != nil {
-			c.mu.Unlock()
-			return nil, 0, 0, err
-		}
-		if c.head != head || c.latest != latest || c.reports == nil {
-			c.head, c.latest = head, latest
-			c.reports, c.views = map[domain.Date]*reportEntry{}, map[string]*dashView{}
-		}
-		c.checked = time.Now()
-	}
-	latest := c.latest
-	if asOf == domain.NoDate {
-		asOf = latest
-	}
-	if latest == domain.NoDate {
-		c.mu.Unlock()
-		return nil, 0, 0, fmt.Errorf("the register is empty: %w", errEmpty)
-	}
-	if asOf > latest {
-		c.mu.Unlock()
-		return nil, 0, 0, fmt.Errorf("%w: the register has no entry after %s", errAfterData, latest)
-	}
-	e, ok := c.reports[asOf]
-	if !ok {
-		if len(c.reports) >= maxCached {
-			c.reports, c.views = map[domain.Date]*reportEntry{}, map[string]*dashView{}
-		}
-		e = &reportEntry{}
-		c.reports[asOf] = e
-	}
-	c.mu.Unlock()
-	e.once.Do(func() {
-		// The build serves every waiting request: a visitor who gives up
-		// must not cancel it for the others.
-		bctx := context.WithoutCancel(ctx)
-		c.build.Lock()
-		defer c.build.Unlock()
-		e.r, e.err = report.Build(bctx, s.db, report.Options{AsOf: asOf, Now: s.now()})
-	})
-	if e.err != nil {
-		if !errors.Is(e.err, report.ErrNoData) {
-			// Do not keep a failure that may be passing (the database).
-			c.mu.Lock()
-			if c.reports[asOf] == e {
-				delete(c.reports, asOf)
-			}
-			c.mu.Unlock()
-		}
-		return nil, 0, 0, e.err
-	}
-	return e, asOf, latest, nil
-}
-
-// files are the report's published files: the page, its stylesheet and
-// the open data under data/.
-func (e *reportEntry) filesOf() (map[string][]byte, error) {
-	e.filesOnce.Do(func() { e.files, e.filesErr = e.r.Files("html") })
-	return e.files, e.filesErr
-}
+func (s *Server) invalidate() { s.reportCache.Invalidate() }
 
 // dashboardView is the report of asOf for the pages of a language.
 func (s *Server) dashboardView(ctx context.Context, l Lang, asOf domain.Date) (*dashView, error) {
-	e, asOf, latest, err := s.reportFor(ctx, asOf)
+	e, err := s.reportCache.Get(ctx, asOf)
 	if err != nil {
 		return nil, err
 	}
-	key := string(l) + asOf.String()
+	key := string(l) + e.AsOf.String()
 	c := &s.dash
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if v, ok := c.views[key]; ok && v.R == e.r {
+	if v, ok := c.views[key]; ok && v.e == e {
 		return v, nil
 	}
-	v := &dashView{R: e.r, e: e, AsOf: asOf, Latest: latest, Columns: facilityColumns(e.r)}
+	v := &dashView{R: e.Report(), e: e, AsOf: e.AsOf, Latest: e.Latest, Columns: facilityColumns(e.Report())}
 	s.charts(v, l)
-	if c.views != nil && c.reports[asOf] == e {
-		c.views[key] = v
+	if c.views == nil || c.head != e.Head || len(c.views) >= maxViews {
+		c.head, c.views = e.Head, map[string]*dashView{}
 	}
+	c.views[key] = v
 	return v, nil
 }
 
@@ -191,7 +92,7 @@ func (s *Server) charts(v *dashView, l Lang) {
 	var occ []bar
 	for _, f := range v.R.Facilities {
 		// A facility whose population is hidden has no published occupancy.
-		if stats.InSystem(domain.FacilityKind(f.Kind)) && f.OccupancyPct != nil {
+		if f.InSystem() && f.OccupancyPct != nil {
 			occ = append(occ, bar{Label: f.Name, Value: *f.OccupancyPct, Text: l.Pct(*f.OccupancyPct)})
 		}
 	}
@@ -273,7 +174,7 @@ func (s *Server) noReport(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	var be *disclosure.BlockedError
 	switch {
-	case errors.Is(err, report.ErrNoData) || errors.Is(err, errAfterData) || errors.Is(err, errEmpty):
+	case errors.Is(err, report.ErrNoData) || errors.Is(err, errEmpty):
 		if api {
 			s.apiError(w, http.StatusNotFound, "not_found", err.Error())
 			return
@@ -369,7 +270,7 @@ func (s *Server) reports(w http.ResponseWriter, r *http.Request) {
 		s.noReport(w, r, err)
 		return
 	}
-	files, err := v.e.filesOf()
+	files, err := v.e.Files()
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -405,16 +306,16 @@ func fileOrder(name string) int {
 // and the date it is for; when there is none it has answered the request
 // itself, with the reason, and ok is false.
 func (s *Server) reportFiles(w http.ResponseWriter, r *http.Request, asOf domain.Date) (files map[string][]byte, day domain.Date, ok bool) {
-	e, day, _, err := s.reportFor(r.Context(), asOf)
+	e, err := s.reportCache.Get(r.Context(), asOf)
 	if err != nil {
 		s.noReport(w, r, err)
 		return nil, day, false
 	}
-	if files, err = e.filesOf(); err != nil {
+	if files, err = e.Files(); err != nil {
 		s.fail(w, r, err)
-		return nil, day, false
+		return nil, e.AsOf, false
 	}
-	return files, day, true
+	return files, e.AsOf, true
 }
 
 // reportFile serves a file of the report of a date: the page (index.html,
@@ -499,4 +400,5 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, localPath(r.URL.Query().Get("next")), http.StatusSeeOther)
 }
 
-var errEmpty = domain.NotFound("no data")
+// errEmpty: the register is empty, there is no report yet.
+var errEmpty = report.ErrEmpty

@@ -17,7 +17,6 @@ import (
 	"github.com/habeas-kh/habeas/internal/store"
 	"github.com/habeas-kh/habeas/internal/store/sqldb"
 	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
-	"github.com/habeas-kh/habeas/internal/web"
 )
 
 // publicPeople is the size of the demo register the public pages are
@@ -202,7 +201,7 @@ func TestReportUnavailable(t *testing.T) {
 			&disclosure.BlockedError{Cell: "facility/CC1/minors", Sum: "national/prison_system/minors", Exact: []string{"national/prison_system/minors"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFixtureOn(t, dbtest.SQLiteDSN(t), 300, func(db *sqldb.DB) web.DB { return failingDB{db, tc.err} })
+			f := newFixtureOn(t, dbtest.SQLiteDSN(t), 300, func(db *sqldb.DB) servedDB { return failingDB{db, tc.err} })
 			c := f.client()
 			secret := func(body string) {
 				t.Helper()

@@ -2,7 +2,8 @@
 // application behind sign-in, and the JSON API under /api/v1. Pages are
 // rendered on the server, in English or Khmer, with no script; every asset
 // is embedded. Handlers only translate HTTP to the services (auth, registry,
-// stats) and back: permissions are checked in the services.
+// report), which the caller builds, and back: permissions are checked in
+// the services.
 package web
 
 import (
@@ -18,14 +19,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/domain"
-	"github.com/habeas-kh/habeas/internal/ledger"
 	"github.com/habeas-kh/habeas/internal/registry"
-	"github.com/habeas-kh/habeas/internal/rules"
-	"github.com/habeas-kh/habeas/internal/store"
+	"github.com/habeas-kh/habeas/internal/report"
 )
 
 //go:embed templates/*.html
@@ -34,22 +32,19 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// DB is the database the server uses: the register, its search and the accounts.
-type DB interface {
-	store.Store
-	store.PersonSearch
-	store.Accounts
+// Services are what the handlers call. The caller builds them (habeas
+// serve in internal/cli/serve.go; the tests their own), so that this
+// package wires nothing and only translates HTTP to them and back.
+type Services struct {
+	Auth     *auth.Service
+	Registry *registry.Service
+	// Reports are the public reports, cached per ledger head.
+	Reports *report.Cache
 }
 
 // Options configure a Server.
 type Options struct {
 	Log *slog.Logger
-	// Pack is the screening rule pack (default: the built-in one).
-	Pack *rules.Pack
-	// Argon2 overrides the cost of password hashes (tests).
-	Argon2 *auth.Argon2Params
-	// Clock replaces time.Now (tests).
-	Clock func() time.Time
 	// InsecureCookies drops the Secure attribute, for serving plain HTTP to
 	// other machines on a trusted network. Browsers accept Secure cookies
 	// from http://localhost, so the default works on one's own machine.
@@ -58,58 +53,29 @@ type Options struct {
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	db     DB
-	log    *slog.Logger
-	auth   *auth.Service
-	reg    *registry.Service
-	pages  map[string]*template.Template
-	static fs.FS
-	secure bool
-	now    func() time.Time
-	dash   dashCache
+	log         *slog.Logger
+	auth        *auth.Service
+	reg         *registry.Service
+	reportCache *report.Cache
+	pages       map[string]*template.Template
+	static      fs.FS
+	secure      bool
+	dash        dashCache
 }
 
-// New builds the server and its services on db.
-func New(db DB, opt Options) (*Server, error) {
+// New builds the server on the services it is given.
+func New(svc Services, opt Options) (*Server, error) {
+	if svc.Auth == nil || svc.Registry == nil || svc.Reports == nil {
+		return nil, errors.New("the web server needs the auth, registry and report services")
+	}
 	log := opt.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	pack := opt.Pack
-	if pack == nil {
-		var err error
-		if pack, err = rules.Builtin(rules.BuiltinID); err != nil {
-			return nil, err
-		}
-	}
-	aopts := []auth.Option{auth.WithLogger(log), auth.WithFacilities(func(ctx context.Context) (map[string]bool, error) {
-		fs, err := db.Facilities(ctx)
-		if err != nil {
-			return nil, err
-		}
-		out := map[string]bool{}
-		for _, f := range fs {
-			out[f.ID] = true
-		}
-		return out, nil
-	})}
-	lopts := []ledger.Option{ledger.WithLogger(log)}
-	if opt.Argon2 != nil {
-		aopts = append(aopts, auth.WithArgon2(*opt.Argon2))
-	}
-	if opt.Clock != nil {
-		aopts = append(aopts, auth.WithClock(opt.Clock))
-		lopts = append(lopts, ledger.WithClock(opt.Clock))
-	}
-	au := auth.New(db, aopts...)
-	s := &Server{db: db, log: log, auth: au, reg: registry.New(db, ledger.New(db, lopts...), au, pack, log),
-		secure: !opt.InsecureCookies, now: time.Now}
-	if opt.Clock != nil {
-		s.now = opt.Clock
-	}
 	if _, err := messages(); err != nil {
 		return nil, fmt.Errorf("loading the translations: %w", err)
 	}
+	s := &Server{log: log, auth: svc.Auth, reg: svc.Registry, reportCache: svc.Reports, secure: !opt.InsecureCookies}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
@@ -326,8 +292,11 @@ func (s *Server) identify(h http.Handler) http.Handler {
 }
 
 // principal of the request; nil for the public.
-func principal(r *http.Request) *auth.Principal {
-	p, _ := r.Context().Value(principalKey).(*auth.Principal)
+func principal(r *http.Request) *auth.Principal { return principalOf(r.Context()) }
+
+// principalOf is the principal of a request's context; nil for the public.
+func principalOf(ctx context.Context) *auth.Principal {
+	p, _ := ctx.Value(principalKey).(*auth.Principal)
 	return p
 }
 

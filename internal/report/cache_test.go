@@ -1,0 +1,176 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/store"
+)
+
+// fakeHeads is a ledger whose head the test moves.
+type fakeHeads struct {
+	mu     sync.Mutex
+	head   store.Head
+	latest domain.Date
+	reads  int
+}
+
+func (f *fakeHeads) Head(context.Context) (store.Head, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reads++
+	return f.head, nil
+}
+
+func (f *fakeHeads) LatestDate(context.Context) (domain.Date, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.latest, nil
+}
+
+func (f *fakeHeads) move(seq int64, latest domain.Date) {
+	f.mu.Lock()
+	f.head, f.latest = store.Head{Seq: seq, Hash: string(rune('a' + seq))}, latest
+	f.mu.Unlock()
+}
+
+// testCache is a cache whose builds are counted; build, when set, runs
+// inside each.
+func testCache(h *fakeHeads, builds *atomic.Int32, build func(ctx context.Context, asOf domain.Date) error) *Cache {
+	return &Cache{heads: h, build: func(ctx context.Context, asOf domain.Date) (*Report, error) {
+		builds.Add(1)
+		if build != nil {
+			if err := build(ctx, asOf); err != nil {
+				return nil, err
+			}
+		}
+		return &Report{AsOf: asOf.String()}, nil
+	}}
+}
+
+func TestCacheKeysOnTheHead(t *testing.T) {
+	ctx := t.Context()
+	h := &fakeHeads{}
+	h.move(1, domain.MustDate("2020-12-31"))
+	var builds atomic.Int32
+	c := testCache(h, &builds, nil)
+
+	start := time.Now()
+	e, err := c.Get(ctx, domain.NoDate)
+	if err != nil || e.AsOf != domain.MustDate("2020-12-31") || e.Latest != e.AsOf || e.Report().AsOf != "2020-12-31" {
+		t.Fatalf("the latest report: %+v %v", e, err)
+	}
+	again, err := c.Get(ctx, domain.MustDate("2020-12-31"))
+	if err != nil || again != e || builds.Load() != 1 {
+		t.Fatalf("the same date on the same head is built again: %d builds, same entry %v, %v", builds.Load(), again == e, err)
+	}
+	if time.Since(start) < headTTL && h.reads != 1 {
+		t.Errorf("the head was read %d times within its time to live", h.reads)
+	}
+	other, err := c.Get(ctx, domain.MustDate("2020-06-30"))
+	if err != nil || other == e || builds.Load() != 2 {
+		t.Fatalf("another date: %d builds, %v", builds.Load(), err)
+	}
+
+	// The head read again, unchanged: the reports are kept.
+	c.Invalidate()
+	if again, err := c.Get(ctx, domain.NoDate); err != nil || again != e || builds.Load() != 2 {
+		t.Fatalf("the same head, read again: %d builds, same entry %v, %v", builds.Load(), again == e, err)
+	}
+	if h.reads != 2 {
+		t.Errorf("Invalidate did not make the cache read the head: %d reads", h.reads)
+	}
+
+	// A new head: the report is built again.
+	h.move(2, domain.MustDate("2020-12-31"))
+	c.Invalidate()
+	moved, err := c.Get(ctx, domain.NoDate)
+	if err != nil || moved == e || builds.Load() != 3 || moved.Head.Seq != 2 {
+		t.Fatalf("a new head: %d builds, same entry %v, %v", builds.Load(), moved == e, err)
+	}
+}
+
+func TestCacheBuildsOnceForConcurrentCallers(t *testing.T) {
+	h := &fakeHeads{}
+	h.move(1, domain.MustDate("2020-12-31"))
+	var builds atomic.Int32
+	started, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	c := testCache(h, &builds, func(ctx context.Context, _ domain.Date) error {
+		once.Do(func() { close(started) })
+		<-release
+		// The first caller gave up; the build goes on for the others.
+		return ctx.Err()
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	entries := make([]*Entry, 8)
+	errs := make([]error, len(entries))
+	wg.Go(func() { entries[0], errs[0] = c.Get(ctx, domain.NoDate) })
+	<-started
+	cancel()
+	for i := 1; i < len(entries); i++ {
+		wg.Go(func() { entries[i], errs[i] = c.Get(t.Context(), domain.NoDate) })
+	}
+	// Let the others reach the build they wait for.
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	for i := range entries {
+		if errs[i] != nil || entries[i] != entries[0] {
+			t.Errorf("caller %d: %v, same entry %v", i, errs[i], entries[i] == entries[0])
+		}
+	}
+	if n := builds.Load(); n != 1 {
+		t.Errorf("%d builds for %d concurrent callers", n, len(entries))
+	}
+}
+
+func TestCacheErrors(t *testing.T) {
+	ctx := t.Context()
+	h := &fakeHeads{}
+	var builds atomic.Int32
+	fail := errors.New("connection reset")
+	failing := true
+	c := testCache(h, &builds, func(_ context.Context, asOf domain.Date) error {
+		if asOf < domain.MustDate("2016-01-01") {
+			return ErrNoData
+		}
+		if failing {
+			return fail
+		}
+		return nil
+	})
+
+	_, err := c.Get(ctx, domain.NoDate)
+	if !errors.Is(err, ErrEmpty) || !errors.Is(err, domain.ErrNotFound) || builds.Load() != 0 {
+		t.Fatalf("an empty register: %v (%d builds)", err, builds.Load())
+	}
+	h.move(1, domain.MustDate("2020-12-31"))
+	c.Invalidate()
+	if _, err := c.Get(ctx, domain.MustDate("2021-01-01")); !errors.Is(err, ErrNoData) || builds.Load() != 0 {
+		t.Fatalf("a date after the register: %v (%d builds)", err, builds.Load())
+	}
+
+	// A failure that may pass is not kept; no data is.
+	if _, err := c.Get(ctx, domain.NoDate); !errors.Is(err, fail) {
+		t.Fatalf("a failing build: %v", err)
+	}
+	failing = false
+	if e, err := c.Get(ctx, domain.NoDate); err != nil || e == nil || builds.Load() != 2 {
+		t.Fatalf("after a failure: %v (%d builds)", err, builds.Load())
+	}
+	for range 2 {
+		if _, err := c.Get(ctx, domain.MustDate("2015-06-30")); !errors.Is(err, ErrNoData) {
+			t.Fatalf("a date before the register: %v", err)
+		}
+	}
+	if builds.Load() != 3 {
+		t.Errorf("no data was not kept: %d builds", builds.Load())
+	}
+}

@@ -1,0 +1,204 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/habeas-kh/habeas/internal/auth"
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/registry"
+	"github.com/habeas-kh/habeas/internal/store"
+)
+
+// formView is what an event form needs.
+type formView struct {
+	Kind       string
+	Person     *registry.PersonView
+	Facilities []store.Facility
+	Statuses   []domain.LegalStatus
+	Mechanisms []domain.Mechanism
+	OrderKinds []domain.OrderKind
+	Classes    []domain.OffenceClass
+	Action     string
+}
+
+func (s *Server) newFormView(r *http.Request, kind string) (*formView, error) {
+	facs, err := s.reg.Facilities(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	if kind == "admission" {
+		if facs, err = s.reg.RecordableFacilities(r.Context(), principal(r)); err != nil {
+			return nil, err
+		}
+	}
+	return &formView{Kind: kind, Facilities: facs, Statuses: domain.LegalStatuses, Mechanisms: domain.Mechanisms,
+		OrderKinds: domain.OrderKinds, Classes: domain.OffenceClasses}, nil
+}
+
+func (s *Server) admitForm(w http.ResponseWriter, r *http.Request) {
+	pr := principal(r)
+	if err := pr.Require(auth.RecordCustody, ""); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	fv, err := s.newFormView(r, "admission")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	fv.Action = "/staff/admit"
+	p := s.newPage(r, "nav.admit", fv)
+	p.Form.Set("dob_basis", "declared")
+	p.Form.Set("status", string(domain.StatusPretrial))
+	s.render(w, r, http.StatusOK, "admit.html", p)
+}
+
+// formErrors turns a service error into messages next to the form; other
+// errors are failures of the request.
+func (s *Server) formErrors(err error) ([]fieldMsg, bool) {
+	if fes, ok := err.(formErrs); ok {
+		return fes, true
+	}
+	if field, msg, ok := domain.FieldOf(err); ok {
+		return []fieldMsg{{formField(field), msg}}, true
+	}
+	return nil, false
+}
+
+// formField maps an event field path to the form's field name.
+func formField(f string) string {
+	if _, rest, ok := strings.Cut(f, "]."); ok && strings.HasPrefix(f, "events[") {
+		f = rest // the path within the entry's batch of events
+	}
+	switch {
+	case f == "person":
+		return "person_id"
+	case strings.HasPrefix(f, "data.order."):
+		return "order_" + strings.TrimPrefix(f, "data.order.")
+	case strings.HasPrefix(f, "data.case.charges"):
+		return "offence"
+	case strings.HasPrefix(f, "data.sentence"):
+		return "sentence_months"
+	}
+	return strings.TrimPrefix(f, "data.")
+}
+
+func (s *Server) admit(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pr := principal(r)
+	if err := pr.Require(auth.RecordCustody, ""); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	evs, err := admissionEvents(r.PostForm, true)
+	if err == nil {
+		_, err = s.reg.Record(r.Context(), pr, evs...)
+		s.invalidate()
+	}
+	if err != nil {
+		s.formFailed(w, r, err, "admission", "/staff/admit", nil)
+		return
+	}
+	http.Redirect(w, r, "/staff/persons/"+url.PathEscape(evs[0].Person)+"?saved="+strconv.FormatInt(evs[len(evs)-1].Seq, 10), http.StatusSeeOther)
+}
+
+func (s *Server) formFailed(w http.ResponseWriter, r *http.Request, err error, kind, action string, pv *registry.PersonView) {
+	msgs, ok := s.formErrors(err)
+	if !ok {
+		s.fail(w, r, err)
+		return
+	}
+	fv, ferr := s.newFormView(r, kind)
+	if ferr != nil {
+		s.fail(w, r, ferr)
+		return
+	}
+	fv.Action, fv.Person = action, pv
+	p := s.newPage(r, "event."+kind, fv)
+	p.Form, p.Errors = r.PostForm, msgs
+	name := "record.html"
+	if action == "/staff/admit" {
+		name = "admit.html"
+	}
+	s.render(w, r, http.StatusBadRequest, name, p)
+}
+
+var recordKinds = map[string]bool{"admission": true, "transfer": true, "hearing": true, "order_extension": true,
+	"verdict": true, "release": true, "correction": true}
+
+func (s *Server) recordForm(w http.ResponseWriter, r *http.Request) {
+	kind := r.PathValue("kind")
+	if !recordKinds[kind] {
+		s.errorPage(w, r, http.StatusNotFound, "No such form.")
+		return
+	}
+	pv, err := s.reg.Person(r.Context(), principal(r), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	// The form is offered only to those who may record it.
+	if err := principal(r).Require(registry.Required(domain.Kind(kind)), pv.Person.Facility); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	fv, err := s.newFormView(r, kind)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	fv.Person, fv.Action = pv, "/staff/persons/"+url.PathEscape(pv.Person.ID)+"/record/"+kind
+	p := s.newPage(r, "event."+kind, fv)
+	p.Form.Set("date", pv.AsOf.String())
+	if c := pv.State.Case; c != nil {
+		p.Form.Set("case", c.ID)
+	}
+	if t := r.URL.Query().Get("target"); t != "" {
+		p.Form.Set("target", t)
+	}
+	s.render(w, r, http.StatusOK, "record.html", p)
+}
+
+func (s *Server) record(w http.ResponseWriter, r *http.Request) {
+	kind := r.PathValue("kind")
+	if !recordKinds[kind] {
+		s.errorPage(w, r, http.StatusNotFound, "No such form.")
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pr := principal(r)
+	id := r.PathValue("id")
+	pv, err := s.reg.Person(r.Context(), pr, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	action := "/staff/persons/" + url.PathEscape(id) + "/record/" + kind
+	var evs []*domain.Event
+	if kind == "admission" {
+		r.PostForm.Set("person_id", id)
+		evs, err = admissionEvents(r.PostForm, false)
+	} else {
+		var ev *domain.Event
+		ev, err = eventFromForm(r.Context(), s, kind, id, r.PostForm)
+		evs = []*domain.Event{ev}
+	}
+	if err == nil {
+		_, err = s.reg.Record(r.Context(), pr, evs...)
+		s.invalidate()
+	}
+	if err != nil {
+		s.formFailed(w, r, err, kind, action, pv)
+		return
+	}
+	http.Redirect(w, r, "/staff/persons/"+url.PathEscape(id)+"?saved="+strconv.FormatInt(evs[len(evs)-1].Seq, 10), http.StatusSeeOther)
+}
