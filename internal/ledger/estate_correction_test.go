@@ -194,8 +194,8 @@ func TestEstateCorrectionOfTheTargetsKind(t *testing.T) {
 			_, err := svc.Record(ctx, registrar, &domain.Event{Kind: domain.KCorrection, Date: d("2021-01-04"), Facility: "F1",
 				Data: &domain.CorrectionData{Target: c.target, TargetKind: c.kind, Reason: "revised", Date: d("2020-01-31"), Data: c.data}})
 			_, ok := err.(*ledger.EventError)
-			field, msg, _ := domain.FieldOf(err)
-			if !ok || field != "data.data" || !strings.Contains(msg, "must be the details of a "+c.words) {
+			field, msg, invalid := domain.FieldOf(err)
+			if !ok || !invalid || field != "data.data" || !strings.Contains(msg, "must be the details of a "+c.words) {
 				t.Errorf("a %s corrected with %T: %v, want data.data: must be the details of a %s", c.kind, c.data, err, c.words)
 			}
 		}
