@@ -203,6 +203,17 @@ the ledger. --rebuild replaces the person projections with the rebuild.`,
 			if rep.Truncated {
 				fmt.Fprintln(a.out, "  (more problems not shown)")
 			}
+			if rep.Broken > 0 {
+				// Not a failure: events restored as they were written before
+				// a rule came in; they are listed to be corrected.
+				fmt.Fprintf(a.out, "events that break a rule made after they were entered: %d (correct them)\n", rep.Broken)
+				for _, p := range rep.Rules {
+					fmt.Fprintln(a.out, "  "+p.String())
+				}
+				if rep.Broken > len(rep.Rules) {
+					fmt.Fprintln(a.out, "  (more not shown)")
+				}
+			}
 			arep, err := auth.VerifyAudit(ctx, db)
 			if err != nil {
 				return err

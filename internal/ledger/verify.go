@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"time"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/store"
@@ -36,6 +37,33 @@ type VerifyReport struct {
 	ProjOK    bool      `json:"projections_ok"`
 	Problems  []Problem `json:"problems,omitempty"`
 	Truncated bool      `json:"truncated,omitempty"`
+	// Broken counts the events entered before a rule came in (a backup
+	// line is restored as it was written) that break it now, such as a
+	// person's identifier with a space; Rules lists the first of them. They
+	// do not fail verify: they are for someone to correct.
+	Broken int       `json:"rules_broken,omitempty"`
+	Rules  []Problem `json:"rules,omitempty"`
+}
+
+func (r *VerifyReport) broke(ps []Problem) {
+	r.Broken += len(ps)
+	for _, p := range ps {
+		if len(r.Rules) < maxProblems {
+			r.Rules = append(r.Rules, p)
+		}
+	}
+}
+
+// brokenRules lists the events of evs that break today's rules.
+func brokenRules(evs ...*domain.Event) []Problem {
+	var out []Problem
+	for _, ev := range evs {
+		rec, _ := time.Parse(time.RFC3339, ev.RecordedAt)
+		if err := ev.Validate(rec); err != nil {
+			out = append(out, Problem{Seq: ev.Seq, What: err.Error()})
+		}
+	}
+	return out
 }
 
 // OK reports whether nothing was found wrong.
@@ -108,6 +136,7 @@ func (s *Service) Verify(ctx context.Context, expectHead string) (*VerifyReport,
 			}
 			prev = store.Head{Seq: e.Seq, Hash: e.Hash}
 			if r.estate != nil {
+				rep.broke(brokenRules(r.estate))
 				// The writer refuses what the fold refuses: such an event
 				// was not entered through habeas.
 				if _, err := estate.Apply(r.estate); err != nil {
@@ -284,8 +313,9 @@ func (s *Service) compareFiles(ctx context.Context, rep *VerifyReport, facs doma
 		cur, have, err = next()
 		return err
 	}
-	err = s.eachFile(ctx, facs, true, func(f *domain.PersonFile, dg store.Digest, ferr error) error {
+	err = s.eachFile(ctx, facs, true, func(f *domain.PersonFile, dg store.Digest, broken []Problem, ferr error) error {
 		rep.Persons++
+		rep.broke(broken)
 		for have && cur.id < f.ID {
 			if err := noExtra(); err != nil {
 				return err
@@ -386,15 +416,18 @@ func (s *Service) storedDigests(ctx context.Context) (next func() (x idDigest, o
 // eachFile folds every person's events, persons in id order, and with
 // digests computes each file's DigestFile. The decoding, folding and
 // digesting run on several goroutines; fn sees the files in order.
-func (s *Service) eachFile(ctx context.Context, fac domain.FacilityLookup, digests bool, fn func(*domain.PersonFile, store.Digest, error) error) error {
+// With digests (verify), it also lists each person's events that break
+// today's rules.
+func (s *Service) eachFile(ctx context.Context, fac domain.FacilityLookup, digests bool, fn func(*domain.PersonFile, store.Digest, []Problem, error) error) error {
 	type group struct {
 		id  string
 		evs []store.StoredEvent
 	}
 	type folded struct {
-		f   *domain.PersonFile
-		dg  store.Digest
-		err error
+		f      *domain.PersonFile
+		dg     store.Digest
+		broken []Problem
+		err    error
 	}
 	return ordered(max(1, runtime.GOMAXPROCS(0)), func(emit func([]group) error) error {
 		var chunk []group
@@ -426,12 +459,13 @@ func (s *Service) eachFile(ctx context.Context, fac domain.FacilityLookup, diges
 			out[i] = folded{f: f, err: err}
 			if err == nil && digests {
 				out[i].dg = store.DigestFile(f)
+				out[i].broken = brokenRules(evs...)
 			}
 		}
 		return out
 	}, func(fs []folded) error {
 		for _, x := range fs {
-			if err := fn(x.f, x.dg, x.err); err != nil {
+			if err := fn(x.f, x.dg, x.broken, x.err); err != nil {
 				return err
 			}
 		}
@@ -448,7 +482,7 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 	l := estateOf(facs, nil)
 	n := 0
 	err = s.st.ReplaceProjections(ctx, func(yield func(*domain.PersonFile) error) error {
-		return s.eachFile(ctx, l, false, func(f *domain.PersonFile, _ store.Digest, err error) error {
+		return s.eachFile(ctx, l, false, func(f *domain.PersonFile, _ store.Digest, _ []Problem, err error) error {
 			if err != nil {
 				return fmt.Errorf("person %s: %w", f.ID, err)
 			}
