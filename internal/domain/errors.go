@@ -20,6 +20,8 @@ const (
 	ErrForbidden       Code = "forbidden"       // the caller may not do this
 	ErrUnauthenticated Code = "unauthenticated" // the caller has not proved who they are
 	ErrConflict        Code = "conflict"        // the request clashes with the current state; retrying later may work
+	ErrRateLimited     Code = "rate_limited"    // this caller asked too often; it may ask again later
+	ErrUnavailable     Code = "unavailable"     // the service cannot take the request now; retrying later may work
 )
 
 func (c Code) Error() string {
@@ -34,6 +36,10 @@ func (c Code) Error() string {
 		return "sign in first"
 	case ErrConflict:
 		return "conflict"
+	case ErrRateLimited:
+		return "too many requests: wait a little and try again"
+	case ErrUnavailable:
+		return "busy: try again in a moment"
 	}
 	return string(c)
 }

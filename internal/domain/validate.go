@@ -336,35 +336,112 @@ func (d *CorrectionData) Validate() error {
 	return nil
 }
 
-// ValidateTexts checks the facility and every string of the payload with
-// ValidateText, naming the first bad one by its JSON path. (The person's
-// identifier has its own, stricter rule: ValidatePersonID.)
+// ValidateTexts checks the facility and every value of the payload against
+// the limits every field has (docs/interchange.md, "Limits"): text is valid
+// UTF-8 without NUL and no longer than its field's maximum, whole numbers
+// lie in their range, dates are not before 1900. It names the first field
+// at fault by its JSON path. (The person's identifier has its own, stricter
+// rule: ValidatePersonID.)
 func (ev *Event) ValidateTexts() error {
 	if err := ValidateText("facility", ev.Facility); err != nil {
 		return err
 	}
-	return walkTexts("data", reflect.ValueOf(ev.Data))
+	if n := utf8.RuneCountInString(ev.Facility); n > MaxID {
+		return Invalid("facility", "is %d characters long; an identifier has at most %d", n, MaxID)
+	}
+	if ev.Date != NoDate && ev.Date < EarliestDate {
+		return Invalid("date", "%s is before %s", ev.Date, EarliestDate)
+	}
+	return walkLimits("data", "", reflect.ValueOf(ev.Data))
 }
 
-func walkTexts(path string, v reflect.Value) error {
+// The limits of the values of events. They keep out what no register
+// holds (a 900 KB name, a reduction of 2,147,483,647 months that
+// overflows the arithmetic of a sentence) and what a database or a tool
+// downstream would cut or refuse.
+const (
+	MaxID    = 100  // identifiers: cases, cells, orders, pledges, facilities
+	MaxShort = 200  // names and other short texts
+	MaxText  = 2000 // free text: details, notes, reasons, sources
+
+	MaxMonths = 1200    // 100 years: sentences, penalties, reductions
+	MaxDays   = 36600   // 100 years in days
+	MaxCount  = 1000000 // capacities and counts of people in one place
+	MaxTotal  = 10000000
+	MaxAreaM2 = 1000000.0
+)
+
+// EarliestDate is the earliest date an event, or a date in one, may carry.
+var EarliestDate = MakeDate(1900, 1, 1)
+
+// textLimit is the longest text a field may hold, by its JSON name.
+func textLimit(field string) int {
+	switch field {
+	case "id", "case", "cell", "label", "reference", "to", "pledge", "target_kind", "facility":
+		return MaxID
+	case "name", "other_names", "child_name", "authority", "court", "province", "nationality", "id_document",
+		"offence", "category", "made_by", "declared_by", "title", "gender", "lawyer", "decree", "sanction",
+		"capacity_source", "arrested_at", "arrest_place", "purpose", "outcome", "by", "subject", "cause":
+		return MaxShort
+	}
+	return MaxText
+}
+
+// intLimit is the range of a whole number, by the payload's type and the
+// field's JSON name; ok is false for a field with no limit of its own.
+func intLimit(typ, field string) (lo, hi int64, ok bool) {
+	switch field {
+	case "months", "min_months", "max_months":
+		return 0, MaxMonths, true
+	case "days", "pretrial_credit_days":
+		return 0, MaxDays, true
+	case "capacity":
+		return 0, MaxCount, true
+	case "count":
+		return 0, MaxTotal, true
+	case "figure":
+		return 0, MaxTotal, true
+	case "target":
+		if typ == "CorrectionData" {
+			return 1, 1 << 53, true // a sequence number
+		}
+		return 1, MaxTotal, true
+	}
+	return 0, 0, false
+}
+
+var dateType = reflect.TypeFor[Date]()
+
+func walkLimits(path, name string, v reflect.Value) error {
+	if v.Type() == dateType {
+		if d := Date(v.Int()); d != NoDate && d < EarliestDate {
+			return Invalid(path, "%s is before %s", d, EarliestDate)
+		}
+		return nil
+	}
 	switch v.Kind() {
 	case reflect.Interface, reflect.Pointer:
 		if v.IsNil() {
 			return nil
 		}
-		return walkTexts(path, v.Elem())
+		return walkLimits(path, name, v.Elem())
 	case reflect.String:
-		return ValidateText(path, v.String())
+		s := v.String()
+		if err := ValidateText(path, s); err != nil {
+			return err
+		}
+		if max := textLimit(name); len(s) > max && utf8.RuneCountInString(s) > max {
+			return Invalid(path, "is %d characters long; at most %d", utf8.RuneCountInString(s), max)
+		}
+	case reflect.Float32, reflect.Float64:
+		if f := v.Float(); f < 0 {
+			return Invalid(path, "must not be negative")
+		} else if f > MaxAreaM2 || f != f {
+			return Invalid(path, "must be from 0 to %g", MaxAreaM2)
+		}
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			if err := walkTexts(fmt.Sprintf("%s[%d]", path, i), v.Index(i)); err != nil {
-				return err
-			}
-		}
-	case reflect.Map:
-		it := v.MapRange()
-		for it.Next() {
-			if err := walkTexts(path+"."+fmt.Sprint(it.Key().Interface()), it.Value()); err != nil {
+			if err := walkLimits(fmt.Sprintf("%s[%d]", path, i), name, v.Index(i)); err != nil {
 				return err
 			}
 		}
@@ -375,14 +452,26 @@ func walkTexts(path string, v reflect.Value) error {
 			if !sf.IsExported() {
 				continue
 			}
-			name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
-			if name == "-" {
+			fname, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+			if fname == "-" {
 				continue
 			}
-			if name == "" {
-				name = sf.Name
+			if fname == "" {
+				fname = sf.Name
 			}
-			if err := walkTexts(path+"."+name, v.Field(i)); err != nil {
+			fv := v.Field(i)
+			if k := fv.Kind(); k >= reflect.Int && k <= reflect.Int64 && fv.Type() != dateType {
+				if lo, hi, ok := intLimit(t.Name(), fname); ok {
+					switch n := fv.Int(); {
+					case n < 0 && lo == 0:
+						return Invalid(path+"."+fname, "must not be negative")
+					case n < lo || n > hi:
+						return Invalid(path+"."+fname, "must be from %d to %d, not %d", lo, hi, n)
+					}
+				}
+				continue
+			}
+			if err := walkLimits(path+"."+fname, fname, fv); err != nil {
 				return err
 			}
 		}

@@ -107,3 +107,48 @@ func TestNewRulesAndWrittenEvents(t *testing.T) {
 		t.Errorf("a bad offence text: field %q", field)
 	}
 }
+
+// TestLimits: every field has a maximum; a value past it is refused at its
+// field, before it can overflow the arithmetic of a sentence or fill a
+// database with a 900 KB name.
+func TestLimits(t *testing.T) {
+	now := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
+	day := domain.MustDate("2020-06-01")
+	for _, c := range []struct {
+		name  string
+		ev    *domain.Event
+		field string
+	}{
+		{"a 900 KB name", &domain.Event{Kind: domain.KPerson, Date: day, Person: "P1",
+			Data: &domain.PersonData{Name: strings.Repeat("x", 900<<10), Sex: domain.Male, DOBBasis: domain.DOBUnknown}}, "data.name"},
+		{"a 5,000-character identifier", &domain.Event{Kind: domain.KPerson, Date: day, Person: strings.Repeat("1", 5000),
+			Data: &domain.PersonData{Name: "x", Sex: domain.Male, DOBBasis: domain.DOBUnknown}}, "person"},
+		{"a reduction of 2,147,483,647 months", &domain.Event{Kind: domain.KReduction, Date: day, Person: "P1",
+			Data: &domain.ReductionData{Months: 2147483647, Decree: "RK-1"}}, "data.months"},
+		{"a sentence of 100 years and a day", &domain.Event{Kind: domain.KVerdict, Date: day, Person: "P1",
+			Data: &domain.VerdictData{Case: "C1", Outcome: domain.OutcomeConvicted, Sentence: &domain.Sentence{Months: 1200, Days: 36601, Start: day}}}, "data.sentence.days"},
+		{"a penalty of 1,201 months", &domain.Event{Kind: domain.KCharge, Date: day, Person: "P1",
+			Data: &domain.ChargeData{Case: "C1", Charges: []domain.Charge{{Offence: "x", Class: domain.Felony, MaxMonths: 1201}}}}, "data.charges[0].max_months"},
+		{"a birth in 1850", &domain.Event{Kind: domain.KPerson, Date: day, Person: "P1",
+			Data: &domain.PersonData{Name: "x", Sex: domain.Male, DOB: domain.MustDate("1850-01-01"), DOBBasis: domain.DOBDeclared}}, "data.dob"},
+		{"an event of 1899", &domain.Event{Kind: domain.KRelease, Date: domain.MustDate("1899-12-31"), Person: "P1",
+			Data: &domain.ReleaseData{Mechanism: domain.Mechanisms[0]}}, "date"},
+		{"a capacity of two million", &domain.Event{Kind: domain.KFacility, Date: day, Facility: "F1",
+			Data: &domain.FacilityData{Name: "x", Kind: domain.FacilityKinds[0], Province: "y", Capacity: 2000000}}, "data.capacity"},
+		{"a cell of 2,000 km²", &domain.Event{Kind: domain.KCell, Date: day, Facility: "F1",
+			Data: &domain.CellData{Label: "A", Capacity: 10, AreaM2: 2e9}}, "data.area_m2"},
+		{"an offence of 201 characters", &domain.Event{Kind: domain.KCharge, Date: day, Person: "P1",
+			Data: &domain.ChargeData{Case: "C1", Charges: []domain.Charge{{Offence: strings.Repeat("x", 201), Class: domain.Felony}}}}, "data.charges[0].offence"},
+	} {
+		err := c.ev.Validate(now)
+		if field, _, ok := domain.FieldOf(err); !ok || field != c.field {
+			t.Errorf("%s: %v, want refused at %s", c.name, err, c.field)
+		}
+	}
+	// At the limits, accepted; Khmer counts in characters, not bytes.
+	ok := &domain.Event{Kind: domain.KPerson, Date: day, Person: strings.Repeat("ក", 100),
+		Data: &domain.PersonData{Name: strings.Repeat("ស", 200), Sex: domain.Female, DOB: domain.MustDate("1900-01-01"), DOBBasis: domain.DOBDeclared}}
+	if err := ok.Validate(now); err != nil {
+		t.Errorf("values at their limits: %v", err)
+	}
+}
