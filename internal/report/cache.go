@@ -31,7 +31,24 @@ type CacheOptions struct {
 	Now func() time.Time
 	// Profile is the jurisdiction of the reports (Options.Profile).
 	Profile *Profile
+	// BuildsPerClient is how many reports that are not in the cache one
+	// client (GetFor) may have built per minute (default 6). Building a
+	// report takes the better part of a second on a national register:
+	// a visitor walking through the month-ends builds a few, a script
+	// asking for every date of a decade is refused, and a crowd reading
+	// what is cached, the dashboard first, is never refused.
+	BuildsPerClient int
+	// MaxWaiting bounds the builds waiting for their turn (default 8):
+	// beyond it a request for a report not in the cache is refused as
+	// unavailable, not queued behind minutes of work.
+	MaxWaiting int
 }
+
+const (
+	defaultBuildsPerClient = 6
+	defaultMaxWaiting      = 8
+	clientWindow           = time.Minute
+)
 
 // heads is what a Cache asks to know whether its reports are current.
 type heads interface {
@@ -55,6 +72,17 @@ type Cache struct {
 	// building lets one build run at a time: the machine is shared, and
 	// two builds side by side would each take as long as both.
 	building sync.Mutex
+
+	perClient, maxWaiting int
+	waiting               int                   // builds started and not finished, under mu
+	clients               map[string]*allowance // under mu
+	now                   func() time.Time
+}
+
+// allowance counts one client's builds in the current window.
+type allowance struct {
+	start time.Time
+	n     int
 }
 
 // NewCache returns a cache of the reports of st.
@@ -63,9 +91,22 @@ func NewCache(st store.Store, opt CacheOptions) *Cache {
 	if now == nil {
 		now = time.Now
 	}
-	return &Cache{heads: st, build: func(ctx context.Context, asOf domain.Date) (*Report, error) {
+	c := &Cache{heads: st, build: func(ctx context.Context, asOf domain.Date) (*Report, error) {
 		return Build(ctx, st, Options{AsOf: asOf, Now: now(), Profile: opt.Profile})
 	}}
+	c.limit(opt.BuildsPerClient, opt.MaxWaiting)
+	return c
+}
+
+// limit sets the bounds on builds (0: the defaults).
+func (c *Cache) limit(perClient, maxWaiting int) {
+	c.perClient, c.maxWaiting = perClient, maxWaiting
+	if c.perClient <= 0 {
+		c.perClient = defaultBuildsPerClient
+	}
+	if c.maxWaiting <= 0 {
+		c.maxWaiting = defaultMaxWaiting
+	}
 }
 
 // Entry is the report of one date on one ledger head.
@@ -103,8 +144,18 @@ func (c *Cache) Invalidate() {
 // Get returns the report of asOf (NoDate: the register's latest date) on
 // the current ledger head, building it if no caller has yet. An empty
 // register is ErrEmpty; a date after the register's last entry, or before
-// its first, is ErrNoData.
+// its first, is ErrNoData. Get is for the process's own callers; a request
+// from outside goes through GetFor.
 func (c *Cache) Get(ctx context.Context, asOf domain.Date) (*Entry, error) {
+	return c.GetFor(ctx, asOf, "")
+}
+
+// GetFor is Get on behalf of a client (its address): a report already
+// built or being built is shared with every caller, but a client may start
+// only so many builds a minute (domain.ErrRateLimited), and no build is
+// queued behind too many others (domain.ErrUnavailable). The empty client
+// is not limited.
+func (c *Cache) GetFor(ctx context.Context, asOf domain.Date, client string) (*Entry, error) {
 	c.mu.Lock()
 	if time.Since(c.checked) >= headTTL {
 		head, err := c.heads.Head(ctx)
@@ -137,11 +188,29 @@ func (c *Cache) Get(ctx context.Context, asOf domain.Date) (*Entry, error) {
 	}
 	e, ok := c.entries[asOf]
 	if !ok {
+		// The latest date's report is the dashboard's, wanted by everyone:
+		// its build is never refused.
+		if err := c.admit(client, asOf == latest); err != nil {
+			c.mu.Unlock()
+			return nil, err
+		}
 		if len(c.entries) >= maxCached {
-			c.entries = map[domain.Date]*Entry{}
+			// Forget the other dates, never the latest: the dashboard is
+			// what most visitors read.
+			for d := range c.entries {
+				if d != latest {
+					delete(c.entries, d)
+				}
+			}
 		}
 		e = &Entry{AsOf: asOf, Latest: latest, Head: c.head}
 		c.entries[asOf] = e
+		c.waiting++
+		defer func() {
+			c.mu.Lock()
+			c.waiting--
+			c.mu.Unlock()
+		}()
 	}
 	c.mu.Unlock()
 	e.once.Do(func() {
@@ -164,4 +233,48 @@ func (c *Cache) Get(ctx context.Context, asOf domain.Date) (*Entry, error) {
 		return nil, e.err
 	}
 	return e, nil
+}
+
+// admit decides, under mu, whether client may start a build now.
+func (c *Cache) admit(client string, latest bool) error {
+	if c.perClient == 0 {
+		c.limit(0, 0) // a Cache made without NewCache
+	}
+	if latest {
+		return nil
+	}
+	if c.waiting >= c.maxWaiting {
+		return &domain.Error{Code: domain.ErrUnavailable, Msg: fmt.Sprintf("%d reports are being built: try again in a moment", c.waiting)}
+	}
+	if client == "" {
+		return nil
+	}
+	now := time.Now
+	if c.now != nil {
+		now = c.now
+	}
+	t := now()
+	if c.clients == nil {
+		c.clients = map[string]*allowance{}
+	}
+	if len(c.clients) > 10000 {
+		// Forget the windows that have ended, so the map does not grow
+		// with every address that ever asked.
+		for k, a := range c.clients {
+			if t.Sub(a.start) >= clientWindow {
+				delete(c.clients, k)
+			}
+		}
+	}
+	a := c.clients[client]
+	if a == nil || t.Sub(a.start) >= clientWindow {
+		a = &allowance{start: t}
+		c.clients[client] = a
+	}
+	if a.n >= c.perClient {
+		return &domain.Error{Code: domain.ErrRateLimited,
+			Msg: fmt.Sprintf("at most %d reports of dates not asked for recently, per minute: wait a little, or use the published reports", c.perClient)}
+	}
+	a.n++
+	return nil
 }

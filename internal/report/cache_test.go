@@ -174,3 +174,143 @@ func TestCacheErrors(t *testing.T) {
 		t.Errorf("no data was not kept: %d builds", builds.Load())
 	}
 }
+
+// TestCacheLimitsBuildsPerClient: one client may start only so many builds
+// of reports that are not cached; what is cached it reads without limit,
+// and other clients are not held back by it.
+func TestCacheLimitsBuildsPerClient(t *testing.T) {
+	ctx := t.Context()
+	h := &fakeHeads{}
+	h.move(1, domain.MustDate("2020-12-31"))
+	var builds atomic.Int32
+	c := testCache(h, &builds, nil)
+	c.limit(2, 8)
+	clock := time.Date(2021, 1, 1, 12, 0, 0, 0, time.UTC)
+	c.now = func() time.Time { return clock }
+	day := func(m int) domain.Date { return domain.MakeDate(2020, m, 28) }
+	for m := 1; m <= 2; m++ {
+		if _, err := c.GetFor(ctx, day(m), "203.0.113.9"); err != nil {
+			t.Fatalf("build %d: %v", m, err)
+		}
+	}
+	if _, err := c.GetFor(ctx, day(3), "203.0.113.9"); !errors.Is(err, domain.ErrRateLimited) {
+		t.Fatalf("a third build within the minute: %v, want rate limited", err)
+	}
+	for range 50 {
+		if _, err := c.GetFor(ctx, day(1), "203.0.113.9"); err != nil {
+			t.Fatalf("a cached report refused: %v", err)
+		}
+	}
+	if _, err := c.GetFor(ctx, day(3), "198.51.100.4"); err != nil {
+		t.Errorf("another client held back: %v", err)
+	}
+	if _, err := c.Get(ctx, day(4)); err != nil {
+		t.Errorf("the server's own call held back: %v", err)
+	}
+	clock = clock.Add(time.Minute)
+	if _, err := c.GetFor(ctx, day(5), "203.0.113.9"); err != nil {
+		t.Errorf("a build a minute later: %v", err)
+	}
+	if n := builds.Load(); n != 5 {
+		t.Errorf("%d builds, want 5", n)
+	}
+}
+
+// TestCacheKeepsTheLatest: however many dates are asked for, the report of
+// the latest date (the dashboard's) is not forgotten.
+func TestCacheKeepsTheLatest(t *testing.T) {
+	ctx := t.Context()
+	h := &fakeHeads{}
+	latest := domain.MustDate("2020-12-31")
+	h.move(1, latest)
+	var builds atomic.Int32
+	c := testCache(h, &builds, nil)
+	first, err := c.Get(ctx, domain.NoDate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 * maxCached {
+		if _, err := c.Get(ctx, latest.AddDays(-1-i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again, err := c.Get(ctx, domain.NoDate)
+	if err != nil || again != first {
+		t.Errorf("the latest report was built again after %d other dates (%v)", 3*maxCached, err)
+	}
+}
+
+// TestCacheBoundsWaiting: builds queue one behind the other; past the bound
+// a new one is refused as unavailable, while callers of a report being
+// built still wait for it.
+func TestCacheBoundsWaiting(t *testing.T) {
+	ctx := t.Context()
+	h := &fakeHeads{}
+	h.move(1, domain.MustDate("2020-12-31"))
+	var builds atomic.Int32
+	release := make(chan struct{})
+	started := make(chan struct{}, 10)
+	c := testCache(h, &builds, func(context.Context, domain.Date) error {
+		started <- struct{}{}
+		<-release
+		return nil
+	})
+	c.limit(100, 2)
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	for _, d := range []string{"2020-01-31", "2020-02-29", "2020-01-31"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := c.GetFor(ctx, domain.MustDate(d), "a")
+			errs <- err
+		}()
+	}
+	<-started // one build runs, the second waits for its turn
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c.mu.Lock()
+		w := c.waiting
+		c.mu.Unlock()
+		if w == 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := c.GetFor(ctx, domain.MustDate("2020-03-31"), "b"); !errors.Is(err, domain.ErrUnavailable) {
+		t.Errorf("a third build with two in hand: %v, want unavailable", err)
+	}
+	close(release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("a caller of a build in hand: %v", err)
+		}
+	}
+	if n := builds.Load(); n != 2 {
+		t.Errorf("%d builds, want 2", n)
+	}
+}
+
+// TestCacheNeverRefusesTheLatest: a client over its allowance still gets
+// the dashboard's report when a write has just made it stale.
+func TestCacheNeverRefusesTheLatest(t *testing.T) {
+	ctx := t.Context()
+	h := &fakeHeads{}
+	h.move(1, domain.MustDate("2020-12-31"))
+	var builds atomic.Int32
+	c := testCache(h, &builds, nil)
+	c.limit(1, 8)
+	if _, err := c.GetFor(ctx, domain.MustDate("2020-06-30"), "a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetFor(ctx, domain.MustDate("2020-07-31"), "a"); !errors.Is(err, domain.ErrRateLimited) {
+		t.Fatalf("over the allowance: %v", err)
+	}
+	h.move(2, domain.MustDate("2021-01-05"))
+	c.Invalidate()
+	if _, err := c.GetFor(ctx, domain.NoDate, "a"); err != nil {
+		t.Errorf("the new latest report refused: %v", err)
+	}
+}

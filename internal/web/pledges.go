@@ -40,7 +40,7 @@ func (s *Server) pledgesEdit(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderPledgesEdit(w http.ResponseWriter, r *http.Request, status int, p *page) {
 	v := &pledgesEditView{Kinds: domain.PledgeKinds, Mechanisms: domain.Mechanisms, Groups: domain.ReleaseGroups, Statuses: domain.ReformStatuses}
-	dv, err := s.dashboardView(r.Context(), p.Lang, domain.NoDate)
+	dv, err := s.dashboardView(r.Context(), p.Lang, domain.NoDate, remote(r))
 	switch {
 	case err == nil:
 		list := *p

@@ -58,8 +58,10 @@ const maxViews = 64
 func (s *Server) invalidate() { s.reportCache.Invalidate() }
 
 // dashboardView is the report of asOf for the pages of a language.
-func (s *Server) dashboardView(ctx context.Context, l Lang, asOf domain.Date) (*dashView, error) {
-	e, err := s.reportCache.Get(ctx, asOf)
+// client is the address of the visitor who asked, "" for the server's own
+// calls: builds of reports not cached are limited per client.
+func (s *Server) dashboardView(ctx context.Context, l Lang, asOf domain.Date, client string) (*dashView, error) {
+	e, err := s.reportCache.GetFor(ctx, asOf, client)
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +155,7 @@ func (s *Server) publicView(w http.ResponseWriter, r *http.Request) (*dashView, 
 		s.fail(w, r, err)
 		return nil, false
 	}
-	v, err := s.dashboardView(r.Context(), langOf(r), asOf)
+	v, err := s.dashboardView(r.Context(), langOf(r), asOf, remote(r))
 	if err != nil {
 		s.noReport(w, r, err)
 		return nil, false
@@ -185,7 +187,7 @@ func (s *Server) noReport(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		s.errorPage(w, r, http.StatusNotFound, msg+" ("+err.Error()+")")
 		return
-	case errors.Is(err, context.Canceled):
+	case errors.Is(err, context.Canceled), errors.Is(err, domain.ErrRateLimited), errors.Is(err, domain.ErrUnavailable):
 		s.fail(w, r, err)
 		return
 	}
@@ -265,7 +267,7 @@ func (s *Server) reports(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := langOf(r)
-	v, err := s.dashboardView(r.Context(), l, asOf)
+	v, err := s.dashboardView(r.Context(), l, asOf, remote(r))
 	if err != nil {
 		s.noReport(w, r, err)
 		return
@@ -306,7 +308,7 @@ func fileOrder(name string) int {
 // and the date it is for; when there is none it has answered the request
 // itself, with the reason, and ok is false.
 func (s *Server) reportFiles(w http.ResponseWriter, r *http.Request, asOf domain.Date) (files map[string][]byte, day domain.Date, ok bool) {
-	e, err := s.reportCache.Get(r.Context(), asOf)
+	e, err := s.reportCache.GetFor(r.Context(), asOf, remote(r))
 	if err != nil {
 		s.noReport(w, r, err)
 		return nil, day, false

@@ -94,7 +94,7 @@ func (s *Server) Auth() *auth.Service { return s.auth }
 // background, so the first visitor does not wait for it.
 func (s *Server) Warm(ctx context.Context) {
 	for _, l := range []Lang{English, Khmer} {
-		if _, err := s.dashboardView(ctx, l, domain.NoDate); err != nil && !errors.Is(err, errEmpty) {
+		if _, err := s.dashboardView(ctx, l, domain.NoDate, ""); err != nil && !errors.Is(err, errEmpty) {
 			s.log.Warn("warming the dashboard", "err", err)
 			return
 		}
@@ -337,6 +337,10 @@ func (s *Server) status(r *http.Request, err error) (status int, code, msg, fiel
 		return http.StatusNotFound, string(c), err.Error(), ""
 	case domain.ErrConflict:
 		return http.StatusConflict, string(c), err.Error(), ""
+	case domain.ErrRateLimited:
+		return http.StatusTooManyRequests, string(c), err.Error(), ""
+	case domain.ErrUnavailable:
+		return http.StatusServiceUnavailable, string(c), err.Error(), ""
 	}
 	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	return http.StatusInternalServerError, "internal", "the server could not do this; the error is logged", ""
@@ -348,6 +352,9 @@ var errTooLarge = errors.New("the request body is too large")
 // is sent to sign in.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code, c, msg, field := s.status(r, err)
+	if code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "30")
+	}
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		writeJSON(w, code, apiErr{Code: c, Message: msg, Field: field})
 		return
