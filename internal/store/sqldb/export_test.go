@@ -8,3 +8,7 @@ func SetAggFlushAt(d *DB, n int) { d.aggFlushAt = n }
 
 // BuildAggregates builds the aggregates if they are marked pending, as Open does.
 func BuildAggregates(ctx context.Context, d *DB) error { return d.buildAggregates(ctx) }
+
+// Synchronous sets SQLite's synchronous mode, so that a benchmark can price
+// FULL, the only mode habeas opens files in, against NORMAL.
+func Synchronous(mode string) Option { return func(d *DB) { d.synchronous = mode } }

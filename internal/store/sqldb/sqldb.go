@@ -45,6 +45,9 @@ type DB struct {
 	aggFlushAt int
 	// loadsAlone: see LoadsAlone.
 	loadsAlone bool
+	// synchronous is SQLite's synchronous setting: FULL (see Open); tests
+	// measure the cost against NORMAL.
+	synchronous string
 	// ageBands are the lower bounds of the age bands the aggregate
 	// projection groups by: those asked for (askedBands) until Open reads
 	// the ones the register was created with.
@@ -92,7 +95,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger, opts ...Option) (*D
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &DB{log: log, aggFlushAt: defaultAggFlushAt, ageBands: domain.AgeBands()}
+	d := &DB{log: log, aggFlushAt: defaultAggFlushAt, ageBands: domain.AgeBands(), synchronous: "FULL"}
 	for _, o := range opts {
 		o(d)
 	}
@@ -112,7 +115,13 @@ func Open(ctx context.Context, dsn string, log *slog.Logger, opts ...Option) (*D
 		// off by default in SQLite; the busy timeout covers other processes;
 		// a 64 MB page cache per connection (the default is 2 MB) keeps the
 		// indexes of a national register in memory while it is loaded.
-		d.db, err = sql.Open("sqlite3", "file:"+dsn+"?_journal_mode=WAL&_foreign_keys=on&_busy_timeout="+busyTimeoutMS+"&_synchronous=NORMAL&_cache_size=-65536&cache=private")
+		//
+		// synchronous=FULL: an acknowledged write must survive a power
+		// loss, not only a crash of habeas. With NORMAL, WAL mode syncs the
+		// log only at checkpoints, and the last commits before a power cut
+		// can be gone although their users were told they were saved.
+		// bench/RESULTS.md has the cost per write (BenchmarkRecordOne).
+		d.db, err = sql.Open("sqlite3", "file:"+dsn+"?_journal_mode=WAL&_foreign_keys=on&_busy_timeout="+busyTimeoutMS+"&_synchronous="+d.synchronous+"&_cache_size=-65536&cache=private")
 		if err == nil {
 			d.db.SetMaxOpenConns(4)
 		}
