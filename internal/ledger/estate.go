@@ -6,9 +6,9 @@ import (
 )
 
 // The estate (facilities, their capacities, cells, census counts) is folded
-// by domain.Estate, for the writer as for verify. The store's rows have the
-// same fields as the domain's values, so they convert into each other
-// directly; a field added to one and not the other stops the build here.
+// by domain.Estate, for the writer as for verify. The store's rows are the
+// domain's values (store.Facility is domain.Facility), so the fold's rows are
+// written as they are.
 
 // estateOf is the estate as the store holds it, as far as the writer and a
 // rebuild need it: the facilities and cells. Capacities and census rows are
@@ -16,10 +16,10 @@ import (
 func estateOf(facs []store.Facility, cells []store.Cell) *domain.Estate {
 	e := &domain.Estate{Facilities: make(map[string]domain.Facility, len(facs)), Cells: make(map[domain.CellKey]domain.Cell, len(cells))}
 	for _, f := range facs {
-		e.Facilities[f.ID] = domain.Facility(f)
+		e.Facilities[f.ID] = f
 	}
 	for _, c := range cells {
-		e.Cells[domain.CellKey{Facility: c.Facility, Label: c.Label}] = domain.Cell(c)
+		e.Cells[domain.CellKey{Facility: c.Facility, Label: c.Label}] = c
 	}
 	return e
 }
@@ -32,16 +32,16 @@ func (w *writer) applyEstate(ev *domain.Event) error {
 		return err
 	}
 	if ch.Facility != nil {
-		w.pending.Facilities = append(w.pending.Facilities, store.Facility(*ch.Facility))
+		w.pending.Facilities = append(w.pending.Facilities, *ch.Facility)
 	}
 	if ch.Capacity != nil {
-		w.pending.Capacities = append(w.pending.Capacities, store.Capacity(*ch.Capacity))
+		w.pending.Capacities = append(w.pending.Capacities, *ch.Capacity)
 	}
 	if ch.Cell != nil {
-		w.pending.Cells = append(w.pending.Cells, store.Cell(*ch.Cell))
+		w.pending.Cells = append(w.pending.Cells, *ch.Cell)
 	}
 	if ch.Census != nil {
-		w.pending.Census = append(w.pending.Census, store.Census(*ch.Census))
+		w.pending.Census = append(w.pending.Census, *ch.Census)
 	}
 	return nil
 }

@@ -247,7 +247,7 @@ func (s *Service) compareEstate(ctx context.Context, rep *VerifyReport, estate *
 		mismatch(fmt.Sprintf("stored facilities: %d, rebuilt from the ledger: %d", len(sf), len(estate.Facilities)))
 	}
 	for _, f := range sf {
-		if want, ok := estate.Facilities[f.ID]; !ok || store.Facility(want) != f {
+		if want, ok := estate.Facilities[f.ID]; !ok || want != f {
 			mismatch(fmt.Sprintf("facility %s differs from the ledger", f.ID))
 		}
 	}
@@ -259,7 +259,7 @@ func (s *Service) compareEstate(ctx context.Context, rep *VerifyReport, estate *
 		mismatch(fmt.Sprintf("stored capacity records: %d, rebuilt: %d", len(sc), len(estate.Capacities)))
 	}
 	for _, c := range sc {
-		if want, ok := estate.Capacities[domain.CapacityKey{Facility: c.Facility, From: c.From}]; !ok || store.Capacity(want) != c {
+		if want, ok := estate.Capacities[domain.CapacityKey{Facility: c.Facility, From: c.From}]; !ok || want != c {
 			mismatch(fmt.Sprintf("capacity of %s from %s differs from the ledger", c.Facility, c.From))
 		}
 	}
@@ -271,7 +271,7 @@ func (s *Service) compareEstate(ctx context.Context, rep *VerifyReport, estate *
 		mismatch(fmt.Sprintf("stored cells: %d, rebuilt: %d", len(scl), len(estate.Cells)))
 	}
 	for _, c := range scl {
-		if want, ok := estate.Cells[domain.CellKey{Facility: c.Facility, Label: c.Label}]; !ok || store.Cell(want) != c {
+		if want, ok := estate.Cells[domain.CellKey{Facility: c.Facility, Label: c.Label}]; !ok || want != c {
 			mismatch(fmt.Sprintf("cell %s/%s differs from the ledger", c.Facility, c.Label))
 		}
 	}
@@ -283,7 +283,7 @@ func (s *Service) compareEstate(ctx context.Context, rep *VerifyReport, estate *
 		mismatch(fmt.Sprintf("stored census records: %d, rebuilt: %d", len(scs), len(estate.Census)))
 	}
 	for _, c := range scs {
-		if want, ok := estate.Census[c.Seq]; !ok || store.Census(want) != c {
+		if want, ok := estate.Census[c.Seq]; !ok || want != c {
 			mismatch(fmt.Sprintf("census record %d differs from the ledger", c.Seq))
 		}
 	}

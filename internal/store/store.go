@@ -32,43 +32,15 @@ type StoredEvent struct {
 	Hash     string
 }
 
-// Facility is the current description of a facility.
-type Facility struct {
-	ID             string
-	Name           string
-	Kind           domain.FacilityKind
-	Province       string
-	Capacity       int
-	CapacityDate   domain.Date
-	CapacitySource string
-}
-
-// Capacity is one entry of a facility's capacity history.
-type Capacity struct {
-	Facility string
-	From     domain.Date
-	Capacity int
-	Source   string
-}
-
-// Cell is a cell of a facility.
-type Cell struct {
-	Facility string
-	Label    string
-	AreaM2   float64
-	Capacity int
-	Category string
-}
-
-// Census is an aggregate count from a source without individual records.
-type Census struct {
-	Seq      int64 // the ledger event that recorded it
-	Facility string
-	Date     domain.Date
-	Category string
-	Count    int
-	Source   string
-}
+// The estate's rows are the domain's values: domain.Estate is the one fold
+// that decides them, for the ledger writer as for verify, and the store
+// keeps them as they are.
+type (
+	Facility = domain.Facility // keyed by ID
+	Capacity = domain.Capacity // keyed by Facility and From
+	Cell     = domain.Cell     // keyed by Facility and Label
+	Census   = domain.Census   // keyed by Seq, the census event that recorded it
+)
 
 // Person is the stored current state of a person.
 type Person struct {

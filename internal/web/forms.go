@@ -2,7 +2,7 @@ package web
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -12,31 +12,18 @@ import (
 	"github.com/habeas-kh/habeas/internal/registry"
 )
 
-// formErrs are the problems found reading a form, before any service call.
-type formErrs []fieldMsg
-
-func (e formErrs) Error() string {
-	var b strings.Builder
-	for i, m := range e {
-		if i > 0 {
-			b.WriteString("; ")
-		}
-		b.WriteString(m.Field + ": " + m.Msg)
-	}
-	return b.String()
-}
-
 // formReader reads typed fields from a form, collecting every problem so
-// that the form comes back with all of them at once.
+// that the form comes back with all of them at once: each is a
+// domain.Invalid naming the form's field, and err joins them.
 type formReader struct {
 	f    url.Values
-	errs formErrs
+	errs []error
 }
 
 const maxField = 1000
 
 func (r *formReader) bad(field, format string, args ...any) {
-	r.errs = append(r.errs, fieldMsg{field, fmt.Sprintf(format, args...)})
+	r.errs = append(r.errs, domain.Invalid(field, format, args...))
 }
 
 func (r *formReader) text(k string, required bool) string {
@@ -91,12 +78,7 @@ func oneOf[T ~string](r *formReader, k string, allowed []T, required bool) T {
 	return v
 }
 
-func (r *formReader) err() error {
-	if len(r.errs) > 0 {
-		return r.errs
-	}
-	return nil
-}
+func (r *formReader) err() error { return errors.Join(r.errs...) }
 
 // admissionEvents reads the admission form: with newPerson, the identity
 // event and the admission; else the admission of a registered person.
@@ -105,8 +87,7 @@ func admissionEvents(f url.Values, newPerson bool) ([]*domain.Event, error) {
 	id := r.text("person_id", true)
 	if id != "" {
 		if err := domain.ValidatePersonID("person_id", id); err != nil {
-			_, msg, _ := domain.FieldOf(err)
-			r.bad("person_id", "%s", msg)
+			r.errs = append(r.errs, err)
 		}
 	}
 	date := r.date("date", true)

@@ -56,16 +56,34 @@ func (s *Server) admitForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "admit.html", p)
 }
 
-// formErrors turns a service error into messages next to the form; other
-// errors are failures of the request.
+// formErrors turns invalid input into messages next to the form's fields:
+// every invalid-input error that err holds, as the form reader joins them
+// (one per field, in the form's order) or as a service returns one. Other
+// errors are failures of the request, as Server.status answers them.
 func (s *Server) formErrors(err error) ([]fieldMsg, bool) {
-	if fes, ok := err.(formErrs); ok {
-		return fes, true
+	if domain.ErrorCode(err) != domain.ErrInvalid {
+		return nil, false
 	}
-	if field, msg, ok := domain.FieldOf(err); ok {
-		return []fieldMsg{{formField(field), msg}}, true
+	var msgs []fieldMsg
+	var walk func(error)
+	walk = func(err error) {
+		switch u := err.(type) {
+		case *domain.Error:
+			if field, msg, ok := domain.FieldOf(u); ok {
+				msgs = append(msgs, fieldMsg{formField(field), msg})
+			}
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				walk(e)
+			}
+		case interface{ Unwrap() error }:
+			if e := u.Unwrap(); e != nil {
+				walk(e)
+			}
+		}
 	}
-	return nil, false
+	walk(err)
+	return msgs, len(msgs) > 0
 }
 
 // formField maps an event field path to the form's field name.

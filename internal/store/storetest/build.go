@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"maps"
 	"testing"
 
 	"github.com/habeas-kh/habeas/internal/domain"
@@ -21,14 +22,6 @@ type Lookup map[string]domain.FacilityKind
 func (l Lookup) FacilityKind(id string) (domain.FacilityKind, bool) {
 	k, ok := l[id]
 	return k, ok
-}
-
-func (l Lookup) clone() Lookup {
-	c := make(Lookup, len(l))
-	for k, v := range l {
-		c[k] = v
-	}
-	return c
 }
 
 // NewEvent makes an unsealed event with the helpers' audit fields.
@@ -79,57 +72,16 @@ func FileOf(id string, evs []*domain.Event, fac domain.FacilityLookup) (*domain.
 	return f, nil
 }
 
-// FacilityRows are the Facilities and Capacities rows of a decoded facility
-// event: the capacity it states is in force from the event's date.
-func FacilityRows(ev *domain.Event) (store.Facility, store.Capacity, error) {
-	d, ok := ev.Data.(*domain.FacilityData)
-	if !ok {
-		return store.Facility{}, store.Capacity{}, fmt.Errorf("event %d is %s, not a facility", ev.Seq, ev.Kind)
-	}
-	return store.Facility{ID: ev.Facility, Name: d.Name, Kind: d.Kind, Province: d.Province, Capacity: d.Capacity,
-			CapacityDate: ev.Date, CapacitySource: d.CapacitySource},
-		store.Capacity{Facility: ev.Facility, From: ev.Date, Capacity: d.Capacity, Source: d.CapacitySource}, nil
-}
-
-// CellRow is the Cells row of a decoded cell event.
-func CellRow(ev *domain.Event) (store.Cell, error) {
-	d, ok := ev.Data.(*domain.CellData)
-	if !ok {
-		return store.Cell{}, fmt.Errorf("event %d is %s, not a cell", ev.Seq, ev.Kind)
-	}
-	return store.Cell{Facility: ev.Facility, Label: d.Label, AreaM2: d.AreaM2, Capacity: d.Capacity, Category: d.Category}, nil
-}
-
-// CensusRow is the Census row of a decoded census event, or of a correction
-// of one (which replaces the row of its target).
-func CensusRow(ev *domain.Event) (store.Census, error) {
-	switch d := ev.Data.(type) {
-	case *domain.CensusData:
-		return store.Census{Seq: ev.Seq, Facility: ev.Facility, Date: ev.Date, Category: d.Category, Count: d.Count,
-			Source: d.Source}, nil
-	case *domain.CorrectionData:
-		c, ok := d.Data.(*domain.CensusData)
-		if d.TargetKind != domain.KCensus || d.Void || !ok {
-			return store.Census{}, fmt.Errorf("event %d: only a replacement of a census can be stored as a census row", ev.Seq)
-		}
-		fac := ev.Facility
-		if d.Facility != "" {
-			fac = d.Facility
-		}
-		return store.Census{Seq: d.Target, Facility: fac, Date: d.Date, Category: c.Category, Count: c.Count,
-			Source: c.Source}, nil
-	}
-	return store.Census{}, fmt.Errorf("event %d is %s, not a census", ev.Seq, ev.Kind)
-}
-
 // Builder prepares one batch that continues a ledger: each event added is
 // sealed at once (so its sequence number is known), and Build projects the
-// files of the persons the batch touches. A Builder is not safe for
-// concurrent use.
+// files of the persons the batch touches. The facility, cell and census rows
+// of the batch are those domain.Estate, the one fold of the estate, gives
+// for its events, as the ledger writer would send them. A Builder is not
+// safe for concurrent use.
 type Builder struct {
 	ledger      *Ledger // nil for a standalone builder: every person is new
 	start, head store.Head
-	lookup      Lookup
+	estate      *domain.Estate // the facilities only, as the writer keeps them
 	events      []store.StoredEvent
 	decoded     []*domain.Event
 	persons     []string
@@ -143,9 +95,15 @@ type Builder struct {
 }
 
 // NewBuilder starts a batch after head, for a ledger whose facilities are
-// known (the batch may register more); all persons are taken as new.
+// known (the batch may register more); all persons are taken as new. Only
+// the facilities' kinds are known, so a record of one of them in the batch
+// counts as its latest.
 func NewBuilder(head store.Head, facilities Lookup) *Builder {
-	return &Builder{start: head, head: head, lookup: facilities.clone(), pevs: map[string][]*domain.Event{}}
+	e := &domain.Estate{Facilities: make(map[string]domain.Facility, len(facilities))}
+	for id, kind := range facilities {
+		e.Facilities[id] = domain.Facility{ID: id, Kind: kind}
+	}
+	return &Builder{start: head, head: head, estate: e, pevs: map[string][]*domain.Event{}}
 }
 
 // Start is the head the batch continues; Head is the head after it.
@@ -180,30 +138,9 @@ func (b *Builder) Add(ev *domain.Event) int64 {
 		b.err = err
 		return 0
 	}
-	switch {
-	case dev.Kind == domain.KFacility:
-		f, c, err := FacilityRows(dev)
-		if err != nil {
-			b.err = err
-			return 0
-		}
-		b.lookup[f.ID] = f.Kind
-		b.facilities = upsert(b.facilities, f, func(x store.Facility) bool { return x.ID == f.ID })
-		b.capacities = upsert(b.capacities, c, func(x store.Capacity) bool { return x.Facility == c.Facility && x.From == c.From })
-	case dev.Kind == domain.KCell:
-		c, err := CellRow(dev)
-		if err != nil {
-			b.err = err
-			return 0
-		}
-		b.cells = upsert(b.cells, c, func(x store.Cell) bool { return x.Facility == c.Facility && x.Label == c.Label })
-	case dev.Kind == domain.KCensus || (dev.Kind == domain.KCorrection && dev.Person == ""):
-		c, err := CensusRow(dev)
-		if err != nil {
-			b.err = err
-			return 0
-		}
-		b.census = upsert(b.census, c, func(x store.Census) bool { return x.Seq == c.Seq })
+	if err := b.applyEstate(dev); err != nil {
+		b.err = err
+		return 0
 	}
 	if dev.Person != "" {
 		if _, ok := b.pevs[dev.Person]; !ok {
@@ -215,6 +152,41 @@ func (b *Builder) Add(ev *domain.Event) int64 {
 	b.decoded = append(b.decoded, dev)
 	b.head = next
 	return se.Seq
+}
+
+// applyEstate folds a facility, cell or census event, or a correction of
+// one (a correction that concerns no person), into the estate and keeps the
+// rows it changes.
+func (b *Builder) applyEstate(ev *domain.Event) error {
+	switch d := ev.Data.(type) {
+	case *domain.FacilityData, *domain.CellData, *domain.CensusData:
+	case *domain.CorrectionData:
+		if ev.Person != "" {
+			return nil
+		}
+		if d.TargetKind != domain.KCensus && d.TargetKind != domain.KFacility {
+			return fmt.Errorf("event %d: a correction of a %s without a person has no estate rows", ev.Seq, d.TargetKind)
+		}
+	default:
+		return nil
+	}
+	ch, err := b.estate.Apply(ev)
+	if err != nil {
+		return fmt.Errorf("event %d: %w", ev.Seq, err)
+	}
+	if f := ch.Facility; f != nil {
+		b.facilities = upsert(b.facilities, *f, func(x store.Facility) bool { return x.ID == f.ID })
+	}
+	if c := ch.Capacity; c != nil {
+		b.capacities = upsert(b.capacities, *c, func(x store.Capacity) bool { return x.Facility == c.Facility && x.From == c.From })
+	}
+	if c := ch.Cell; c != nil {
+		b.cells = upsert(b.cells, *c, func(x store.Cell) bool { return x.Facility == c.Facility && x.Label == c.Label })
+	}
+	if c := ch.Census; c != nil {
+		b.census = upsert(b.census, *c, func(x store.Census) bool { return x.Seq == c.Seq })
+	}
+	return nil
 }
 
 // upsert replaces the first element matching same, or appends v.
@@ -257,7 +229,7 @@ func (b *Builder) Build() (*store.Batch, error) {
 			}
 		}
 		evs = append(evs, b.pevs[id]...)
-		f, err := FileOf(id, evs, b.lookup)
+		f, err := FileOf(id, evs, b.estate)
 		if err != nil {
 			return nil, err
 		}
@@ -293,7 +265,7 @@ func (b *Builder) Append(t testing.TB, s store.Store) *store.Batch {
 // concurrent use.
 type Ledger struct {
 	head       store.Head
-	facilities Lookup
+	facilities map[string]domain.Facility // as the estate fold leaves them
 	stored     []store.StoredEvent
 	events     map[string][]*domain.Event
 	files      map[string]*domain.PersonFile
@@ -302,7 +274,7 @@ type Ledger struct {
 
 // NewLedger models an empty ledger.
 func NewLedger() *Ledger {
-	return &Ledger{head: store.Head{Hash: domain.GenesisHash}, facilities: Lookup{},
+	return &Ledger{head: store.Head{Hash: domain.GenesisHash}, facilities: map[string]domain.Facility{},
 		events: map[string][]*domain.Event{}, files: map[string]*domain.PersonFile{}}
 }
 
@@ -319,7 +291,8 @@ func (l *Ledger) Begin(t testing.TB, s store.Store) *Builder {
 // BeginAt starts a batch after a given head: the head of an open write
 // transaction (store.Appender), for instance.
 func (l *Ledger) BeginAt(head store.Head) *Builder {
-	b := NewBuilder(head, l.facilities)
+	b := NewBuilder(head, nil)
+	b.estate.Facilities = maps.Clone(l.facilities)
 	b.ledger = l
 	return b
 }
@@ -333,7 +306,7 @@ func (l *Ledger) Commit(b *Builder) error {
 		return fmt.Errorf("commit of a batch after seq %d, but the ledger is at seq %d", b.start.Seq, l.head.Seq)
 	}
 	l.head = b.head
-	l.facilities = b.lookup.clone()
+	l.facilities = maps.Clone(b.estate.Facilities)
 	for _, se := range b.events { // the builder's own rows, not the batch a caller may tamper with
 		se.Body = append([]byte(nil), se.Body...)
 		l.stored = append(l.stored, se)
@@ -386,4 +359,10 @@ func (l *Ledger) Files() []*domain.PersonFile {
 }
 
 // Facilities returns the kinds of the facilities registered so far.
-func (l *Ledger) Facilities() Lookup { return l.facilities.clone() }
+func (l *Ledger) Facilities() Lookup {
+	kinds := make(Lookup, len(l.facilities))
+	for id, f := range l.facilities {
+		kinds[id] = f.Kind
+	}
+	return kinds
+}
