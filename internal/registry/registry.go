@@ -168,8 +168,8 @@ type PersonView struct {
 	Audit     []store.AuditEntry `json:"-"`
 	// Withheld counts the events of custody elsewhere the reader may not
 	// see (docs/access.md).
-	Withheld int `json:"withheld,omitempty"`
-	Health    bool               `json:"-"` // the reader may see health data
+	Withheld int  `json:"withheld,omitempty"`
+	Health   bool `json:"-"` // the reader may see health data
 }
 
 // facilityOf is the facility that decides access to a person: where they
