@@ -41,6 +41,12 @@ const (
 	// ActEventRecord indexes a ledger write made through the services, so
 	// that a user's trail lists it; the ledger event itself is the record.
 	ActEventRecord = "event.record"
+	// ActPersonRead: a user opened a person's file (Mandela Rules 6 and 9),
+	// through a page or the API; the subject is the person.
+	ActPersonRead = "person.read"
+	// ActPersonHealthRead: a user opened a person's file with their health
+	// records shown.
+	ActPersonHealthRead = "person.health_read"
 )
 
 // userDetail is what the audit keeps of a user after a change: enough to

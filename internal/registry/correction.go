@@ -21,9 +21,9 @@ type CorrectionRequest struct {
 // Correction builds the event that corrects event req.Target of person:
 // the stored target gives the kind it corrects and, for a new date, the
 // facility and data that stay as they were. The target must be an event of
-// person, and p must be allowed to record what it corrects where the
-// person is (Record checks again when the correction is written). It
-// writes nothing.
+// person, and p must be allowed to record what it corrects in the facility
+// that held the person on its date (Record checks again when the
+// correction is written). It writes nothing.
 func (s *Service) Correction(ctx context.Context, p *auth.Principal, person string, req CorrectionRequest) (*domain.Event, error) {
 	if !p.Authenticated() {
 		return nil, domain.ErrUnauthenticated
@@ -32,8 +32,12 @@ func (s *Service) Correction(ctx context.Context, p *auth.Principal, person stri
 	if err != nil {
 		return nil, err
 	}
+	lf, err := s.loadFile(ctx, person)
+	if err != nil {
+		return nil, err
+	}
 	// Only those who may read the person learn what their events are.
-	if err := p.Require(auth.ReadRegister, facilityOf(per)); err != nil {
+	if err := mayRead(p, per, lf); err != nil {
 		return nil, err
 	}
 	se, ok, err := s.st.Event(ctx, req.Target)
@@ -56,15 +60,16 @@ func (s *Service) Correction(ctx context.Context, p *auth.Principal, person stri
 	case !req.Void:
 		cd.Date, cd.Facility, cd.Data = req.NewDate, orig.Facility, orig.Data
 	}
-	// A correction needs the right to record what it corrects.
-	if err := p.Require(Required(orig.Kind), facilityOf(per)); err != nil {
-		return nil, err
-	}
 	// The correction is entered on the date of what it corrects, or on the
 	// new date when that is later.
 	ev := &domain.Event{Kind: domain.KCorrection, Person: person, Date: orig.Date, Data: cd}
 	if cd.Date != domain.NoDate && cd.Date > ev.Date {
 		ev.Date = cd.Date
+	}
+	// A correction needs the right to record what it corrects, in the
+	// facility that held the person then.
+	if err := s.mayWrite(ctx, p, Required(orig.Kind), lf, nil, ev); err != nil {
+		return nil, err
 	}
 	return ev, nil
 }

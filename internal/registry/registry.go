@@ -166,7 +166,10 @@ type PersonView struct {
 	AsOf      domain.Date        `json:"as_of"`
 	Screening *screening.Result  `json:"screening,omitempty"`
 	Audit     []store.AuditEntry `json:"-"`
-	Health    bool               `json:"-"` // the reader may see health data
+	// Withheld counts the events of custody elsewhere the reader may not
+	// see (docs/access.md).
+	Withheld int  `json:"withheld,omitempty"`
+	Health   bool `json:"-"` // the reader may see health data
 }
 
 // facilityOf is the facility that decides access to a person: where they
@@ -205,7 +208,11 @@ func (s *Service) AsOf(ctx context.Context) (domain.Date, error) {
 	return s.st.LatestDate(ctx)
 }
 
-// Person returns a person's file, timeline and screening result.
+// Person returns a person's file, timeline and screening result, and enters
+// in the audit trail that p opened it (Mandela Rules 6 and 9). A reader
+// whose scope is limited sees, of custody that never passed through their
+// facilities, only the identity and the current state the law needs (case,
+// charges, orders): not those events nor health records (docs/access.md).
 func (s *Service) Person(ctx context.Context, p *auth.Principal, id string) (*PersonView, error) {
 	if err := p.Require(auth.ReadRegister, ""); err != nil {
 		return nil, err
@@ -214,33 +221,36 @@ func (s *Service) Person(ctx context.Context, p *auth.Principal, id string) (*Pe
 	if err != nil {
 		return nil, err
 	}
-	if err := p.Require(auth.ReadRegister, facilityOf(per)); err != nil {
-		return nil, err
-	}
-	stored, err := s.st.PersonEvents(ctx, []string{id})
-	if err != nil {
-		return nil, fmt.Errorf("reading the events of %s: %w", id, err)
-	}
-	evs, err := store.DecodeEvents(stored[id])
+	lf, err := s.loadFile(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	kinds, err := s.kinds(ctx)
-	if err != nil {
+	if err := mayRead(p, per, lf); err != nil {
 		return nil, err
 	}
 	asOf, err := s.AsOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	f, err := domain.Project(id, evs, kinds, domain.NoDate)
+	evs := lf.evs
+	fold, err := foldEpisodes(lf, p.Scope(auth.ReadRegister))
 	if err != nil {
-		return nil, fmt.Errorf("folding the file of %s: %w", id, err)
+		return nil, err
 	}
-	v := &PersonView{Person: per, Identity: f.Identity, State: f.State, Episodes: f.Episodes, AsOf: asOf,
+	f := fold.file
+	v := &PersonView{Person: per, Identity: f.Identity, State: f.State, AsOf: asOf,
 		Health: p.CanIn(auth.ReadHealth, facilityOf(per))}
+	for i, ep := range f.Episodes {
+		if fold.seesEpisode(i + 1) {
+			v.Episodes = append(v.Episodes, ep)
+		}
+	}
 	if v.Health {
-		v.Flags = f.Flags
+		for i, fl := range f.Flags {
+			if fold.seesEpisode(fold.flagEpisode[i]) {
+				v.Flags = append(v.Flags, fl)
+			}
+		}
 	}
 	corr := map[int64][]int64{}
 	voided := map[int64]bool{}
@@ -250,31 +260,52 @@ func (s *Service) Person(ctx context.Context, p *auth.Principal, id string) (*Pe
 			voided[c.Target] = c.Void
 		}
 	}
+	health := false
 	for i, ev := range evs {
+		if !fold.sees(ev) {
+			v.Withheld++
+			continue
+		}
 		e := Entry{Seq: ev.Seq, Kind: ev.Kind, Date: ev.Date, Facility: ev.Facility, RecordedAt: ev.RecordedAt,
 			RecordedBy: ev.RecordedBy, Via: ev.Via, Data: ev.Data, Superseded: corr[ev.Seq], Voided: voided[ev.Seq],
-			Hash: stored[id][i].Hash, Event: ev}
+			Hash: lf.stored[i].Hash, Event: ev}
+		isHealth := ev.Kind == domain.KHealth
 		if c, ok := ev.Data.(*domain.CorrectionData); ok {
 			e.Corrects = c.Target
-			if c.TargetKind == domain.KHealth && !v.Health {
+			isHealth = c.TargetKind == domain.KHealth
+		}
+		if isHealth {
+			if v.Health {
+				health = true
+			} else {
 				e.Data, e.Hidden = nil, true
 			}
-		}
-		if ev.Kind == domain.KHealth && !v.Health {
-			e.Data, e.Hidden = nil, true
 		}
 		v.Timeline = append(v.Timeline, e)
 	}
 	if p.CanIn(auth.ReadScreening, facilityOf(per)) && asOf != domain.NoDate {
-		asOfFile, err := domain.Project(id, evs, kinds, asOf)
+		asOfFile, err := domain.Project(id, evs, lf.kinds, asOf)
 		if err == nil {
-			if r, ok := screening.Screen(s.pack, asOfFile, kinds, asOf, 30); ok {
+			if r, ok := screening.Screen(s.pack, asOfFile, lf.kinds, asOf, 30); ok {
 				v.Screening = &r
 			}
 		}
 	}
-	if v.Audit, err = s.auth.AuditSubject(ctx, id, 50); err != nil {
-		return nil, err
+	// Who read a file is itself personal data about the staff: the list is
+	// for those who may read the audit trail.
+	if p.Can(auth.ReadAudit) {
+		if v.Audit, err = s.auth.AuditSubject(ctx, id, 50); err != nil {
+			return nil, err
+		}
+	}
+	// The file is shown only once its reading is on record: an access the
+	// trail cannot show is what Mandela Rule 6 forbids.
+	act := auth.ActPersonRead
+	if health || len(v.Flags) > 0 {
+		act = auth.ActPersonHealthRead
+	}
+	if err := s.auth.Record(ctx, p, act, id, map[string]any{"events": len(v.Timeline)}); err != nil {
+		return nil, fmt.Errorf("recording that %s opened the file of %s: %w", p.User, id, err)
 	}
 	return v, nil
 }
@@ -314,7 +345,6 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, evs []*domain.E
 		return nil, -1, domain.ErrUnauthenticated
 	}
 	person := evs[0].Person
-	var current store.Person
 	exists := false
 	if err := domain.ValidateText("person", person); err != nil {
 		return nil, 0, err // before it reaches a database that cannot hold it
@@ -324,7 +354,14 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, evs []*domain.E
 		if err != nil {
 			return nil, -1, fmt.Errorf("reading person %s: %w", person, err)
 		}
-		current, exists = ps[person]
+		_, exists = ps[person]
+	}
+	var lf *ledgerFile
+	if exists {
+		var err error
+		if lf, err = s.loadFile(ctx, person); err != nil {
+			return nil, -1, err
+		}
 	}
 	for i, ev := range evs {
 		if ev.Person != person {
@@ -340,14 +377,21 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, evs []*domain.E
 				return nil, i, domain.Invalid("data.target", "event %d is not about %s", c.Target, person)
 			}
 		}
-		// The facility whose staff may record it: where the person is held,
-		// or, for an admission or a new person, where they are admitted.
-		fac := ev.Facility
-		if exists && current.InCustody {
-			fac = current.Facility
-		}
-		if ev.Kind == domain.KPerson && !exists {
-			fac = ""
+		switch {
+		case person == "":
+			// The estate, counts and commitments: the facility they name.
+			if err := p.Require(perm, ev.Facility); err != nil {
+				return nil, i, err
+			}
+		case exists:
+			if err := s.mayWrite(ctx, p, perm, lf, evs[:i], ev); err != nil {
+				return nil, i, err
+			}
+		case ev.Kind == domain.KPerson:
+			// A new person is registered with their admission, into a
+			// facility of the user's; only users unrestricted in scope may
+			// register someone not (yet) admitted.
+			fac := ""
 			for _, e := range evs {
 				if e.Kind == domain.KAdmission {
 					fac = e.Facility
@@ -356,15 +400,15 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, evs []*domain.E
 			if fac == "" && p.Scope(auth.RecordCustody) != nil {
 				return nil, i, domain.Invalid("facility", "a new person must be registered with their admission")
 			}
-		}
-		if ev.Kind.PersonKind() && ev.Kind != domain.KPerson && ev.Kind != domain.KAdmission && !exists {
+			if err := p.Require(perm, fac); err != nil {
+				return nil, i, err
+			}
+		case ev.Kind == domain.KAdmission:
+			if err := p.Require(perm, ev.Facility); err != nil {
+				return nil, i, err
+			}
+		default:
 			return nil, i, domain.Invalid("person", "no person %q in the register", person)
-		}
-		if fac == "" && exists {
-			fac = current.Facility
-		}
-		if err := p.Require(perm, fac); err != nil {
-			return nil, i, err
 		}
 	}
 	seqs, err := s.led.Record(ctx, ledger.Actor{Name: p.User, Via: p.Via}, evs...)

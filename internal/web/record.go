@@ -195,13 +195,9 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request) {
 	}
 	pr := principal(r)
 	id := r.PathValue("id")
-	pv, err := s.reg.Person(r.Context(), pr, id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	action := "/staff/persons/" + url.PathEscape(id) + "/record/" + kind
 	var evs []*domain.Event
+	var err error
 	if kind == "admission" {
 		r.PostForm.Set("person_id", id)
 		evs, err = admissionEvents(r.PostForm, false)
@@ -215,6 +211,13 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request) {
 		s.invalidate()
 	}
 	if err != nil {
+		// The file is read (and its reading entered in the audit trail)
+		// only to show the form again; the service checked the write.
+		pv, perr := s.reg.Person(r.Context(), pr, id)
+		if perr != nil {
+			s.fail(w, r, perr)
+			return
+		}
 		s.formFailed(w, r, err, kind, action, pv)
 		return
 	}
