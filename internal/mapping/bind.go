@@ -131,8 +131,20 @@ func (b *Bound) Skip(row tabular.Row) bool {
 // fewer has lost cells, unless the mapping says short rows are allowed
 // (short_rows: true). Blank cells past the header are harmless: spreadsheet
 // programs write trailing separators.
+//
+// It also refuses a cell that is not UTF-8 text, naming its column, unless
+// the mapping names the file's encoding (encoding:).
 func (b *Bound) Shape(row tabular.Row) *CellError {
 	n := len(b.Header)
+	for i, v := range row.Cells {
+		if msg := tabular.NotUTF8(v); msg != "" {
+			col := fmt.Sprintf("column %d", i+1)
+			if i < n {
+				col = b.Header[i]
+			}
+			return &CellError{Column: col, Msg: msg}
+		}
+	}
 	for i := len(row.Cells) - 1; i >= n; i-- {
 		if row.Cells[i] != "" {
 			return &CellError{Msg: fmt.Sprintf("the row has a cell in column %d, %s, past the %d columns of the header: a number written with a thousands separator and no quotes (18,913) splits in two and shifts every later cell; quote such numbers, or save the file with another separator",

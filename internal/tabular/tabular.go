@@ -184,6 +184,11 @@ func newCSV(r io.Reader, name string, opt Options, closer io.Closer) (Reader, er
 			return nil, err
 		}
 		if c.row == headerRow {
+			for i, v := range rec {
+				if msg := NotUTF8(v); msg != "" {
+					return nil, &FormatError{File: name, Row: headerRow, Msg: fmt.Sprintf("column %d of the header %s", i+1, msg)}
+				}
+			}
 			c.header = cleanHeader(rec)
 		}
 	}
@@ -247,12 +252,18 @@ func (c *csvReader) read() ([]string, error) {
 	c.row += 1 + max(0, start-c.endLine-1)
 	last, _ := c.cr.FieldPos(len(rec) - 1)
 	c.endLine = last + strings.Count(rec[len(rec)-1], "\n")
-	for i, v := range rec {
-		if !utf8.ValidString(v) {
-			return nil, &FormatError{File: c.name, Row: c.row, Msg: fmt.Sprintf("column %d is not UTF-8 text (%s): save the file as UTF-8 (CSV UTF-8 in Excel), or name its encoding in the mapping, e.g. encoding: windows-1252", i+1, badBytes(v))}
-		}
-	}
 	return rec, nil
+}
+
+// NotUTF8 says, for a message, where a cell is not UTF-8 text: a Latin-1
+// or windows-1252 file read as UTF-8 would put broken characters in the
+// register. "" when the cell is valid. The rows' cells are checked by the
+// mapping (mapping.Bound.Shape), which names the column; the header here.
+func NotUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return ""
+	}
+	return "is not UTF-8 text (" + badBytes(s) + "): save the file as UTF-8 (CSV UTF-8 in Excel), or name its encoding in the mapping, e.g. encoding: windows-1252"
 }
 
 // badBytes shows the first bytes that are not UTF-8, with what is around
