@@ -73,7 +73,7 @@ memory; others are read whole and grouped by person in memory.`,
 					if m, err = mapping.Load(maps[i]); err != nil {
 						return err
 					}
-					opt = tabular.Options{Sheet: m.Sheet, HeaderRow: m.HeaderRow, Delimiter: m.Delimiter}
+					opt = m.ReadOptions()
 				}
 				// Checked now, so that a missing file is reported before the
 				// register is opened.
@@ -179,5 +179,6 @@ memory; others are read whole and grouped by person in memory.`,
 	cmd.Flags().BoolVar(&skipInvalid, "skip-invalid", false, "load the valid rows; write the others to --rejects")
 	cmd.Flags().StringVar(&rejects, "rejects", "", "with --skip-invalid: FILE.csv; the rows left out go to FILE.people.csv, FILE.admissions.csv, FILE.charges.csv")
 	cmd.Flags().BoolVar(&noProgress, "no-progress", false, "do not show progress on the terminal")
+	cmd.RunE = a.removeNewDBOnError(cmd.RunE)
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,7 +120,7 @@ were new, unchanged or corrected. Ctrl-C stops the import and writes nothing.` +
 			}
 			opt := tabular.Options{Sheet: sheet}
 			if m != nil {
-				opt = tabular.Options{Sheet: m.Sheet, HeaderRow: m.HeaderRow, Delimiter: m.Delimiter}
+				opt = m.ReadOptions()
 				if sheet != "" {
 					opt.Sheet = sheet
 				}
@@ -184,6 +185,7 @@ were new, unchanged or corrected. Ctrl-C stops the import and writes nothing.` +
 			return nil
 		},
 	}
+	cmd.RunE = a.removeNewDBOnError(cmd.RunE)
 	cmd.Flags().StringVar(&mapFile, "map", "", "mapping file (YAML) saying which column is which field")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check everything and write nothing")
 	cmd.Flags().BoolVar(&skipInvalid, "skip-invalid", false, "load the valid rows; write the others to --rejects")
@@ -198,6 +200,31 @@ were new, unchanged or corrected. Ctrl-C stops the import and writes nothing.` +
 	return cmd
 }
 
+// removeNewDBOnError wraps an import command so that, when the command
+// created the SQLite database file and then fails, the file and its
+// companions are removed: a refused import into a new path must not leave
+// an empty register behind to be mistaken for a loaded one. The command's
+// own deferred close has run by the time run returns.
+func (a *app) removeNewDBOnError(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		path := a.dsn
+		created := false
+		if path != "" && !sqldb.IsPostgres(path) {
+			_, err := os.Stat(path)
+			created = errors.Is(err, fs.ErrNotExist)
+		}
+		err := run(cmd, args)
+		if err != nil && created {
+			for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+				if rerr := os.Remove(path + suffix); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+					a.log.Warn("removing the database file the failed import created", "file", path+suffix, "err", rerr)
+				}
+			}
+		}
+		return err
+	}
+}
+
 // openCharges opens the charges sheet of an admissions import.
 func openCharges(path, mapFile, rejects, mainRejects string, skip bool) (*intake.Table, func(), error) {
 	var m *mapping.Mapping
@@ -207,7 +234,7 @@ func openCharges(path, mapFile, rejects, mainRejects string, skip bool) (*intake
 		if m, err = mapping.Load(mapFile); err != nil {
 			return nil, nil, err
 		}
-		opt = tabular.Options{Sheet: m.Sheet, HeaderRow: m.HeaderRow, Delimiter: m.Delimiter}
+		opt = m.ReadOptions()
 	}
 	r, err := tabular.Open(path, opt)
 	if err != nil {
@@ -268,6 +295,9 @@ func (a *app) printImport(name string, what intake.What, res *intake.Result, el 
 		fmt.Fprintln(a.out)
 	}
 	fmt.Fprintf(a.out, "  ledger events: %d\n", res.Events)
+	for _, w := range res.Warnings {
+		fmt.Fprintf(a.errOut, "warning: %s\n", w)
+	}
 }
 
 // inferMapping prints a proposed mapping for a file.

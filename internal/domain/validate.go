@@ -129,6 +129,11 @@ func (ev *Event) validatePayload() error {
 
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
 
+// MaxFacilityCount bounds the people one facility holds or has places for:
+// the largest prisons in the world hold tens of thousands, so a figure above
+// it is a typing or reading mistake (189,130,000,000 people), never a fact.
+const MaxFacilityCount = 10_000_000
+
 // Validate checks a facility's details.
 func (d *FacilityData) Validate() error {
 	switch {
@@ -140,6 +145,8 @@ func (d *FacilityData) Validate() error {
 		return Invalid("province", "missing")
 	case d.Capacity < 0:
 		return Invalid("capacity", "must not be negative")
+	case d.Capacity > MaxFacilityCount:
+		return Invalid("capacity", "%d is more places than any facility has (at most %d)", d.Capacity, MaxFacilityCount)
 	}
 	return nil
 }
@@ -318,6 +325,8 @@ func (d *CensusData) Validate() error {
 		return Invalid("category", "missing")
 	case d.Count < 0:
 		return Invalid("count", "must not be negative")
+	case d.Count > MaxFacilityCount:
+		return Invalid("count", "%d is more people than any facility holds (at most %d)", d.Count, MaxFacilityCount)
 	case blank(d.Source):
 		return Invalid("source", "missing: every count needs its source")
 	}

@@ -31,6 +31,9 @@ type cellRec struct {
 // interpretCell reads a row of a cells sheet; problems go to the row.
 func (rd *reading) interpretCell(rw *row, tr tabular.Row) {
 	b := rd.b
+	if !rd.shape(rw, b, tr) {
+		return
+	}
 	c := &cellRec{}
 	c.facility = rd.required(rw, tr, "cell.facility", "the facility identifier is missing")
 	c.label = rd.required(rw, tr, "cell.label", "the cell label is missing")
@@ -220,6 +223,7 @@ func ExportCells(ctx context.Context, st store.Store, w tabular.Writer) (int, er
 		}
 		return cells[i].Label < cells[j].Label
 	})
+	w.Numeric(2, 3) // area_m2, capacity
 	if err := w.Write(cellColumns); err != nil {
 		return 0, fmt.Errorf("exporting cells: %w", err)
 	}

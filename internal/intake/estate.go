@@ -49,6 +49,15 @@ func describes(b *mapping.Bound) bool {
 // interpret reads a row's records; problems go to the row.
 func (rd *reading) interpret(rw *row, tr tabular.Row) {
 	b := rd.b
+	if !rd.shape(rw, b, tr) {
+		return
+	}
+	if col, ok := b.Total(tr); ok {
+		rd.rowErr(rw, col, "%s looks like a total, not a facility: leave the row out with a skip rule (skip: [{column: %q, equals: %s}]), or keep such rows with totals: [] in the mapping",
+			tabular.Clip(tr.Cell(headerIndex(b, col))), col, tabular.Clip(tr.Cell(headerIndex(b, col))))
+		rd.reject(rw, rw.bad...)
+		return
+	}
 	id, _, err := b.Get("facility.id", tr)
 	if err == mapping.ErrNoValue {
 		rd.rowErr(rw, columnOf(b, "facility.id"), "the facility identifier is missing")
@@ -73,8 +82,8 @@ func (rd *reading) interpret(rw *row, tr tabular.Row) {
 		f.province = rd.text(rw, tr, "facility.province")
 		if k := rd.text(rw, tr, "facility.kind"); k != "" {
 			if !domain.In(domain.FacilityKind(k), domain.FacilityKinds) {
-				rd.rowErr(rw, columnOf(b, "facility.kind"), "%q is not a kind of facility habeas knows (%s): translate it with values: in the mapping's facility.kind",
-					k, kindList())
+				rd.rowErr(rw, columnOf(b, "facility.kind"), "%s is not a kind of facility habeas knows (%s): translate it with values: in the mapping's facility.kind",
+					tabular.Clip(k), kindList())
 			}
 			f.kind = domain.FacilityKind(k)
 		}
@@ -84,6 +93,8 @@ func (rd *reading) interpret(rw *row, tr tabular.Row) {
 			rd.cellErr(rw, "facility.capacity", err)
 		case ok && n < 0:
 			rd.rowErr(rw, columnOf(b, "facility.capacity"), "a capacity cannot be negative (%d)", n)
+		case ok && n > domain.MaxFacilityCount:
+			rd.rowErr(rw, columnOf(b, "facility.capacity"), "a capacity of %d is more places than any facility has (at most %d): check the cell", n, domain.MaxFacilityCount)
 		case ok:
 			f.capacity, f.capKnown = n, true
 		}
@@ -135,6 +146,8 @@ func (rd *reading) interpret(rw *row, tr tabular.Row) {
 				// A blank is unknown, never zero: nothing is recorded.
 			case n < 0:
 				rd.rowErr(rw, columnOf(b, field), "a count cannot be negative (%d)", n)
+			case n > domain.MaxFacilityCount:
+				rd.rowErr(rw, columnOf(b, field), "%d people is more than any facility holds (at most %d): check the cell", n, domain.MaxFacilityCount)
 			default:
 				rw.census = append(rw.census, censusRec{facility: id, date: censusDate, category: cat, count: n, source: source, note: note})
 			}
@@ -146,6 +159,29 @@ func (rd *reading) interpret(rw *row, tr tabular.Row) {
 	if len(rw.bad) > 0 {
 		rd.reject(rw, rw.bad...)
 	}
+}
+
+// shape checks the row's width against the header (mapping.Bound.Shape);
+// a row of the wrong width is rejected at once, since its cells cannot be
+// trusted to be in their columns.
+func (rd *reading) shape(rw *row, b *mapping.Bound, tr tabular.Row) bool {
+	ce := b.Shape(tr)
+	if ce == nil {
+		return true
+	}
+	rd.rowErr(rw, ce.Column, "%s", ce.Msg)
+	rd.reject(rw, rw.bad...)
+	return false
+}
+
+// headerIndex is the index of a column of the header, -1 when absent.
+func headerIndex(b *mapping.Bound, col string) int {
+	for i, h := range b.Header {
+		if h == col {
+			return i
+		}
+	}
+	return -1
 }
 
 // text reads an optional text field; a translation error goes to the row.
@@ -209,8 +245,8 @@ func (rd *reading) dedupe() {
 		if f := rw.fac; f != nil {
 			key := f.id + "\x00" + f.date.String()
 			if first, ok := facs[key]; ok {
-				if msg := facConflict(first.rec, f); msg != "" {
-					errs = append(errs, &RowError{File: rd.opt.File, Row: rw.num, Column: columnOf(rd.b, "facility.capacity"),
+				if field, msg := facConflict(first.rec, f); msg != "" {
+					errs = append(errs, &RowError{File: rd.opt.File, Row: rw.num, Column: columnOf(rd.b, field),
 						Msg: fmt.Sprintf("facility %s on %s: %s than row %d says", f.id, f.date, msg, first.row)})
 				} else {
 					f.dup, repeated = true, true
@@ -242,21 +278,80 @@ func (rd *reading) dedupe() {
 		// nothing to repeat and is not one.
 		rw.dup = repeated && (rw.fac == nil || rw.fac.dup) && len(kept) == 0
 	}
+	rd.warnSums()
 }
 
-// facConflict says how two records of a facility on one date disagree.
-func facConflict(a, b *facRec) string {
+// warnSums warns of a count that equals the sum of the other rows' counts
+// of its date and category: a total under a facility's name, which the
+// total words (mapping totals) did not catch, would double the figure.
+func (rd *reading) warnSums() {
+	type entry struct {
+		rw *row
+		c  censusRec
+	}
+	groups := map[string][]entry{}
+	var order []string
+	for _, rw := range rd.rows {
+		if rw.bad != nil {
+			continue
+		}
+		for _, c := range rw.census {
+			key := c.date.String() + "\x00" + c.category
+			if groups[key] == nil {
+				order = append(order, key)
+			}
+			groups[key] = append(groups[key], entry{rw, c})
+		}
+	}
+	for _, key := range order {
+		g := groups[key]
+		if len(g) < 3 {
+			continue // with two rows, equal counts are a coincidence
+		}
+		sum := 0
+		for _, e := range g {
+			sum += e.c.count
+		}
+		for _, e := range g {
+			if e.c.count > 0 && 2*e.c.count == sum {
+				rd.res.Warnings = append(rd.res.Warnings, fmt.Sprintf("%s: row %d: %s of %s on %s is %d, the sum of the other %d rows of that date: if it is a total, leave it out (a skip rule in the mapping)",
+					rd.opt.File, e.rw.num, e.c.category, e.c.facility, e.c.date, e.c.count, len(g)-1))
+			}
+		}
+	}
+}
+
+// capacityAt is the capacity in force on a date in a facility's history, 0
+// when none is known.
+func capacityAt(hist []store.Capacity, d domain.Date) int {
+	n := 0
+	for _, h := range hist {
+		if h.From <= d {
+			n = h.Capacity
+		}
+	}
+	return n
+}
+
+// maxOccupancy is how many times its capacity a facility is taken to hold
+// at most: the most crowded prisons reported hold a few times theirs, so a
+// count far above it is a misread cell.
+const maxOccupancy = 100
+
+// facConflict says how two records of a facility on one date disagree, and
+// which field does.
+func facConflict(a, b *facRec) (string, string) {
 	switch {
 	case a.capKnown && b.capKnown && a.capacity != b.capacity:
-		return fmt.Sprintf("the capacity is %d here, other", b.capacity)
+		return "facility.capacity", fmt.Sprintf("the capacity is %d here, other", b.capacity)
 	case a.name != "" && b.name != "" && a.name != b.name:
-		return fmt.Sprintf("the name is %q here, other", b.name)
+		return "facility.name", fmt.Sprintf("the name is %s here, other", tabular.Clip(b.name))
 	case a.kind != "" && b.kind != "" && a.kind != b.kind:
-		return fmt.Sprintf("the kind is %s here, other", b.kind)
+		return "facility.kind", fmt.Sprintf("the kind is %s here, other", b.kind)
 	case a.province != "" && b.province != "" && a.province != b.province:
-		return fmt.Sprintf("the province is %q here, other", b.province)
+		return "facility.province", fmt.Sprintf("the province is %s here, other", tabular.Clip(b.province))
 	}
-	return ""
+	return "", ""
 }
 
 // planned is an event to append and the row it comes from.
@@ -362,6 +457,9 @@ func (rd *reading) plan(ctx context.Context, st *registerState, rows []*row) ([]
 		}
 		byFac[rw.fac.id] = append(byFac[rw.fac.id], recRow{rw.fac, rw})
 	}
+	// capsAfter is each facility's capacities with this file's, for the
+	// check of counts against them.
+	capsAfter := map[string][]store.Capacity{}
 	known := map[string]bool{}
 	for id := range st.facs {
 		known[id] = true
@@ -432,6 +530,7 @@ func (rd *reading) plan(ctx context.Context, st *registerState, rows []*row) ([]
 				cur = next
 			}
 		}
+		capsAfter[id] = hist
 	}
 
 	// Counts, in row order.
@@ -443,6 +542,15 @@ func (rd *reading) plan(ctx context.Context, st *registerState, rows []*row) ([]
 			if !known[c.facility] {
 				bad[rw] = append(bad[rw], &RowError{File: file, Row: rw.num, Column: columnOf(rd.b, "facility.id"),
 					Msg: fmt.Sprintf("facility %s is not in the register: import facilities first, or map its name, kind and province", c.facility)})
+				break
+			}
+			hist, ok := capsAfter[c.facility]
+			if !ok {
+				hist = st.caps[c.facility]
+			}
+			if capacity := capacityAt(hist, c.date); capacity > 0 && c.count > maxOccupancy*capacity {
+				bad[rw] = append(bad[rw], &RowError{File: file, Row: rw.num, Column: columnOf(rd.b, "census.counts."+c.category),
+					Msg: fmt.Sprintf("%s of %s on %s is %d, more than %d times its capacity of %d: check the cell", c.category, c.facility, c.date, c.count, maxOccupancy, capacity)})
 				break
 			}
 			data := &domain.CensusData{Category: c.category, Count: c.count, Source: c.source, Note: c.note}

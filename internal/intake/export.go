@@ -32,6 +32,7 @@ func ExportFacilities(ctx context.Context, st store.Store, w tabular.Writer) (in
 		}
 		return caps[i].From < caps[j].From
 	})
+	w.Numeric(4)
 	if err := w.Write([]string{"id", "name", "kind", "province", "capacity", "capacity_date", "capacity_source"}); err != nil {
 		return 0, err
 	}
@@ -90,6 +91,9 @@ func ExportCensus(ctx context.Context, st store.Store, w tabular.Writer) (int, e
 		}
 		return keys[i].date < keys[j].date
 	})
+	for i := range cats {
+		w.Numeric(2 + i)
+	}
 	if err := w.Write(append(append([]string{"facility", "date"}, cats...), "source")); err != nil {
 		return 0, err
 	}

@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/ledger"
@@ -104,6 +105,9 @@ type Result struct {
 	Rejected   int // rows left out as invalid (only with SkipInvalid)
 	Events     int // ledger events appended (or that would be, in a dry run)
 	DryRun     bool
+	// Warnings are what looks wrong without being refused: each names the
+	// file and row.
+	Warnings []string
 	// Also counts the rows of the charges sheet of an admissions import.
 	Also *Result
 }
@@ -137,8 +141,24 @@ func (e *RowError) Error() string {
 		fmt.Fprintf(&b, ": column %q", e.Column)
 	}
 	b.WriteString(": ")
-	b.WriteString(e.Msg)
+	b.WriteString(clipMsg(e.Msg))
 	return b.String()
+}
+
+// maxMsg bounds one problem's message: cell values quoted in it are clipped
+// (tabular.Clip), and this catches any that is not, so that one bad row
+// cannot make a message of kilobytes.
+const maxMsg = 400
+
+func clipMsg(s string) string {
+	if len(s) <= maxMsg {
+		return s
+	}
+	cut := maxMsg
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // RowErrors are the problems of an import refused as a whole.
@@ -328,10 +348,25 @@ func (rd *reading) reject(rw *row, errs ...*RowError) {
 	rw.bad = errs
 }
 
+// rejectCells neutralises the cells of a rejected row as any sheet habeas
+// writes (tabular.Cell): the columns the mapping reads numbers from keep
+// their numbers, the rest is text. b is nil for the header.
+func rejectCells(b *mapping.Bound, cells []string) []string {
+	var num map[int]bool
+	if b != nil {
+		num = b.NumberColumns()
+	}
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = tabular.Cell(c, num[i])
+	}
+	return out
+}
+
 // writeRejects writes the rows left out, in row order.
 func (rd *reading) writeRejects(rows []*row) error {
 	w := csv.NewWriter(rd.opt.Rejects)
-	header := append([]string{"row", "problem"}, rd.b.Header...)
+	header := append([]string{"row", "problem"}, rejectCells(nil, rd.b.Header)...)
 	if err := w.Write(header); err != nil {
 		return fmt.Errorf("writing the rejects file: %w", err)
 	}
@@ -340,7 +375,7 @@ func (rd *reading) writeRejects(rows []*row) error {
 		for i, e := range rw.bad {
 			msgs[i] = strings.TrimPrefix(e.Error(), fmt.Sprintf("%s: row %d: ", e.File, e.Row))
 		}
-		rec := append([]string{fmt.Sprint(rw.num), strings.Join(msgs, "; ")}, rw.cells...)
+		rec := append([]string{fmt.Sprint(rw.num), strings.Join(msgs, "; ")}, rejectCells(rd.b, rw.cells)...)
 		if err := w.Write(rec); err != nil {
 			return fmt.Errorf("writing the rejects file: %w", err)
 		}

@@ -139,7 +139,7 @@ const bad = header +
 	"1;Verona;CC;Veneto;335;588;40;31/01/2020\r\n" +
 	"2;Vasto;Carcere;Abruzzo;100;50;0;31/01/2020\r\n" + // row 3: unknown kind
 	"3;Trani;CC;Puglia;200;-4;0;31/01/2020\r\n" + // row 4: negative count
-	"4;Lauro;CC;Campania;30;20;0;5/4/20; 3/27/20\r\n" + // row 5: a date in no format
+	"4;Lauro;CC;Campania;30;20;0;5/4/20; 3/27/20\r\n" + // row 5: a cell more than the header has
 	"5;Enna;CC;Sicilia;1,5;20;0;31/01/2020\r\n" + // row 6: a misplaced thousands separator
 	"1;Verona;CC;Veneto;335;589;40;31/01/2020\r\n" // row 7: contradicts row 2
 
@@ -154,7 +154,7 @@ func TestAllOrNothing(t *testing.T) {
 	for _, want := range []string{
 		`b.csv: row 3: column "Tipo": "Carcere" is not one of the values the mapping translates`,
 		`b.csv: row 4: column "Presenti": a count cannot be negative (-4)`,
-		`b.csv: row 5: column "Data": "5/4/20" matches none of the date formats DD/MM/YYYY, excel`, // the ; split it
+		`b.csv: row 5: the row has a cell in column 9, "3/27/20", past the 8 columns of the header`, // the ; split it
 		`b.csv: row 6: column "Capienza": "1,5" has a thousands separator in the wrong place: expected a whole number`,
 		`b.csv: row 7: column "Presenti": facility T-1 on 2020-01-31: total is 589 here but 588 in row 2`,
 		"nothing was imported",

@@ -273,13 +273,18 @@ func oneOf[T ~string](c *cellReader, field, what string, v T, allowed []T) T {
 		for i, a := range allowed {
 			list[i] = string(a)
 		}
-		c.err(field, "%q is not a %s habeas knows (%s): translate it with values: in the mapping", v, what, strings.Join(list, ", "))
+		c.err(field, "%s is not a %s habeas knows (%s): translate it with values: in the mapping", tabular.Clip(string(v)), what, strings.Join(list, ", "))
 	}
 	return v
 }
 
 // interpretRegister reads one row of a people, admissions or charges sheet.
 func (rd *reading) interpretRegister(sh *sheet, rw *row, tr tabular.Row, now time.Time) {
+	if ce := sh.b.Shape(tr); ce != nil {
+		// The cells cannot be trusted to be in their columns.
+		rw.bad = append(rw.bad, &RowError{File: sh.file, Row: rw.num, Column: ce.Column, Msg: ce.Msg})
+		return
+	}
 	c := &cellReader{rd: rd, sh: sh, rw: rw, tr: tr, now: now, latest: domain.LatestDate(now)}
 	defer c.validate()
 	switch sh.what {

@@ -40,6 +40,7 @@ func ExportRegister(ctx context.Context, st store.Store, what What, m *mapping.M
 	if err != nil {
 		return 0, err
 	}
+	w.Numeric(out.Numeric()...)
 	if err := w.Write(out.Header()); err != nil {
 		return 0, fmt.Errorf("exporting %s: %w", what, err)
 	}

@@ -601,7 +601,7 @@ func (p *regPlan) writeRejects(rd *reading) error {
 // the row number, the problems, then the row as it was.
 func writeSheetRejects(sh *sheet, rows []*row) error {
 	w := csv.NewWriter(sh.rejects)
-	if err := w.Write(append([]string{"row", "problem"}, sh.b.Header...)); err != nil {
+	if err := w.Write(append([]string{"row", "problem"}, rejectCells(nil, sh.b.Header)...)); err != nil {
 		return fmt.Errorf("writing the rejects of %s: %w", sh.file, err)
 	}
 	for _, rw := range rows {
@@ -609,7 +609,7 @@ func writeSheetRejects(sh *sheet, rows []*row) error {
 		for i, e := range rw.bad {
 			msgs[i] = strings.TrimPrefix(e.Error(), fmt.Sprintf("%s: row %d: ", e.File, e.Row))
 		}
-		if err := w.Write(append([]string{fmt.Sprint(rw.num), strings.Join(msgs, "; ")}, rw.cells...)); err != nil {
+		if err := w.Write(append([]string{fmt.Sprint(rw.num), strings.Join(msgs, "; ")}, rejectCells(sh.b, rw.cells)...)); err != nil {
 			return fmt.Errorf("writing the rejects of %s: %w", sh.file, err)
 		}
 	}

@@ -125,6 +125,89 @@ func (b *Bound) Skip(row tabular.Row) bool {
 	return false
 }
 
+// Shape checks that a row has as many cells as the header: a row with more
+// is what an unquoted "18,913" makes of a comma-separated file (18 in one
+// column, 913 in the next, every later cell shifted), and a CSV row with
+// fewer has lost cells, unless the mapping says short rows are allowed
+// (short_rows: true). Blank cells past the header are harmless: spreadsheet
+// programs write trailing separators.
+//
+// It also refuses a cell that is not UTF-8 text, naming its column, unless
+// the mapping names the file's encoding (encoding:).
+func (b *Bound) Shape(row tabular.Row) *CellError {
+	n := len(b.Header)
+	for i, v := range row.Cells {
+		if msg := tabular.NotUTF8(v); msg != "" {
+			col := fmt.Sprintf("column %d", i+1)
+			if i < n {
+				col = b.Header[i]
+			}
+			return &CellError{Column: col, Msg: msg}
+		}
+	}
+	for i := len(row.Cells) - 1; i >= n; i-- {
+		if row.Cells[i] != "" {
+			return &CellError{Msg: fmt.Sprintf("the row has a cell in column %d, %s, past the %d columns of the header: a number written with a thousands separator and no quotes (18,913) splits in two and shifts every later cell; quote such numbers, or save the file with another separator",
+				i+1, tabular.Clip(row.Cells[i]), n)}
+		}
+	}
+	if k := len(row.Cells); k < n && !b.M.ShortRows {
+		return &CellError{Column: b.Header[k], Msg: fmt.Sprintf("the row has %d cells but the header %d columns: the cells from this column on are missing (if the file leaves out trailing blank cells, say short_rows: true in the mapping and they are read as unknown)",
+			k, n)}
+	}
+	return nil
+}
+
+// numberFields are the fields read as numbers.
+func numberField(name string) bool {
+	return strings.HasPrefix(name, "census.counts.") || NumberFields[name] ||
+		name == "facility.capacity" || name == "cell.capacity" || name == "cell.area_m2"
+}
+
+// NumberColumns are the columns of the header that fields holding numbers
+// are read from, so that a sheet written back (the rejects of an import)
+// keeps them numbers.
+func (b *Bound) NumberColumns() map[int]bool {
+	cols := map[int]bool{}
+	for name, bf := range b.fields {
+		if !numberField(name) {
+			continue
+		}
+		for _, ba := range bf.alts {
+			if ba.a.Column != "" && ba.a.Values == nil {
+				cols[ba.cols[0]] = true
+			}
+		}
+	}
+	return cols
+}
+
+// Total reports whether the row's facility identifier or name is one of the
+// mapping's total words, and which column said so.
+func (b *Bound) Total(row tabular.Row) (string, bool) {
+	if len(b.M.Totals) == 0 {
+		return "", false
+	}
+	for _, f := range []string{"facility.id", "facility.name"} {
+		bf := b.fields[f]
+		if bf == nil {
+			continue
+		}
+		for _, ba := range bf.alts {
+			if ba.a.Column == "" {
+				continue
+			}
+			v := strings.TrimSpace(row.Cell(ba.cols[0]))
+			for _, w := range b.M.Totals {
+				if strings.EqualFold(v, strings.TrimSpace(w)) {
+					return b.Header[ba.cols[0]], true
+				}
+			}
+		}
+	}
+	return "", false
+}
+
 // CellError is a cell whose value cannot be used.
 type CellError struct {
 	Column string // the source column, "" for a constant of the mapping
@@ -186,8 +269,8 @@ func (b *Bound) Get(field string, row tabular.Row) (string, string, error) {
 			} else {
 				// The last way's refusal is the one to report: earlier ways
 				// are often meant for a few values only (Juvenile, say).
-				unlisted = &CellError{Column: col, Msg: fmt.Sprintf("%q is not one of the values the mapping translates (%s:%d: %s)",
-					raw, b.M.File, a.Line, strings.Join(sortedKeys(a.Values), ", "))}
+				unlisted = &CellError{Column: col, Msg: fmt.Sprintf("%s is not one of the values the mapping translates (%s:%d: %s)",
+					tabular.Clip(raw), b.M.File, a.Line, strings.Join(sortedKeys(a.Values), ", "))}
 				continue
 			}
 		}

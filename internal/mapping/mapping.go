@@ -38,7 +38,13 @@ var Sections = map[string][]string{
 }
 
 // topKeys are the settings outside the sections.
-var topKeys = []string{"source", "sheet", "header_row", "delimiter", "decimal_comma", "missing", "dates", "skip"}
+var topKeys = []string{"source", "sheet", "header_row", "delimiter", "encoding", "decimal_comma", "missing", "dates", "skip", "totals", "short_rows"}
+
+// DefaultTotals are the words that make a row a total rather than a
+// facility when its facility identifier or name is one of them (compared
+// without regard to case): a national total imported as a facility doubles
+// the country's figure.
+var DefaultTotals = []string{"TOTAL", "Totale", "Grand total", "Nationwide", "All"}
 
 // Mapping is a parsed mapping file.
 type Mapping struct {
@@ -51,6 +57,13 @@ type Mapping struct {
 	Missing      []string // values meaning "not known", besides a blank cell
 	Dates        []string // date formats, tried in order
 	Skip         []Skip   // rows that are not data (totals, footnotes)
+	Encoding     string   // of a CSV file that is not UTF-8 (tabular.Encodings)
+	// Totals are the words that mark a total row (DefaultTotals unless the
+	// mapping says otherwise; an empty list keeps such rows as facilities).
+	Totals []string
+	// ShortRows lets a CSV row have fewer cells than the header, the missing
+	// ones being unknown; otherwise a short row is an error.
+	ShortRows bool
 	// Fields by name ("facility.id", "census.counts.total").
 	Fields map[string]*Field
 	// Categories are the census count categories in the order written.
@@ -147,7 +160,7 @@ func (l *loader) parse(data []byte) *Mapping {
 		return nil
 	}
 	root := doc.Content[0]
-	m := &Mapping{File: l.file, Fields: map[string]*Field{}, Line: root.Line}
+	m := &Mapping{File: l.file, Fields: map[string]*Field{}, Line: root.Line, Totals: DefaultTotals}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
@@ -177,6 +190,22 @@ func (l *loader) parse(data []byte) *Mapping {
 			} else {
 				m.Delimiter = r[0]
 			}
+		case "encoding":
+			m.Encoding = l.str(v, "encoding")
+			if _, err := tabular.LookupEncoding(m.Encoding); err != nil {
+				l.errf(v.Line, "%v", err)
+			}
+		case "totals":
+			if v.Kind == yaml.SequenceNode && len(v.Content) == 0 {
+				m.Totals = nil
+			} else {
+				m.Totals = l.strList(v, "totals", false)
+			}
+		case "short_rows":
+			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
+				l.errf(v.Line, "short_rows must be true or false")
+			}
+			m.ShortRows = v.Value == "true"
 		case "decimal_comma":
 			if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" {
 				l.errf(v.Line, "decimal_comma must be true or false")
@@ -435,6 +464,11 @@ func contains(list []string, s string) bool {
 }
 
 func normValue(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// ReadOptions are how to read the data file the mapping describes.
+func (m *Mapping) ReadOptions() tabular.Options {
+	return tabular.Options{Sheet: m.Sheet, HeaderRow: m.HeaderRow, Delimiter: m.Delimiter, Encoding: m.Encoding}
+}
 
 // Require checks that the fields an import needs are mapped; the error names
 // the mapping file and what is missing.

@@ -109,11 +109,17 @@ type Out struct {
 }
 
 type outCol struct {
-	name  string
-	field int // index into the fields given to Out
-	date  bool
-	alt   *Alt
+	name   string
+	field  int // index into the fields given to Out
+	date   bool
+	number bool
+	alt    *Alt
 }
+
+// NumberFields are the fields of the register's sheets that hold numbers
+// (census counts, capacities and areas are numbers too, in their own
+// sheets).
+var NumberFields = map[string]bool{"charge.min_months": true, "charge.max_months": true}
 
 // Out prepares writing the fields, in the order given, through the
 // mapping. A field the mapping does not read from a column (a constant, or
@@ -151,7 +157,7 @@ func (m *Mapping) Out(fields []string) (*Out, error) {
 			}
 		}
 		if use != nil {
-			o.cols = append(o.cols, outCol{name: use.Column, field: i, date: DateFields[name], alt: use})
+			o.cols = append(o.cols, outCol{name: use.Column, field: i, date: DateFields[name], number: NumberFields[name] && len(use.Pairs) == 0, alt: use})
 		}
 	}
 	if len(errs) > 0 {
@@ -167,6 +173,19 @@ func (o *Out) Header() []string {
 		h[i] = c.name
 	}
 	return h
+}
+
+// Numeric is the columns that hold numbers: the number fields, and dates
+// when they are written as Excel serial numbers. A column the mapping
+// translates is text.
+func (o *Out) Numeric() []int {
+	var cols []int
+	for i, c := range o.cols {
+		if c.number || (c.date && o.layout == "") {
+			cols = append(cols, i)
+		}
+	}
+	return cols
 }
 
 // Row turns the register's values of the fields (dates as YYYY-MM-DD, ""

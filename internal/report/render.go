@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
+
+	"github.com/habeas-kh/habeas/internal/tabular"
 )
 
 //go:embed assets/report.html.tmpl assets/report.css
@@ -199,13 +201,51 @@ func (r *Report) facilityColumns() []Column {
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
+// writeCSV writes a table with every text cell neutralised against
+// spreadsheet formulas (tabular.Cell): a facility or pledge named "=..." or
+// "-..." gets a leading apostrophe. Which columns hold numbers is said by
+// the table's HXL row, not guessed from the cells, so that a negative
+// difference stays a number.
 func writeCSV(rows [][]string) ([]byte, error) {
+	var numeric []bool
+	if len(rows) > 1 {
+		for _, tag := range rows[1] {
+			numeric = append(numeric, numericTag(tag))
+		}
+	}
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
-	if err := w.WriteAll(rows); err != nil {
+	out := make([]string, 0, 16)
+	for _, row := range rows {
+		out = out[:0]
+		for i, c := range row {
+			out = append(out, tabular.Cell(c, i < len(numeric) && numeric[i]))
+		}
+		if err := w.Write(out); err != nil {
+			return nil, err
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// numericTag reports whether an HXL hashtag names a column of numbers: a
+// count of people or places, or an attribute +num or +pct.
+func numericTag(tag string) bool {
+	parts := strings.Split(strings.ToLower(tag), "+")
+	switch parts[0] {
+	case "#population", "#capacity", "#affected", "#targeted", "#reached":
+		return true
+	}
+	for _, a := range parts[1:] {
+		if a == "num" || a == "pct" {
+			return true
+		}
+	}
+	return false
 }
 
 // HTML renders the report page. It has no script and loads nothing but its

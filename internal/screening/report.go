@@ -17,6 +17,7 @@ import (
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/rules"
 	"github.com/habeas-kh/habeas/internal/store"
+	"github.com/habeas-kh/habeas/internal/tabular"
 )
 
 // PackInfo names the pack a screening used.
@@ -261,7 +262,15 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	for p := range r.Persons() {
 		base := []string{r.AsOf.String(), pack, ver, head, p.Person, p.Facility, string(p.Status),
 			strconv.FormatBool(p.Unlawful), strconv.Itoa(p.Priority)}
-		row := func(rest ...string) error { return cw.Write(append(append([]string(nil), base...), rest...)) }
+		row := func(rest ...string) error {
+			rec := append(append([]string(nil), base...), rest...)
+			// Names, reasons and identifiers are text, neutralised against
+			// spreadsheet formulas; the priority (column 9) is a number.
+			for i, c := range rec {
+				rec[i] = tabular.Cell(c, i == 8)
+			}
+			return cw.Write(rec)
+		}
 		for _, f := range p.Fired {
 			row(f.Rule, string(f.Kind), "fired", "", string(f.Mechanism), f.Citation, strconv.FormatBool(f.Verified), f.Reason, "")
 		}

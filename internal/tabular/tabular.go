@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Options say how to read a file. The zero value reads the first sheet with
@@ -34,12 +35,21 @@ type Options struct {
 	// Delimiter separates CSV fields; 0 guesses among comma, semicolon and
 	// tab from the header line.
 	Delimiter rune
+	// Encoding is the character encoding of a CSV file (see Encodings);
+	// empty means UTF-8, and a CSV file that is not valid UTF-8 is then
+	// refused, naming the row, rather than read with broken characters.
+	// An XLSX workbook is always Unicode.
+	Encoding string
 }
 
 // Row is one row of data. Num is the row number a spreadsheet program shows
 // for it (the header is row 1 unless Options.HeaderRow says otherwise), which
 // is what error messages cite: a CSV cell with a line break inside it does
 // not shift the numbers.
+//
+// A CSV row has the cells its line has, so that a short line shows; a
+// workbook does not store a row's blank trailing cells, and its rows are
+// filled out with blank cells to the width of the header.
 type Row struct {
 	Num   int
 	Cells []string
@@ -137,6 +147,15 @@ func NewCSV(r io.Reader, name string, opt Options) (Reader, error) {
 }
 
 func newCSV(r io.Reader, name string, opt Options, closer io.Closer) (Reader, error) {
+	if opt.Encoding != "" {
+		enc, err := LookupEncoding(opt.Encoding)
+		if err != nil {
+			return nil, &FormatError{File: name, Msg: err.Error()}
+		}
+		if enc != nil {
+			r = enc.NewDecoder().Reader(r)
+		}
+	}
 	br := bufio.NewReaderSize(r, 64*1024)
 	// The byte-order mark would otherwise stick to the first column's name.
 	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
@@ -165,6 +184,11 @@ func newCSV(r io.Reader, name string, opt Options, closer io.Closer) (Reader, er
 			return nil, err
 		}
 		if c.row == headerRow {
+			for i, v := range rec {
+				if msg := NotUTF8(v); msg != "" {
+					return nil, &FormatError{File: name, Row: headerRow, Msg: fmt.Sprintf("column %d of the header %s", i+1, msg)}
+				}
+			}
 			c.header = cleanHeader(rec)
 		}
 	}
@@ -231,12 +255,41 @@ func (c *csvReader) read() ([]string, error) {
 	return rec, nil
 }
 
+// NotUTF8 says, for a message, where a cell is not UTF-8 text: a Latin-1
+// or windows-1252 file read as UTF-8 would put broken characters in the
+// register. "" when the cell is valid. The rows' cells are checked by the
+// mapping (mapping.Bound.Shape), which names the column; the header here.
+func NotUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return ""
+	}
+	return "is not UTF-8 text (" + badBytes(s) + "): save the file as UTF-8 (CSV UTF-8 in Excel), or name its encoding in the mapping, e.g. encoding: windows-1252"
+}
+
+// badBytes shows the first bytes that are not UTF-8, with what is around
+// them, for a message.
+func badBytes(s string) string {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			lo := max(0, i-10)
+			for lo > 0 && !utf8.RuneStart(s[lo]) {
+				lo--
+			}
+			return fmt.Sprintf("byte 0x%02X after %q", s[i], s[lo:i])
+		}
+		i += n
+	}
+	return "invalid bytes"
+}
+
 func (c *csvReader) Header() []string { return c.header }
 
 func (c *csvReader) Next() (Row, error) { return nextRow(c.read, func() int { return c.row }) }
 
 // nextRow reads records until one is not blank and returns it with its
-// cells trimmed and the row number the spreadsheet shows, which num gives
+// cells trimmed, the apostrophe that neutralises a formula taken off
+// (UnescapeText), and the row number the spreadsheet shows, which num gives
 // once the record is read.
 func nextRow(read func() ([]string, error), num func() int) (Row, error) {
 	for {
@@ -249,7 +302,7 @@ func nextRow(read func() ([]string, error), num func() int) (Row, error) {
 		}
 		cells := make([]string, len(rec))
 		for i, v := range rec {
-			cells[i] = strings.TrimSpace(v)
+			cells[i] = UnescapeText(strings.TrimSpace(v))
 		}
 		return Row{Num: num(), Cells: cells}, nil
 	}
@@ -282,7 +335,7 @@ func blank(rec []string) bool {
 func cleanHeader(rec []string) []string {
 	h := make([]string, len(rec))
 	for i, v := range rec {
-		h[i] = CleanName(v)
+		h[i] = CleanName(UnescapeText(strings.TrimSpace(v)))
 	}
 	for len(h) > 0 && h[len(h)-1] == "" {
 		h = h[:len(h)-1]

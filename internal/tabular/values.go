@@ -53,10 +53,10 @@ func ParseWhole(s string, decimalComma bool) (int, error) {
 	}
 	intPart, frac, hasFrac := strings.Cut(s, dec)
 	if hasFrac && strings.Trim(frac, "0") != "" {
-		return 0, fmt.Errorf("%q is not a whole number", orig)
+		return 0, fmt.Errorf("%s is not a whole number", Clip(orig))
 	}
 	if hasFrac && frac == "" {
-		return 0, fmt.Errorf("%q is not a number", orig)
+		return 0, fmt.Errorf("%s is not a number", Clip(orig))
 	}
 	// Split the integer part on any thousands separator.
 	seps := func(r rune) bool {
@@ -64,31 +64,31 @@ func ParseWhole(s string, decimalComma bool) (int, error) {
 	}
 	groups := strings.FieldsFunc(intPart, seps)
 	if len(groups) == 0 || strings.Join(groups, "") == "" {
-		return 0, fmt.Errorf("%q is not a number", orig)
+		return 0, fmt.Errorf("%s is not a number", Clip(orig))
 	}
 	if strings.IndexFunc(intPart, seps) == 0 || (len(intPart) > 0 && strings.LastIndexFunc(intPart, seps) == len(intPart)-1) {
-		return 0, fmt.Errorf("%q is not a number", orig)
+		return 0, fmt.Errorf("%s is not a number", Clip(orig))
 	}
 	if len(groups) > 1 {
 		// Separators must group exactly three digits.
 		if len(groups[0]) > 3 {
-			return 0, fmt.Errorf("%q has a thousands separator in the wrong place", orig)
+			return 0, fmt.Errorf("%s has a thousands separator in the wrong place", Clip(orig))
 		}
 		for _, g := range groups[1:] {
 			if len(g) != 3 {
-				return 0, fmt.Errorf("%q has a thousands separator in the wrong place", orig)
+				return 0, fmt.Errorf("%s has a thousands separator in the wrong place", Clip(orig))
 			}
 		}
 	}
 	digits := strings.Join(groups, "")
 	for _, r := range digits {
 		if r < '0' || r > '9' {
-			return 0, fmt.Errorf("%q is not a number", orig)
+			return 0, fmt.Errorf("%s is not a number", Clip(orig))
 		}
 	}
 	n, err := strconv.ParseInt(digits, 10, 64)
 	if err != nil || n > maxWhole {
-		return 0, fmt.Errorf("%q is too large", orig)
+		return 0, fmt.Errorf("%s is too large", Clip(orig))
 	}
 	if neg {
 		n = -n
@@ -194,7 +194,7 @@ func (p *DateParser) Parse(s string) (domain.Date, error) {
 			return domain.DateOf(t), nil
 		}
 	}
-	return domain.NoDate, fmt.Errorf("%q matches none of the date formats %s", s, strings.Join(p.formats, ", "))
+	return domain.NoDate, fmt.Errorf("%s matches none of the date formats %s", Clip(s), strings.Join(p.formats, ", "))
 }
 
 // Serial day numbers of 1950-01-01 and 2099-12-31.

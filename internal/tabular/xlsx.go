@@ -121,7 +121,13 @@ func (x *xlsxReader) read() (rec []string, err error) {
 
 func (x *xlsxReader) Header() []string { return x.header }
 
-func (x *xlsxReader) Next() (Row, error) { return nextRow(x.read, func() int { return x.row }) }
+func (x *xlsxReader) Next() (Row, error) {
+	row, err := nextRow(x.read, func() int { return x.row })
+	for len(row.Cells) < len(x.header) && err == nil {
+		row.Cells = append(row.Cells, "")
+	}
+	return row, err
+}
 
 func (x *xlsxReader) Progress() float64 {
 	if x.total <= 0 {

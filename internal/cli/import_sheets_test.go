@@ -1,0 +1,67 @@
+package cli_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const latinMapping = `source: bulletin
+dates: [YYYY-MM-DD]
+facility:
+  id: Code
+  name: Name
+  kind: {value: prison}
+  province: Province
+census:
+  date: Date
+  counts: {total: Present}
+`
+
+// A refused import into a new database path leaves no file behind; a
+// Latin-1 file is refused unless the mapping names its encoding, and then
+// the register verifies.
+func TestImportSheetsCLI(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "latin.csv")
+	m := filepath.Join(dir, "m.yaml")
+	m1252 := filepath.Join(dir, "m1252.yaml")
+	for p, content := range map[string]string{
+		data: "Code,Name,Province,Present,Date\nIT1,Citt\xe0 di Castello,Umbria,40,2020-01-31\n",
+		m:    latinMapping, m1252: latinMapping + "encoding: windows-1252\n"} {
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := filepath.Join(dir, "new.db")
+	code, _, errOut := run(t, "--db", db, "import", "census", data, "--map", m)
+	if code == 0 || !strings.Contains(errOut, `latin.csv: row 2: column "Name": is not UTF-8 text (byte 0xE0 after "Citt")`) {
+		t.Errorf("a Latin-1 file: exit %d %s", code, errOut)
+	}
+	// Nor does a row too wide.
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("Code,Name,Province,Present,Date\nIT1,Castello,Umbria,40,2020-01-31,9\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = run(t, "--db", db, "import", "census", bad, "--map", m)
+	if code == 0 || !strings.Contains(errOut, "bad.csv: row 2: the row has a cell in column 6") {
+		t.Errorf("a row too wide: exit %d %s", code, errOut)
+	}
+	left, _ := filepath.Glob(db + "*")
+	if len(left) > 0 {
+		t.Errorf("the refused imports left %v", left)
+	}
+	code, out, errOut := run(t, "--db", db, "import", "census", data, "--map", m1252)
+	if code != 0 {
+		t.Fatalf("with encoding: exit %d %s %s", code, out, errOut)
+	}
+	if code, out, errOut = run(t, "--db", db, "verify"); code != 0 {
+		t.Errorf("verify after a windows-1252 import: exit %d %s %s", code, out, errOut)
+	}
+	mustRun(t, "--db", db, "export", "facilities", "--out", filepath.Join(dir, "f.csv"))
+	b, err := os.ReadFile(filepath.Join(dir, "f.csv"))
+	if err != nil || !strings.Contains(string(b), "Città di Castello") {
+		t.Errorf("the facility's name: %q %v", b, err)
+	}
+}
