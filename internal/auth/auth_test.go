@@ -242,6 +242,19 @@ func testService(t *testing.T, db *sqldb.DB) {
 		t.Fatalf("verify: %+v", rep)
 	}
 
+	// A token that a password change revoked, made active again in the
+	// database directly, is found.
+	if _, err := db.SQL().ExecContext(ctx, "UPDATE api_tokens SET revoked = 0"); err != nil {
+		t.Fatal(err)
+	}
+	rep, _ = auth.VerifyAudit(ctx, db)
+	if rep.TablesOK || len(rep.Problems) != 3 || !strings.Contains(strings.Join(rep.Problems, "\n"), "revoked but is active again") {
+		t.Errorf("tokens made active again not found: %+v", rep)
+	}
+	if _, err := db.SQL().ExecContext(ctx, "UPDATE api_tokens SET revoked = 1"); err != nil {
+		t.Fatal(err)
+	}
+
 	// A role raised in the database directly is found.
 	if _, err := db.SQL().ExecContext(ctx, "UPDATE users SET role = 'admin' WHERE name = 'sok'"); err != nil {
 		t.Fatal(err)
