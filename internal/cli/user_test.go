@@ -84,7 +84,7 @@ func TestUserCommands(t *testing.T) {
 	if _, err := s.Bearer(ctx, chiefTok, "api"); err != nil {
 		t.Errorf("--keep-tokens revoked the token: %v", err)
 	}
-	out = mustRun(t, "--db", dsn, "user", "password", "chief")
+	mustRun(t, "--db", dsn, "user", "password", "chief")
 	if _, err := s.Bearer(ctx, chiefTok, "api"); err == nil {
 		t.Error("a password reset without --keep-tokens left the token usable")
 	}
