@@ -58,6 +58,9 @@ type userDetail struct {
 	Health     bool     `json:"health,omitempty"`
 	Disabled   bool     `json:"disabled,omitempty"`
 	Password   string   `json:"password_sha256"`
+	// RevokedTokens are the tokens the change revoked (a password change,
+	// disabling the user).
+	RevokedTokens []string `json:"revoked_tokens,omitempty"`
 }
 
 func detailOf(u *store.User) userDetail {
@@ -86,14 +89,26 @@ func nonNil(s []string) []string {
 // apply appends an audit entry with the change, retrying when another
 // process extended the chain first.
 func (s *Service) apply(ctx context.Context, by *Principal, action, subject string, detail any, c store.AccountChange) error {
-	d, err := json.Marshal(detail)
-	if err != nil {
-		return fmt.Errorf("encoding the audit detail: %w", err)
-	}
+	return s.applyWith(ctx, by, action, subject, func() (any, store.AccountChange, error) { return detail, c, nil })
+}
+
+// applyWith is apply with the change built after the audit head is read, at
+// each try: a change that depends on the state (the tokens a user has) is
+// then refused with ErrChainConflict, and built again, when another account
+// change came between.
+func (s *Service) applyWith(ctx context.Context, by *Principal, action, subject string, build func() (any, store.AccountChange, error)) error {
 	for try := 0; ; try++ {
 		head, err := s.acc.AuditHead(ctx)
 		if err != nil {
 			return err
+		}
+		detail, c, err := build()
+		if err != nil {
+			return err
+		}
+		d, err := json.Marshal(detail)
+		if err != nil {
+			return fmt.Errorf("encoding the audit detail: %w", err)
 		}
 		a := store.AuditEntry{Seq: head.Seq + 1, At: s.now().UTC().Truncate(time.Second), Actor: by.User, Via: by.Via,
 			Action: action, Subject: subject, Detail: string(d), Prev: head.Hash}
@@ -154,6 +169,9 @@ func VerifyAudit(ctx context.Context, acc store.Accounts) (*AuditReport, error) 
 				return nil
 			}
 			users[a.Subject] = d
+			for _, id := range d.RevokedTokens {
+				revoked[id] = true
+			}
 		case ActTokenCreate:
 			var d tokenDetail
 			if err := json.Unmarshal([]byte(a.Detail), &d); err != nil {

@@ -24,7 +24,6 @@ type Service struct {
 	now        func() time.Time
 	log        *slog.Logger
 	argon      Argon2Params
-	limit      *limiter
 	sessionTTL time.Duration
 	facilities func(ctx context.Context) (map[string]bool, error)
 	dummyHash  string
@@ -50,7 +49,7 @@ func WithFacilities(f func(ctx context.Context) (map[string]bool, error)) Option
 // New returns the service on an accounts store.
 func New(acc store.Accounts, opts ...Option) *Service {
 	s := &Service{acc: acc, now: time.Now, log: slog.New(slog.DiscardHandler), argon: DefaultArgon2,
-		limit: newLimiter(15 * time.Minute), sessionTTL: 12 * time.Hour}
+		sessionTTL: 12 * time.Hour}
 	for _, o := range opts {
 		o(s)
 	}
@@ -173,36 +172,71 @@ func (s *Service) SetRole(ctx context.Context, by *Principal, name string, role 
 	return s.apply(ctx, by, ActUserRole, u.Name, detailOf(u), store.AccountChange{User: u})
 }
 
-// SetDisabled disables or re-enables a user; disabling ends their sessions
-// and makes their tokens unusable.
+// SetDisabled disables or re-enables a user. Disabling ends their sessions
+// and revokes their tokens, so that re-enabling the account gives none of
+// them back: the user makes new ones.
 func (s *Service) SetDisabled(ctx context.Context, by *Principal, name string, disabled bool) error {
 	if err := by.Require(ManageUsers, ""); err != nil {
 		return err
 	}
-	u, err := s.existing(ctx, name)
-	if err != nil {
-		return err
-	}
-	if u.Name == by.User && disabled {
+	if name == by.User && disabled {
 		return domain.Invalid("name", "you cannot disable yourself")
 	}
-	u.Disabled, u.Updated = disabled, s.now().UTC().Truncate(time.Second)
 	act := ActUserEnable
 	if disabled {
 		act = ActUserDisable
 	}
-	if err := s.apply(ctx, by, act, u.Name, detailOf(u), store.AccountChange{User: u}); err != nil {
+	err := s.applyWith(ctx, by, act, name, func() (any, store.AccountChange, error) {
+		u, err := s.existing(ctx, name)
+		if err != nil {
+			return nil, store.AccountChange{}, err
+		}
+		u.Disabled, u.Updated = disabled, s.now().UTC().Truncate(time.Second)
+		d := detailOf(u)
+		if disabled {
+			if d.RevokedTokens, err = s.activeTokens(ctx, name); err != nil {
+				return nil, store.AccountChange{}, err
+			}
+		}
+		return d, store.AccountChange{User: u, RevokeTokens: d.RevokedTokens}, nil
+	})
+	if err != nil {
 		return err
 	}
 	if disabled {
-		return s.acc.DeleteSessions(ctx, u.Name, s.now())
+		return s.acc.DeleteSessions(ctx, name, s.now())
 	}
 	return nil
 }
 
+// activeTokens are the ids of the tokens of user not yet revoked.
+func (s *Service) activeTokens(ctx context.Context, user string) ([]string, error) {
+	toks, err := s.acc.Tokens(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, t := range toks {
+		if !t.Revoked {
+			ids = append(ids, t.ID)
+		}
+	}
+	return ids, nil
+}
+
+// PasswordChange is a new password and what else the change does.
+type PasswordChange struct {
+	Password string
+	// KeepTokens keeps the user's API tokens. By default a password change
+	// revokes them: a password is changed when it may be known to someone
+	// else, who may have made a token with it.
+	KeepTokens bool
+}
+
 // SetPassword sets a user's password: their own, or anyone's for an
-// administrator. It ends the user's sessions.
-func (s *Service) SetPassword(ctx context.Context, by *Principal, name, password string) error {
+// administrator. It ends the user's sessions, revokes their tokens unless
+// pc.KeepTokens, and clears the delays their failed sign-ins earned.
+func (s *Service) SetPassword(ctx context.Context, by *Principal, name string, pc PasswordChange) error {
 	if !by.Authenticated() {
 		return domain.ErrUnauthenticated
 	}
@@ -211,18 +245,32 @@ func (s *Service) SetPassword(ctx context.Context, by *Principal, name, password
 			return err
 		}
 	}
-	if err := checkPassword(password); err != nil {
+	if err := checkPassword(pc.Password); err != nil {
 		return err
 	}
-	u, err := s.existing(ctx, name)
+	hash := HashPassword(pc.Password, s.argon)
+	err := s.applyWith(ctx, by, ActUserPass, name, func() (any, store.AccountChange, error) {
+		u, err := s.existing(ctx, name)
+		if err != nil {
+			return nil, store.AccountChange{}, err
+		}
+		u.PassHash, u.Updated = hash, s.now().UTC().Truncate(time.Second)
+		d := detailOf(u)
+		if !pc.KeepTokens {
+			if d.RevokedTokens, err = s.activeTokens(ctx, name); err != nil {
+				return nil, store.AccountChange{}, err
+			}
+		}
+		return d, store.AccountChange{User: u, RevokeTokens: d.RevokedTokens}, nil
+	})
 	if err != nil {
 		return err
 	}
-	u.PassHash, u.Updated = HashPassword(password, s.argon), s.now().UTC().Truncate(time.Second)
-	if err := s.apply(ctx, by, ActUserPass, u.Name, detailOf(u), store.AccountChange{User: u}); err != nil {
+	now := s.now()
+	if err := s.acc.ClearSignInFailures(ctx, name, nil, now.Add(-forgetAfter)); err != nil {
 		return err
 	}
-	return s.acc.DeleteSessions(ctx, u.Name, s.now())
+	return s.acc.DeleteSessions(ctx, name, now)
 }
 
 // Users lists the accounts (administrators only).
@@ -250,61 +298,126 @@ func principalOf(u *store.User, via string) *Principal {
 	return &Principal{User: u.Name, Role: Role(u.Role), Facilities: u.Facilities, Health: u.Health, Via: via}
 }
 
-// check verifies a name and password under the rate limits.
-func (s *Service) check(ctx context.Context, name, password, remote string) (*store.User, error) {
+// Credentials are what a sign-in presents.
+type Credentials struct {
+	Name     string
+	Password string
+	Remote   string // the client's address
+	Device   string // the device cookie's value, "" when the browser has none
+}
+
+// SignIn is the outcome of Login.
+type SignIn struct {
+	Secret    string // the session cookie's value
+	Principal *Principal
+	Device    string // the device cookie's new value
+	// RetryAfter is how long to wait before trying again, when Login
+	// returns ErrRateLimited.
+	RetryAfter time.Duration
+}
+
+// check verifies a name and password under the delays that earlier failures
+// earned (see limit.go). It returns the user, the id of the device cookie's
+// entry for the name ("" when none) and, when refused for a delay, how long
+// is left.
+func (s *Service) check(ctx context.Context, c Credentials) (*store.User, string, time.Duration, error) {
 	now := s.now()
-	name = strings.TrimSpace(strings.ToLower(name))
+	name := strings.TrimSpace(strings.ToLower(c.Name))
 	if len(name) > 100 {
 		name = name[:100]
 	}
-	if s.limit.blocked("u:"+name, 5, now) || s.limit.blocked("a:"+remote, 20, now) {
-		s.log.Warn("sign-in refused: rate limited", "user", name, "remote", remote)
-		return nil, ErrRateLimited
+	dev, err := s.knownDevice(ctx, c.Device, name)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	// A known device waits only for its own failures: failures elsewhere
+	// must not keep the user out.
+	keys := []string{userKey(name), addrKey(c.Remote)}
+	if dev != "" {
+		keys = []string{deviceKey(name, dev)}
+	}
+	fs, err := s.acc.SignInFailures(ctx, keys...)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	var wait time.Duration
+	for _, f := range fs {
+		wait = max(wait, ruleOf(f.Key).wait(f, now))
+	}
+	if wait > 0 {
+		s.log.Warn("sign-in refused: delayed after failures", "user", name, "remote", c.Remote, "known_device", dev != "", "wait", wait)
+		return nil, dev, wait, ErrRateLimited
 	}
 	u, ok, err := s.acc.User(ctx, name)
 	if err != nil {
-		return nil, err
+		return nil, "", 0, err
 	}
 	hash := s.dummyHash
 	if ok {
 		hash = u.PassHash
 	}
-	if !VerifyPassword(password, hash) || !ok || u.Disabled {
-		s.limit.fail("u:"+name, now)
-		s.limit.fail("a:"+remote, now)
-		s.log.Warn("sign-in failed", "user", name, "remote", remote)
-		return nil, ErrBadCredentials
+	forget := now.Add(-forgetAfter)
+	if !VerifyPassword(c.Password, hash) || !ok || u.Disabled {
+		fail := [][2]string{{userKey(name), name}, {addrKey(c.Remote), ""}}
+		if dev != "" {
+			fail = append(fail, [2]string{deviceKey(name, dev), name})
+		}
+		for _, k := range fail {
+			if _, err := s.acc.SignInFailed(ctx, k[0], k[1], now, forget); err != nil {
+				return nil, "", 0, err
+			}
+		}
+		s.log.Warn("sign-in failed", "user", name, "remote", c.Remote, "known_device", dev != "")
+		return nil, dev, 0, ErrBadCredentials
 	}
-	s.limit.reset("u:" + name)
-	return &u, nil
+	// A success clears the count of the way in that was used: a known
+	// device its own, a new browser the user's (it was not delaying, or the
+	// try would have been refused). A success on a known device leaves the
+	// user's count, else the user signing in would hand an attacker
+	// elsewhere fresh guesses; and the address's count stays, since one
+	// account's success there says nothing about the guesses at others.
+	// Old counts of anyone go too.
+	clear := []string{userKey(name)}
+	if dev != "" {
+		clear = []string{deviceKey(name, dev)}
+	}
+	if err := s.acc.ClearSignInFailures(ctx, "", clear, forget); err != nil {
+		return nil, "", 0, err
+	}
+	return &u, dev, 0, nil
 }
 
 // CheckPassword verifies a user's password again (before a password change)
-// without opening a session; failures count towards the rate limit.
-func (s *Service) CheckPassword(ctx context.Context, name, password, remote string) error {
-	_, err := s.check(ctx, name, password, remote)
+// without opening a session; failures count and delay like sign-ins.
+func (s *Service) CheckPassword(ctx context.Context, c Credentials) error {
+	_, _, _, err := s.check(ctx, c)
 	return err
 }
 
-// Login checks a name and password. remote is the client address, used for
-// rate limiting and the session record. It returns the session's cookie value.
-func (s *Service) Login(ctx context.Context, name, password, remote string) (string, *Principal, error) {
-	u, err := s.check(ctx, name, password, remote)
+// Login checks a name and password and opens a session. On success the
+// SignIn holds the session's cookie value and the device cookie to set; when
+// refused for a delay, ErrRateLimited and how long is left.
+func (s *Service) Login(ctx context.Context, c Credentials) (SignIn, error) {
+	u, dev, wait, err := s.check(ctx, c)
 	if err != nil {
-		return "", nil, err
+		return SignIn{RetryAfter: wait}, err
+	}
+	device, err := s.deviceCookie(ctx, c.Device, u.Name, dev)
+	if err != nil {
+		return SignIn{}, err
 	}
 	now := s.now()
 	secret := randomToken(32)
-	sess := store.Session{Hash: sha256hex(secret), User: u.Name, Created: now.UTC(), Expires: now.Add(s.sessionTTL).UTC(), Remote: remote}
+	sess := store.Session{Hash: sha256hex(secret), User: u.Name, Created: now.UTC(), Expires: now.Add(s.sessionTTL).UTC(), Remote: c.Remote}
 	// Expired sessions of everyone go at each sign-in, so the table stays small.
 	if err := s.acc.DeleteSessions(ctx, "", now); err != nil {
-		return "", nil, err
+		return SignIn{}, err
 	}
 	if err := s.acc.CreateSession(ctx, sess); err != nil {
-		return "", nil, err
+		return SignIn{}, err
 	}
-	s.log.Info("signed in", "user", u.Name, "remote", remote)
-	return secret, principalOf(u, ""), nil
+	s.log.Info("signed in", "user", u.Name, "remote", c.Remote, "known_device", dev != "")
+	return SignIn{Secret: secret, Principal: principalOf(u, ""), Device: device}, nil
 }
 
 // Session returns the principal of a session cookie value.

@@ -62,7 +62,7 @@ func (a *app) withAuth(fn func(ctx context.Context, s *auth.Service, by *auth.Pr
 func (a *app) userCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "user",
-		Short: "Manage the accounts of the web application: add, role, disable, token, list",
+		Short: "Manage the accounts of the web application: add, password, role, disable, token, list",
 		Long: `Accounts of the people who use the web application and the API, and their
 roles:
 
@@ -77,7 +77,7 @@ The first administrator is created here: habeas user add NAME --role admin.
 There is no default account or password. Every change is entered in the audit
 chain under --user (default: your login name), which habeas verify checks.`,
 	}
-	cmd.AddCommand(a.userAddCmd(), a.userRoleCmd(), a.userDisableCmd(), a.userTokenCmd(), a.userListCmd())
+	cmd.AddCommand(a.userAddCmd(), a.userPasswordCmd(), a.userRoleCmd(), a.userDisableCmd(), a.userTokenCmd(), a.userListCmd())
 	return cmd
 }
 
@@ -136,6 +136,48 @@ line of standard input; otherwise a random one is made and printed once.`,
 	return cmd
 }
 
+func (a *app) userPasswordCmd() *cobra.Command {
+	var stdin, keepTokens bool
+	cmd := &cobra.Command{
+		Use:   "password NAME",
+		Short: "Set a user's password and clear the sign-in delays their failures earned",
+		Long: `Set a user's password, as an administrator: for a forgotten password, or a
+user kept waiting by failed sign-ins (this clears the delays). With
+--password-stdin the password is read from the first line of standard input;
+otherwise a random one is made and printed once. The user's sessions end and,
+unless --keep-tokens, their API tokens are revoked.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			pw, generated := "", false
+			if stdin {
+				var err error
+				if pw, err = readPassword(cmd.InOrStdin()); err != nil {
+					return err
+				}
+			} else {
+				pw, generated = auth.RandomPassword(), true
+			}
+			db, s, by, err := a.authService(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			if err := s.SetPassword(ctx, by, args[0], auth.PasswordChange{Password: pw, KeepTokens: keepTokens}); err != nil {
+				return fmt.Errorf("setting the password of %s: %w", args[0], err)
+			}
+			fmt.Fprintf(a.out, "set the password of %s\n", args[0])
+			if generated {
+				fmt.Fprintf(a.out, "password: %s\n(shown once: give it to the user, who can change it after signing in)\n", pw)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input")
+	cmd.Flags().BoolVar(&keepTokens, "keep-tokens", false, "keep the user's API tokens (by default they are revoked)")
+	return cmd
+}
+
 func (a *app) userRoleCmd() *cobra.Command {
 	var role string
 	var facilities []string
@@ -163,7 +205,7 @@ func (a *app) userDisableCmd() *cobra.Command {
 	var enable bool
 	cmd := &cobra.Command{
 		Use:   "disable NAME",
-		Short: "Disable an account (its sessions end, its tokens stop working); --enable undoes it",
+		Short: "Disable an account (its sessions end, its tokens are revoked); --enable undoes it",
 		Args:  cobra.ExactArgs(1),
 		RunE: a.withAuth(func(ctx context.Context, s *auth.Service, by *auth.Principal, args []string) error {
 			if err := s.SetDisabled(ctx, by, args[0], !enable); err != nil {

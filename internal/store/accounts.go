@@ -44,6 +44,18 @@ type Accounts interface {
 	// changed) and every expired session of anyone.
 	DeleteSessions(ctx context.Context, user string, expiredBefore time.Time) error
 
+	// SignInFailed counts one failed sign-in under key (about user, "" for
+	// an address) at at, and returns the count. A count whose last failure
+	// is before forgetBefore starts again at one. Two failures at once both
+	// count.
+	SignInFailed(ctx context.Context, key, user string, at, forgetBefore time.Time) (int, error)
+	// SignInFailures returns the counts of those keys that have one.
+	SignInFailures(ctx context.Context, keys ...string) ([]SignInFailure, error)
+	// ClearSignInFailures deletes the counts of keys, every count about user
+	// when user is not empty, and every count whose last failure is before
+	// forgetBefore.
+	ClearSignInFailures(ctx context.Context, user string, keys []string, forgetBefore time.Time) error
+
 	// Secret returns the named server secret, creating it with fresh random
 	// bytes from gen on first use. Every process on the database sees the same.
 	Secret(ctx context.Context, name string, gen func() []byte) ([]byte, error)
@@ -104,10 +116,20 @@ type AuditEntry struct {
 
 // AccountChange is what one ApplyAccount writes. NewUser inserts (failing
 // with ErrExists); User updates an existing one (ErrNotFound otherwise);
-// Token inserts or, when it exists, updates its revoked flag.
+// Token inserts or, when it exists, updates its revoked flag; RevokeTokens
+// are the ids of tokens to revoke (ErrNotFound when one does not exist).
 type AccountChange struct {
-	NewUser *User
-	User    *User
-	Token   *Token
-	Audit   AuditEntry
+	NewUser      *User
+	User         *User
+	Token        *Token
+	RevokeTokens []string
+	Audit        AuditEntry
+}
+
+// SignInFailure is the count of failed sign-ins under one key.
+type SignInFailure struct {
+	Key      string
+	User     string
+	Failures int
+	Last     time.Time // UTC, whole seconds
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/habeas-kh/habeas/internal/domain"
@@ -53,11 +54,21 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	// The current password is asked again, so a session left open on a
 	// shared computer cannot be used to take the account over.
-	if err := s.auth.CheckPassword(r.Context(), pr.User, r.PostForm.Get("current"), remote(r)); err != nil {
-		s.renderUser(w, r, pr.User, http.StatusBadRequest, []fieldMsg{{"current", "is not your current password"}}, "account.html", "")
+	if err := s.auth.CheckPassword(r.Context(), credentials(r, pr.User, r.PostForm.Get("current"))); err != nil {
+		msg := "is not your current password"
+		if errors.Is(err, auth.ErrRateLimited) {
+			msg = err.Error()
+		} else if !errors.Is(err, auth.ErrBadCredentials) {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderUser(w, r, pr.User, http.StatusBadRequest, []fieldMsg{{"current", msg}}, "account.html", "")
 		return
 	}
-	if s.accountFailed(w, r, pr, s.auth.SetPassword(r.Context(), pr, pr.User, r.PostForm.Get("password"))) {
+	// The API tokens are revoked with the change unless the user asks to
+	// keep them.
+	pc := auth.PasswordChange{Password: r.PostForm.Get("password"), KeepTokens: r.PostForm.Get("keep_tokens") == "1"}
+	if s.accountFailed(w, r, pr, s.auth.SetPassword(r.Context(), pr, pr.User, pc)) {
 		return
 	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)

@@ -122,13 +122,32 @@ func (s *Server) errorPage(w http.ResponseWriter, r *http.Request, status int, m
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
-// localPath keeps a redirect target on this site: a path, not a URL
-// ("//evil.example" and "/\evil" are URLs to browsers).
+// localPath keeps a redirect target on this site. A browser reads a
+// Location header after its own normalisation (WHATWG URL): it drops ASCII
+// tab, LF and CR anywhere, reads a backslash as a slash, and takes "//host"
+// as scheme-relative. So the target is normalised the same way first, and
+// kept only when the result is an absolute path with no scheme and no host;
+// anything else, or any other control character, gives "/". The normalised
+// form is what is returned, so the check and the redirect see one string.
 func localPath(next string) string {
-	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	norm := strings.Map(func(r rune) rune {
+		switch r {
+		case '\t', '\n', '\r':
+			return -1
+		case '\\':
+			return '/'
+		}
+		return r
+	}, next)
+	if norm == "" || norm[0] != '/' || strings.HasPrefix(norm, "//") ||
+		strings.IndexFunc(norm, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
 		return "/"
 	}
-	return next
+	u, err := url.Parse(norm)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return "/"
+	}
+	return norm
 }
 
 // TOr is the text of key, or fallback when the catalogue has none (labels

@@ -136,6 +136,15 @@ func (d *DB) ApplyAccount(ctx context.Context, c store.AccountChange) (err error
 			}
 		}
 	}
+	for _, id := range c.RevokeTokens {
+		res, err := exec("revoking token "+id, "UPDATE api_tokens SET revoked = 1 WHERE id = ?", id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("token %s: %w", id, domain.ErrNotFound)
+		}
+	}
 	if _, err := exec("appending to the audit chain", "INSERT INTO audit (seq, at, actor, via, action, subject, detail, prev, hash) VALUES (?,?,?,?,?,?,?,?,?)",
 		a.Seq, a.At.Unix(), a.Actor, a.Via, a.Action, a.Subject, a.Detail, a.Prev, a.Hash); err != nil {
 		return err
@@ -304,4 +313,51 @@ func (d *DB) Secret(ctx context.Context, name string, gen func() []byte) ([]byte
 		return nil, fmt.Errorf("reading secret %s: %w", name, err)
 	}
 	return v, nil
+}
+
+func (d *DB) SignInFailed(ctx context.Context, key, user string, at, forgetBefore time.Time) (int, error) {
+	// One statement, so that failures arriving together are all counted.
+	q := `INSERT INTO signin_failures (key, user_name, failures, last_fail) VALUES (?, ?, 1, ?)
+ON CONFLICT (key) DO UPDATE SET
+    failures = CASE WHEN signin_failures.last_fail < ? THEN 1 ELSE signin_failures.failures + 1 END,
+    last_fail = excluded.last_fail
+RETURNING failures`
+	var n int
+	if err := d.db.QueryRowContext(ctx, d.q(q), key, user, at.Unix(), forgetBefore.Unix()).Scan(&n); err != nil {
+		return 0, fmt.Errorf("counting a failed sign-in: %w", err)
+	}
+	return n, nil
+}
+
+func (d *DB) SignInFailures(ctx context.Context, keys ...string) ([]store.SignInFailure, error) {
+	var out []store.SignInFailure
+	for _, k := range keys {
+		var f store.SignInFailure
+		var last int64
+		err := d.db.QueryRowContext(ctx, d.q("SELECT key, user_name, failures, last_fail FROM signin_failures WHERE key = ?"), k).
+			Scan(&f.Key, &f.User, &f.Failures, &last)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading failed sign-ins: %w", err)
+		}
+		f.Last = time.Unix(last, 0).UTC()
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func (d *DB) ClearSignInFailures(ctx context.Context, user string, keys []string, forgetBefore time.Time) error {
+	q, args := "DELETE FROM signin_failures WHERE last_fail < ?", []any{forgetBefore.Unix()}
+	if user != "" {
+		q, args = q+" OR user_name = ?", append(args, user)
+	}
+	for _, k := range keys {
+		q, args = q+" OR key = ?", append(args, k)
+	}
+	if _, err := d.db.ExecContext(ctx, d.q(q), args...); err != nil {
+		return fmt.Errorf("clearing failed sign-ins: %w", err)
+	}
+	return nil
 }

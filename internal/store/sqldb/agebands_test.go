@@ -158,8 +158,9 @@ func TestAgeBandsDefault(t *testing.T) {
 			}
 			b := people(t, storetest.NewLedger(), store.Head{Hash: domain.GenesisHash}, 0, 3, true)
 			b.Append(t, db)
-			// Back to the schema before the bands were recorded.
-			for _, q := range []string{"DROP TABLE settings", "DELETE FROM goose_db_version WHERE version_id = 5"} {
+			// Back to the schema before the bands were recorded (and the later
+			// migrations).
+			for _, q := range []string{"DROP TABLE signin_failures", "DELETE FROM goose_db_version WHERE version_id = 6", "DROP TABLE settings", "DELETE FROM goose_db_version WHERE version_id = 5"} {
 				if _, err := db.SQL().ExecContext(ctx, q); err != nil {
 					t.Fatalf("%s: %v", q, err)
 				}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -27,6 +28,9 @@ func RunAccounts(t *testing.T, open func(t *testing.T) store.Accounts) {
 		{"Tokens", testTokens},
 		{"Sessions", testSessions},
 		{"Secret", testSecret},
+		{"RevokeTokens", testRevokeTokens},
+		{"SignInFailures", testSignInFailures},
+		{"SignInFailedConcurrent", testSignInFailedConcurrent},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
@@ -329,5 +333,115 @@ func testSecret(t *testing.T, a store.Accounts) {
 	s3, _ := a.Secret(ctx, "other", gen)
 	if string(s3) == "secret-1" {
 		t.Error("two names share a secret")
+	}
+}
+
+func testRevokeTokens(t *testing.T, a store.Accounts) {
+	ctx := context.Background()
+	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	u := store.User{Name: "sok", Role: "admin", PassHash: "h0", Created: now, Updated: now}
+	if err := a.ApplyAccount(ctx, store.AccountChange{NewUser: &u, Audit: entry(t, a, "root", "user.add", "sok")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"t1", "t2", "t3"} {
+		tk := store.Token{ID: id, User: "sok", Hash: "h" + id, Created: now}
+		if err := a.ApplyAccount(ctx, store.AccountChange{Token: &tk, Audit: entry(t, a, "sok", "token.create", id)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The user's change and the revocations are one write.
+	u.PassHash = "h1"
+	if err := a.ApplyAccount(ctx, store.AccountChange{User: &u, RevokeTokens: []string{"t1", "t3"}, Audit: entry(t, a, "sok", "user.password", "sok")}); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string]bool{"t1": true, "t2": false, "t3": true} {
+		if got, _, _ := a.TokenByHash(ctx, "h"+id); got.Revoked != want {
+			t.Errorf("token %s revoked %v, want %v", id, got.Revoked, want)
+		}
+	}
+	// A token that does not exist: ErrNotFound, and nothing of the change is
+	// written.
+	h0, _ := a.AuditHead(ctx)
+	u.PassHash = "h2"
+	err := a.ApplyAccount(ctx, store.AccountChange{User: &u, RevokeTokens: []string{"t2", "ghost"}, Audit: entry(t, a, "sok", "user.password", "sok")})
+	if !errors.Is(err, domain.ErrNotFound) {
+		t.Errorf("revoking a missing token: %v, want ErrNotFound", err)
+	}
+	if h1, _ := a.AuditHead(ctx); h1 != h0 {
+		t.Error("a failed revocation moved the audit head")
+	}
+	if got, _, _ := a.TokenByHash(ctx, "ht2"); got.Revoked {
+		t.Error("a failed change revoked a token")
+	}
+	if got, _, _ := a.User(ctx, "sok"); got.PassHash != "h1" {
+		t.Errorf("a failed change wrote the user: %q", got.PassHash)
+	}
+}
+
+func testSignInFailures(t *testing.T, a store.Accounts) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	long := t0.Add(-24 * time.Hour)
+	if got, err := a.SignInFailures(ctx, "user:sok"); err != nil || len(got) != 0 {
+		t.Fatalf("no failures yet: %+v %v", got, err)
+	}
+	for i, at := range []time.Time{t0, t0.Add(time.Second), t0.Add(3 * time.Second)} {
+		n, err := a.SignInFailed(ctx, "user:sok", "sok", at, long)
+		if err != nil || n != i+1 {
+			t.Fatalf("failure %d: count %d %v", i+1, n, err)
+		}
+	}
+	for _, k := range []struct{ key, user string }{{"addr:192.0.2.9", ""}, {"device:sok:d1", "sok"}, {"user:vann", "vann"}} {
+		if _, err := a.SignInFailed(ctx, k.key, k.user, t0, long); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := a.SignInFailures(ctx, "user:sok", "addr:192.0.2.9", "user:nobody")
+	if err != nil || len(got) != 2 {
+		t.Fatalf("read back: %+v %v", got, err)
+	}
+	slices.SortFunc(got, func(x, y store.SignInFailure) int { return strings.Compare(x.Key, y.Key) })
+	want := []store.SignInFailure{{Key: "addr:192.0.2.9", Failures: 1, Last: t0}, {Key: "user:sok", User: "sok", Failures: 3, Last: t0.Add(3 * time.Second)}}
+	if !slices.Equal(got, want) {
+		t.Errorf("read back:\n got %+v\nwant %+v", got, want)
+	}
+	// A count last increased before forgetBefore starts again.
+	if n, _ := a.SignInFailed(ctx, "user:sok", "sok", t0.Add(25*time.Hour), t0.Add(time.Hour)); n != 1 {
+		t.Errorf("after a quiet day: count %d, want 1", n)
+	}
+	// Clearing a user's counts leaves the address's and the other user's.
+	if err := a.ClearSignInFailures(ctx, "sok", nil, long); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := a.SignInFailures(ctx, "user:sok", "device:sok:d1", "addr:192.0.2.9", "user:vann"); len(got) != 2 || got[0].Key != "addr:192.0.2.9" || got[1].Key != "user:vann" {
+		t.Errorf("after clearing sok: %+v", got)
+	}
+	// Clearing by key, and old counts go with any clear.
+	if err := a.ClearSignInFailures(ctx, "", []string{"user:vann"}, t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := a.SignInFailures(ctx, "addr:192.0.2.9", "user:vann"); len(got) != 0 {
+		t.Errorf("after clearing by key and age: %+v", got)
+	}
+}
+
+func testSignInFailedConcurrent(t *testing.T, a store.Accounts) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 5; j++ {
+				if _, err := a.SignInFailed(ctx, "addr:192.0.2.9", "", t0, t0.Add(-time.Hour)); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got, _ := a.SignInFailures(ctx, "addr:192.0.2.9"); len(got) != 1 || got[0].Failures != 40 {
+		t.Errorf("40 failures at once counted as %+v", got)
 	}
 }
