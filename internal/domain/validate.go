@@ -375,8 +375,7 @@ const (
 
 	MaxMonths = 1200    // 100 years: sentences, penalties, reductions
 	MaxDays   = 36600   // 100 years in days
-	MaxCount  = 1000000 // capacities and counts of people in one place
-	MaxTotal  = 10000000
+	MaxTotal  = 10000000 // declared figures and pledge targets
 	MaxAreaM2 = 1000000.0
 )
 
@@ -404,10 +403,8 @@ func intLimit(typ, field string) (lo, hi int64, ok bool) {
 		return 0, MaxMonths, true
 	case "days", "pretrial_credit_days":
 		return 0, MaxDays, true
-	case "capacity":
-		return 0, MaxCount, true
-	case "count":
-		return 0, MaxTotal, true
+	case "capacity", "count":
+		return 0, MaxFacilityCount, true
 	case "figure":
 		return 0, MaxTotal, true
 	case "target":
