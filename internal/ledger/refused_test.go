@@ -71,7 +71,7 @@ func TestLoadRefused(t *testing.T) {
 		}
 
 		// Refused saying no: the first refusal stops everything.
-		evs, want := refusedStream()
+		evs, _ := refusedStream()
 		asked := 0
 		_, err = svc.LoadWith(ctx, registrar, ledger.LoadOptions{Refused: func(int, error) bool { asked++; return false }}, emitAll(evs))
 		var ee *ledger.EventError
@@ -82,7 +82,7 @@ func TestLoadRefused(t *testing.T) {
 			t.Fatalf("a refused load moved the head to %v (%v)", h, err)
 		}
 
-		evs, want = refusedStream()
+		evs, want := refusedStream()
 		got := map[int]bool{}
 		res, err := svc.LoadWith(ctx, registrar, ledger.LoadOptions{Refused: func(line int, err error) bool {
 			if field, _, _ := domain.FieldOf(err); errors.As(err, new(*ledger.EventError)) || domain.ErrorCode(err) != domain.ErrInvalid || field == "" {
