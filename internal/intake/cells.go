@@ -197,7 +197,7 @@ func (rd *reading) planCells(ctx context.Context, st *registerState, rows []*row
 				continue
 			}
 		}
-		out = append(out, planned{&domain.Event{Kind: domain.KCell, Date: c.date, Facility: c.facility, Data: data}, rw})
+		out = append(out, planned{ev: &domain.Event{Kind: domain.KCell, Date: c.date, Facility: c.facility, Data: data}, row: rw})
 		if exists {
 			rw.status = corrected
 		} else {

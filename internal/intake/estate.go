@@ -358,6 +358,13 @@ func facConflict(a, b *facRec) (string, string) {
 type planned struct {
 	ev  *domain.Event
 	row *row
+	// also are the other rows the event is made of (the charges of an
+	// admission, the other charges of a change): refused, it takes them
+	// with it.
+	also []*row
+	// tainted: the plan of the person left out rows that could have been
+	// planned had this event's row not been there (refusals.refuse).
+	tainted bool
 }
 
 // registerState is what the register holds about facilities and counts.
@@ -483,7 +490,7 @@ func (rd *reading) plan(ctx context.Context, st *registerState, rows []*row) ([]
 				cur = store.Facility{ID: id, Name: f.name, Kind: f.kind, Province: f.province, Capacity: f.capacity, CapacityDate: f.date, CapacitySource: f.source}
 				exists = true
 				hist = insertCap(hist, store.Capacity{Facility: id, From: f.date, Capacity: f.capacity, Source: f.source})
-				facEvents = append(facEvents, planned{facilityEvent(cur, f.date), rw})
+				facEvents = append(facEvents, planned{ev: facilityEvent(cur, f.date), row: rw})
 				known[id] = true
 				mark(rw, added)
 				continue
@@ -516,14 +523,14 @@ func (rd *reading) plan(ctx context.Context, st *registerState, rows []*row) ([]
 				if capChanged {
 					reason = fmt.Sprintf("revised by %s row %d: capacity was %d, now %d", file, rw.num, inForce.Capacity, capacity)
 				}
-				corrections = append(corrections, planned{&domain.Event{Kind: domain.KCorrection, Date: today, Facility: id,
+				corrections = append(corrections, planned{ev: &domain.Event{Kind: domain.KCorrection, Date: today, Facility: id,
 					Data: &domain.CorrectionData{Target: seq, TargetKind: domain.KFacility, Reason: reason, Date: f.date,
-						Data: facilityData(next)}}, rw})
+						Data: facilityData(next)}}, row: rw})
 				inForce.Capacity = capacity
 				mark(rw, corrected)
 			} else {
 				hist = insertCap(hist, store.Capacity{Facility: id, From: f.date, Capacity: capacity, Source: f.source})
-				facEvents = append(facEvents, planned{facilityEvent(next, f.date), rw})
+				facEvents = append(facEvents, planned{ev: facilityEvent(next, f.date), row: rw})
 				mark(rw, added)
 			}
 			if f.date >= cur.CapacityDate {
@@ -557,12 +564,12 @@ func (rd *reading) plan(ctx context.Context, st *registerState, rows []*row) ([]
 			old, ok := st.census[c.facility+"\x00"+c.date.String()+"\x00"+c.category]
 			switch {
 			case !ok:
-				censusEvents = append(censusEvents, planned{&domain.Event{Kind: domain.KCensus, Date: c.date, Facility: c.facility, Data: data}, rw})
+				censusEvents = append(censusEvents, planned{ev: &domain.Event{Kind: domain.KCensus, Date: c.date, Facility: c.facility, Data: data}, row: rw})
 				mark(rw, added)
 			case old.Count != c.count:
 				reason := fmt.Sprintf("revised by %s row %d: %s was %d, now %d", file, rw.num, c.category, old.Count, c.count)
-				corrections = append(corrections, planned{&domain.Event{Kind: domain.KCorrection, Date: today, Facility: old.Facility,
-					Data: &domain.CorrectionData{Target: old.Seq, TargetKind: domain.KCensus, Reason: reason, Date: c.date, Data: data}}, rw})
+				corrections = append(corrections, planned{ev: &domain.Event{Kind: domain.KCorrection, Date: today, Facility: old.Facility,
+					Data: &domain.CorrectionData{Target: old.Seq, TargetKind: domain.KCensus, Reason: reason, Date: c.date, Data: data}}, row: rw})
 				mark(rw, corrected)
 			}
 		}

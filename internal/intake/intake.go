@@ -258,8 +258,12 @@ type row struct {
 	census []censusRec
 	cell   *cellRec
 	bad    []*RowError
-	// dup marks a row whose every record repeats an earlier row.
-	dup    bool
+	// dup marks a row whose every record repeats an earlier row; dups are
+	// the rows that repeat this one.
+	dup  bool
+	dups []*row
+	// sent: an event planned from the row was handed to the ledger.
+	sent   bool
 	status status
 	// sheet and rec are set for the rows of people, admissions and charges
 	// sheets: the file the row is from and what it says.

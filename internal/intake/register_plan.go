@@ -47,6 +47,7 @@ func (p *regPlan) dedupe(rd *reading) {
 		}
 		if reflect.DeepEqual(f.rw.rec, rw.rec) {
 			rw.dup = true
+			f.rw.dups = append(f.rw.dups, rw)
 			continue
 		}
 		rd.reject(rw, &RowError{File: rw.sheet.file, Row: rw.num, Msg: fmt.Sprintf("%s is also in row %d, differently", what, f.rw.num)})
@@ -134,6 +135,8 @@ type personRows struct {
 	person  *row
 	adms    []*row
 	charges []*row
+	// tainted: a row of the person was left out because of another.
+	tainted bool
 }
 
 // plan compares the rows with the register, person by person, and returns
@@ -251,13 +254,13 @@ func mark(rw *row, s status) {
 	}
 }
 
-func (pl *personPlanner) correct(rw *row, person string, target int64, kind domain.Kind, date domain.Date, facility, what string, data any) {
+func (pl *personPlanner) correct(rw *row, also []*row, person string, target int64, kind domain.Kind, date domain.Date, facility, what string, data any) {
 	reason := fmt.Sprintf("revised by %s row %d", rw.sheet.file, rw.num)
 	if what != "" {
 		reason += ": " + what
 	}
-	pl.corrections = append(pl.corrections, planned{&domain.Event{Kind: domain.KCorrection, Date: pl.today, Person: person,
-		Data: &domain.CorrectionData{Target: target, TargetKind: kind, Reason: reason, Date: date, Facility: facility, Data: data}}, rw})
+	pl.corrections = append(pl.corrections, planned{ev: &domain.Event{Kind: domain.KCorrection, Date: pl.today, Person: person,
+		Data: &domain.CorrectionData{Target: target, TargetKind: kind, Reason: reason, Date: date, Facility: facility, Data: data}}, row: rw, also: also})
 	mark(rw, corrected)
 }
 
@@ -282,6 +285,20 @@ type chargeGroup struct {
 	date    domain.Date
 	rows    []*row
 	charges []domain.Charge
+}
+
+// others are the rows of g but rw (nil for no group).
+func (g *chargeGroup) others(rw *row) []*row {
+	if g == nil {
+		return nil
+	}
+	out := make([]*row, 0, len(g.rows))
+	for _, o := range g.rows {
+		if o != rw {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 func (pl *personPlanner) person(id string, sp *storedPerson, pr *personRows) {
@@ -426,7 +443,7 @@ func (pl *personPlanner) identity(id string, sp *storedPerson, rw *row) {
 	r := rw.rec.(*personRec)
 	if !sp.registered {
 		data := r.data
-		pl.events = append(pl.events, planned{&domain.Event{Kind: domain.KPerson, Date: r.date, Person: id, Data: &data}, rw})
+		pl.events = append(pl.events, planned{ev: &domain.Event{Kind: domain.KPerson, Date: r.date, Person: id, Data: &data}, row: rw})
 		mark(rw, added)
 		return
 	}
@@ -439,7 +456,7 @@ func (pl *personPlanner) identity(id string, sp *storedPerson, rw *row) {
 		date = r.date
 	}
 	data := r.data
-	pl.correct(rw, id, sp.idSeq, domain.KPerson, date, "", personDiff(sp, r, single), &data)
+	pl.correct(rw, nil, id, sp.idSeq, domain.KPerson, date, "", personDiff(sp, r, single), &data)
 }
 
 func personDiff(sp *storedPerson, r *personRec, single bool) string {
@@ -481,7 +498,7 @@ func (pl *personPlanner) episode(id string, sp *storedPerson, e *episode, evs []
 			c.Charges = charges
 			d.Case = &c
 		}
-		evs = append(evs, planned{&domain.Event{Kind: domain.KAdmission, Date: e.date, Person: id, Facility: e.facility, Data: &d}, e.rw})
+		evs = append(evs, planned{ev: &domain.Event{Kind: domain.KAdmission, Date: e.date, Person: id, Facility: e.facility, Data: &d}, row: e.rw, also: e.atAdmission.others(e.rw)})
 		markGroup(e.atAdmission, added)
 		mark(e.rw, added)
 	default:
@@ -512,7 +529,7 @@ func (pl *personPlanner) episode(id string, sp *storedPerson, e *episode, evs []
 			if rw == nil {
 				rw = e.atAdmission.rows[0]
 			}
-			pl.correct(rw, id, e.st.seq, domain.KAdmission, e.date, e.facility, "the admission as the sheet gives it", &d)
+			pl.correct(rw, e.atAdmission.others(rw), id, e.st.seq, domain.KAdmission, e.date, e.facility, "the admission as the sheet gives it", &d)
 			markGroup(e.atAdmission, corrected)
 		}
 	}
@@ -526,10 +543,10 @@ func (pl *personPlanner) episode(id string, sp *storedPerson, e *episode, evs []
 		}
 		switch {
 		case old == nil:
-			evs = append(evs, planned{&domain.Event{Kind: domain.KCharge, Date: g.date, Person: id, Data: data}, g.rows[0]})
+			evs = append(evs, planned{ev: &domain.Event{Kind: domain.KCharge, Date: g.date, Person: id, Data: data}, row: g.rows[0], also: g.rows[1:]})
 			markGroup(g, added)
 		case !reflect.DeepEqual(old.charges, g.charges):
-			pl.correct(g.rows[0], id, old.seq, domain.KCharge, g.date, "", "the charges as the sheet gives them", data)
+			pl.correct(g.rows[0], g.rows[1:], id, old.seq, domain.KCharge, g.date, "", "the charges as the sheet gives them", data)
 			markGroup(g, corrected)
 		}
 	}
@@ -550,7 +567,7 @@ func (pl *personPlanner) episode(id string, sp *storedPerson, e *episode, evs []
 	}
 	switch {
 	case old == nil:
-		evs = append(evs, planned{&domain.Event{Kind: kind, Date: r.endDate, Person: id, Data: data}, e.rw})
+		evs = append(evs, planned{ev: &domain.Event{Kind: kind, Date: r.endDate, Person: id, Data: data}, row: e.rw})
 		mark(e.rw, added)
 	case old.Kind != kind:
 		pl.fail(e.rw, "admission.release_mechanism", "the register records a %s of %s on %s, this row a %s: correct the register's event itself (habeas import events, docs/interchange.md section 11)", old.Kind, id, old.Date, r.end)
@@ -566,11 +583,11 @@ func (pl *personPlanner) episode(id string, sp *storedPerson, e *episode, evs []
 				n.Reference = r.endRef
 			}
 			if n != *d || old.Date != r.endDate {
-				pl.correct(e.rw, id, old.Seq, kind, r.endDate, "", fmt.Sprintf("release on %s by %s, was %s by %s", r.endDate, n.Mechanism, old.Date, d.Mechanism), &n)
+				pl.correct(e.rw, nil, id, old.Seq, kind, r.endDate, "", fmt.Sprintf("release on %s by %s, was %s by %s", r.endDate, n.Mechanism, old.Date, d.Mechanism), &n)
 			}
 		default:
 			if old.Date != r.endDate {
-				pl.correct(e.rw, id, old.Seq, kind, r.endDate, "", fmt.Sprintf("%s on %s, was %s", kind, r.endDate, old.Date), old.Data)
+				pl.correct(e.rw, nil, id, old.Seq, kind, r.endDate, "", fmt.Sprintf("%s on %s, was %s", kind, r.endDate, old.Date), old.Data)
 			}
 		}
 	}

@@ -21,8 +21,9 @@ import (
 )
 
 // Sheet is one sheet of a whole register's import. It is opened once per
-// pass: a pass that the ledger refuses a row of (with SkipInvalid), or that
-// finds the sheets out of person order, starts again from the top.
+// pass: a pass that finds the sheets out of person order starts again from
+// the top (as, rarely, one that the ledger refuses a row of whose leaving
+// out changes the plan of other rows: see refusals).
 type Sheet struct {
 	Open func() (tabular.Reader, error)
 	// Mapping of the sheet; nil reads habeas's own layout.
@@ -130,6 +131,8 @@ func (s *Service) ImportRegister(ctx context.Context, in RegisterSheets, opt Opt
 			return nil, fmt.Errorf("the register refused more than %d rows; nothing was imported (last: %v)", maxLedgerRejects, rerr)
 		}
 		rp.excluded[key] = rerr
+		// The rows this pass left out stay out.
+		rp.rf.each(func(rw *row, e *RowError) { rp.excluded[rowKey{rw.sheet.pos, rw.num}] = e })
 	}
 }
 
@@ -156,11 +159,15 @@ type regPass struct {
 	// Per attempt.
 	rd     *reading
 	sheets []*sheet // people, admissions, charges; nil when not given
-	// refs[n % len] is the row the n-th emitted event comes from, to name
-	// it when the ledger refuses the event; the ledger lags the planner by a
-	// few chunks only.
-	refs    []rowKey
+	// refs[(n-1) % len] is what the n-th emitted event was planned from
+	// (its event left out), to name its row when the ledger refuses the
+	// event; the ledger lags the planner by a few chunks only. Written by
+	// the planner before it emits the event, read by the ledger after it
+	// received it.
+	refs    []refSlot
 	emitted int
+	// rf gathers the rows the ledger refused in this pass (SkipInvalid).
+	rf *refusals
 	// stored holds a hash of each person that has events in the register,
 	// read by the ledger's goroutine as the planner adds to it. Hashes keep
 	// it small on a national register; a collision only makes the ledger
@@ -172,6 +179,11 @@ type regPass struct {
 
 const refRing = 1 << 17
 
+type refSlot struct {
+	p     planned
+	first bool // the first event emitted from p.row
+}
+
 // refused turns the ledger's refusal of an emitted event into the error of
 // the row it came from; nil when err is not such a refusal.
 func (rp *regPass) refused(err error) (*RowError, rowKey) {
@@ -179,8 +191,15 @@ func (rp *regPass) refused(err error) (*RowError, rowKey) {
 	if !errors.As(err, &ee) || ee.Line < 1 || ee.Line > rp.emitted || rp.emitted-ee.Line >= refRing {
 		return nil, rowKey{}
 	}
-	ref := rp.refs[(ee.Line-1)%refRing]
-	return &RowError{File: rp.sheets[ref.sheet].file, Row: ref.num, Msg: "the register refuses it: " + ee.Err.Error(), Err: ee.Err}, ref
+	rw := rp.refs[(ee.Line-1)%refRing].p.row
+	return &RowError{File: rw.sheet.file, Row: rw.num, Msg: "the register refuses it: " + ee.Err.Error(), Err: ee.Err}, rowKey{rw.sheet.pos, rw.num}
+}
+
+// onRefused is the ledger's LoadOptions.Refused: the row of the event
+// refused at line is left out (refusals.refuse).
+func (rp *regPass) onRefused(line int, err error) bool {
+	slot := rp.refs[(line-1)%refRing]
+	return rp.rf.refuse(slot.p, slot.first, err)
 }
 
 func (rp *regPass) isStored(id string) bool {
@@ -195,7 +214,8 @@ func (rp *regPass) isStored(id string) bool {
 // into one transaction.
 func (rp *regPass) run(ctx context.Context) (*RegisterResult, error) {
 	rp.rd = &reading{s: rp.s, opt: rp.opt, res: &Result{DryRun: rp.opt.DryRun}}
-	rp.refs = make([]rowKey, refRing)
+	rp.refs = make([]refSlot, refRing)
+	rp.rf = newRefusals(func(rw *row) string { return rw.sheet.file })
 	rp.emitted = 0
 	rp.stored = map[uint64]struct{}{}
 	rp.seed = maphash.MakeSeed()
@@ -243,12 +263,32 @@ func (rp *regPass) run(ctx context.Context) (*RegisterResult, error) {
 		return err
 	}
 	lopt := ledger.LoadOptions{DryRun: rp.opt.DryRun, Stored: rp.isStored}
+	if rp.opt.SkipInvalid {
+		lopt.Refused = rp.onRefused
+	}
 	lres, err := rp.s.led.LoadWith(ctx, actor, lopt, gen)
 	if err != nil {
 		return nil, err
 	}
 	out.Events = lres.Events
 	if rp.opt.SkipInvalid {
+		// The rows the ledger refused were counted as planned.
+		rp.rf.each(func(rw *row, e *RowError) {
+			r := rw.sheet.res
+			switch {
+			case rw.dup:
+				r.Duplicates--
+			case rw.status == added:
+				r.New--
+			case rw.status == corrected:
+				r.Corrected--
+			default:
+				r.Unchanged--
+			}
+			r.Rejected++
+			rp.rd.reject(rw, e)
+			rejected = append(rejected, rw)
+		})
 		sort.SliceStable(rejected, func(i, j int) bool { return rejected[i].num < rejected[j].num })
 		for _, sh := range rp.sheets {
 			if sh == nil {
@@ -329,7 +369,8 @@ func (rp *regPass) stream(ctx context.Context, emit func(*domain.Event) error) (
 		if failed {
 			return nil // only checking now: the import fails at the end
 		}
-		rp.refs[rp.emitted%refRing] = rowKey{p.row.sheet.pos, p.row.num}
+		rp.refs[rp.emitted%refRing] = refSlot{p: planned{row: p.row, also: p.also, tainted: p.tainted}, first: !p.row.sent}
+		p.row.sent = true
 		rp.emitted++
 		return emit(p.ev)
 	}
@@ -415,8 +456,10 @@ func (rp *regPass) stream(ctx context.Context, emit func(*domain.Event) error) (
 						pr.person = rw
 					} else if sameRec(pr.person, rw) {
 						rw.dup = true
+						pr.person.dups = append(pr.person.dups, rw)
 						rw.sheet.res.Duplicates++
 					} else {
+						pr.tainted = true
 						reject(rw, &RowError{File: rw.sheet.file, Row: rw.num, Msg: fmt.Sprintf("person %s is also in row %d, differently", id, pr.person.num)})
 					}
 				case 1:
@@ -432,8 +475,10 @@ func (rp *regPass) stream(ctx context.Context, emit func(*domain.Event) error) (
 						pr.adms = append(pr.adms, rw)
 					case sameRec(dupOf, rw):
 						rw.dup = true
+						dupOf.dups = append(dupOf.dups, rw)
 						rw.sheet.res.Duplicates++
 					default:
+						pr.tainted = true
 						reject(rw, &RowError{File: rw.sheet.file, Row: rw.num, Msg: fmt.Sprintf("the admission of %s on %s is also in row %d, differently", id, a.date, dupOf.num)})
 					}
 				default:
@@ -475,6 +520,7 @@ func (rp *regPass) stream(ctx context.Context, emit func(*domain.Event) error) (
 // planPerson plans one person's rows and emits the events. A row the plan
 // refuses is rejected and the person planned again without it.
 func (rp *regPass) planPerson(pl *personPlanner, id string, sp *storedPerson, pr *personRows, reject func(*row, ...*RowError), send func(planned) error) error {
+	tainted, nc0 := pr.tainted, len(pl.corrections)
 	for {
 		nc := len(pl.corrections)
 		pl.events = pl.events[:0]
@@ -490,6 +536,7 @@ func (rp *regPass) planPerson(pl *personPlanner, id string, sp *storedPerson, pr
 			reject(rw, errs...)
 		}
 		clear(pl.bad)
+		tainted = true
 		pr = pr.valid()
 		if !rp.opt.SkipInvalid {
 			// Nothing is written: the rest is only checked.
@@ -508,6 +555,14 @@ func (rp *regPass) planPerson(pl *personPlanner, id string, sp *storedPerson, pr
 			rw.sheet.res.Corrected++
 		default:
 			rw.sheet.res.Unchanged++
+		}
+	}
+	if tainted {
+		for i := range pl.events {
+			pl.events[i].tainted = true
+		}
+		for i := nc0; i < len(pl.corrections); i++ {
+			pl.corrections[i].tainted = true
 		}
 	}
 	for _, p := range pl.events {

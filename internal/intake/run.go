@@ -11,14 +11,16 @@ import (
 )
 
 // maxLedgerRejects bounds how many times an import with SkipInvalid starts
-// again after the ledger refuses a row: each refusal costs a rolled-back
-// transaction.
+// again after the ledger refuses a row it cannot leave out in the same pass
+// (see refusals): each costs a rolled-back transaction.
 const maxLedgerRejects = 100
 
 // finish checks the rows against each other and the register, then appends
 // the events in one transaction (or checks them and writes nothing, in a dry
-// run). A row the ledger refuses is, with SkipInvalid, left out and the
-// transaction started again without it; otherwise the import fails.
+// run). A row the ledger refuses is, with SkipInvalid, left out: people,
+// admissions and charges rows in the same transaction (see refusals), the
+// others by starting the transaction again without it; without
+// SkipInvalid the import fails.
 func (s *Service) finish(ctx context.Context, rd *reading) (*Result, error) {
 	if rd.reg != nil {
 		rd.reg.dedupe(rd)
@@ -70,8 +72,14 @@ func (s *Service) finish(ctx context.Context, rd *reading) (*Result, error) {
 		if len(evs) == 0 {
 			break
 		}
-		res, err = s.append(ctx, rd, evs)
+		var rf *refusals
+		var refused func(int, error) bool
+		if rd.opt.SkipInvalid && rd.reg != nil {
+			rf, refused = rd.refusalsOf(evs)
+		}
+		res, err = s.append(ctx, rd, evs, refused)
 		if err == nil {
+			rf.each(func(rw *row, e *RowError) { rd.reject(rw, e) })
 			break
 		}
 		if ctx.Err() != nil {
@@ -90,6 +98,8 @@ func (s *Service) finish(ctx context.Context, rd *reading) (*Result, error) {
 			return nil, fmt.Errorf("%s: the register refused more than %d rows; nothing was imported (last: %v)", rd.opt.File, maxLedgerRejects, rerr)
 		}
 		rd.reject(rw, rerr)
+		// The rows this attempt left out stay out.
+		rf.each(func(rw *row, e *RowError) { rd.reject(rw, e) })
 	}
 	if rd.opt.SkipInvalid && rd.reg != nil {
 		if err := rd.reg.writeRejects(rd); err != nil {
@@ -148,8 +158,38 @@ func sortErrs(errs []*RowError) []*RowError {
 	return errs
 }
 
-// append runs the events through the ledger service in one transaction.
-func (s *Service) append(ctx context.Context, rd *reading, evs []planned) (ledger.ImportResult, error) {
+// refusalsOf is, for a load of the people, admissions or charges events
+// evs, the refusals it gathers and the ledger's LoadOptions.Refused that
+// gathers them. The plan of a person any of whose rows was left out is
+// taken as depending on the rows left out (refusals.refuse): a refusal of
+// another of their rows then starts the import again.
+func (rd *reading) refusalsOf(evs []planned) (*refusals, func(int, error) bool) {
+	left := map[string]bool{}
+	for _, rw := range rd.rows {
+		if rw.bad != nil {
+			left[personOf(rw)] = true
+		}
+	}
+	first := make([]bool, len(evs))
+	seen := map[*row]bool{}
+	for i := range evs {
+		p := &evs[i]
+		first[i] = !seen[p.row]
+		seen[p.row] = true
+		p.tainted = left[p.ev.Person]
+	}
+	rf := newRefusals(rd.fileOf)
+	return rf, func(line int, err error) bool {
+		if line < 1 || line > len(evs) {
+			return false
+		}
+		return rf.refuse(evs[line-1], first[line-1], err)
+	}
+}
+
+// append runs the events through the ledger service in one transaction;
+// refused, when set, is the ledger's LoadOptions.Refused.
+func (s *Service) append(ctx context.Context, rd *reading, evs []planned, refused func(int, error) bool) (ledger.ImportResult, error) {
 	gen := func(emit func(*domain.Event) error) error {
 		for i, p := range evs {
 			if i%4096 == 0 {
@@ -168,10 +208,7 @@ func (s *Service) append(ctx context.Context, rd *reading, evs []planned) (ledge
 	if actor.Via == "" {
 		actor.Via = "import " + rd.opt.File
 	}
-	if rd.opt.DryRun {
-		return s.led.DryRun(ctx, actor, gen)
-	}
-	return s.led.Load(ctx, actor, gen)
+	return s.led.LoadWith(ctx, actor, ledger.LoadOptions{DryRun: rd.opt.DryRun, Refused: refused}, gen)
 }
 
 func sortedRows(m map[*row][]*RowError) []*row {

@@ -117,6 +117,17 @@ type LoadOptions struct {
 	// person's first event was emitted. Were it wrong, the insert of the
 	// person's projection would fail on the duplicate and nothing be written.
 	Stored func(person string) bool
+	// Refused, when set, is asked about each event the register refuses as
+	// invalid input (line is its place in the stream, err the refusal, a
+	// *domain.Error naming the field). Returning true leaves the event out
+	// and goes on, as if it had never been emitted: the register, the
+	// person's file included, stays as it was before it. Later events that
+	// depended on it (of the same person, most often) are then checked
+	// without it and, refused in turn, reported the same way. Returning false
+	// aborts the load with the refusal, as when Refused is nil. Failures of
+	// the database, or of an event's place in the hash chain, are never
+	// offered. It is called from the loading goroutine.
+	Refused func(line int, err error) bool
 }
 
 // LoadWith is Load (or DryRun) with options.
@@ -182,6 +193,7 @@ func (s *Service) importStream(ctx context.Context, file string, actor Actor, tr
 	defer w.rollback(ctx)
 	w.trusted = trusted
 	w.maybeStored = opt.Stored
+	w.refused = opt.Refused
 	workers := max(1, runtime.GOMAXPROCS(0))
 	type chunk struct {
 		items []item
@@ -225,32 +237,40 @@ func (s *Service) importStream(ctx context.Context, file string, actor Actor, tr
 		if err := w.loadFiles(ctx, ids); err != nil {
 			return ImportResult{}, err
 		}
-		start := 0
+		// items[:kept] are the events accepted so far (a refused one is
+		// dropped from the slice); items[start:kept] are not chained yet.
+		start, kept := 0, 0
 		for i := range items {
-			it := &items[i]
+			it := items[i]
 			// A correction or a late entry refolds the person from the
 			// ledger: what comes before it must be chained and written first.
 			refolds := w.refolds(it.ev)
 			if refolds {
-				if err := w.encodeAndChain(items[start:i], workers); err != nil {
+				if err := w.encodeAndChain(items[start:kept], workers); err != nil {
 					return ImportResult{}, err
 				}
-				start = i
+				start = kept
 			}
-			if err := w.prepare(it.ev, w.head.Seq+int64(i-start)+1); err != nil {
+			err := w.prepare(it.ev, w.head.Seq+int64(kept-start)+1)
+			if err == nil {
+				err = w.apply(ctx, it.ev)
+			}
+			if err != nil {
+				if w.refuse(it.line, err) {
+					continue
+				}
 				return ImportResult{}, asEventError(file, it.line, err)
 			}
-			if err := w.apply(ctx, it.ev); err != nil {
-				return ImportResult{}, asEventError(file, it.line, err)
-			}
+			items[kept] = it
+			kept++
 			if refolds {
-				if err := w.encodeAndChain(items[i:i+1], 1); err != nil {
+				if err := w.encodeAndChain(items[kept-1:kept], 1); err != nil {
 					return ImportResult{}, err
 				}
-				start = i + 1
+				start = kept
 			}
 		}
-		if err := w.encodeAndChain(items[start:], workers); err != nil {
+		if err := w.encodeAndChain(items[start:kept], workers); err != nil {
 			return ImportResult{}, err
 		}
 		if err := w.maybeFlush(ctx); err != nil {

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"strings"
@@ -30,6 +31,9 @@ type writer struct {
 	// trusted writers (the built-in demo generator) may set the attribution
 	// fields themselves.
 	trusted bool
+	// refused, when set, may leave out an event the register refuses
+	// (LoadOptions.Refused); a refused event must then leave no trace.
+	refused func(line int, err error) bool
 
 	// estate is the facilities and cells as they stand, with what this
 	// transaction registered (estate.go).
@@ -316,9 +320,38 @@ func (w *writer) apply(ctx context.Context, ev *domain.Event) error {
 	if err := checkCase(f, ev); err != nil {
 		return err
 	}
-	// Apply may have changed the file before failing; the transaction is then
-	// abandoned as a whole, so the half-changed file is never written.
-	return f.Apply(ev, w)
+	if w.refused == nil {
+		// Apply may have changed the file before failing; the transaction
+		// is then abandoned as a whole, so the half-changed file is never
+		// written.
+		return f.Apply(ev, w)
+	}
+	// The event may be left out and the load go on: the file must then be
+	// as if it had never been applied. A copy is cheaper than refolding
+	// the person from the transaction, which on the bulk load of an empty
+	// register reads without indexes.
+	before := f.Clone()
+	if err := f.Apply(ev, w); err != nil {
+		*f = *before
+		return err
+	}
+	return nil
+}
+
+// refuse reports whether the event at line, which the register refused
+// with err, is to be left out (LoadOptions.Refused). Only invalid input is
+// offered: every path that refuses it leaves the writer's state as it was
+// (apply restores the person's file; the estate, the commitments, a refold
+// and a correction change nothing until they hold).
+func (w *writer) refuse(line int, err error) bool {
+	if w.refused == nil || domain.ErrorCode(err) != domain.ErrInvalid {
+		return false
+	}
+	var ee *EventError
+	if errors.As(err, &ee) {
+		err = ee.Err
+	}
+	return w.refused(line, err)
 }
 
 // refolds reports whether applying ev rebuilds the person's file from the
