@@ -141,7 +141,7 @@ func (p *Principal) Scope(perm Perm) []string {
 // one of domain's codes (domain.ErrUnauthenticated, domain.ErrForbidden, ...).
 var (
 	ErrBadCredentials = &domain.Error{Code: domain.ErrUnauthenticated, Msg: "wrong user name or password"}
-	ErrRateLimited    = &domain.Error{Code: domain.ErrRateLimited, Msg: "too many failed sign-ins: wait a few minutes and try again"}
+	ErrRateLimited    = &domain.Error{Code: domain.ErrRateLimited, Msg: "too many failed sign-ins: wait before trying again (the answer says how long)"}
 )
 
 // Require returns nil when p holds perm in facility (any facility when
