@@ -373,8 +373,8 @@ const (
 	MaxShort = 200  // names and other short texts
 	MaxText  = 2000 // free text: details, notes, reasons, sources
 
-	MaxMonths = 1200    // 100 years: sentences, penalties, reductions
-	MaxDays   = 36600   // 100 years in days
+	MaxMonths = 1200     // 100 years: sentences, penalties, reductions
+	MaxDays   = 36600    // 100 years in days
 	MaxTotal  = 10000000 // declared figures and pledge targets
 	MaxAreaM2 = 1000000.0
 )
