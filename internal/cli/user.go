@@ -102,14 +102,9 @@ line of standard input; otherwise a random one is made and printed once.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			pw, generated := "", false
-			if stdin {
-				var err error
-				if pw, err = readPassword(cmd.InOrStdin()); err != nil {
-					return err
-				}
-			} else {
-				pw, generated = auth.RandomPassword(), true
+			pw, generated, err := newPassword(cmd, stdin)
+			if err != nil {
+				return err
 			}
 			db, s, by, err := a.authService(ctx)
 			if err != nil {
@@ -136,6 +131,17 @@ line of standard input; otherwise a random one is made and printed once.`,
 	return cmd
 }
 
+// newPassword is the password a command sets: the first line of standard
+// input with --password-stdin, else a random one, to be printed once
+// (generated).
+func newPassword(cmd *cobra.Command, stdin bool) (pw string, generated bool, err error) {
+	if stdin {
+		pw, err = readPassword(cmd.InOrStdin())
+		return pw, false, err
+	}
+	return auth.RandomPassword(), true, nil
+}
+
 func (a *app) userPasswordCmd() *cobra.Command {
 	var stdin, keepTokens bool
 	cmd := &cobra.Command{
@@ -149,14 +155,9 @@ unless --keep-tokens, their API tokens are revoked.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			pw, generated := "", false
-			if stdin {
-				var err error
-				if pw, err = readPassword(cmd.InOrStdin()); err != nil {
-					return err
-				}
-			} else {
-				pw, generated = auth.RandomPassword(), true
+			pw, generated, err := newPassword(cmd, stdin)
+			if err != nil {
+				return err
 			}
 			db, s, by, err := a.authService(ctx)
 			if err != nil {
