@@ -107,7 +107,11 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		}
 		msg := err.Error()
 		if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-			return domain.Invalid(strings.Trim(f, `"`), "unknown field")
+			if f = strings.Trim(f, `"`); f == "" {
+				// A member named "" has no field to name but the body.
+				return domain.Invalid("body", `unknown field ""`)
+			}
+			return domain.Invalid(f, "unknown field")
 		}
 		return domain.Invalid("body", "%s", msg)
 	}

@@ -152,10 +152,15 @@ func FuzzForms(f *testing.F) {
 	})
 }
 
-// TestReadJSONNotAnObject: a body that is JSON but not an object (found by
-// FuzzReadJSON) is refused on the field "body", in words a client reads,
-// not with an error on no field that names Go's types.
+// TestReadJSONNotAnObject: a body that is JSON but not an object, or an
+// object with a member named "" (both found by FuzzReadJSON), is refused on
+// the field "body", in words a client reads, not with an error on no field.
 func TestReadJSONNotAnObject(t *testing.T) {
+	r := httptest.NewRequest("POST", "/api/v1/events", strings.NewReader(`{"":""}`))
+	err := readJSON(httptest.NewRecorder(), r, &eventsIn{})
+	if field, msg, _ := domain.FieldOf(err); field != "body" || msg != `unknown field ""` {
+		t.Errorf(`{"":""}: got %q %q (%v), want body: unknown field ""`, field, msg, err)
+	}
 	for body, got := range map[string]string{`[]`: "array", `1`: "number", `"x"`: "string", `true`: "bool"} {
 		r := httptest.NewRequest("POST", "/api/v1/events", strings.NewReader(body))
 		err := readJSON(httptest.NewRecorder(), r, &eventsIn{})
