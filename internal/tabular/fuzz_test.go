@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -55,8 +56,14 @@ func FuzzCSV(f *testing.F) {
 	}
 	seedFiles(f, 4096)
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<16 {
+			return
+		}
 		r, err := NewCSV(bytes.NewReader(data), "fuzz.csv", Options{})
 		if err != nil {
+			if fe, ok := err.(*FormatError); !ok || fe.File != "fuzz.csv" {
+				t.Fatalf("refused without naming the file: %T %v", err, err)
+			}
 			return
 		}
 		if h := r.Header(); len(h) > 0 && h[len(h)-1] == "" {
@@ -66,6 +73,9 @@ func FuzzCSV(f *testing.F) {
 		for i := 0; i < 10000; i++ {
 			row, err := r.Next()
 			if err != nil {
+				if fe, ok := err.(*FormatError); err != io.EOF && (!ok || fe.Row == 0) {
+					t.Fatalf("a bad row is refused without its place: %T %v", err, err)
+				}
 				return
 			}
 			if row.Num <= last {
@@ -90,7 +100,13 @@ func FuzzXLSX(f *testing.F) {
 	f.Add(good)
 	f.Add(good[:len(good)/2])
 	f.Add([]byte("PK\x03\x04"))
+	f.Add(hostileWorkbook(f))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// A workbook is a zip: bound what is fed, excelize bounds what
+		// it unpacks.
+		if len(data) > 1<<18 {
+			return
+		}
 		r, err := NewXLSX(bytes.NewReader(data), "fuzz.xlsx", Options{})
 		if err != nil {
 			return
@@ -108,6 +124,26 @@ func FuzzXLSX(f *testing.F) {
 			}
 		}
 	})
+}
+
+// hostileWorkbook has what sheets in the wild have and a reader may trip
+// on: a header in the second row of a second sheet, merged and formula
+// cells, a cell in the last column, control characters and a date.
+func hostileWorkbook(f *testing.F) []byte {
+	x := excelize.NewFile()
+	defer x.Close()
+	_ = x.SetCellValue("Sheet1", "A1", "Totale\x00\x1f")
+	_ = x.MergeCell("Sheet1", "A1", "C1")
+	_ = x.SetCellFormula("Sheet1", "B2", "=1/0")
+	_ = x.SetCellValue("Sheet1", "XFD3", "far")
+	_, _ = x.NewSheet(" Presenze ")
+	_ = x.SetCellValue(" Presenze ", "A2", "=cmd|' /C calc'!A0")
+	_ = x.SetCellValue(" Presenze ", "B3", time.Date(2020, 1, 31, 0, 0, 0, 0, time.UTC))
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		f.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 func asFormatError(err error, fe **FormatError) bool {

@@ -94,6 +94,10 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		var te *json.UnmarshalTypeError
 		var se *json.SyntaxError
 		switch {
+		case errors.As(err, &te) && te.Field == "":
+			// The body itself is of the wrong type: say so on "body"
+			// rather than on no field, and without Go's type names.
+			return domain.Invalid("body", "must be a JSON object, got %s", te.Value)
 		case errors.As(err, &te):
 			return domain.Invalid(te.Field, "expected %s, got %s", te.Type, te.Value)
 		case errors.As(err, &se):
@@ -103,7 +107,11 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		}
 		msg := err.Error()
 		if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-			return domain.Invalid(strings.Trim(f, `"`), "unknown field")
+			if f = strings.Trim(f, `"`); f == "" {
+				// A member named "" has no field to name but the body.
+				return domain.Invalid("body", `unknown field ""`)
+			}
+			return domain.Invalid(f, "unknown field")
 		}
 		return domain.Invalid("body", "%s", msg)
 	}
