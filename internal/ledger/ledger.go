@@ -5,6 +5,7 @@ package ledger
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -73,22 +74,40 @@ func asEventError(file string, line int, err error) error {
 }
 
 // Record validates and appends events entered by an actor, in one
-// transaction, and returns their sequence numbers.
+// transaction, and returns their sequence numbers. The audit entry that
+// indexes them (store.ActEventRecord, about the events' person) is written in
+// the same transaction.
 func (s *Service) Record(ctx context.Context, actor Actor, evs ...*domain.Event) ([]int64, error) {
+	subject := ""
+	if len(evs) > 0 {
+		subject = evs[0].Person
+	}
+	return s.RecordAbout(ctx, actor, subject, evs...)
+}
+
+// RecordAbout is Record with the subject of the audit entry given: what the
+// events are about when it is not a person (a pledge, a reform).
+func (s *Service) RecordAbout(ctx context.Context, actor Actor, subject string, evs ...*domain.Event) ([]int64, error) {
 	w, err := s.begin(ctx, actor, "")
 	if err != nil {
 		return nil, err
 	}
 	defer w.rollback(ctx)
 	seqs := make([]int64, len(evs))
+	kinds := make([]domain.Kind, len(evs))
 	for i, ev := range evs {
 		ev.Seq, ev.Prev, ev.Hash = 0, "", ""
 		ev.RecordedAt, ev.RecordedBy, ev.Via = "", "", ""
 		if err := w.add(ctx, ev, i+1); err != nil {
 			return nil, err
 		}
-		seqs[i] = ev.Seq
+		seqs[i], kinds[i] = ev.Seq, ev.Kind
 	}
+	d, err := json.Marshal(map[string]any{"seqs": seqs, "kinds": kinds})
+	if err != nil {
+		return nil, fmt.Errorf("encoding the audit detail: %w", err)
+	}
+	w.audit = &store.AuditEntry{Action: store.ActEventRecord, Subject: subject, Detail: string(d)}
 	if err := w.commit(ctx); err != nil {
 		return nil, err
 	}

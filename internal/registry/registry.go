@@ -411,7 +411,13 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, evs []*domain.E
 			return nil, i, domain.Invalid("person", "no person %q in the register", person)
 		}
 	}
-	seqs, err := s.led.Record(ctx, ledger.Actor{Name: p.User, Via: p.Via}, evs...)
+	// The ledger writes the audit entry that lets the user's trail list the
+	// events in their transaction: both are committed, or neither.
+	subject := person
+	if subject == "" && len(evs) == 1 {
+		subject = commitmentSubject(evs[0])
+	}
+	seqs, err := s.led.RecordAbout(ctx, ledger.Actor{Name: p.User, Via: p.Via}, subject, evs...)
 	if err != nil {
 		// The ledger places its refusal at the event's position in the batch.
 		var ee *ledger.EventError
@@ -419,19 +425,6 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, evs []*domain.E
 			return nil, ee.Line - 1, ee.Err
 		}
 		return nil, -1, err
-	}
-	kinds := make([]domain.Kind, len(evs))
-	for i, ev := range evs {
-		kinds[i] = ev.Kind
-	}
-	// The ledger event is the record; the audit entry lets the user's trail
-	// list it. Failing to write it must not report the recorded event as lost.
-	subject := person
-	if subject == "" && len(evs) == 1 {
-		subject = commitmentSubject(evs[0])
-	}
-	if err := s.auth.Record(ctx, p, auth.ActEventRecord, subject, map[string]any{"seqs": seqs, "kinds": kinds}); err != nil {
-		s.log.Error("audit entry for recorded events", "seqs", seqs, "err", err)
 	}
 	return seqs, -1, nil
 }

@@ -176,6 +176,13 @@ type Appender interface {
 	// Commitments returns the pledges, declarations and reforms, read
 	// through the transaction (see Store.Commitments).
 	Commitments(ctx context.Context) ([]StoredEvent, error)
+	// AppendAudit adds an entry to the audit chain in this transaction, so
+	// that it is committed or rolled back with the events it names. The
+	// entry is chained here (its Seq, Prev and Hash are set, see
+	// AuditEntry.Follow) after the audit head read under the write lock,
+	// which account changes take too: it cannot conflict. It returns the
+	// entry as written.
+	AppendAudit(ctx context.Context, a AuditEntry) (AuditEntry, error)
 	// NoPersons says the register held no person when the transaction
 	// began: the writer has no stored file to read, and must not read from
 	// outside the transaction (a store may hold locks for a bulk load).

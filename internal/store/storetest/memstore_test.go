@@ -35,12 +35,13 @@ type memState struct {
 	cells      map[cellKey]store.Cell
 	census     map[int64]store.Census
 	persons    map[string]*personRows // rows are never changed in place
+	audit      []store.AuditEntry
 }
 
 func (s *memState) clone() *memState {
 	return &memState{events: slices.Clip(s.events), facilities: maps.Clone(s.facilities),
 		capacities: maps.Clone(s.capacities), cells: maps.Clone(s.cells), census: maps.Clone(s.census),
-		persons: maps.Clone(s.persons)}
+		persons: maps.Clone(s.persons), audit: slices.Clip(s.audit)}
 }
 
 func (s *memState) head() store.Head {
@@ -159,6 +160,19 @@ func (m *memStore) BeginAppend(ctx context.Context) (store.Appender, error) {
 }
 
 func (a *memAppender) NoPersons() bool { return a.noPersons }
+
+func (a *memAppender) AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error) {
+	if a.done {
+		return e, errors.New("memstore: transaction already finished")
+	}
+	head := store.Head{Hash: domain.GenesisHash}
+	if n := len(a.st.audit); n > 0 {
+		head = store.Head{Seq: a.st.audit[n-1].Seq, Hash: a.st.audit[n-1].Hash}
+	}
+	e = e.Follow(head)
+	a.st.audit = append(a.st.audit, e)
+	return e, nil
+}
 
 func (a *memAppender) Commitments(ctx context.Context) ([]store.StoredEvent, error) {
 	if a.done {
