@@ -27,8 +27,12 @@ type writer struct {
 	first  int64 // the sequence number of the first event this transaction writes
 	// audit, when set, is the entry that indexes the events written (Record);
 	// otherwise commit writes one naming their range (an import).
-	audit     *store.AuditEntry
-	noPersons bool // the register held no person: no stored file needs loading
+	audit *store.AuditEntry
+	// key, when set, is the idempotency key written with the events; keys
+	// created before keyExpired are deleted.
+	key        *store.IdempotencyKey
+	keyExpired time.Time
+	noPersons  bool // the register held no person: no stored file needs loading
 	// maybeStored, when set, says which persons may have stored events;
 	// the others are new (LoadOptions.Stored).
 	maybeStored func(person string) bool
@@ -571,6 +575,11 @@ func (w *writer) commit(ctx context.Context) error {
 	}
 	if err := w.appendAudit(ctx); err != nil {
 		return err
+	}
+	if w.key != nil {
+		if err := w.ap.PutIdempotencyKey(ctx, *w.key, w.keyExpired); err != nil {
+			return err
+		}
 	}
 	return w.ap.Commit(ctx)
 }
