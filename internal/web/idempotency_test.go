@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -101,6 +103,29 @@ func TestIdempotencyKey(t *testing.T) {
 			reg.header.Del("Idempotency-Key")
 			if res = reg.do("POST", "/api/v1/events", strings.NewReader(body("P4")), "application/json"); res.code != 201 {
 				t.Errorf("without a key: %d %s", res.code, res.body)
+			}
+			// The admission form carries a key of its own: sent twice, it
+			// writes once and redirects to the same page.
+			page := reg.get("/staff/admit")
+			m := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(page.body)
+			if page.code != 200 || m == nil {
+				t.Fatalf("the admission form has no idempotency key: %d", page.code)
+			}
+			if other := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindStringSubmatch(reg.get("/staff/admit").body); other == nil || other[1] == m[1] {
+				t.Errorf("two admission forms share a key: %v and %q", other, m[1])
+			}
+			form := url.Values{"idempotency_key": {m[1]}, "person_id": {"F1"}, "name": {"Test Person"}, "sex": {"M"}, "dob": {"1990-01-01"},
+				"dob_basis": {"declared"}, "date": {"2024-03-01"}, "facility": {"CC1"}, "status": {"pretrial"}}
+			before := head()
+			one := reg.post("/staff/admit", form)
+			two := reg.post("/staff/admit", form)
+			if one.code != 303 || two.code != 303 || one.header.Get("Location") != two.header.Get("Location") || head() != before+2 {
+				t.Errorf("a form sent twice: %d %s then %d %s, %d events written; want one write and the same answer",
+					one.code, one.header.Get("Location"), two.code, two.header.Get("Location"), head()-before)
+			}
+			form.Set("person_id", "F2")
+			if res := reg.post("/staff/admit", form); res.code != 422 || head() != before+2 {
+				t.Errorf("another form under the key: %d, %d events written", res.code, head()-before)
 			}
 			rep, err := auth.VerifyAudit(ctx, db, head())
 			if err != nil || !rep.OK() {
