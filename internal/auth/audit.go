@@ -14,20 +14,9 @@ import (
 	"github.com/habeas-kh/habeas/internal/store"
 )
 
-// EntryBody is the canonical JSON of an audit entry without its chain fields:
-// what is hashed, as domain.Body is for ledger events.
-func EntryBody(a store.AuditEntry) []byte {
-	b, _ := json.Marshal(struct {
-		Seq     int64           `json:"seq"`
-		At      string          `json:"at"`
-		Actor   string          `json:"actor"`
-		Via     string          `json:"via"`
-		Action  string          `json:"action"`
-		Subject string          `json:"subject"`
-		Detail  json.RawMessage `json:"detail"`
-	}{a.Seq, a.At.UTC().Format(time.RFC3339), a.Actor, a.Via, a.Action, a.Subject, json.RawMessage(a.Detail)})
-	return b
-}
+// EntryBody is the canonical JSON of an audit entry without its chain fields
+// (see store.AuditBody).
+func EntryBody(a store.AuditEntry) []byte { return store.AuditBody(a) }
 
 // Audit actions. The strings are stored; never rename one.
 const (
@@ -40,7 +29,10 @@ const (
 	ActTokenRevoke = "token.revoke"
 	// ActEventRecord indexes a ledger write made through the services, so
 	// that a user's trail lists it; the ledger event itself is the record.
-	ActEventRecord = "event.record"
+	// The ledger writes it, with the events (store.ActEventRecord).
+	ActEventRecord = store.ActEventRecord
+	// ActEventImport indexes a load of many events by their range.
+	ActEventImport = store.ActEventImport
 	// ActPersonRead: a user opened a person's file (Mandela Rules 6 and 9),
 	// through a page or the API; the subject is the person.
 	ActPersonRead = "person.read"
@@ -128,17 +120,33 @@ type AuditReport struct {
 	Head     string
 	ChainOK  bool
 	TablesOK bool
-	Problems []string
+	// EventsOK: every event of the ledger is named by exactly one entry
+	// (event.record lists it, event.import's range holds it).
+	EventsOK bool
+	// Unaudited counts the events no entry names.
+	Unaudited int64
+	Problems  []string
 }
 
 // OK reports whether nothing is wrong.
-func (r *AuditReport) OK() bool { return r.ChainOK && r.TablesOK }
+func (r *AuditReport) OK() bool { return r.ChainOK && r.TablesOK && r.EventsOK }
+
+// eventsDetail is what an entry of the ledger's keeps of the events it
+// names: a list (event.record) or a range (event.import).
+type eventsDetail struct {
+	Seqs     []int64 `json:"seqs"`
+	From, To int64
+}
 
 // VerifyAudit checks the audit chain link by link, then replays it and
 // compares the result with the users and tokens tables, so that a role or a
-// password changed in the database directly is found.
-func VerifyAudit(ctx context.Context, acc store.Accounts) (*AuditReport, error) {
-	rep := &AuditReport{ChainOK: true, TablesOK: true, Head: domain.GenesisHash}
+// password changed in the database directly is found. It also checks that
+// each of the ledger's events 1..ledgerHead is named by exactly one entry,
+// so that an event written without its entry, or an entry deleted, is found.
+func VerifyAudit(ctx context.Context, acc store.Accounts, ledgerHead int64) (*AuditReport, error) {
+	rep := &AuditReport{ChainOK: true, TablesOK: true, EventsOK: true, Head: domain.GenesisHash}
+	// named[seq] counts the entries naming event seq (saturating at 2).
+	named := make([]uint8, ledgerHead+1)
 	prev, want := domain.GenesisHash, int64(1)
 	users := map[string]userDetail{}
 	tokens := map[string]tokenDetail{}
@@ -186,11 +194,57 @@ func VerifyAudit(ctx context.Context, acc store.Accounts) (*AuditReport, error) 
 				return nil
 			}
 			revoked[d.ID] = true
+		case ActEventRecord, ActEventImport:
+			var d eventsDetail
+			if err := json.Unmarshal([]byte(a.Detail), &d); err != nil {
+				problem(&rep.ChainOK, "audit entry %d: detail: %v", a.Seq, err)
+				return nil
+			}
+			seqs := d.Seqs
+			if a.Action == ActEventImport {
+				if d.From < 1 || d.To < d.From || d.To > ledgerHead {
+					problem(&rep.EventsOK, "audit entry %d names events %d to %d, not all in the ledger (head %d)", a.Seq, d.From, d.To, ledgerHead)
+					d.From, d.To = max(d.From, 1), min(d.To, ledgerHead)
+				}
+				for s := d.From; s <= d.To; s++ {
+					named[s] = min(named[s]+1, 2)
+				}
+				seqs = nil
+			}
+			for _, s := range seqs {
+				if s < 1 || s > ledgerHead {
+					problem(&rep.EventsOK, "audit entry %d names event %d, which is not in the ledger", a.Seq, s)
+					continue
+				}
+				named[s] = min(named[s]+1, 2)
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("reading the audit chain: %w", err)
+	}
+	// Events without an entry, or with several, are reported as runs.
+	for s := int64(1); s <= ledgerHead; {
+		n := named[s]
+		e := s
+		for e+1 <= ledgerHead && named[e+1] == n {
+			e++
+		}
+		switch {
+		case n == 0 && s == e:
+			problem(&rep.EventsOK, "event %d has no audit entry", s)
+		case n == 0:
+			problem(&rep.EventsOK, "events %d to %d have no audit entry", s, e)
+		case n > 1 && s == e:
+			problem(&rep.EventsOK, "event %d is named by more than one audit entry", s)
+		case n > 1:
+			problem(&rep.EventsOK, "events %d to %d are named by more than one audit entry", s, e)
+		}
+		if n == 0 {
+			rep.Unaudited += e - s + 1
+		}
+		s = e + 1
 	}
 	stored, err := acc.Users(ctx)
 	if err != nil {

@@ -236,7 +236,7 @@ func testService(t *testing.T, db *sqldb.DB) {
 		t.Errorf("reading another's trail: %v", err)
 	}
 
-	rep, err := auth.VerifyAudit(ctx, db)
+	rep, err := auth.VerifyAudit(ctx, db, 0)
 	must(err)
 	if !rep.OK() || rep.Entries != 10 {
 		t.Fatalf("verify: %+v", rep)
@@ -247,7 +247,7 @@ func testService(t *testing.T, db *sqldb.DB) {
 	if _, err := db.SQL().ExecContext(ctx, "UPDATE api_tokens SET revoked = 0"); err != nil {
 		t.Fatal(err)
 	}
-	rep, _ = auth.VerifyAudit(ctx, db)
+	rep, _ = auth.VerifyAudit(ctx, db, 0)
 	if rep.TablesOK || len(rep.Problems) != 3 || !strings.Contains(strings.Join(rep.Problems, "\n"), "revoked but is active again") {
 		t.Errorf("tokens made active again not found: %+v", rep)
 	}
@@ -259,7 +259,7 @@ func testService(t *testing.T, db *sqldb.DB) {
 	if _, err := db.SQL().ExecContext(ctx, "UPDATE users SET role = 'admin' WHERE name = 'sok'"); err != nil {
 		t.Fatal(err)
 	}
-	rep, _ = auth.VerifyAudit(ctx, db)
+	rep, _ = auth.VerifyAudit(ctx, db, 0)
 	if rep.TablesOK || !rep.ChainOK || len(rep.Problems) == 0 || !strings.Contains(rep.Problems[0], "sok") {
 		t.Errorf("tampered role not found: %+v", rep)
 	}

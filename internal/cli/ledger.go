@@ -214,11 +214,15 @@ the ledger. --rebuild replaces the person projections with the rebuild.`,
 					fmt.Fprintln(a.out, "  (more not shown)")
 				}
 			}
-			arep, err := auth.VerifyAudit(ctx, db)
+			lh, err := db.Head(ctx)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "audit chain: %d entries, %s; accounts: %s\n", arep.Entries, okWord(arep.ChainOK), okWord(arep.TablesOK))
+			arep, err := auth.VerifyAudit(ctx, db, lh.Seq)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "audit chain: %d entries, %s; accounts: %s; events audited: %s\n", arep.Entries, okWord(arep.ChainOK), okWord(arep.TablesOK), okWord(arep.EventsOK))
 			for _, p := range arep.Problems {
 				fmt.Fprintln(a.out, "  "+p)
 			}

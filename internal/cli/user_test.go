@@ -93,7 +93,7 @@ func TestUserCommands(t *testing.T) {
 	}
 
 	out = mustRun(t, "--db", dsn, "verify")
-	if !strings.Contains(out, "audit chain: 9 entries, ok; accounts: ok") {
+	if !strings.Contains(out, "audit chain: 10 entries, ok; accounts: ok; events audited: ok") {
 		t.Errorf("verify:\n%s", out)
 	}
 	// A role changed behind habeas's back fails verify.

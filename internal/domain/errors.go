@@ -22,6 +22,10 @@ const (
 	ErrConflict        Code = "conflict"        // the request clashes with the current state; retrying later may work
 	ErrRateLimited     Code = "rate_limited"    // this caller asked too often; it may ask again later
 	ErrUnavailable     Code = "unavailable"     // the service cannot take the request now; retrying later may work
+	// ErrKeyReused: an idempotency key sent again with a different request.
+	// Not a conflict: no retry of that request under that key will ever
+	// succeed, the client must use a new key.
+	ErrKeyReused Code = "key_reused"
 )
 
 func (c Code) Error() string {
@@ -40,6 +44,8 @@ func (c Code) Error() string {
 		return "too many requests: wait a little and try again"
 	case ErrUnavailable:
 		return "busy: try again in a moment"
+	case ErrKeyReused:
+		return "idempotency key already used for a different request"
 	}
 	return string(c)
 }

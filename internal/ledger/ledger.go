@@ -5,6 +5,7 @@ package ledger
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -73,24 +74,75 @@ func asEventError(file string, line int, err error) error {
 }
 
 // Record validates and appends events entered by an actor, in one
-// transaction, and returns their sequence numbers.
+// transaction, and returns their sequence numbers. The audit entry that
+// indexes them (store.ActEventRecord, about the events' person) is written in
+// the same transaction.
 func (s *Service) Record(ctx context.Context, actor Actor, evs ...*domain.Event) ([]int64, error) {
+	subject := ""
+	if len(evs) > 0 {
+		subject = evs[0].Person
+	}
+	seqs, _, err := s.RecordAbout(ctx, actor, subject, nil, evs...)
+	return seqs, err
+}
+
+// Once makes a write idempotent: the events are written with the key, in
+// their transaction, and a write under the same key of the same actor
+// within Keep writes nothing and is answered with the events written the
+// first time.
+type Once struct {
+	Key     string
+	Request string        // a digest of what was asked; another request under the key is refused
+	Keep    time.Duration // how long a key is kept (at least)
+}
+
+// RecordAbout is Record with the subject of the audit entry given (what the
+// events are about when it is not a person: a pledge, a reform) and, when
+// once is not nil, made idempotent. replayed says the events were written by
+// an earlier call with the same key, and nothing now; the same key with
+// another request is refused with domain.ErrKeyReused.
+func (s *Service) RecordAbout(ctx context.Context, actor Actor, subject string, once *Once, evs ...*domain.Event) (seqs []int64, replayed bool, err error) {
 	w, err := s.begin(ctx, actor, "")
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer w.rollback(ctx)
-	seqs := make([]int64, len(evs))
+	if once != nil {
+		// Read under the write lock: of two writes with one key, the second
+		// waits for the first and finds its key.
+		k, ok, err := w.ap.IdempotencyKey(ctx, actor.Name, once.Key)
+		if err != nil {
+			return nil, false, err
+		}
+		if ok && !k.Created.Before(w.now.Add(-once.Keep)) {
+			if k.Request != once.Request {
+				return nil, false, &domain.Error{Code: domain.ErrKeyReused, Field: "idempotency_key",
+					Msg: fmt.Sprintf("key %q was used at %s for a different request", once.Key, k.Created.Format(time.RFC3339))}
+			}
+			return k.Seqs, true, nil
+		}
+	}
+	seqs = make([]int64, len(evs))
+	kinds := make([]domain.Kind, len(evs))
 	for i, ev := range evs {
 		ev.Seq, ev.Prev, ev.Hash = 0, "", ""
 		ev.RecordedAt, ev.RecordedBy, ev.Via = "", "", ""
 		if err := w.add(ctx, ev, i+1); err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		seqs[i] = ev.Seq
+		seqs[i], kinds[i] = ev.Seq, ev.Kind
+	}
+	d, err := json.Marshal(map[string]any{"seqs": seqs, "kinds": kinds})
+	if err != nil {
+		return nil, false, fmt.Errorf("encoding the audit detail: %w", err)
+	}
+	w.audit = &store.AuditEntry{Action: store.ActEventRecord, Subject: subject, Detail: string(d)}
+	if once != nil {
+		w.key = &store.IdempotencyKey{User: actor.Name, Key: once.Key, Created: w.now, Request: once.Request, Seqs: seqs}
+		w.keyExpired = w.now.Add(-once.Keep)
 	}
 	if err := w.commit(ctx); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return seqs, nil
+	return seqs, false, nil
 }

@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -16,15 +17,23 @@ import (
 // appends them in one transaction. Person files touched are kept in memory
 // and their projections written at commit.
 type writer struct {
-	s         *Service
-	ap        store.Appender
-	actor     Actor
-	file      string
-	now       time.Time
-	nowStr    string // now as RFC 3339, see nowText
-	today     domain.Date
-	head      store.Head
-	noPersons bool // the register held no person: no stored file needs loading
+	s      *Service
+	ap     store.Appender
+	actor  Actor
+	file   string
+	now    time.Time
+	nowStr string // now as RFC 3339, see nowText
+	today  domain.Date
+	head   store.Head
+	first  int64 // the sequence number of the first event this transaction writes
+	// audit, when set, is the entry that indexes the events written (Record);
+	// otherwise commit writes one naming their range (an import).
+	audit *store.AuditEntry
+	// key, when set, is the idempotency key written with the events; keys
+	// created before keyExpired are deleted.
+	key        *store.IdempotencyKey
+	keyExpired time.Time
+	noPersons  bool // the register held no person: no stored file needs loading
 	// maybeStored, when set, says which persons may have stored events;
 	// the others are new (LoadOptions.Stored).
 	maybeStored func(person string) bool
@@ -93,6 +102,7 @@ func (s *Service) begin(ctx context.Context, actor Actor, file string) (*writer,
 		estate: estateOf(facs, cells), files: map[string]*domain.PersonFile{},
 		stored: map[string]bool{}, flushEvery: 20000,
 		touched: map[string]int{}, evicted: map[uint64]struct{}{}, seed: maphash.MakeSeed()}
+	w.first = w.head.Seq + 1
 	w.startWriter(ctx)
 	w.noPersons = ap.NoPersons()
 	return w, nil
@@ -596,7 +606,38 @@ func (w *writer) commit(ctx context.Context) error {
 	if err := w.stopWriter(); err != nil {
 		return err
 	}
+	if err := w.appendAudit(ctx); err != nil {
+		return err
+	}
+	if w.key != nil {
+		if err := w.ap.PutIdempotencyKey(ctx, *w.key, w.keyExpired); err != nil {
+			return err
+		}
+	}
 	return w.ap.Commit(ctx)
+}
+
+// appendAudit writes, in the transaction of the events, the audit entry that
+// names them: committed together, no event is without its entry (verify
+// checks it), and no entry names an event that is not there.
+func (w *writer) appendAudit(ctx context.Context) error {
+	if w.head.Seq < w.first {
+		return nil // nothing written
+	}
+	a := store.AuditEntry{At: w.now, Actor: w.actor.Name, Via: w.actor.Via, Action: store.ActEventImport, Subject: w.file}
+	if w.audit != nil {
+		a.Action, a.Subject, a.Detail = w.audit.Action, w.audit.Subject, w.audit.Detail
+	} else {
+		d, err := json.Marshal(map[string]int64{"from": w.first, "to": w.head.Seq})
+		if err != nil {
+			return fmt.Errorf("encoding the audit detail: %w", err)
+		}
+		a.Detail = string(d)
+	}
+	if _, err := w.ap.AppendAudit(ctx, a); err != nil {
+		return fmt.Errorf("writing the audit entry of events %d to %d: %w", w.first, w.head.Seq, err)
+	}
+	return nil
 }
 
 // applyCommitment checks what a pledge, declaration or reform refers to.

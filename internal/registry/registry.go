@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/domain"
@@ -328,10 +329,35 @@ func Required(k domain.Kind) auth.Perm {
 // ev.Facility is the admitting facility for an admission. The field of
 // invalid input is named within the batch: "events[1].data.order.expires".
 func (s *Service) Record(ctx context.Context, p *auth.Principal, evs ...*domain.Event) ([]int64, error) {
+	return s.RecordOnce(ctx, p, "", "", evs...)
+}
+
+// KeyRetention is how long an idempotency key is kept: a client retrying
+// a write within it is answered with the first write's events.
+const KeyRetention = 24 * time.Hour
+
+// RecordOnce is Record made idempotent by a key of the user's (none when
+// key is empty): a write sent again with the same key and request (a digest
+// of what was asked) within KeyRetention writes nothing and returns the
+// events written the first time; with another request it is refused
+// (domain.ErrKeyReused). The key is stored with the events, in their
+// transaction, so that a write that committed has its key whatever became
+// of the answer.
+func (s *Service) RecordOnce(ctx context.Context, p *auth.Principal, key, request string, evs ...*domain.Event) ([]int64, error) {
 	if len(evs) == 0 {
 		return nil, domain.Invalid("events", "no event given")
 	}
-	seqs, i, err := s.record(ctx, p, evs)
+	var once *ledger.Once
+	if key != "" {
+		if len(key) > 200 {
+			return nil, domain.Invalid("idempotency_key", "longer than 200 bytes")
+		}
+		if err := domain.ValidateText("idempotency_key", key); err != nil {
+			return nil, err
+		}
+		once = &ledger.Once{Key: key, Request: request, Keep: KeyRetention}
+	}
+	seqs, i, err := s.record(ctx, p, once, evs)
 	if err != nil && i >= 0 {
 		return nil, domain.InField(fmt.Sprintf("events[%d]", i), err)
 	}
@@ -340,7 +366,7 @@ func (s *Service) Record(ctx context.Context, p *auth.Principal, evs ...*domain.
 
 // record is Record; on invalid input it also says which event is at fault
 // (-1 for none), and the error names the field within that event.
-func (s *Service) record(ctx context.Context, p *auth.Principal, evs []*domain.Event) ([]int64, int, error) {
+func (s *Service) record(ctx context.Context, p *auth.Principal, once *ledger.Once, evs []*domain.Event) ([]int64, int, error) {
 	if !p.Authenticated() {
 		return nil, -1, domain.ErrUnauthenticated
 	}
@@ -411,7 +437,13 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, evs []*domain.E
 			return nil, i, domain.Invalid("person", "no person %q in the register", person)
 		}
 	}
-	seqs, err := s.led.Record(ctx, ledger.Actor{Name: p.User, Via: p.Via}, evs...)
+	// The ledger writes the audit entry that lets the user's trail list the
+	// events in their transaction: both are committed, or neither.
+	subject := person
+	if subject == "" && len(evs) == 1 {
+		subject = commitmentSubject(evs[0])
+	}
+	seqs, _, err := s.led.RecordAbout(ctx, ledger.Actor{Name: p.User, Via: p.Via}, subject, once, evs...)
 	if err != nil {
 		// The ledger places its refusal at the event's position in the batch.
 		var ee *ledger.EventError
@@ -419,19 +451,6 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, evs []*domain.E
 			return nil, ee.Line - 1, ee.Err
 		}
 		return nil, -1, err
-	}
-	kinds := make([]domain.Kind, len(evs))
-	for i, ev := range evs {
-		kinds[i] = ev.Kind
-	}
-	// The ledger event is the record; the audit entry lets the user's trail
-	// list it. Failing to write it must not report the recorded event as lost.
-	subject := person
-	if subject == "" && len(evs) == 1 {
-		subject = commitmentSubject(evs[0])
-	}
-	if err := s.auth.Record(ctx, p, auth.ActEventRecord, subject, map[string]any{"seqs": seqs, "kinds": kinds}); err != nil {
-		s.log.Error("audit entry for recorded events", "seqs", seqs, "err", err)
 	}
 	return seqs, -1, nil
 }
@@ -477,7 +496,7 @@ func (s *Service) RecordCommitment(ctx context.Context, p *auth.Principal, ev *d
 	if ev.Person != "" || ev.Facility != "" {
 		return 0, domain.Invalid("kind", "a pledge, declared figure or reform is not about a person or a facility")
 	}
-	seqs, _, err := s.record(ctx, p, []*domain.Event{ev})
+	seqs, _, err := s.record(ctx, p, nil, []*domain.Event{ev})
 	if err != nil {
 		return 0, err
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/habeas-kh/habeas/internal/domain"
@@ -112,6 +113,40 @@ type AuditEntry struct {
 	Detail  string // JSON object with the particulars
 	Prev    string
 	Hash    string
+}
+
+// Audit actions the ledger writes with the events they index, in the same
+// transaction (Appender.AppendAudit), so that no event is without its entry.
+// The strings are stored; never rename one.
+const (
+	// ActEventRecord: events entered through the services (the web pages,
+	// the API); Detail lists their "seqs".
+	ActEventRecord = "event.record"
+	// ActEventImport: a load of many events (a file, a sheet, the demo);
+	// Detail names the range "from".."to" of their sequence numbers.
+	ActEventImport = "event.import"
+)
+
+// AuditBody is the canonical JSON of an audit entry without its chain
+// fields: what is hashed, as domain.Body is for ledger events.
+func AuditBody(a AuditEntry) []byte {
+	b, _ := json.Marshal(struct {
+		Seq     int64           `json:"seq"`
+		At      string          `json:"at"`
+		Actor   string          `json:"actor"`
+		Via     string          `json:"via"`
+		Action  string          `json:"action"`
+		Subject string          `json:"subject"`
+		Detail  json.RawMessage `json:"detail"`
+	}{a.Seq, a.At.UTC().Format(time.RFC3339), a.Actor, a.Via, a.Action, a.Subject, json.RawMessage(a.Detail)})
+	return b
+}
+
+// Follow returns the entry chained after head: its Seq, Prev and Hash set.
+func (a AuditEntry) Follow(head Head) AuditEntry {
+	a.Seq, a.Prev = head.Seq+1, head.Hash
+	a.Hash = domain.ChainHash(a.Prev, AuditBody(a))
+	return a
 }
 
 // AccountChange is what one ApplyAccount writes. NewUser inserts (failing

@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 )
@@ -163,6 +164,16 @@ type ScreeningCount struct {
 // verify to compare them with a rebuild from the ledger.
 type Digest = [32]byte
 
+// IdempotencyKey is a key under which a user wrote events: a write sent
+// again with it is answered with the events written the first time.
+type IdempotencyKey struct {
+	User    string
+	Key     string
+	Created time.Time // UTC, whole seconds
+	Request string    // a digest of what was asked
+	Seqs    []int64   // the events written
+}
+
 // Appender is an open write transaction.
 type Appender interface {
 	// Head is the ledger head as this transaction sees it.
@@ -176,6 +187,21 @@ type Appender interface {
 	// Commitments returns the pledges, declarations and reforms, read
 	// through the transaction (see Store.Commitments).
 	Commitments(ctx context.Context) ([]StoredEvent, error)
+	// AppendAudit adds an entry to the audit chain in this transaction, so
+	// that it is committed or rolled back with the events it names. The
+	// entry is chained here (its Seq, Prev and Hash are set, see
+	// AuditEntry.Follow) after the audit head read under the write lock,
+	// which account changes take too: it cannot conflict. It returns the
+	// entry as written.
+	AppendAudit(ctx context.Context, a AuditEntry) (AuditEntry, error)
+	// IdempotencyKey reads a user's key through the transaction (see
+	// Store.IdempotencyKey): under the write lock, two writes with one key
+	// cannot both find it free.
+	IdempotencyKey(ctx context.Context, user, key string) (IdempotencyKey, bool, error)
+	// PutIdempotencyKey stores a key with the transaction's events,
+	// replacing the user's key of the same name if it was created before
+	// expiredBefore, and deleting every key created before expiredBefore.
+	PutIdempotencyKey(ctx context.Context, k IdempotencyKey, expiredBefore time.Time) error
 	// NoPersons says the register held no person when the transaction
 	// began: the writer has no stored file to read, and must not read from
 	// outside the transaction (a store may hold locks for a bulk load).
@@ -210,6 +236,9 @@ type Store interface {
 	// import file): all are committed together or none is. It holds the
 	// ledger's write lock until Commit or Rollback.
 	BeginAppend(ctx context.Context) (Appender, error)
+	// IdempotencyKey returns a user's idempotency key, and false when there
+	// is none.
+	IdempotencyKey(ctx context.Context, user, key string) (IdempotencyKey, bool, error)
 	// Events calls fn for every event with Seq >= from, in sequence order.
 	Events(ctx context.Context, from int64, fn func(StoredEvent) error) error
 	// PersonEvents returns the events of each person, in sequence order.

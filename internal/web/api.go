@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -77,16 +79,22 @@ const maxJSON = 1 << 20
 // readJSON decodes a bounded body strictly: unknown fields, wrong types and
 // trailing data are errors naming the field.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	_, err := readJSONBody(w, r, v)
+	return err
+}
+
+// readJSONBody is readJSON that also returns the body read.
+func readJSONBody(w http.ResponseWriter, r *http.Request, v any) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return domain.Invalid("Content-Type", "must be application/json")
+		return nil, domain.Invalid("Content-Type", "must be application/json")
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSON))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return fmt.Errorf("%w (at most %d bytes)", errTooLarge, maxJSON)
+			return nil, fmt.Errorf("%w (at most %d bytes)", errTooLarge, maxJSON)
 		}
-		return domain.Invalid("body", "could not be read")
+		return nil, domain.Invalid("body", "could not be read")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -97,28 +105,35 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		case errors.As(err, &te) && te.Field == "":
 			// The body itself is of the wrong type: say so on "body"
 			// rather than on no field, and without Go's type names.
-			return domain.Invalid("body", "must be a JSON object, got %s", te.Value)
+			return nil, domain.Invalid("body", "must be a JSON object, got %s", te.Value)
 		case errors.As(err, &te):
-			return domain.Invalid(te.Field, "expected %s, got %s", te.Type, te.Value)
+			return nil, domain.Invalid(te.Field, "expected %s, got %s", te.Type, te.Value)
 		case errors.As(err, &se):
-			return domain.Invalid("body", "malformed JSON at byte %d", se.Offset)
+			return nil, domain.Invalid("body", "malformed JSON at byte %d", se.Offset)
 		case errors.Is(err, io.EOF):
-			return domain.Invalid("body", "missing")
+			return nil, domain.Invalid("body", "missing")
 		}
 		msg := err.Error()
 		if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
 			if f = strings.Trim(f, `"`); f == "" {
 				// A member named "" has no field to name but the body.
-				return domain.Invalid("body", `unknown field ""`)
+				return nil, domain.Invalid("body", `unknown field ""`)
 			}
-			return domain.Invalid(f, "unknown field")
+			return nil, domain.Invalid(f, "unknown field")
 		}
-		return domain.Invalid("body", "%s", msg)
+		return nil, domain.Invalid("body", "%s", msg)
 	}
 	if dec.More() {
-		return domain.Invalid("body", "trailing data after the JSON value")
+		return nil, domain.Invalid("body", "trailing data after the JSON value")
 	}
-	return nil
+	return body, nil
+}
+
+// digest is the SHA-256 of a request, hex-encoded: what an idempotency key
+// remembers of it.
+func digest(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
 }
 
 func (s *Server) apiOpenAPI(w http.ResponseWriter, r *http.Request) {
@@ -220,7 +235,8 @@ type eventsIn struct {
 // interchange format's strict decoder, so errors name the field.
 func (s *Server) apiRecord(w http.ResponseWriter, r *http.Request) {
 	var in eventsIn
-	if err := readJSON(w, r, &in); err != nil {
+	body, err := readJSONBody(w, r, &in)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -237,9 +253,16 @@ func (s *Server) apiRecord(w http.ResponseWriter, r *http.Request) {
 		}
 		evs[i] = ev
 	}
-	seqs, err := s.reg.Record(r.Context(), principal(r), evs...)
+	// A retry under the same Idempotency-Key is answered as the first
+	// request was, and writes nothing: the same request is the same body,
+	// byte for byte.
+	key := r.Header.Get("Idempotency-Key")
+	seqs, err := s.reg.RecordOnce(r.Context(), principal(r), key, digest(body), evs...)
 	s.invalidate()
 	if err != nil {
+		if f, msg, ok := domain.FieldOf(err); ok && f == "idempotency_key" {
+			err = domain.Invalid("Idempotency-Key", "%s", msg) // the header's name
+		}
 		s.fail(w, r, err)
 		return
 	}

@@ -69,6 +69,12 @@ type servedDB interface {
 // serve does (internal/cli/serve.go), with cheap password hashes.
 func newServices(t *testing.T, db servedDB) web.Services {
 	t.Helper()
+	return newServicesWith(t, db)
+}
+
+// newServicesWith is newServices with options for the ledger (a clock).
+func newServicesWith(t *testing.T, db servedDB, lopts ...ledger.Option) web.Services {
+	t.Helper()
 	log := testLog(t)
 	pack, err := rules.Builtin(rules.BuiltinID)
 	if err != nil {
@@ -85,7 +91,7 @@ func newServices(t *testing.T, db servedDB) web.Services {
 		}
 		return out, nil
 	}))
-	return web.Services{Auth: au, Registry: registry.New(db, ledger.New(db, ledger.WithLogger(log)), au, pack, log),
+	return web.Services{Auth: au, Registry: registry.New(db, ledger.New(db, append([]ledger.Option{ledger.WithLogger(log)}, lopts...)...), au, pack, log),
 		Reports: report.NewCache(db, report.CacheOptions{})}
 }
 

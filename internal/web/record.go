@@ -1,6 +1,8 @@
 package web
 
 import (
+	"crypto/rand"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -51,6 +53,7 @@ func (s *Server) admitForm(w http.ResponseWriter, r *http.Request) {
 	}
 	fv.Action = "/staff/admit"
 	p := s.newPage(r, "nav.admit", fv)
+	p.Form.Set("idempotency_key", rand.Text())
 	p.Form.Set("dob_basis", "declared")
 	p.Form.Set("status", string(domain.StatusPretrial))
 	s.render(w, r, http.StatusOK, "admit.html", p)
@@ -115,15 +118,15 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	evs, err := admissionEvents(r.PostForm, true)
+	var seqs []int64
 	if err == nil {
-		_, err = s.reg.Record(r.Context(), pr, evs...)
-		s.invalidate()
+		seqs, err = s.recordOnce(r, pr, evs)
 	}
 	if err != nil {
 		s.formFailed(w, r, err, "admission", "/staff/admit", nil)
 		return
 	}
-	http.Redirect(w, r, "/staff/persons/"+url.PathEscape(evs[0].Person)+"?saved="+strconv.FormatInt(evs[len(evs)-1].Seq, 10), http.StatusSeeOther)
+	http.Redirect(w, r, "/staff/persons/"+url.PathEscape(evs[0].Person)+"?saved="+strconv.FormatInt(seqs[len(seqs)-1], 10), http.StatusSeeOther)
 }
 
 func (s *Server) formFailed(w http.ResponseWriter, r *http.Request, err error, kind, action string, pv *registry.PersonView) {
@@ -173,6 +176,7 @@ func (s *Server) recordForm(w http.ResponseWriter, r *http.Request) {
 	}
 	fv.Person, fv.Action = pv, "/staff/persons/"+url.PathEscape(pv.Person.ID)+"/record/"+kind
 	p := s.newPage(r, "event."+kind, fv)
+	p.Form.Set("idempotency_key", rand.Text())
 	p.Form.Set("date", pv.AsOf.String())
 	if c := pv.State.Case; c != nil {
 		p.Form.Set("case", c.ID)
@@ -206,9 +210,9 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request) {
 		ev, err = eventFromForm(r.Context(), s, kind, id, r.PostForm)
 		evs = []*domain.Event{ev}
 	}
+	var seqs []int64
 	if err == nil {
-		_, err = s.reg.Record(r.Context(), pr, evs...)
-		s.invalidate()
+		seqs, err = s.recordOnce(r, pr, evs)
 	}
 	if err != nil {
 		// The file is read (and its reading entered in the audit trail)
@@ -221,5 +225,18 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request) {
 		s.formFailed(w, r, err, kind, action, pv)
 		return
 	}
-	http.Redirect(w, r, "/staff/persons/"+url.PathEscape(id)+"?saved="+strconv.FormatInt(evs[len(evs)-1].Seq, 10), http.StatusSeeOther)
+	http.Redirect(w, r, "/staff/persons/"+url.PathEscape(id)+"?saved="+strconv.FormatInt(seqs[len(seqs)-1], 10), http.StatusSeeOther)
+}
+
+// recordOnce records the events of a form under the idempotency key the
+// form was generated with: a form sent twice (a double click, a resend
+// after a lost answer) writes once, and the second answer is the first's.
+// The request is the form as sent, the key aside.
+func (s *Server) recordOnce(r *http.Request, pr *auth.Principal, evs []*domain.Event) ([]int64, error) {
+	form := maps.Clone(r.PostForm)
+	key := form.Get("idempotency_key")
+	delete(form, "idempotency_key")
+	seqs, err := s.reg.RecordOnce(r.Context(), pr, key, digest([]byte(form.Encode())), evs...)
+	s.invalidate()
+	return seqs, err
 }

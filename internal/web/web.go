@@ -337,6 +337,9 @@ func (s *Server) status(r *http.Request, err error) (status int, code, msg, fiel
 		return http.StatusNotFound, string(c), err.Error(), ""
 	case domain.ErrConflict:
 		return http.StatusConflict, string(c), err.Error(), ""
+	case domain.ErrKeyReused:
+		// As the IETF draft on the Idempotency-Key header has it.
+		return http.StatusUnprocessableEntity, string(c), err.Error(), ""
 	case domain.ErrRateLimited:
 		return http.StatusTooManyRequests, string(c), err.Error(), ""
 	case domain.ErrUnavailable:

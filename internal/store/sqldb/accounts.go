@@ -70,7 +70,7 @@ func (d *DB) ApplyAccount(ctx context.Context, c store.AccountChange) (err error
 	defer conn.Close()
 	begin := []string{"BEGIN IMMEDIATE"}
 	if d.dialect == Postgres {
-		begin = []string{"BEGIN", "SELECT pg_advisory_xact_lock(7281938)"}
+		begin = []string{"BEGIN", auditLock}
 	}
 	for _, s := range begin {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
@@ -145,8 +145,7 @@ func (d *DB) ApplyAccount(ctx context.Context, c store.AccountChange) (err error
 			return fmt.Errorf("token %s: %w", id, domain.ErrNotFound)
 		}
 	}
-	if _, err := exec("appending to the audit chain", "INSERT INTO audit (seq, at, actor, via, action, subject, detail, prev, hash) VALUES (?,?,?,?,?,?,?,?,?)",
-		a.Seq, a.At.Unix(), a.Actor, a.Via, a.Action, a.Subject, a.Detail, a.Prev, a.Hash); err != nil {
+	if err := d.insertAudit(ctx, conn, a); err != nil {
 		return err
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
@@ -154,6 +153,44 @@ func (d *DB) ApplyAccount(ctx context.Context, c store.AccountChange) (err error
 	}
 	committed = true
 	return nil
+}
+
+// auditLock serialises the writers of the audit chain on PostgreSQL (on
+// SQLite, BEGIN IMMEDIATE locks the whole file): an account change, and a
+// ledger transaction when it appends its entry. A ledger transaction takes it
+// after the ledger's own lock, and an account change never takes the
+// ledger's, so the two cannot deadlock.
+const auditLock = "SELECT pg_advisory_xact_lock(7281938)"
+
+func (d *DB) insertAudit(ctx context.Context, c *sql.Conn, a store.AuditEntry) error {
+	if _, err := c.ExecContext(ctx, d.q("INSERT INTO audit (seq, at, actor, via, action, subject, detail, prev, hash) VALUES (?,?,?,?,?,?,?,?,?)"),
+		a.Seq, a.At.Unix(), a.Actor, a.Via, a.Action, a.Subject, a.Detail, a.Prev, a.Hash); err != nil {
+		return fmt.Errorf("appending to the audit chain: %w", err)
+	}
+	return nil
+}
+
+// AppendAudit takes the audit chain's lock for the rest of the transaction
+// (late, so that a load of minutes does not hold account changes back while
+// it validates), reads the head and appends the entry after it.
+func (a *appender) AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error) {
+	if a.done {
+		return e, errors.New("transaction already finished")
+	}
+	if a.d.dialect == Postgres {
+		if _, err := a.c.ExecContext(ctx, auditLock); err != nil {
+			return e, fmt.Errorf("locking the audit chain: %w", err)
+		}
+	}
+	head, err := a.d.auditHeadOn(ctx, a.c)
+	if err != nil {
+		return e, err
+	}
+	e = e.Follow(head)
+	if err := a.d.insertAudit(ctx, a.c, e); err != nil {
+		return e, err
+	}
+	return e, nil
 }
 
 func nonNil(s []string) []string {

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/store"
@@ -35,12 +36,14 @@ type memState struct {
 	cells      map[cellKey]store.Cell
 	census     map[int64]store.Census
 	persons    map[string]*personRows // rows are never changed in place
+	audit      []store.AuditEntry
+	keys       map[[2]string]store.IdempotencyKey
 }
 
 func (s *memState) clone() *memState {
 	return &memState{events: slices.Clip(s.events), facilities: maps.Clone(s.facilities),
 		capacities: maps.Clone(s.capacities), cells: maps.Clone(s.cells), census: maps.Clone(s.census),
-		persons: maps.Clone(s.persons)}
+		persons: maps.Clone(s.persons), audit: slices.Clip(s.audit), keys: maps.Clone(s.keys)}
 }
 
 func (s *memState) head() store.Head {
@@ -159,6 +162,45 @@ func (m *memStore) BeginAppend(ctx context.Context) (store.Appender, error) {
 }
 
 func (a *memAppender) NoPersons() bool { return a.noPersons }
+
+func (a *memAppender) IdempotencyKey(ctx context.Context, user, key string) (store.IdempotencyKey, bool, error) {
+	k, ok := a.st.keys[[2]string{user, key}]
+	return k, ok, nil
+}
+
+func (a *memAppender) PutIdempotencyKey(ctx context.Context, k store.IdempotencyKey, expiredBefore time.Time) error {
+	maps.DeleteFunc(a.st.keys, func(_ [2]string, v store.IdempotencyKey) bool { return v.Created.Before(expiredBefore) })
+	if _, ok := a.st.keys[[2]string{k.User, k.Key}]; ok {
+		return errors.New("memstore: idempotency key exists")
+	}
+	if a.st.keys == nil {
+		a.st.keys = map[[2]string]store.IdempotencyKey{}
+	}
+	a.st.keys[[2]string{k.User, k.Key}] = k
+	return nil
+}
+
+func (m *memStore) IdempotencyKey(ctx context.Context, user, key string) (store.IdempotencyKey, bool, error) {
+	st, err := m.state()
+	if err != nil {
+		return store.IdempotencyKey{}, false, err
+	}
+	k, ok := st.keys[[2]string{user, key}]
+	return k, ok, nil
+}
+
+func (a *memAppender) AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error) {
+	if a.done {
+		return e, errors.New("memstore: transaction already finished")
+	}
+	head := store.Head{Hash: domain.GenesisHash}
+	if n := len(a.st.audit); n > 0 {
+		head = store.Head{Seq: a.st.audit[n-1].Seq, Hash: a.st.audit[n-1].Hash}
+	}
+	e = e.Follow(head)
+	a.st.audit = append(a.st.audit, e)
+	return e, nil
+}
 
 func (a *memAppender) Commitments(ctx context.Context) ([]store.StoredEvent, error) {
 	if a.done {
