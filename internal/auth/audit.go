@@ -144,6 +144,14 @@ type eventsDetail struct {
 // each of the ledger's events 1..ledgerHead is named by exactly one entry,
 // so that an event written without its entry, or an entry deleted, is found.
 func VerifyAudit(ctx context.Context, acc store.Accounts, ledgerHead int64) (*AuditReport, error) {
+	return VerifyAuditFrom(ctx, acc, 1, ledgerHead)
+}
+
+// VerifyAuditFrom is VerifyAudit for a register whose events were audited
+// in their own transaction from event from on: the events entered before
+// its upgrade had their entries written apart, or none, and are not
+// required to have one.
+func VerifyAuditFrom(ctx context.Context, acc store.Accounts, from, ledgerHead int64) (*AuditReport, error) {
 	rep := &AuditReport{ChainOK: true, TablesOK: true, EventsOK: true, Head: domain.GenesisHash}
 	// named[seq] counts the entries naming event seq (saturating at 2).
 	named := make([]uint8, ledgerHead+1)
@@ -225,7 +233,7 @@ func VerifyAudit(ctx context.Context, acc store.Accounts, ledgerHead int64) (*Au
 		return nil, fmt.Errorf("reading the audit chain: %w", err)
 	}
 	// Events without an entry, or with several, are reported as runs.
-	for s := int64(1); s <= ledgerHead; {
+	for s := max(from, 1); s <= ledgerHead; {
 		n := named[s]
 		e := s
 		for e+1 <= ledgerHead && named[e+1] == n {

@@ -218,7 +218,11 @@ the ledger. --rebuild replaces the person projections with the rebuild.`,
 			if err != nil {
 				return err
 			}
-			arep, err := auth.VerifyAudit(ctx, db, lh.Seq)
+			from, err := db.AuditedFrom(ctx)
+			if err != nil {
+				return err
+			}
+			arep, err := auth.VerifyAuditFrom(ctx, db, from, lh.Seq)
 			if err != nil {
 				return err
 			}

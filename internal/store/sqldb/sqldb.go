@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -268,4 +269,23 @@ func (d *DB) q(s string) string {
 
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// AuditedFrom is the first event whose audit entry is written in its own
+// transaction (see auth.VerifyAuditFrom): 1 for a register created since,
+// the head then plus one for one made before.
+func (d *DB) AuditedFrom(ctx context.Context) (int64, error) {
+	var text string
+	err := d.db.QueryRowContext(ctx, "SELECT value FROM settings WHERE name = 'audited_from'").Scan(&text)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 1, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reading when events began to be audited: %w", err)
+	}
+	n, err := strconv.ParseInt(text, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("reading when events began to be audited: %q is not a sequence number", text)
+	}
+	return n, nil
 }

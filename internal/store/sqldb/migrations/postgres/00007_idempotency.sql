@@ -16,5 +16,11 @@ CREATE TABLE idempotency (
 );
 CREATE INDEX idempotency_created ON idempotency (created);
 
+-- From this migration on, the audit entry of recorded or imported events is
+-- written in their transaction; a register made before it audited its events
+-- apart, or not at all. verify checks the events from audited_from on.
+INSERT INTO settings (name, value) SELECT 'audited_from', CAST(COALESCE(MAX(seq), 0) + 1 AS TEXT) FROM events;
+
 -- +goose Down
+DELETE FROM settings WHERE name = 'audited_from';
 DROP TABLE idempotency;
