@@ -287,9 +287,8 @@ func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
 		if _, ok := fac.FacilityKind(ev.Facility); !ok {
 			return fieldErr("facility", "unknown facility %q", ev.Facility)
 		}
-		if !In(d.Status, LegalStatuses) {
-			return fieldErr("data.status", "unknown legal status %q", d.Status)
-		}
+		// The status is one the law knows: AdmissionData.Validate, which
+		// every event passes before it is written.
 		ps := s.PretrialDays
 		*s = PersonState{InCustody: true, Facility: ev.Facility, Cell: d.Cell, Status: d.Status, StatusSince: ev.Date,
 			Admitted: ev.Date, ArrestedAt: d.ArrestedAt, Order: d.Order, Case: d.Case,

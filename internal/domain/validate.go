@@ -179,8 +179,11 @@ func (d *PersonData) Validate() error {
 	return nil
 }
 
-// Validate checks an admission's order and case.
+// Validate checks an admission's legal status, order and case.
 func (d *AdmissionData) Validate() error {
+	if !In(d.Status, LegalStatuses) {
+		return Invalid("status", "unknown legal status %q", d.Status)
+	}
 	if d.Order != nil {
 		if err := d.Order.Validate(); err != nil {
 			return InField("order", err)

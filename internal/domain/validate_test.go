@@ -131,6 +131,8 @@ func TestLimits(t *testing.T) {
 			Data: &domain.ChargeData{Case: "C1", Charges: []domain.Charge{{Offence: "x", Class: domain.Felony, MaxMonths: 1201}}}}, "data.charges[0].max_months"},
 		{"a birth in 1850", &domain.Event{Kind: domain.KPerson, Date: day, Person: "P1",
 			Data: &domain.PersonData{Name: "x", Sex: domain.Male, DOB: domain.MustDate("1850-01-01"), DOBBasis: domain.DOBDeclared}}, "data.dob"},
+		{"an admission without a legal status", &domain.Event{Kind: domain.KAdmission, Date: day, Person: "P1", Facility: "F1",
+			Data: &domain.AdmissionData{}}, "data.status"},
 		{"an event of 1899", &domain.Event{Kind: domain.KRelease, Date: domain.MustDate("1899-12-31"), Person: "P1",
 			Data: &domain.ReleaseData{Mechanism: domain.Mechanisms[0]}}, "date"},
 		{"a capacity of twenty million", &domain.Event{Kind: domain.KFacility, Date: day, Facility: "F1",
