@@ -49,6 +49,54 @@ func ValidateText(field, s string) error {
 	return nil
 }
 
+// FindNUL names the first text of the event, envelope or payload, that
+// holds a NUL character; ok is false when none does. Some databases
+// (PostgreSQL) cannot store such text at all.
+func (ev *Event) FindNUL() (field string, ok bool) {
+	for _, f := range [...]struct{ name, v string }{{"person", ev.Person}, {"facility", ev.Facility}} {
+		if strings.IndexByte(f.v, 0) >= 0 {
+			return f.name, true
+		}
+	}
+	var found string
+	var walk func(path string, v reflect.Value) bool
+	walk = func(path string, v reflect.Value) bool {
+		switch v.Kind() {
+		case reflect.Interface, reflect.Pointer:
+			return !v.IsNil() && walk(path, v.Elem())
+		case reflect.String:
+			if strings.IndexByte(v.String(), 0) >= 0 {
+				found = path
+				return true
+			}
+		case reflect.Slice, reflect.Array:
+			for i := range v.Len() {
+				if walk(fmt.Sprintf("%s[%d]", path, i), v.Index(i)) {
+					return true
+				}
+			}
+		case reflect.Struct:
+			t := v.Type()
+			for i := range t.NumField() {
+				if sf := t.Field(i); sf.IsExported() {
+					name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+					if name == "" {
+						name = sf.Name
+					}
+					if walk(path+"."+name, v.Field(i)) {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	if walk("data", reflect.ValueOf(ev.Data)) {
+		return found, true
+	}
+	return "", false
+}
+
 // LatestDate is the latest event date acceptable at time t: the calendar
 // date in the time zone furthest ahead of UTC (UTC+14), so that a registrar
 // in Phnom Penh (UTC+7) can enter today's events before 07:00 UTC, and no

@@ -38,6 +38,13 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
+// holdsNUL reports whether the store can keep text with a NUL character:
+// SQLite can, PostgreSQL cannot. A store that does not say is taken to.
+func (s *Service) holdsNUL() bool {
+	d, ok := s.st.(interface{ Dialect() string })
+	return !ok || d.Dialect() != "postgres"
+}
+
 func New(st store.Store, opts ...Option) *Service {
 	s := &Service{st: st, now: time.Now, log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {

@@ -56,3 +56,52 @@ func TestOldEventsUnderNewRules(t *testing.T) {
 		t.Errorf("verify listed %d events breaking today's rules (%+v), want event 1 at person", rep.Broken, rep.Rules)
 	}
 }
+
+// TestBackupWithNUL: an old SQLite register may hold a name with a NUL. Its
+// backup restores into SQLite as written (verify lists the event); into
+// PostgreSQL, which cannot store the character, it is refused at its line
+// and field instead of failing nameless at the commit.
+func TestBackupWithNUL(t *testing.T) {
+	ctx := context.Background()
+	ev := &domain.Event{Seq: 1, Kind: domain.KPerson, Date: domain.MustDate("2019-05-01"), Person: "P1",
+		RecordedAt: "2019-05-02T08:00:00Z", RecordedBy: "registrar", Via: "cli",
+		Data: &domain.PersonData{Name: "Sok\x00Dara", Sex: domain.Male, DOBBasis: domain.DOBUnknown}}
+	body, err := domain.Body(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.Prev, ev.Hash = domain.GenesisHash, domain.ChainHash(domain.GenesisHash, body)
+	line, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, be := range dbtest.Backends {
+		t.Run(be.Name, func(t *testing.T) {
+			db := dbtest.Open(t, be.DSN(t))
+			svc := ledger.New(db)
+			_, err := svc.Import(ctx, bytes.NewReader(append(line, '\n')), "backup.jsonl", ledger.Actor{Name: "admin", Via: "test"})
+			head, herr := db.Head(ctx)
+			if herr != nil {
+				t.Fatal(herr)
+			}
+			if be.Name == "postgres" {
+				var ee *ledger.EventError
+				field, _, _ := domain.FieldOf(err)
+				if !errors.As(err, &ee) || ee.File != "backup.jsonl" || ee.Line != 1 || field != "data.name" {
+					t.Fatalf("into PostgreSQL: %v, want refused at backup.jsonl:1 data.name", err)
+				}
+				if head.Seq != 0 {
+					t.Errorf("the refused backup wrote %d events", head.Seq)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("into SQLite: %v", err)
+			}
+			rep, err := svc.Verify(ctx, "")
+			if err != nil || !rep.OK() || rep.Broken != 1 || !strings.Contains(rep.Rules[0].What, "NUL") {
+				t.Errorf("verify of the restored SQLite register: %v %+v", err, rep)
+			}
+		})
+	}
+}

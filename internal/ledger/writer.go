@@ -257,7 +257,13 @@ func (w *writer) prepare(ev *domain.Event, seq int64) error {
 		// A backup line that carries its hash is accepted as it was written:
 		// rules that came in later (a person's identifier, text) would
 		// otherwise make an old register impossible to restore. verify lists
-		// the events that break them.
+		// the events that break them. Text with a NUL, which an old SQLite
+		// register may hold, is the exception on a database that cannot
+		// store it: refused here, at its line, rather than by the database
+		// at the commit, nameless.
+		if field, ok := ev.FindNUL(); ok && !w.s.holdsNUL() {
+			return domain.Invalid(field, "contains a NUL character, which PostgreSQL cannot store: a register holding this event can be restored into SQLite only, where habeas verify lists it")
+		}
 		return ev.ValidateWritten(rec)
 	}
 	return ev.Validate(rec)
