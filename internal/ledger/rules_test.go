@@ -19,24 +19,13 @@ import (
 // is refused; and verify lists the event without failing.
 func TestOldEventsUnderNewRules(t *testing.T) {
 	ctx := context.Background()
-	ev := &domain.Event{Seq: 1, Kind: domain.KPerson, Date: domain.MustDate("2019-05-01"), Person: "KH 2019 001",
-		RecordedAt: "2019-05-02T08:00:00Z", RecordedBy: "registrar", Via: "cli",
-		Data: &domain.PersonData{Name: "Sok Dara", Sex: domain.Male, DOBBasis: domain.DOBUnknown}}
-	body, err := domain.Body(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev.Prev, ev.Hash = domain.GenesisHash, domain.ChainHash(domain.GenesisHash, body)
-	line, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
+	line := backupLine(t, "KH 2019 001", "Sok Dara")
 	actor := ledger.Actor{Name: "admin", Via: "test"}
 
 	fresh := ledger.New(dbtest.Open(t, dbtest.SQLiteDSN(t)))
 	var plain bytes.Buffer
 	plain.WriteString(`{"kind":"person","date":"2019-05-01","person":"KH 2019 001","data":{"name":"Sok Dara","sex":"M","dob_basis":"unknown"}}` + "\n")
-	_, err = fresh.Import(ctx, &plain, "new.jsonl", actor)
+	_, err := fresh.Import(ctx, &plain, "new.jsonl", actor)
 	if field, _, ok := domain.FieldOf(err); !ok || field != "person" || !errors.Is(err, domain.ErrInvalid) {
 		t.Fatalf("a new event with a space in the identifier: %v, want it refused at person", err)
 	}
@@ -63,18 +52,7 @@ func TestOldEventsUnderNewRules(t *testing.T) {
 // and field instead of failing nameless at the commit.
 func TestBackupWithNUL(t *testing.T) {
 	ctx := context.Background()
-	ev := &domain.Event{Seq: 1, Kind: domain.KPerson, Date: domain.MustDate("2019-05-01"), Person: "P1",
-		RecordedAt: "2019-05-02T08:00:00Z", RecordedBy: "registrar", Via: "cli",
-		Data: &domain.PersonData{Name: "Sok\x00Dara", Sex: domain.Male, DOBBasis: domain.DOBUnknown}}
-	body, err := domain.Body(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ev.Prev, ev.Hash = domain.GenesisHash, domain.ChainHash(domain.GenesisHash, body)
-	line, err := json.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
+	line := backupLine(t, "P1", "Sok\x00Dara")
 	for _, be := range dbtest.Backends {
 		t.Run(be.Name, func(t *testing.T) {
 			db := dbtest.Open(t, be.DSN(t))
@@ -104,4 +82,23 @@ func TestBackupWithNUL(t *testing.T) {
 			}
 		})
 	}
+}
+
+// backupLine is the first line of an old register's backup, with its hash:
+// the registration of person under name, entered in 2019.
+func backupLine(t *testing.T, person, name string) []byte {
+	t.Helper()
+	ev := &domain.Event{Seq: 1, Kind: domain.KPerson, Date: domain.MustDate("2019-05-01"), Person: person,
+		RecordedAt: "2019-05-02T08:00:00Z", RecordedBy: "registrar", Via: "cli",
+		Data: &domain.PersonData{Name: name, Sex: domain.Male, DOBBasis: domain.DOBUnknown}}
+	body, err := domain.Body(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev.Prev, ev.Hash = domain.GenesisHash, domain.ChainHash(domain.GenesisHash, body)
+	line, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return line
 }
