@@ -58,41 +58,8 @@ func (ev *Event) FindNUL() (field string, ok bool) {
 			return f.name, true
 		}
 	}
-	var found string
-	var walk func(path string, v reflect.Value) bool
-	walk = func(path string, v reflect.Value) bool {
-		switch v.Kind() {
-		case reflect.Interface, reflect.Pointer:
-			return !v.IsNil() && walk(path, v.Elem())
-		case reflect.String:
-			if strings.IndexByte(v.String(), 0) >= 0 {
-				found = path
-				return true
-			}
-		case reflect.Slice, reflect.Array:
-			for i := range v.Len() {
-				if walk(fmt.Sprintf("%s[%d]", path, i), v.Index(i)) {
-					return true
-				}
-			}
-		case reflect.Struct:
-			t := v.Type()
-			for i := range t.NumField() {
-				if sf := t.Field(i); sf.IsExported() {
-					name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
-					if name == "" {
-						name = sf.Name
-					}
-					if walk(path+"."+name, v.Field(i)) {
-						return true
-					}
-				}
-			}
-		}
-		return false
-	}
-	if walk("data", reflect.ValueOf(ev.Data)) {
-		return found, true
+	if err := walkPayload(ev.Data, walkNUL); err != nil {
+		return err.Field, true
 	}
 	return "", false
 }
@@ -412,7 +379,10 @@ func (ev *Event) ValidateTexts() error {
 	if ev.Date != NoDate && ev.Date < EarliestDate {
 		return Invalid("date", "%s is before %s", ev.Date, EarliestDate)
 	}
-	return walkLimits("data", "", reflect.ValueOf(ev.Data))
+	if err := walkPayload(ev.Data, walkLimits); err != nil {
+		return err
+	}
+	return nil
 }
 
 // The limits of the values of events. They keep out what no register
@@ -468,70 +438,3 @@ func intLimit(typ, field string) (lo, hi int64, ok bool) {
 }
 
 var dateType = reflect.TypeFor[Date]()
-
-func walkLimits(path, name string, v reflect.Value) error {
-	if v.Type() == dateType {
-		if d := Date(v.Int()); d != NoDate && d < EarliestDate {
-			return Invalid(path, "%s is before %s", d, EarliestDate)
-		}
-		return nil
-	}
-	switch v.Kind() {
-	case reflect.Interface, reflect.Pointer:
-		if v.IsNil() {
-			return nil
-		}
-		return walkLimits(path, name, v.Elem())
-	case reflect.String:
-		s := v.String()
-		if err := ValidateText(path, s); err != nil {
-			return err
-		}
-		if max := textLimit(name); len(s) > max && utf8.RuneCountInString(s) > max {
-			return Invalid(path, "is %d characters long; at most %d", utf8.RuneCountInString(s), max)
-		}
-	case reflect.Float32, reflect.Float64:
-		if f := v.Float(); f < 0 {
-			return Invalid(path, "must not be negative")
-		} else if f > MaxAreaM2 || f != f {
-			return Invalid(path, "must be from 0 to %g", MaxAreaM2)
-		}
-	case reflect.Slice, reflect.Array:
-		for i := range v.Len() {
-			if err := walkLimits(fmt.Sprintf("%s[%d]", path, i), name, v.Index(i)); err != nil {
-				return err
-			}
-		}
-	case reflect.Struct:
-		t := v.Type()
-		for i := range t.NumField() {
-			sf := t.Field(i)
-			if !sf.IsExported() {
-				continue
-			}
-			fname, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
-			if fname == "-" {
-				continue
-			}
-			if fname == "" {
-				fname = sf.Name
-			}
-			fv := v.Field(i)
-			if k := fv.Kind(); k >= reflect.Int && k <= reflect.Int64 && fv.Type() != dateType {
-				if lo, hi, ok := intLimit(t.Name(), fname); ok {
-					switch n := fv.Int(); {
-					case n < 0 && lo == 0:
-						return Invalid(path+"."+fname, "must not be negative")
-					case n < lo || n > hi:
-						return Invalid(path+"."+fname, "must be from %d to %d, not %d", lo, hi, n)
-					}
-				}
-				continue
-			}
-			if err := walkLimits(path+"."+fname, fname, fv); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
