@@ -236,4 +236,16 @@ func TestMissing(t *testing.T) {
 	if m.Is("0") || m.Is("N/A") {
 		t.Error("0 and N/A are not in the set")
 	}
+	// Markers outside ASCII, and long ones, are matched without regard to
+	// case as well.
+	long := "not known at the time of the census"
+	m = NewMissing([]string{"Ñ/D", "មិនដឹង", long})
+	for _, v := range []string{"ñ/d", " Ñ/D ", "មិនដឹង", strings.ToUpper(long)} {
+		if !m.Is(v) {
+			t.Errorf("%q should be missing", v)
+		}
+	}
+	if m.Is("N/D") || m.Is(long+".") {
+		t.Error("N/D and a longer text are not in the set")
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 )
@@ -23,8 +24,31 @@ func NewMissing(vals []string) Missing {
 	return m
 }
 
-// Is reports whether s means "not known".
-func (m Missing) Is(s string) bool { return m[strings.ToLower(strings.TrimSpace(s))] }
+// Is reports whether s means "not known". It is asked of every cell an
+// import reads, so a short ASCII text is lowered on the stack rather than
+// copied.
+func (m Missing) Is(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) <= 32 {
+		var buf [32]byte
+		ascii := true
+		for i := 0; i < len(s); i++ {
+			c := s[i]
+			if c >= utf8.RuneSelf {
+				ascii = false
+				break
+			}
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+		}
+		if ascii {
+			return m[string(buf[:len(s)])]
+		}
+	}
+	return m[strings.ToLower(s)]
+}
 
 // maxWhole bounds a parsed number: no count of people or places comes near
 // it, and it keeps arithmetic on counts far from overflow.
