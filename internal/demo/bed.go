@@ -50,6 +50,7 @@ func (g *gen) runBed(p *pool, k int) {
 		b.anchor = int(g.designated[k]) - 1
 	}
 	g.pcg.Seed(splitmix(uint64(g.opt.Seed)^uint64(p.kind+1)<<56), splitmix(uint64(k)^0x5851f42d4c957f2d))
+	g.auxPCG.Seed(splitmix(uint64(g.opt.Seed)^uint64(p.kind+1)<<56^0xa0761d6478bd642f), splitmix(uint64(k)^0xe7037ed1a0b428db))
 	r := g.r
 	g.curAnchor = b.anchor >= 0
 	g.persons = g.persons[:0]

@@ -178,6 +178,12 @@ type gen struct {
 
 	pcg *rand.PCG
 	r   *rand.Rand
+	// aux draws what issue 15 added to the legal process (held after an
+	// acquittal, court dismissals, missing offence dates and expiries) from
+	// a stream of its own, so that the main stream, and with it every stay,
+	// population and calibrated figure, is what it was.
+	auxPCG *rand.PCG
+	aux    *rand.Rand
 
 	nextID int
 	caseNo [][]int32 // per court, per year since 1990
@@ -226,6 +232,8 @@ func newGen(ctx context.Context, opt Options, batches chan<- []*domain.Event) *g
 	}
 	g.pcg = rand.NewPCG(0, 0)
 	g.r = rand.New(g.pcg)
+	g.auxPCG = rand.NewPCG(0, 0)
+	g.aux = rand.New(g.auxPCG)
 	g.caseNo = make([][]int32, len(courts))
 	for i := range g.caseNo {
 		g.caseNo[i] = make([]int32, 40)

@@ -130,6 +130,9 @@ func (g *gen) stayEvents(b *bed, p *person, s *stay) {
 			offDate -= r.IntN(30)
 		}
 		cs = &domain.Case{Procedure: pl.proc, OffenceDate: dateOf(offDate), Charges: []domain.Charge{o.charge()}}
+		if pl.noOffence {
+			cs.OffenceDate = domain.NoDate
+		}
 		if pl.proc == domain.ProcDrugAdmin {
 			caseID = "ADM-" + g.caseID(pl.court, dateOf(A).Year())
 		} else {
@@ -147,7 +150,7 @@ func (g *gen) stayEvents(b *bed, p *person, s *stay) {
 	}
 	if !pl.noOrder && pl.orderKind != "" {
 		o := &domain.Order{Kind: pl.orderKind, Issued: dateOf(pl.orderIssued)}
-		if pl.orderExpires != 0 {
+		if pl.orderExpires != 0 && !pl.noExpiry {
 			o.Expires = dateOf(pl.orderExpires)
 		}
 		switch pl.orderKind {
@@ -206,6 +209,9 @@ func (g *gen) stayEvents(b *bed, p *person, s *stay) {
 		vd := &domain.VerdictData{Case: caseID, Court: ct.name, Outcome: domain.OutcomeConvicted, Final: pl.vFinal}
 		if pl.acquitted {
 			vd.Outcome, vd.Final = domain.OutcomeAcquitted, false
+			if pl.dismissed {
+				vd.Outcome = domain.OutcomeDismissed
+			}
 		} else {
 			vd.Sentence = &domain.Sentence{Months: pl.months, Life: pl.life, Start: dateOf(V), PretrialCreditDays: V - A,
 				Suspended: pl.suspended}
@@ -297,6 +303,9 @@ func (g *gen) release(pl *plan, day int, mech domain.Mechanism, note string) *do
 		rd.Authority = ct.judge
 	case domain.MechDropped:
 		rd.Authority = ct.prosecutor
+		if pl.dismissed {
+			rd.Authority = ct.name
+		}
 	case domain.MechAcquittal:
 		rd.Authority = ct.name
 		if pl.aVerdict > 0 && pl.aVerdict <= day {
@@ -330,7 +339,14 @@ func (g *gen) closeStay(s *stay, fac int) {
 	case domain.StatusAppeal:
 		mech, note = domain.MechBail, "released pending appeal (2020 reforms)"
 	case domain.StatusAcquitted:
-		mech, note = domain.MechAcquittal, "the prosecution's appeal was withdrawn"
+		switch {
+		case pl.byProsecution:
+			mech, note = domain.MechAcquittal, "the prosecution's appeal was withdrawn"
+		case pl.dismissed:
+			mech, note = domain.MechDropped, "released after the dismissal of the charges (2020 reforms)"
+		default:
+			mech, note = domain.MechAcquittal, "released after the acquittal (2020 reforms)"
+		}
 	case domain.StatusDrugCentre:
 		mech, note = domain.MechOther, "released in the 2020 decongestion"
 	case domain.StatusFinal:

@@ -28,6 +28,8 @@ type plan struct {
 	court     int
 
 	noOrder      bool
+	noExpiry     bool // the detention order is recorded without its expiry
+	noOffence    bool // the case is recorded without the date of the offence
 	orderKind    domain.OrderKind
 	orderIssued  int
 	orderExpires int
@@ -41,7 +43,8 @@ type plan struct {
 	lawyer  int8
 
 	verdict   int
-	acquitted bool
+	acquitted bool // acquitted, or the charges dismissed (dismissed)
+	dismissed bool
 	vFinal    bool
 	months    int
 	life      bool
@@ -97,6 +100,17 @@ const (
 	drugShareBefore  = 0.40 // admissions on drug charges before the 2017 campaign
 	drugShareAfter   = 0.38 // … and during it
 	deathsPerYear    = 0.004
+)
+
+// Calibration of the situations of issue 15, drawn from the auxiliary stream
+// (gen.aux) so that the stays, and the calibrated figures, do not change.
+const (
+	pCourtDismissal = 0.5   // of charges dropped: dismissed by the court, with a verdict
+	pHeldAfter      = 0.4   // of acquittals and dismissals with no prosecution appeal: released late (RV-03, LB-11)
+	heldAfterDays   = 150   // … by 1 to this many days
+	pNoOffenceDate  = 0.08  // the case is recorded without the offence date
+	pNoOffenceChild = 0.4   // … for a child (LB-06 and LB-07 read the age at the arrest)
+	pNoExpiry       = 0.004 // a detention order recorded without its expiry (LB-01 undecided)
 )
 
 // served returns the day a sentence is served: start + months − pre-trial
@@ -239,6 +253,8 @@ func (g *gen) planPrison(r *rand.Rand, b *bed, p *person, A int, pl *plan) {
 	}
 	o := &offences[pl.offence]
 	cls := o.class()
+	x := g.aux
+	pl.noOffence = x.Float64() < pNoOffenceDate || (juvenile && x.Float64() < pNoOffenceChild)
 	if cls == domain.Misdemeanor && !juvenile && r.Float64() < pImmediate {
 		pl.proc = domain.ProcImmediate
 	}
@@ -279,6 +295,7 @@ func (g *gen) planPrison(r *rand.Rand, b *bed, p *person, A int, pl *plan) {
 		pl.poExpires = addMonths(base, limit)
 	default:
 		pl.orderKind, pl.orderIssued, pl.orderExpires = domain.OrderDetention, A, addMonths(A, limit)
+		pl.noExpiry = x.Float64() < pNoExpiry
 	}
 
 	// How long untried, and how it ends.
@@ -357,6 +374,11 @@ func (g *gen) planPrison(r *rand.Rand, b *bed, p *person, A int, pl *plan) {
 		if exit == domain.MechBail {
 			pl.note = "released under judicial supervision"
 		}
+		if exit == domain.MechDropped && x.Float64() < pCourtDismissal {
+			pl.verdict, pl.acquitted, pl.dismissed = pe, true, true
+			pl.note = "the charges were dismissed by the court"
+			g.heldAfter(pl)
+		}
 		g.finishPrison(r, pl, p, age)
 		return
 	}
@@ -382,6 +404,7 @@ func (g *gen) planPrison(r *rand.Rand, b *bed, p *person, A int, pl *plan) {
 			}
 		} else {
 			pl.end, pl.mech = V, domain.MechAcquittal
+			g.heldAfter(pl)
 		}
 		g.finishPrison(r, pl, p, age)
 		return
@@ -445,6 +468,34 @@ func (g *gen) planPrison(r *rand.Rand, b *bed, p *person, A int, pl *plan) {
 	}
 	g.finalPhase(r, pl, F, V, pl.aMonths, credit)
 	g.finishPrison(r, pl, p, age)
+}
+
+// heldAfter makes some of the people acquitted, or whose charges the court
+// dismissed, with no appeal by the prosecution, leave later than the verdict:
+// the verdict is moved earlier and the stay keeps its length, so that the
+// beds, and every figure they make, are unchanged. What the untried time no
+// longer covers (a hearing, an extension after the new verdict date) is
+// dropped.
+func (g *gen) heldAfter(pl *plan) {
+	x := g.aux
+	if x.Float64() >= pHeldAfter {
+		return
+	}
+	lo := pl.admit + 1
+	if pl.poDay > 0 {
+		lo = pl.poDay + 1
+	}
+	v := max(lo, pl.verdict-1-x.IntN(heldAfterDays))
+	if v >= pl.verdict {
+		return
+	}
+	pl.verdict = v
+	for pl.nExt > 0 && pl.extIssued[pl.nExt-1] > v {
+		pl.nExt--
+	}
+	if pl.hearing > v {
+		pl.hearing = 0
+	}
 }
 
 // finalPhase draws how a final sentence ends: served, or earlier by

@@ -63,9 +63,25 @@ func situations(f *domain.PersonFile, d domain.Date, kinds facLookup) []string {
 		return false
 	}
 
-	// LB-01: no commitment order on file.
-	if s.Order == nil {
+	// LB-01: no valid title of detention on d. A conviction is one; after an
+	// acquittal or a dismissal the order holds no one (RV-02, RV-03, LB-11).
+	// Otherwise the order is one from its issue to its expiry; police
+	// custody (counted in hours) and immediate appearance (two weeks) need
+	// no expiry, and any other order without one cannot be judged.
+	switch o := s.Order; {
+	case o == nil:
 		add("LB-01")
+	case s.Status == domain.StatusAppeal || s.Status == domain.StatusFinal || s.Status == domain.StatusAcquitted:
+	case o.Issued != domain.NoDate && o.Issued > d:
+		add("LB-01")
+	case o.Expires != domain.NoDate:
+		if o.Expires < d {
+			add("LB-01")
+			add("LB-01/lapsed")
+		}
+	case s.Status == domain.StatusPolice || o.Kind == domain.OrderPoliceCustody || o.Kind == domain.OrderImmediateAppear || o.Kind == domain.OrderJudgment:
+	default:
+		add("undecided/LB-01")
 	}
 	// LB-02: police custody over 48 hours, counted from the arrest (local
 	// time; a date alone is its midnight) to the end of day d.
@@ -79,12 +95,9 @@ func situations(f *domain.PersonFile, d domain.Date, kinds facLookup) []string {
 		add("LB-03")
 	}
 	adult := age >= 18 || age < 0
-	// LB-04: adult felony pre-trial past the order with no extension, or beyond 18 months.
-	if adult && s.Status == domain.StatusPretrial && felony {
-		expired := s.Order != nil && s.Order.Kind == domain.OrderDetention && s.Order.Expires != domain.NoDate && s.Order.Expires < d
-		if expired || s.Admitted.AddMonths(18) < d {
-			add("LB-04")
-		}
+	// LB-04: adult felony pre-trial beyond 18 months (past the order is LB-01).
+	if adult && s.Status == domain.StatusPretrial && felony && s.Admitted.AddMonths(18) < d {
+		add("LB-04")
 	}
 	// LB-05: adult misdemeanour pre-trial beyond 4 months without extension, or beyond 6.
 	if adult && s.Status == domain.StatusPretrial && misd && !felony {
@@ -92,17 +105,36 @@ func situations(f *domain.PersonFile, d domain.Date, kinds facLookup) []string {
 			add("LB-05")
 		}
 	}
-	// LB-06: a child under 14.
-	if age >= 0 && age < 14 {
-		add("LB-06")
+	// The age at the act: on the offence date, or else at the latest on the
+	// day of the arrest or of the first admission on the case.
+	atAct := -1
+	if f.Identity.DOB != domain.NoDate {
+		act := s.CaseAdmitted
+		if act == domain.NoDate {
+			act = s.Admitted
+		}
+		if t, ok := arrestTime(s.ArrestedAt); ok && domain.DateOf(t) < act {
+			act = domain.DateOf(t)
+		}
+		if s.Case != nil && s.Case.OffenceDate != domain.NoDate {
+			act = s.Case.OffenceDate
+		}
+		atAct = f.Identity.DOB.AgeOn(act)
 	}
-	// LB-07: children over their pre-trial limits.
-	if age >= 14 && age < 18 && untried {
+	// LB-06: a child under 14, now or at the act.
+	if (age >= 0 && age < 14) || (atAct >= 0 && atAct < 14) {
+		add("LB-06")
+		if age >= 14 {
+			add("LB-06/at-act")
+		}
+	}
+	// LB-07: children (at the act) over their pre-trial limits.
+	if atAct >= 14 && atAct < 18 && untried {
 		limit := 4
 		switch {
-		case age < 16 && felony:
+		case atAct < 16 && felony:
 			limit = 4
-		case age < 16:
+		case atAct < 16:
 			limit = 2
 		case felony:
 			limit = 6
@@ -127,15 +159,28 @@ func situations(f *domain.PersonFile, d domain.Date, kinds facLookup) []string {
 	if untried && maxMonths > 0 && !life && s.Admitted.AddMonths(maxMonths) <= d {
 		add("RV-01")
 	}
-	// RV-02: acquitted, held pending the prosecution's appeal.
-	if s.Status == domain.StatusAcquitted && s.ProsecutionAppeal {
-		add("RV-02")
+	// RV-02: acquitted (or the charges dismissed), held pending the
+	// prosecution's appeal; with none on file, RV-03 while the prosecution
+	// may still appeal (a month), LB-11 after.
+	if s.Status == domain.StatusAcquitted {
+		switch {
+		case s.ProsecutionAppeal:
+			add("RV-02")
+		case !s.VerdictFinal && s.VerdictDate != domain.NoDate && d <= s.VerdictDate.AddMonths(1):
+			add("RV-03")
+		case s.VerdictDate != domain.NoDate:
+			add("LB-11")
+		}
+		if s.Verdict == domain.OutcomeDismissed {
+			add("dismissed")
+		}
 	}
 	// EL-01: pre-trial.
 	if s.Status == domain.StatusPretrial {
 		add("EL-01")
 	}
-	if convicted && !s.Sentence.Life {
+	// A sentence served opens no release mechanism: LB-09 alone.
+	if convicted && !s.Sentence.Life && servedOn > d {
 		need := 0.5
 		if s.RepeatOffender {
 			need = 2.0 / 3
@@ -149,7 +194,7 @@ func situations(f *domain.PersonFile, d domain.Date, kinds facLookup) []string {
 		if s.Status == domain.StatusFinal && fraction >= 1.0/3 {
 			add("EL-04")
 		}
-		if s.Sentence.Months <= 60 && !s.PriorPrison5y {
+		if s.Status == domain.StatusAppeal && !s.Sentence.Suspended && s.Sentence.Months <= 60 && !s.PriorPrison5y {
 			add("EL-05")
 		}
 	}
@@ -204,6 +249,6 @@ func endOfDay(d domain.Date) time.Time {
 }
 
 // ruleIDs are the rules every one of which must find people.
-var ruleIDs = []string{"LB-01", "LB-02", "LB-03", "LB-04", "LB-05", "LB-06", "LB-07", "LB-08", "LB-09", "LB-10",
-	"RV-01", "RV-02", "EL-01", "EL-02", "EL-03", "EL-04", "EL-05", "PR-01", "PR-02", "PR-03", "PR-03/pregnant",
+var ruleIDs = []string{"LB-01", "LB-01/lapsed", "undecided/LB-01", "LB-02", "LB-03", "LB-04", "LB-05", "LB-06", "LB-06/at-act",
+	"LB-07", "LB-08", "LB-09", "LB-10", "LB-11", "RV-01", "RV-02", "RV-03", "dismissed", "EL-01", "EL-02", "EL-03", "EL-04", "EL-05", "PR-01", "PR-02", "PR-03", "PR-03/pregnant",
 	"PR-03/dependent", "PR-03/child", "PR-04", "PR-05"}

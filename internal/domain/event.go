@@ -187,7 +187,7 @@ type Sentence struct {
 type VerdictData struct {
 	Case     string    `json:"case"`
 	Court    string    `json:"court,omitempty"`
-	Outcome  string    `json:"outcome"` // convicted or acquitted
+	Outcome  string    `json:"outcome"` // convicted, acquitted or dismissed
 	Final    bool      `json:"final"`
 	Sentence *Sentence `json:"sentence,omitempty"`
 }
@@ -195,7 +195,14 @@ type VerdictData struct {
 const (
 	OutcomeConvicted = "convicted"
 	OutcomeAcquitted = "acquitted"
+	// OutcomeDismissed is a court's dismissal of the charges (a "non-lieu"
+	// or their discontinuance by the court): like an acquittal, it ends
+	// what the earlier order held the person for.
+	OutcomeDismissed = "dismissed"
 )
+
+// Outcomes are the verdict outcomes the interchange format knows.
+var Outcomes = []string{OutcomeConvicted, OutcomeAcquitted, OutcomeDismissed}
 
 type AppealData struct {
 	Case string `json:"case"`

@@ -98,6 +98,22 @@ type PersonState struct {
 	// other than police custody, the end of police custody, or a hearing.
 	// NoDate while that has not happened.
 	FirstAppearance Date
+	// Verdict is the outcome of the last verdict of the current episode
+	// (OutcomeConvicted, OutcomeAcquitted, OutcomeDismissed; empty before
+	// any), given on VerdictDate, final or not.
+	Verdict      string
+	VerdictDate  Date
+	VerdictFinal bool
+	// CaseAdmitted is the person's first admission on the current case, in
+	// this episode or an earlier one: the act the case is about cannot
+	// have been later. NoDate when the case has no number.
+	CaseAdmitted Date
+}
+
+// caseStart is the first admission of a person on a case.
+type caseStart struct {
+	id       string
+	admitted Date
 }
 
 // PersonFile is the projection of the ledger for one person.
@@ -113,6 +129,24 @@ type PersonFile struct {
 	Stays       []Stay
 	Episodes    []Episode
 	Flags       []Flag
+	// cases are the cases the person has been held on, each with its first
+	// admission (PersonState.CaseAdmitted).
+	cases []caseStart
+}
+
+// caseAdmitted is the first admission on case id, which is d when the
+// person has not been held on that case before.
+func (f *PersonFile) caseAdmitted(id string, d Date) Date {
+	if id == "" {
+		return NoDate
+	}
+	for _, c := range f.cases {
+		if c.id == id {
+			return c.admitted
+		}
+	}
+	f.cases = append(f.cases, caseStart{id, d})
+	return d
 }
 
 func (f *PersonFile) drug() bool {
@@ -296,6 +330,9 @@ func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
 		if d.Status != StatusPolice {
 			s.FirstAppearance = ev.Date
 		}
+		if d.Case != nil {
+			s.CaseAdmitted = f.caseAdmitted(d.Case.ID, ev.Date)
+		}
 		f.Episodes = append(f.Episodes, Episode{Person: f.ID, N: len(f.Episodes) + 1, Admitted: ev.Date,
 			FacilityIn: ev.Facility, Ended: OpenEnd, Drug: false})
 		f.restay(ev.Date)
@@ -320,6 +357,9 @@ func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
 			s.Case = &c
 		}
 		s.Case.Charges = d.Charges
+		if s.CaseAdmitted == NoDate {
+			s.CaseAdmitted = f.caseAdmitted(s.Case.ID, s.Admitted)
+		}
 		f.restay(ev.Date)
 		if n := len(f.Episodes); n > 0 && f.drug() {
 			f.Episodes[n-1].Drug = true
@@ -358,14 +398,20 @@ func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
 				st = StatusFinal
 			}
 			f.setStatus(st, ev.Date)
-			s.ProsecutionAppeal = false
 			s.Order = &Order{Kind: OrderJudgment, Authority: d.Court, Reference: d.Case, Issued: ev.Date}
-		case OutcomeAcquitted:
+		case OutcomeAcquitted, OutcomeDismissed:
+			// The earlier order held the person for a charge this judgment
+			// ends: it stays on file as the last order, and screening
+			// reads the verdict, not the order, from now on.
 			s.Sentence = nil
 			f.setStatus(StatusAcquitted, ev.Date)
 		default:
-			return fieldErr("data.outcome", "must be %q or %q, not %q", OutcomeConvicted, OutcomeAcquitted, d.Outcome)
+			return fieldErr("data.outcome", "must be %q, %q or %q, not %q", OutcomeConvicted, OutcomeAcquitted, OutcomeDismissed, d.Outcome)
 		}
+		// A verdict decides what an earlier appeal asked for: an appeal by
+		// the prosecution is pending only when lodged against this one.
+		s.ProsecutionAppeal = false
+		s.Verdict, s.VerdictDate, s.VerdictFinal = d.Outcome, ev.Date, d.Final
 		f.restay(ev.Date)
 	case *AppealData:
 		if d.By == "prosecution" {
@@ -432,6 +478,7 @@ func (f *PersonFile) Clone() *PersonFile {
 	c.Stays = append([]Stay(nil), f.Stays...)
 	c.Episodes = append([]Episode(nil), f.Episodes...)
 	c.Flags = append([]Flag(nil), f.Flags...)
+	c.cases = append([]caseStart(nil), f.cases...)
 	return &c
 }
 

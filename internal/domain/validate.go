@@ -262,8 +262,12 @@ func (d *ChargeData) Validate() error { return InField("charges", validateCharge
 // Validate checks a new or extended order.
 func (d *OrderData) Validate() error { return InField("order", d.Order.Validate()) }
 
-// Validate checks a verdict: a conviction carries its sentence.
+// Validate checks a verdict: a known outcome, and a conviction carries its
+// sentence.
 func (d *VerdictData) Validate() error {
+	if !In(d.Outcome, Outcomes) {
+		return Invalid("outcome", "must be %q, %q or %q, not %q", OutcomeConvicted, OutcomeAcquitted, OutcomeDismissed, d.Outcome)
+	}
 	if d.Outcome == OutcomeConvicted && d.Sentence == nil {
 		return Invalid("sentence", "missing for a conviction")
 	}

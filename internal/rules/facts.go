@@ -52,9 +52,13 @@ const (
 	FSex
 	FHasDOB
 	FDOBBasis
+	FDOB
 	FAge
 	FHasOffenceDate
 	FAgeAtOffence
+	FOffenceBy
+	FOffenceByBasis
+	FAgeAtOffenceMax
 	FPregnant
 	FChildrenInCustody
 	FDependentChild
@@ -82,7 +86,9 @@ const (
 	FHoursSinceArrest
 	FHasOrder
 	FOrderKind
+	FOrderReference
 	FOrderIssued
+	FOrderIssuedLater
 	FOrderHasExpiry
 	FOrderExpires
 	FOrderDaysPastExpiry
@@ -105,6 +111,9 @@ const (
 	FRepeatOffender
 	FPriorPrison5y
 	FProsecutionAppeal
+	FVerdict
+	FVerdictDate
+	FVerdictFinal
 	FDrugCentreOrder
 	numFacts
 )
@@ -125,9 +134,13 @@ var Facts = [numFacts]Fact{
 	{FSex, "sex", String, "sex on file: M, F or X", "not recorded"},
 	{FHasDOB, "has_dob", Bool, "a date of birth is on file (of whatever basis)", ""},
 	{FDOBBasis, "dob_basis", String, "how the date of birth was established: document, declared, estimated, unknown", ""},
+	{FDOB, "dob", Date, "date of birth on file (see dob_basis for how it was established)", "no date of birth"},
 	{FAge, "age", Int, "age in completed years on as_of; born on 29 February, one comes of age on 1 March in common years", "no date of birth"},
 	{FHasOffenceDate, "has_offence_date", Bool, "the case records the date of the alleged offence", ""},
 	{FAgeAtOffence, "age_at_offence", Int, "age in completed years on the date of the alleged offence", "no date of birth, or no offence date"},
+	{FOffenceBy, "offence_by", Date, "the latest date the alleged offence can have been committed: the offence date when recorded; otherwise the earlier of the arrest (the date of arrested_at) and the first admission on the case (in this custody or an earlier one), or this admission when the case has no number", ""},
+	{FOffenceByBasis, "offence_by_basis", String, "where offence_by comes from: offence_date, arrest or admission", ""},
+	{FAgeAtOffenceMax, "age_at_offence_max", Int, "age in completed years on offence_by: the age at the alleged offence when its date is recorded, otherwise the most the person can have been at the offence", "no date of birth"},
 	{FPregnant, "pregnant", Bool, "a pregnancy recorded in this custody and not ended by as_of", ""},
 	{FChildrenInCustody, "children_in_custody", Int, "children living with the person in custody on as_of", ""},
 	{FDependentChild, "dependent_child", Bool, "a dependent child outside prison recorded in this custody", ""},
@@ -155,7 +168,9 @@ var Facts = [numFacts]Fact{
 	{FHoursSinceArrest, "hours_since_arrest", Int, "hours from the arrest to the end of as_of (24:00), an hour begun counting as an hour", "arrested_at unknown"},
 	{FHasOrder, "has_order", Bool, "a commitment order (warrant, police custody, detention order, judgment, drug-centre order, immediate appearance) is on file", ""},
 	{FOrderKind, "order_kind", String, "kind of the current order: arrest_warrant, police_custody, detention_order, judgment, drug_centre_order, immediate_appearance", noOrder},
+	{FOrderReference, "order_reference", String, "reference (number) of the current order as recorded", noOrder + ", or it has no reference"},
 	{FOrderIssued, "order_issued", Date, "date the current order was issued", noOrder + ", or no issue date"},
+	{FOrderIssuedLater, "order_issued_later", Bool, "the current order was issued after as_of: it is not yet a title on that day (false with no order or no issue date)", ""},
 	{FOrderHasExpiry, "order_has_expiry", Bool, "the current order has an expiry date (false with no order)", ""},
 	{FOrderExpires, "order_expires", Date, "expiry date of the current order (the last extension's, when extended)", noOrder + ", or it has no expiry"},
 	{FOrderDaysPastExpiry, "order_days_past_expiry", Int, "as_of minus order_expires in days: positive once the order has lapsed, 0 on the expiry day, negative before", noOrder + ", or it has no expiry"},
@@ -177,7 +192,10 @@ var Facts = [numFacts]Fact{
 	{FFractionServed, "fraction_served", Double, "served_days divided by (sentence_days minus reduction_days): 1 or more exactly when days_left <= 0", noFixed},
 	{FRepeatOffender, "repeat_offender", Bool, "recorded as a repeat offender at admission", ""},
 	{FPriorPrison5y, "prior_prison_5y", Bool, "recorded at admission as having served a prison sentence in the previous 5 years", ""},
-	{FProsecutionAppeal, "prosecution_appeal", Bool, "the prosecution has appealed in the current case", ""},
+	{FProsecutionAppeal, "prosecution_appeal", Bool, "the prosecution has appealed against the last verdict (or, before any verdict, in the current case)", ""},
+	{FVerdict, "verdict", String, "outcome of the last verdict in this custody: convicted, acquitted or dismissed (charges dismissed by the court)", "no verdict in this custody"},
+	{FVerdictDate, "verdict_date", Date, "date of that verdict", "no verdict in this custody"},
+	{FVerdictFinal, "verdict_final", Bool, "that verdict was recorded as final (no appeal possible or pending; false with no verdict)", ""},
 	{FDrugCentreOrder, "drug_centre_order", Bool, "the current order is a drug-centre placement order", ""},
 }
 

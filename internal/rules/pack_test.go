@@ -11,8 +11,8 @@ func TestBuiltinCompiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"LB-01", "LB-02", "LB-03", "LB-04", "LB-05", "LB-06", "LB-07", "LB-08", "LB-09", "LB-10",
-		"RV-01", "RV-02", "EL-01", "EL-02", "EL-03", "EL-04", "EL-05", "PR-01", "PR-02", "PR-03", "PR-04", "PR-05"}
+	want := []string{"LB-01", "LB-02", "LB-03", "LB-04", "LB-05", "LB-06", "LB-07", "LB-08", "LB-09", "LB-10", "LB-11",
+		"RV-01", "RV-02", "RV-03", "EL-01", "EL-02", "EL-03", "EL-04", "EL-05", "PR-01", "PR-02", "PR-03", "PR-04", "PR-05"}
 	var got []string
 	for _, r := range p.Rules {
 		got = append(got, r.ID)
@@ -25,7 +25,9 @@ func TestBuiltinCompiles(t *testing.T) {
 	}
 	// The confirmation status of domain.md section 3.
 	unverified := map[string]bool{"LB-02": true, "LB-03": true, "LB-04": true, "LB-05": true, "LB-06": true, "LB-07": true,
-		"LB-09": true, "LB-10": true, "RV-02": true, "EL-01": true, "EL-02": true, "EL-05": true}
+		"LB-09": true, "LB-10": true, "RV-02": true, "EL-01": true, "EL-02": true, "EL-05": true,
+		// issue 15: the prosecution's time to appeal is unconfirmed.
+		"LB-11": true, "RV-03": true}
 	for _, r := range p.Rules {
 		if r.Verified == unverified[r.ID] {
 			t.Errorf("%s: verified = %v, domain.md says otherwise", r.ID, r.Verified)

@@ -11,33 +11,44 @@ import (
 func fires(r Result, id string) bool { return slices.Contains(firedIDs(r), id) }
 
 // child is held untried on a misdemeanour since 2020-01-10, with no offence
-// date, so that the rules read the age as of the screening date.
+// date and no arrest time, so that the rules read the age at the admission
+// as the most the child can have been at the act.
 func child(dob string) *person {
 	p := newPerson(dob, domain.Male)
-	p.pretrial("2020-01-10", domain.Misdemeanor, 36, detention("2020-01-10", ""))
+	p.pretrial("2020-01-10", domain.Misdemeanor, 36, detention("2020-01-10", "2020-12-31"))
 	return p
 }
 
 func TestBirthdays(t *testing.T) {
 	pack := builtin(t)
-	// 16th birthday on 2020-03-20: the misdemeanour limit moves from 2 to 4
-	// months (to 2020-03-10 and 2020-05-10), so LB-07, fired the day before
-	// the birthday, is quiet on it.
+	// 16th birthday on 2020-03-20, in custody: the act was at 15 at the
+	// latest (admitted 2020-01-10), so the misdemeanour limit stays 2
+	// months (to 2020-03-10) after the birthday, where the age on the day
+	// would have given 4.
 	p := child("2004-03-20")
-	if r := p.screen(t, pack, "2020-03-19", 0); !fires(r, "LB-07") {
-		t.Errorf("aged 15, 69 days untried: LB-07 should fire; fired %v", firedIDs(r))
+	if r := p.screen(t, pack, "2020-03-10", 0); fires(r, "LB-07") {
+		t.Errorf("aged 15, 60 days untried: LB-07 should not fire yet; fired %v", firedIDs(r))
 	}
-	if r := p.screen(t, pack, "2020-03-20", 0); fires(r, "LB-07") {
-		t.Errorf("aged 16, 70 days untried: LB-07 should not fire; fired %v", firedIDs(r))
+	for _, d := range []string{"2020-03-11", "2020-03-19", "2020-03-20", "2020-04-15"} {
+		if r := p.screen(t, pack, d, 0); !fires(r, "LB-07") {
+			t.Errorf("as of %s, at most 15 at the act and untried since 2020-01-10: LB-07 should fire; fired %v", d, firedIDs(r))
+		}
 	}
-	// 18th birthday on 2020-04-01: a child (PR-04) the day before, an adult
-	// under the adult limits (LB-05 at 4 months) on it.
+	// 18th birthday on 2020-04-01: a child (PR-04, on the age of the day)
+	// the day before, not on it; at most 17 at the act, so LB-07's limit
+	// for 16-18 (4 months, to 2020-05-10) still applies after it.
 	p = child("2002-04-01")
 	if r := p.screen(t, pack, "2020-03-31", 0); !fires(r, "PR-04") {
-		t.Errorf("aged 17: PR-04 should fire; fired %v", firedIDs(r))
+		t.Errorf("aged 17, 81 days untried: PR-04 should fire; fired %v", firedIDs(r))
 	}
 	if r := p.screen(t, pack, "2020-04-01", 0); fires(r, "PR-04") || fires(r, "LB-07") {
-		t.Errorf("aged 18: PR-04 and LB-07 should not fire; fired %v", firedIDs(r))
+		t.Errorf("aged 18, 82 days untried: PR-04 and LB-07 should not fire; fired %v", firedIDs(r))
+	}
+	if r := p.screen(t, pack, "2020-05-10", 0); fires(r, "LB-07") {
+		t.Errorf("aged 18, the limit of 4 months runs to 2020-05-10: LB-07 should not fire; fired %v", firedIDs(r))
+	}
+	if r := p.screen(t, pack, "2020-05-11", 0); !fires(r, "LB-07") {
+		t.Errorf("aged 18, at most 17 at the act, 122 days untried: LB-07 should fire; fired %v", firedIDs(r))
 	}
 }
 
@@ -52,7 +63,7 @@ func TestLeapDayBirth(t *testing.T) {
 	// Born 29 February 2004: 16 on 29 February 2020 (a leap year), 18 on
 	// 1 March 2022 (a common year).
 	p := newPerson("2004-02-29", domain.Male)
-	p.pretrial("2020-01-10", domain.Felony, 120, detention("2020-01-10", ""))
+	p.pretrial("2020-01-10", domain.Felony, 120, detention("2020-01-10", "2020-07-10"))
 	for _, c := range []struct {
 		asOf string
 		age  int
@@ -114,10 +125,11 @@ func TestMissingDataIsUndecided(t *testing.T) {
 	p := newPerson("", domain.Male)
 	p.pretrial("2020-01-10", domain.Felony, 120, nil)
 	r := p.screen(t, pack, "2020-03-01", 0)
-	for _, id := range []string{"LB-06", "LB-07", "PR-01", "PR-04"} {
-		u := undecided(r, id)
-		if u == nil || !slices.Contains(u.Unknown, "age") {
-			t.Errorf("%s: want undecided for want of age, got %+v (fired %v)", id, u, firedIDs(r))
+	for _, c := range []struct{ rule, fact string }{{"LB-06", "age"}, {"LB-06", "age_at_offence_max"},
+		{"LB-07", "age_at_offence_max"}, {"PR-01", "age"}, {"PR-04", "age"}} {
+		u := undecided(r, c.rule)
+		if u == nil || !slices.Contains(u.Unknown, c.fact) {
+			t.Errorf("%s: want undecided for want of %s, got %+v (fired %v)", c.rule, c.fact, u, firedIDs(r))
 		}
 	}
 	if !fires(r, "LB-01") {
@@ -137,11 +149,13 @@ func TestMissingDataIsUndecided(t *testing.T) {
 
 func TestMoreSides(t *testing.T) {
 	pack := builtin(t)
+	// Convicted at first instance, the appeal pending: a suspended
+	// sentence is open on review (EL-05).
 	sentenced := func(months int, prior bool) *person {
 		p := newPerson("1980-05-05", domain.Male)
-		p.admit("2019-01-01", "P1", &domain.AdmissionData{Status: domain.StatusPretrial, Order: detention("2019-01-01", ""), PriorPrison5y: prior,
+		p.admit("2019-01-01", "P1", &domain.AdmissionData{Status: domain.StatusPretrial, Order: detention("2019-01-01", "2019-07-01"), PriorPrison5y: prior,
 			Case: &domain.Case{ID: "C1", Procedure: domain.ProcOrdinary, Charges: []domain.Charge{{Offence: "x", Class: domain.Felony, MaxMonths: 120, Violent: true}}}})
-		p.add(domain.KVerdict, "2019-06-01", "", &domain.VerdictData{Case: "C1", Outcome: domain.OutcomeConvicted, Final: true,
+		p.add(domain.KVerdict, "2019-06-01", "", &domain.VerdictData{Case: "C1", Outcome: domain.OutcomeConvicted, Final: false,
 			Sentence: &domain.Sentence{Months: months, Start: domain.MustDate("2019-06-01")}})
 		return p
 	}

@@ -49,6 +49,7 @@ func Facts(f *domain.PersonFile, kinds Kinds, d domain.Date, v *rules.Values) {
 	}
 	v.SetString(rules.FDOBBasis, string(basis))
 	if dob != domain.NoDate {
+		v.SetString(rules.FDOB, dob.String())
 		v.SetInt(rules.FAge, dob.AgeOn(d))
 	}
 	var offence domain.Date
@@ -59,6 +60,12 @@ func Facts(f *domain.PersonFile, kinds Kinds, d domain.Date, v *rules.Values) {
 	v.SetBool(rules.FHasOffenceDate, offence != domain.NoDate)
 	if dob != domain.NoDate && offence != domain.NoDate {
 		v.SetInt(rules.FAgeAtOffence, dob.AgeOn(offence))
+	}
+	by, basisBy := offenceBy(s, offence)
+	v.SetString(rules.FOffenceBy, by.String())
+	v.SetString(rules.FOffenceByBasis, basisBy)
+	if dob != domain.NoDate {
+		v.SetInt(rules.FAgeAtOffenceMax, dob.AgeOn(by))
 	}
 
 	flags(f, d, v)
@@ -96,6 +103,31 @@ func Facts(f *domain.PersonFile, kinds Kinds, d domain.Date, v *rules.Values) {
 	v.SetBool(rules.FRepeatOffender, s.RepeatOffender)
 	v.SetBool(rules.FPriorPrison5y, s.PriorPrison5y)
 	v.SetBool(rules.FProsecutionAppeal, s.ProsecutionAppeal)
+	v.SetBool(rules.FVerdictFinal, s.Verdict != "" && s.VerdictFinal)
+	if s.Verdict != "" {
+		v.SetString(rules.FVerdict, s.Verdict)
+		v.SetString(rules.FVerdictDate, s.VerdictDate.String())
+	}
+}
+
+// offenceBy is the latest date the alleged offence can have been committed,
+// and where that date comes from. With no offence date on file, the act
+// cannot have been later than the arrest nor than the first admission on
+// the case, so the age then is the most the person can have been at the
+// act: an age of criminal responsibility judged on the screening date
+// instead would stop protecting a child on the birthday after the arrest.
+func offenceBy(s *domain.PersonState, offence domain.Date) (domain.Date, string) {
+	if offence != domain.NoDate {
+		return offence, "offence_date"
+	}
+	by, basis := s.CaseAdmitted, "admission"
+	if by == domain.NoDate {
+		by = s.Admitted
+	}
+	if at, ok := parseArrest(s.ArrestedAt); ok && at.day <= by {
+		by, basis = at.day, "arrest"
+	}
+	return by, basis
 }
 
 func flags(f *domain.PersonFile, d domain.Date, v *rules.Values) {
@@ -162,15 +194,22 @@ func order(s *domain.PersonState, d domain.Date, v *rules.Values) {
 	o := s.Order
 	v.SetBool(rules.FHasOrder, o != nil)
 	v.SetInt(rules.FExtensions, s.Extensions)
+	if o == nil {
+		v.SetBool(rules.FOrderIssuedLater, false)
+	}
 	v.SetBool(rules.FOrderHasExpiry, o != nil && o.Expires != domain.NoDate)
 	v.SetBool(rules.FDrugCentreOrder, o != nil && o.Kind == domain.OrderDrugCentre)
 	if o == nil {
 		return
 	}
 	v.SetString(rules.FOrderKind, string(o.Kind))
+	if o.Reference != "" {
+		v.SetString(rules.FOrderReference, o.Reference)
+	}
 	if o.Issued != domain.NoDate {
 		v.SetString(rules.FOrderIssued, o.Issued.String())
 	}
+	v.SetBool(rules.FOrderIssuedLater, o.Issued != domain.NoDate && o.Issued > d)
 	if o.Expires != domain.NoDate {
 		v.SetString(rules.FOrderExpires, o.Expires.String())
 		v.SetInt(rules.FOrderDaysPastExpiry, d.DaysSince(o.Expires))

@@ -148,7 +148,7 @@ func TestRuleBoundaries(t *testing.T) {
 			p.add(domain.KCharge, "2020-02-01", "", &domain.ChargeData{Case: "C1", Charges: charge(domain.Misdemeanor, 12, false)})
 			return p
 		}, "2020-02-01", "2020-01-31"},
-		{"felony order lapsed", "LB-04", func() *person {
+		{"felony order lapsed", "LB-01", func() *person {
 			p := newPerson("1980-05-05", domain.Male)
 			p.pretrial("2019-01-10", domain.Felony, 120, detention("2019-01-10", "2019-07-10"))
 			return p
@@ -171,12 +171,6 @@ func TestRuleBoundaries(t *testing.T) {
 			p.add(domain.KExtension, "2020-05-10", "", &domain.OrderData{Order: *detention("2020-05-10", "2020-12-31")})
 			return p
 		}, "2020-07-15", "2020-07-16"},
-		{"14th birthday", "LB-06", func() *person {
-			p := newPerson("2006-06-15", domain.Male)
-			p.admit("2020-06-01", "P1", &domain.AdmissionData{Status: domain.StatusPretrial, Order: detention("2020-06-01", ""),
-				Case: &domain.Case{ID: "C1", Procedure: domain.ProcOrdinary, Charges: charge(domain.Misdemeanor, 36, false)}})
-			return p
-		}, "2020-06-15", "2020-06-14"},
 		{"child 14-16 misdemeanour 2 months", "LB-07", func() *person {
 			p := newPerson("2005-03-01", domain.Male)
 			p.admit("2020-01-10", "P1", &domain.AdmissionData{Status: domain.StatusPretrial, Order: detention("2020-01-10", ""),

@@ -124,6 +124,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.SendKeys(css("input[name=dob]"), "1994-05-06"),
 		chromedp.SendKeys(css("input[name=date]"), "2020-12-30"),
 		chromedp.SetValue(css("select[name=facility]"), "CC1"),
+		chromedp.SendKeys(css("input[name=case]"), "C-E2E-1"),
 		chromedp.Submit(css("#admit-form")),
 		chromedp.WaitVisible(css("#timeline")),
 	)
@@ -131,6 +132,26 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("after the admission the page is %q", h)
 	}
 	shot("person")
+	// The court dismisses the charges and the person stays held: screening
+	// asks for a review while the prosecution may still appeal (RV-03).
+	do("recording the dismissal of the charges",
+		chromedp.Click(css("#record-dismissal")),
+		chromedp.WaitVisible(css("#record-form")),
+	)
+	shot("dismissal-form")
+	do("saving the dismissal", chromedp.Submit(css("#record-form")), chromedp.WaitVisible(css("#screening")))
+	if s := text("#screening"); !strings.Contains(s, "RV-03") || !strings.Contains(s, "charges dismissed") {
+		t.Errorf("after the dismissal the screening says: %q", s)
+	}
+	shot("person-dismissed")
+	for _, l := range []string{"en", "km"} {
+		do("the appeal form on a phone", chromedp.EmulateViewport(360, 800),
+			chromedp.Navigate(base+"/staff/persons/E2E-1/record/appeal?lang="+l), chromedp.WaitVisible(css("#record-form")))
+		shot("appeal-phone-" + l)
+		do("the dismissal form on a phone", chromedp.Navigate(base+"/staff/persons/E2E-1/record/dismissal?lang="+l), chromedp.WaitVisible(css("#record-form")))
+		shot("dismissal-phone-" + l)
+	}
+	do("back to the person", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(base+"/staff/persons/E2E-1?lang=en"), chromedp.WaitVisible(css("#timeline")))
 	do("releasing them",
 		chromedp.Click(css("#record-release")),
 		chromedp.WaitVisible(css("#record-form")),

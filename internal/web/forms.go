@@ -142,6 +142,15 @@ func eventFromForm(ctx context.Context, s *Server, kind, person string, f url.Va
 			vd.Sentence = &domain.Sentence{Months: r.num("sentence_months", true, 0, 1200), Start: r.date("sentence_start", true)}
 		}
 		ev.Data = vd
+	case "appeal":
+		ev.Date = r.date("date", true)
+		ev.Data = &domain.AppealData{Case: r.text("case", true), By: oneOf(r, "by", appealParties, true)}
+	case "dismissal":
+		// The court dismisses the charges: a verdict, which screening reads
+		// with the prosecution's time to appeal (RV-03, LB-11).
+		ev.Kind, ev.Date = domain.KVerdict, r.date("date", true)
+		ev.Data = &domain.VerdictData{Case: r.text("case", true), Court: r.text("court", false),
+			Outcome: domain.OutcomeDismissed, Final: r.check("final")}
 	case "release":
 		ev.Date = r.date("date", true)
 		ev.Data = &domain.ReleaseData{Mechanism: oneOf(r, "mechanism", domain.Mechanisms, true), Authority: r.text("authority", false),

@@ -23,6 +23,7 @@ type formView struct {
 	Mechanisms []domain.Mechanism
 	OrderKinds []domain.OrderKind
 	Classes    []domain.OffenceClass
+	Parties    []string // who may appeal
 	Action     string
 }
 
@@ -37,7 +38,7 @@ func (s *Server) newFormView(r *http.Request, kind string) (*formView, error) {
 		}
 	}
 	return &formView{Kind: kind, Facilities: facs, Statuses: domain.LegalStatuses, Mechanisms: domain.Mechanisms,
-		OrderKinds: domain.OrderKinds, Classes: domain.OffenceClasses}, nil
+		OrderKinds: domain.OrderKinds, Classes: domain.OffenceClasses, Parties: appealParties}, nil
 }
 
 func (s *Server) admitForm(w http.ResponseWriter, r *http.Request) {
@@ -151,7 +152,19 @@ func (s *Server) formFailed(w http.ResponseWriter, r *http.Request, err error, k
 }
 
 var recordKinds = map[string]bool{"admission": true, "transfer": true, "hearing": true, "order_extension": true,
-	"verdict": true, "release": true, "correction": true}
+	"verdict": true, "release": true, "correction": true, "appeal": true, "dismissal": true}
+
+// formEventKind is the kind of event a form records: its own name, but for
+// the dismissal form, which records a verdict dismissing the charges.
+func formEventKind(form string) domain.Kind {
+	if form == "dismissal" {
+		return domain.KVerdict
+	}
+	return domain.Kind(form)
+}
+
+// appealParties are who may appeal, as the appeal form offers them.
+var appealParties = []string{"prosecution", "defence"}
 
 func (s *Server) recordForm(w http.ResponseWriter, r *http.Request) {
 	kind := r.PathValue("kind")
@@ -165,7 +178,7 @@ func (s *Server) recordForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The form is offered only to those who may record it.
-	if err := principal(r).Require(registry.Required(domain.Kind(kind)), pv.Person.Facility); err != nil {
+	if err := principal(r).Require(registry.Required(formEventKind(kind)), pv.Person.Facility); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -531,3 +531,85 @@ func TestAccountForms(t *testing.T) {
 		t.Errorf("new password: %d, want 303", res.code)
 	}
 }
+
+// TestAppealAndDismissalForms: the forms that record an appeal, by either
+// side, and the court's dismissal of the charges (issue 15, item 7); what
+// they record is what screening reads, and they are offered only to those
+// who may record them.
+func TestAppealAndDismissalForms(t *testing.T) {
+	f := newFixture(t, dbtest.SQLiteDSN(t), 200)
+	ctx := context.Background()
+	reg := f.login("registrar")
+	admit := url.Values{"person_id": {"T-0100"}, "name": {"Test Person"}, "sex": {"M"}, "dob": {"1990-02-03"}, "dob_basis": {"declared"},
+		"date": {"2020-11-02"}, "facility": {"CC1"}, "status": {"pretrial"}, "order_kind": {"detention_order"}, "order_issued": {"2020-11-02"},
+		"order_expires": {"2021-05-02"}, "case": {"C-100"}, "offence": {"theft"}, "class": {"misdemeanour"}, "max_months": {"36"}}
+	if res := reg.post("/staff/admit", admit); res.code != 303 {
+		t.Fatalf("admission: %d\n%s", res.code, res.body)
+	}
+	page := reg.get("/staff/persons/T-0100")
+	for _, link := range []string{`href="/staff/persons/T-0100/record/appeal"`, `href="/staff/persons/T-0100/record/dismissal"`} {
+		if !strings.Contains(page.body, link) {
+			t.Errorf("the person page does not offer %s", link)
+		}
+	}
+	key := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`)
+	for _, c := range []struct{ form, lang, want string }{
+		{"appeal", "en", "The prosecution"}, {"appeal", "km", "អយ្យការ"}, {"appeal", "km", "ជនជាប់ចោទ ឬមេធាវីការពារក្ដី"},
+		{"dismissal", "en", "Charges dismissed by the court"}, {"dismissal", "km", "ការលើកលែងចោទប្រកាន់ដោយតុលាការ"},
+	} {
+		res := reg.get("/staff/persons/T-0100/record/" + c.form + "?lang=" + c.lang)
+		if res.code != 200 || !strings.Contains(res.body, c.want) || !key.MatchString(res.body) || !strings.Contains(res.body, `value="C-100"`) {
+			t.Errorf("%s form in %s: %d, want %q, an idempotency key and the case C-100 filled in", c.form, c.lang, res.code, c.want)
+		}
+	}
+	state := func() domain.PersonState {
+		t.Helper()
+		pv, err := f.srv.Registry().Person(ctx, auth.System("check", "test"), "T-0100")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pv.State
+	}
+	// Who appealed must be said, and be one of the two sides.
+	for _, by := range []string{"", "defense"} {
+		res := reg.post("/staff/persons/T-0100/record/appeal", url.Values{"date": {"2020-11-20"}, "case": {"C-100"}, "by": {by}})
+		if res.code != 400 || !strings.Contains(res.body, `class="err"`) {
+			t.Errorf("appeal by %q: %d, want the form back with the error at its field", by, res.code)
+		}
+	}
+	if res := reg.post("/staff/persons/T-0100/record/appeal", url.Values{"date": {"2020-11-20"}, "case": {"C-999"}, "by": {"defence"}}); res.code != 400 || !strings.Contains(res.body, "C-100") {
+		t.Errorf("appeal on another case: %d, want refused naming the person's case", res.code)
+	}
+	if res := reg.post("/staff/persons/T-0100/record/appeal", url.Values{"date": {"2020-11-20"}, "case": {"C-100"}, "by": {"prosecution"}}); res.code != 303 {
+		t.Fatalf("appeal: %d\n%s", res.code, res.body)
+	}
+	if !state().ProsecutionAppeal {
+		t.Error("the prosecution's appeal is not on the file")
+	}
+	// The dismissal decides that appeal: the person stays held, with no
+	// appeal against the dismissal yet, so screening asks for a review
+	// while the prosecution may still appeal (RV-03).
+	if res := reg.post("/staff/persons/T-0100/record/dismissal", url.Values{"date": {"2020-12-01"}, "case": {"C-100"}, "court": {"Phnom Penh Court of First Instance"}}); res.code != 303 {
+		t.Fatalf("dismissal: %d\n%s", res.code, res.body)
+	}
+	s := state()
+	if s.Status != domain.StatusAcquitted || s.Verdict != domain.OutcomeDismissed || s.VerdictDate != domain.MustDate("2020-12-01") || s.ProsecutionAppeal || !s.InCustody {
+		t.Errorf("after the dismissal: status %s, verdict %q on %s, prosecution appeal %v, in custody %v", s.Status, s.Verdict, s.VerdictDate, s.ProsecutionAppeal, s.InCustody)
+	}
+	if page := reg.get("/staff/persons/T-0100"); !strings.Contains(page.body, "RV-03") || !strings.Contains(page.body, "charges dismissed by the judgment of 2020-12-01") {
+		t.Errorf("the person's screening does not show RV-03 after the dismissal")
+	}
+	if res := reg.post("/staff/persons/T-0100/record/appeal", url.Values{"date": {"2020-12-10"}, "case": {"C-100"}, "by": {"prosecution"}}); res.code != 303 {
+		t.Fatalf("appeal against the dismissal: %d\n%s", res.code, res.body)
+	}
+	if page := reg.get("/staff/persons/T-0100"); !strings.Contains(page.body, "RV-02") {
+		t.Errorf("the person's screening does not show RV-02 once the prosecution appealed the dismissal")
+	}
+	// A legal officer records appeals, not verdicts; a monitor neither.
+	if res := f.login("legal").get("/staff/persons/T-0100/record/dismissal"); res.code != 403 {
+		t.Errorf("dismissal form for a legal officer: %d, want 403", res.code)
+	}
+	if res := f.login("monitor").get("/staff/persons/T-0100/record/appeal"); res.code != 403 {
+		t.Errorf("appeal form for a monitor: %d, want 403", res.code)
+	}
+}
