@@ -347,21 +347,30 @@ func (s *Service) RecordOnce(ctx context.Context, p *auth.Principal, key, reques
 	if len(evs) == 0 {
 		return nil, domain.Invalid("events", "no event given")
 	}
-	var once *ledger.Once
-	if key != "" {
-		if len(key) > 200 {
-			return nil, domain.Invalid("idempotency_key", "longer than 200 bytes")
-		}
-		if err := domain.ValidateText("idempotency_key", key); err != nil {
-			return nil, err
-		}
-		once = &ledger.Once{Key: key, Request: request, Keep: KeyRetention}
+	once, err := onceOf(key, request)
+	if err != nil {
+		return nil, err
 	}
 	seqs, i, err := s.record(ctx, p, once, evs)
 	if err != nil && i >= 0 {
 		return nil, domain.InField(fmt.Sprintf("events[%d]", i), err)
 	}
 	return seqs, err
+}
+
+// onceOf checks an idempotency key and makes what the ledger needs of it:
+// nil for no key.
+func onceOf(key, request string) (*ledger.Once, error) {
+	if key == "" {
+		return nil, nil
+	}
+	if len(key) > 200 {
+		return nil, domain.Invalid("idempotency_key", "longer than 200 bytes")
+	}
+	if err := domain.ValidateText("idempotency_key", key); err != nil {
+		return nil, err
+	}
+	return &ledger.Once{Key: key, Request: request, Keep: KeyRetention}, nil
 }
 
 // record is Record; on invalid input it also says which event is at fault
@@ -475,6 +484,13 @@ func commitmentSubject(ev *domain.Event) string {
 // validates it; its errors name the field (see domain.FieldOf), and nothing is
 // written when it refuses.
 func (s *Service) RecordCommitment(ctx context.Context, p *auth.Principal, ev *domain.Event) (int64, error) {
+	return s.RecordCommitmentOnce(ctx, p, "", "", ev)
+}
+
+// RecordCommitmentOnce is RecordCommitment made idempotent by a key of the
+// user's, as RecordOnce is: sent again with the same key and request, it
+// writes nothing and returns the event written the first time.
+func (s *Service) RecordCommitmentOnce(ctx context.Context, p *auth.Principal, key, request string, ev *domain.Event) (int64, error) {
 	if err := p.Require(auth.EditPledges, ""); err != nil {
 		return 0, err
 	}
@@ -496,7 +512,11 @@ func (s *Service) RecordCommitment(ctx context.Context, p *auth.Principal, ev *d
 	if ev.Person != "" || ev.Facility != "" {
 		return 0, domain.Invalid("kind", "a pledge, declared figure or reform is not about a person or a facility")
 	}
-	seqs, _, err := s.record(ctx, p, nil, []*domain.Event{ev})
+	once, err := onceOf(key, request)
+	if err != nil {
+		return 0, err
+	}
+	seqs, _, err := s.record(ctx, p, once, []*domain.Event{ev})
 	if err != nil {
 		return 0, err
 	}
