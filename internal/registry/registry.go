@@ -102,8 +102,10 @@ func (s *Service) Search(ctx context.Context, p *auth.Principal, q Query) ([]Row
 	if pseudo {
 		// Pseudonymised readers may not look people up by name or id.
 		pq.Text = ""
-	} else {
-		pq.Facilities = p.Scope(auth.ReadRegister)
+	} else if pq.Facilities = p.Scope(auth.ReadRegister); pq.Facilities != nil {
+		// A scoped user also finds the people not yet admitted whom they
+		// registered, as they may open their files (mayReachUnadmitted).
+		pq.Registrar = p.User
 	}
 	ps, err := s.st.SearchPersons(ctx, pq)
 	if err != nil {
