@@ -308,10 +308,21 @@ func (s *Service) Person(ctx context.Context, p *auth.Principal, id string) (*Pe
 		act = auth.ActPersonHealthRead
 	}
 	if err := s.auth.Record(ctx, p, act, id, map[string]any{"events": len(v.Timeline)}); err != nil {
-		return nil, fmt.Errorf("recording that %s opened the file of %s: %w", p.User, id, err)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("recording that %s opened the file of %s: %w", p.User, id, err)
+		}
+		// The cause is for the operators; the reader is told why the file
+		// is not shown.
+		s.log.Error("a file was not shown: its reading could not be entered in the audit trail", "user", p.User, "person", id, "err", err)
+		return nil, ErrReadNotRecorded
 	}
 	return v, nil
 }
+
+// ErrReadNotRecorded refuses to show a file whose reading could not be
+// entered in the audit trail.
+var ErrReadNotRecorded = &domain.Error{Code: domain.ErrUnavailable,
+	Msg: "the file is not shown: its opening could not be entered in the audit trail; try again in a moment"}
 
 // Required is the permission needed to record an event of a kind.
 func Required(k domain.Kind) auth.Perm {

@@ -366,5 +366,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
+	if errors.Is(err, registry.ErrReadNotRecorded) {
+		msg = langOf(r).T("person.unrecorded")
+	}
 	s.errorPage(w, r, code, msg)
 }
