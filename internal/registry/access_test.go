@@ -302,10 +302,27 @@ func TestSearchUnadmitted(t *testing.T) {
 					t.Errorf("%s searching %+v: %v, want %v", c.who.User, c.q, got, c.want)
 				}
 			}
-			// Whom the search lists, the user may open.
+			// Whom the search lists, the user may open, and the pages link
+			// (Readable) those and no others.
 			for _, id := range search(a.cc1, registry.Query{}) {
 				if _, err := a.reg.Person(a.ctx, a.cc1, id); err != nil {
 					t.Errorf("r1 opening %s, listed by the search: %v", id, err)
+				}
+			}
+			all := []string{"U-1", "U-2", "U-3", "U-4", "U-5", "nobody"}
+			for _, p := range []*auth.Principal{a.cc1, a.cc1b, a.mon, a.cc2, a.admin} {
+				ok, err := a.reg.Readable(a.ctx, p, all)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, id := range all {
+					if ok[id] {
+						got = append(got, id)
+					}
+				}
+				if want := search(p, registry.Query{}); !slices.Equal(got, want) {
+					t.Errorf("%s may open %v, and the search lists %v", p.User, got, want)
 				}
 			}
 		})
