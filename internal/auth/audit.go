@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -78,40 +77,32 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// apply appends an audit entry with the change, retrying when another
-// process extended the chain first.
+// apply writes a change and its audit entry in one transaction.
 func (s *Service) apply(ctx context.Context, by *Principal, action, subject string, detail any, c store.AccountChange) error {
-	return s.applyWith(ctx, by, action, subject, func() (any, store.AccountChange, error) { return detail, c, nil })
+	return s.applyWith(ctx, by, action, subject, func(context.Context, store.AccountReader) (any, store.AccountChange, error) { return detail, c, nil })
 }
 
-// applyWith is apply with the change built after the audit head is read, at
-// each try: a change that depends on the state (the tokens a user has) is
-// then refused with ErrChainConflict, and built again, when another account
-// change came between.
-func (s *Service) applyWith(ctx context.Context, by *Principal, action, subject string, build func() (any, store.AccountChange, error)) error {
-	for try := 0; ; try++ {
-		head, err := s.acc.AuditHead(ctx)
+// applyWith is apply with the change and its detail built in the
+// transaction, from the accounts as it reads them through r (the user's row,
+// the tokens they have): no other change comes between what it read and
+// what it writes, so none is undone. The store chains the entry after the
+// head it reads under the same lock, as the ledger's entries are chained:
+// nothing to retry, and no write refused because another came first.
+func (s *Service) applyWith(ctx context.Context, by *Principal, action, subject string, build func(context.Context, store.AccountReader) (any, store.AccountChange, error)) error {
+	_, err := s.acc.ApplyAccount(ctx, func(ctx context.Context, r store.AccountReader) (store.AccountChange, error) {
+		detail, c, err := build(ctx, r)
 		if err != nil {
-			return err
-		}
-		detail, c, err := build()
-		if err != nil {
-			return err
+			return c, err
 		}
 		d, err := json.Marshal(detail)
 		if err != nil {
-			return fmt.Errorf("encoding the audit detail: %w", err)
+			return c, fmt.Errorf("encoding the audit detail: %w", err)
 		}
-		a := store.AuditEntry{Seq: head.Seq + 1, At: s.now().UTC().Truncate(time.Second), Actor: by.User, Via: by.Via,
-			Action: action, Subject: subject, Detail: string(d), Prev: head.Hash}
-		a.Hash = domain.ChainHash(a.Prev, EntryBody(a))
-		c.Audit = a
-		err = s.acc.ApplyAccount(ctx, c)
-		if errors.Is(err, store.ErrChainConflict) && try < 5 {
-			continue
-		}
-		return err
-	}
+		c.Audit = store.AuditEntry{At: s.now().UTC().Truncate(time.Second), Actor: by.User, Via: by.Via,
+			Action: action, Subject: subject, Detail: string(d)}
+		return c, nil
+	})
+	return err
 }
 
 // AuditReport is the result of VerifyAudit.

@@ -141,8 +141,10 @@ func (s *Service) AddUser(ctx context.Context, by *Principal, nu NewUser) error 
 	return err
 }
 
-func (s *Service) existing(ctx context.Context, name string) (*store.User, error) {
-	u, ok, err := s.acc.User(ctx, name)
+// existing reads a user through r: the store, or an account change's
+// transaction.
+func existing(ctx context.Context, r store.AccountReader, name string) (*store.User, error) {
+	u, ok, err := r.User(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -157,19 +159,26 @@ func (s *Service) SetRole(ctx context.Context, by *Principal, name string, role 
 	if err := by.Require(ManageUsers, ""); err != nil {
 		return err
 	}
-	u, err := s.existing(ctx, name)
-	if err != nil {
-		return err
+	if _, err := existing(ctx, s.acc, name); err != nil {
+		return err // before the facilities, so that a missing user is named as such
 	}
 	facilities = cleanFacilities(facilities)
 	if err := s.checkAccess(ctx, role, facilities); err != nil {
 		return err
 	}
-	if u.Name == by.User && role != Admin && Role(u.Role) == Admin {
-		return domain.Invalid("role", "you cannot remove your own administrator role: ask another administrator")
-	}
-	u.Role, u.Facilities, u.Health, u.Updated = string(role), facilities, health && role == Monitor, s.now().UTC().Truncate(time.Second)
-	return s.apply(ctx, by, ActUserRole, u.Name, detailOf(u), store.AccountChange{User: u})
+	return s.applyWith(ctx, by, ActUserRole, name, func(ctx context.Context, r store.AccountReader) (any, store.AccountChange, error) {
+		// Read in the transaction: the row written is the one read, so a
+		// password changed meanwhile is kept.
+		u, err := existing(ctx, r, name)
+		if err != nil {
+			return nil, store.AccountChange{}, err
+		}
+		if u.Name == by.User && role != Admin && Role(u.Role) == Admin {
+			return nil, store.AccountChange{}, domain.Invalid("role", "you cannot remove your own administrator role: ask another administrator")
+		}
+		u.Role, u.Facilities, u.Health, u.Updated = string(role), facilities, health && role == Monitor, s.now().UTC().Truncate(time.Second)
+		return detailOf(u), store.AccountChange{User: u}, nil
+	})
 }
 
 // SetDisabled disables or re-enables a user. Disabling ends their sessions
@@ -186,32 +195,30 @@ func (s *Service) SetDisabled(ctx context.Context, by *Principal, name string, d
 	if disabled {
 		act = ActUserDisable
 	}
-	err := s.applyWith(ctx, by, act, name, func() (any, store.AccountChange, error) {
-		u, err := s.existing(ctx, name)
+	return s.applyWith(ctx, by, act, name, func(ctx context.Context, r store.AccountReader) (any, store.AccountChange, error) {
+		u, err := existing(ctx, r, name)
 		if err != nil {
 			return nil, store.AccountChange{}, err
 		}
 		u.Disabled, u.Updated = disabled, s.now().UTC().Truncate(time.Second)
 		d := detailOf(u)
 		if disabled {
-			if d.RevokedTokens, err = s.activeTokens(ctx, name); err != nil {
+			if d.RevokedTokens, err = activeTokens(ctx, r, name); err != nil {
 				return nil, store.AccountChange{}, err
 			}
 		}
-		return d, store.AccountChange{User: u, RevokeTokens: d.RevokedTokens}, nil
+		c := store.AccountChange{User: u, RevokeTokens: d.RevokedTokens}
+		if disabled {
+			c.EndSessions = name
+		}
+		return d, c, nil
 	})
-	if err != nil {
-		return err
-	}
-	if disabled {
-		return s.acc.DeleteSessions(ctx, name, s.now())
-	}
-	return nil
 }
 
-// activeTokens are the ids of the tokens of user not yet revoked.
-func (s *Service) activeTokens(ctx context.Context, user string) ([]string, error) {
-	toks, err := s.acc.Tokens(ctx, user)
+// activeTokens are the ids of the tokens of user not yet revoked, read
+// through r.
+func activeTokens(ctx context.Context, r store.AccountReader, user string) ([]string, error) {
+	toks, err := r.Tokens(ctx, user)
 	if err != nil {
 		return nil, err
 	}
@@ -249,28 +256,20 @@ func (s *Service) SetPassword(ctx context.Context, by *Principal, name string, p
 		return err
 	}
 	hash := HashPassword(pc.Password, s.argon)
-	err := s.applyWith(ctx, by, ActUserPass, name, func() (any, store.AccountChange, error) {
-		u, err := s.existing(ctx, name)
+	return s.applyWith(ctx, by, ActUserPass, name, func(ctx context.Context, r store.AccountReader) (any, store.AccountChange, error) {
+		u, err := existing(ctx, r, name)
 		if err != nil {
 			return nil, store.AccountChange{}, err
 		}
 		u.PassHash, u.Updated = hash, s.now().UTC().Truncate(time.Second)
 		d := detailOf(u)
 		if !pc.KeepTokens {
-			if d.RevokedTokens, err = s.activeTokens(ctx, name); err != nil {
+			if d.RevokedTokens, err = activeTokens(ctx, r, name); err != nil {
 				return nil, store.AccountChange{}, err
 			}
 		}
-		return d, store.AccountChange{User: u, RevokeTokens: d.RevokedTokens}, nil
+		return d, store.AccountChange{User: u, RevokeTokens: d.RevokedTokens, EndSessions: name, ClearSignInFailures: name}, nil
 	})
-	if err != nil {
-		return err
-	}
-	now := s.now()
-	if err := s.acc.ClearSignInFailures(ctx, name, nil, now.Add(-forgetAfter)); err != nil {
-		return err
-	}
-	return s.acc.DeleteSessions(ctx, name, now)
 }
 
 // Users lists the accounts (administrators only).
@@ -291,7 +290,7 @@ func (s *Service) User(ctx context.Context, by *Principal, name string) (*store.
 			return nil, err
 		}
 	}
-	return s.existing(ctx, name)
+	return existing(ctx, s.acc, name)
 }
 
 func principalOf(u *store.User, via string) *Principal {
@@ -479,15 +478,20 @@ func (s *Service) CreateToken(ctx context.Context, by *Principal, user, label st
 	if len(label) > 100 {
 		return "", store.Token{}, domain.Invalid("label", "must have at most 100 characters")
 	}
-	if _, err := s.existing(ctx, user); err != nil {
-		return "", store.Token{}, err
-	}
 	idb := make([]byte, 6)
 	rand.Read(idb)
 	id := hex.EncodeToString(idb)
 	secret := tokenPrefix + id + "_" + randomToken(32)
 	t := store.Token{ID: id, User: user, Label: label, Hash: sha256hex(secret), Created: s.now().UTC().Truncate(time.Second)}
-	if err := s.apply(ctx, by, ActTokenCreate, user, tokenDetail{ID: id, User: user, Label: label, Hash: t.Hash}, store.AccountChange{Token: &t}); err != nil {
+	err := s.applyWith(ctx, by, ActTokenCreate, user, func(ctx context.Context, r store.AccountReader) (any, store.AccountChange, error) {
+		// A token for a user that does not exist is refused by the store
+		// too; read here, it is refused with the user's name.
+		if _, err := existing(ctx, r, user); err != nil {
+			return nil, store.AccountChange{}, err
+		}
+		return tokenDetail{ID: id, User: user, Label: label, Hash: t.Hash}, store.AccountChange{Token: &t}, nil
+	})
+	if err != nil {
 		return "", store.Token{}, err
 	}
 	return secret, t, nil
@@ -528,9 +532,32 @@ func (s *Service) RevokeToken(ctx context.Context, by *Principal, id string) err
 	if t.Revoked {
 		return nil
 	}
-	t.Revoked = true
-	return s.apply(ctx, by, ActTokenRevoke, t.User, tokenDetail{ID: id, User: t.User}, store.AccountChange{Token: &t})
+	err = s.applyWith(ctx, by, ActTokenRevoke, t.User, func(ctx context.Context, r store.AccountReader) (any, store.AccountChange, error) {
+		// Read again in the transaction: revoked meanwhile (twice at once, or
+		// by a password change), the token is not revoked again.
+		toks, err := r.Tokens(ctx, t.User)
+		if err != nil {
+			return nil, store.AccountChange{}, err
+		}
+		i := slices.IndexFunc(toks, func(x store.Token) bool { return x.ID == id })
+		if i < 0 {
+			return nil, store.AccountChange{}, fmt.Errorf("token %q: %w", id, domain.ErrNotFound)
+		}
+		if toks[i].Revoked {
+			return nil, store.AccountChange{}, errRevoked
+		}
+		t.Revoked = true
+		return tokenDetail{ID: id, User: t.User}, store.AccountChange{Token: &t}, nil
+	})
+	if errors.Is(err, errRevoked) {
+		return nil
+	}
+	return err
 }
+
+// errRevoked stops the revocation of a token already revoked: nothing to
+// write.
+var errRevoked = errors.New("the token is already revoked")
 
 // Bearer returns the principal of an API token.
 func (s *Service) Bearer(ctx context.Context, secret, via string) (*Principal, error) {

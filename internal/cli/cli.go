@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/user"
@@ -116,6 +117,31 @@ Start with:
 	root.AddCommand(a.demoCmd(), a.importCmd(), a.exportCmd(), a.statsCmd(), a.verifyCmd(), a.serveCmd(),
 		a.screenCmd(), a.rulesCmd(), a.userCmd(), a.reportCmd(), a.pledgeCmd(), a.reformCmd())
 	return root
+}
+
+// removeNewDBOnError wraps an import command (events, sheets, a register) so
+// that, when the command created the SQLite database file and then fails,
+// the file and its companions are removed: a refused import into a new path
+// must not leave an empty register behind to be mistaken for a loaded one.
+// The command's own deferred close has run by the time run returns.
+func (a *app) removeNewDBOnError(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		path := a.dsn
+		created := false
+		if path != "" && !sqldb.IsPostgres(path) {
+			_, err := os.Stat(path)
+			created = errors.Is(err, fs.ErrNotExist)
+		}
+		err := run(cmd, args)
+		if err != nil && created {
+			for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+				if rerr := os.Remove(path + suffix); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+					a.log.Warn("removing the database file the failed import created", "file", path+suffix, "err", rerr)
+				}
+			}
+		}
+		return err
+	}
 }
 
 // open connects to the database and returns the ledger service on it.

@@ -65,3 +65,39 @@ func TestImportSheetsCLI(t *testing.T) {
 		t.Errorf("the facility's name: %q %v", b, err)
 	}
 }
+
+// A refused `habeas import events` into a new database path leaves no file
+// behind, as the sheet imports do; into an existing register it leaves the
+// file, unchanged (issue 14, item 13).
+func TestImportEventsRefusedLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.jsonl")
+	lines := `{"kind":"facility","date":"2019-01-01","facility":"CC1","data":{"name":"Correctional Centre 1","kind":"correctional_centre","province":"Phnom Penh","capacity":100}}` + "\n" +
+		`{"kind":"person","date":"2020-01-10","person":"P1","data":{"name":"Sok Dara","sex":"M","dob":"1990-05-01","dob_basis":"guessed"}}` + "\n"
+	if err := os.WriteFile(bad, []byte(lines), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "new.db")
+	code, _, errOut := run(t, "--db", db, "import", "events", bad)
+	if code == 0 || !strings.Contains(errOut, "bad.jsonl:2") || !strings.Contains(errOut, "data.dob_basis") {
+		t.Errorf("a bad event: exit %d %s", code, errOut)
+	}
+	if left, _ := filepath.Glob(db + "*"); len(left) > 0 {
+		t.Errorf("the refused import left %v", left)
+	}
+	// Into a register that exists, the refusal leaves it as it was.
+	good := filepath.Join(dir, "good.jsonl")
+	if err := os.WriteFile(good, []byte(strings.SplitAfter(lines, "\n")[0]), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, "--db", db, "import", "events", good)
+	if code, _, _ := run(t, "--db", db, "import", "events", bad); code == 0 {
+		t.Error("the bad file was imported into the existing register")
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Errorf("a refused import removed the existing register: %v", err)
+	}
+	if out := mustRun(t, "--db", db, "verify"); !strings.Contains(out, "events: 1,") {
+		t.Errorf("verify after the refused import: %s, want the one event of the first", out)
+	}
+}

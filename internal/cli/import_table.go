@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -198,31 +197,6 @@ were new, unchanged or corrected. Ctrl-C stops the import and writes nothing.` +
 		cmd.Flags().StringVar(&chargesRejects, "charges-rejects", "", "with --skip-invalid: CSV file for the charges left out (default: the --rejects name with .charges before .csv)")
 	}
 	return cmd
-}
-
-// removeNewDBOnError wraps an import command so that, when the command
-// created the SQLite database file and then fails, the file and its
-// companions are removed: a refused import into a new path must not leave
-// an empty register behind to be mistaken for a loaded one. The command's
-// own deferred close has run by the time run returns.
-func (a *app) removeNewDBOnError(run func(*cobra.Command, []string) error) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, args []string) error {
-		path := a.dsn
-		created := false
-		if path != "" && !sqldb.IsPostgres(path) {
-			_, err := os.Stat(path)
-			created = errors.Is(err, fs.ErrNotExist)
-		}
-		err := run(cmd, args)
-		if err != nil && created {
-			for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
-				if rerr := os.Remove(path + suffix); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-					a.log.Warn("removing the database file the failed import created", "file", path+suffix, "err", rerr)
-				}
-			}
-		}
-		return err
-	}
 }
 
 // openCharges opens the charges sheet of an admissions import.

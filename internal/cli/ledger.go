@@ -74,7 +74,7 @@ func (a *app) importCmd() *cobra.Command {
 		Use:   "import",
 		Short: "Load data into the register",
 	}
-	cmd.AddCommand(&cobra.Command{
+	events := &cobra.Command{
 		Use:   "events FILE.jsonl",
 		Short: "Append ledger events from a JSON Lines file (all or nothing)",
 		Long: `Append the events of a JSON Lines file (one event per line, see
@@ -111,7 +111,9 @@ Use - to read standard input.`,
 				res.Events, res.Persons, el.Round(time.Millisecond), float64(res.Events)/el.Seconds(), res.Head.Seq, res.Head.Hash)
 			return nil
 		},
-	})
+	}
+	events.RunE = a.removeNewDBOnError(events.RunE)
+	cmd.AddCommand(events)
 	a.addTableImports(cmd) // import_table.go: facilities, census, --infer
 	return cmd
 }

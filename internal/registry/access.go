@@ -355,3 +355,29 @@ func (fo *episodeFold) sees(ev *domain.Event) bool {
 	}
 	return fo.seesEpisode(n)
 }
+
+// Readable returns which of ids are people whose file p may open: the
+// pages that name people (the audit trail) link those and only those.
+// Ids of no one in the register are left out, as are people p may not
+// read.
+func (s *Service) Readable(ctx context.Context, p *auth.Principal, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(ids) == 0 || p.Require(auth.ReadRegister, "") != nil {
+		return out, nil
+	}
+	ps, err := s.st.Persons(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("reading the people named: %w", err)
+	}
+	for id, per := range ps {
+		var lf *ledgerFile
+		if per.Facility == "" && p.Scope(auth.ReadRegister) != nil {
+			// Not yet admitted: whoever registered them may read them.
+			if lf, err = s.loadFile(ctx, id); err != nil {
+				return nil, err
+			}
+		}
+		out[id] = mayRead(p, per, lf) == nil
+	}
+	return out, nil
+}

@@ -3,6 +3,7 @@ package registry_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/habeas-kh/habeas/internal/auth"
@@ -244,6 +245,87 @@ func TestAccessUnadmitted(t *testing.T) {
 		Data: &domain.AdmissionData{Status: domain.StatusPretrial}})
 	if _, err := a.reg.Person(a.ctx, a.cc1b, own); err != nil {
 		t.Errorf("once admitted into CC1, another registrar of CC1 reading %s: %v", own, err)
+	}
+}
+
+// TestSearchUnadmitted: the register search lists a person registered
+// without an admission to whoever registered them and to users unrestricted
+// in scope, and to no other scoped user, as reading their file is allowed
+// (issue 14, item 4; docs/access.md).
+func TestSearchUnadmitted(t *testing.T) {
+	for _, be := range dbtest.Backends {
+		t.Run(be.Name, func(t *testing.T) {
+			a := newAccess(t, be.DSN(t))
+			a.ok(a.admin, registration("U-1", "2021-01-05", "")...) // registered by an administrator
+			// A registrar's registration whose admission was entered by
+			// mistake and voided; an administrator renamed them since, which
+			// does not make them the administrator's.
+			seqs := a.ok(a.cc1, registration("U-2", "2021-01-05", "CC1")...)
+			a.ok(a.cc1, void("U-2", "2021-01-05", "", seqs[1], domain.KAdmission))
+			a.ok(a.admin, rename("U-2", "2021-01-07", "", "Person U-2 Renamed"))
+			a.ok(a.cc1, registration("U-3", "2021-01-05", "CC1")...)
+			a.ok(a.cc2, registration("U-4", "2021-01-05", "CC2")...)
+			// Another registrar of CC1 registered and voided one of their own.
+			seqs = a.ok(a.cc1b, registration("U-5", "2021-01-05", "CC1")...)
+			a.ok(a.cc1b, void("U-5", "2021-01-05", "", seqs[1], domain.KAdmission))
+
+			search := func(p *auth.Principal, q registry.Query) []string {
+				t.Helper()
+				rows, err := a.reg.Search(a.ctx, p, q)
+				if err != nil {
+					t.Fatalf("%s searching %+v: %v", p.User, q, err)
+				}
+				var ids []string
+				for _, r := range rows {
+					ids = append(ids, r.ID)
+				}
+				return ids
+			}
+			for _, c := range []struct {
+				who  *auth.Principal
+				q    registry.Query
+				want []string
+			}{
+				{a.cc1, registry.Query{}, []string{"U-2", "U-3"}},
+				{a.cc1, registry.Query{Text: "U-2"}, []string{"U-2"}},
+				{a.cc1, registry.Query{Text: "renamed"}, []string{"U-2"}},
+				{a.cc1, registry.Query{Text: "U-1"}, nil},
+				{a.cc1, registry.Query{Facility: "CC1"}, []string{"U-3"}},
+				{a.cc1, registry.Query{InCustody: true}, []string{"U-3"}},
+				{a.cc1, registry.Query{Limit: 1, Offset: 1}, []string{"U-3"}},
+				{a.cc1b, registry.Query{}, []string{"U-3", "U-5"}},
+				{a.mon, registry.Query{}, []string{"U-3"}},
+				{a.cc2, registry.Query{}, []string{"U-4"}},
+				{a.admin, registry.Query{}, []string{"U-1", "U-2", "U-3", "U-4", "U-5"}},
+			} {
+				if got := search(c.who, c.q); !slices.Equal(got, c.want) {
+					t.Errorf("%s searching %+v: %v, want %v", c.who.User, c.q, got, c.want)
+				}
+			}
+			// Whom the search lists, the user may open, and the pages link
+			// (Readable) those and no others.
+			for _, id := range search(a.cc1, registry.Query{}) {
+				if _, err := a.reg.Person(a.ctx, a.cc1, id); err != nil {
+					t.Errorf("r1 opening %s, listed by the search: %v", id, err)
+				}
+			}
+			all := []string{"U-1", "U-2", "U-3", "U-4", "U-5", "nobody"}
+			for _, p := range []*auth.Principal{a.cc1, a.cc1b, a.mon, a.cc2, a.admin} {
+				ok, err := a.reg.Readable(a.ctx, p, all)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, id := range all {
+					if ok[id] {
+						got = append(got, id)
+					}
+				}
+				if want := search(p, registry.Query{}); !slices.Equal(got, want) {
+					t.Errorf("%s may open %v, and the search lists %v", p.User, got, want)
+				}
+			}
+		})
 	}
 }
 

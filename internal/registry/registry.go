@@ -102,8 +102,10 @@ func (s *Service) Search(ctx context.Context, p *auth.Principal, q Query) ([]Row
 	if pseudo {
 		// Pseudonymised readers may not look people up by name or id.
 		pq.Text = ""
-	} else {
-		pq.Facilities = p.Scope(auth.ReadRegister)
+	} else if pq.Facilities = p.Scope(auth.ReadRegister); pq.Facilities != nil {
+		// A scoped user also finds the people not yet admitted whom they
+		// registered, as they may open their files (mayReachUnadmitted).
+		pq.Registrar = p.User
 	}
 	ps, err := s.st.SearchPersons(ctx, pq)
 	if err != nil {
@@ -306,10 +308,21 @@ func (s *Service) Person(ctx context.Context, p *auth.Principal, id string) (*Pe
 		act = auth.ActPersonHealthRead
 	}
 	if err := s.auth.Record(ctx, p, act, id, map[string]any{"events": len(v.Timeline)}); err != nil {
-		return nil, fmt.Errorf("recording that %s opened the file of %s: %w", p.User, id, err)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("recording that %s opened the file of %s: %w", p.User, id, err)
+		}
+		// The cause is for the operators; the reader is told why the file
+		// is not shown.
+		s.log.Error("a file was not shown: its reading could not be entered in the audit trail", "user", p.User, "person", id, "err", err)
+		return nil, ErrReadNotRecorded
 	}
 	return v, nil
 }
+
+// ErrReadNotRecorded refuses to show a file whose reading could not be
+// entered in the audit trail.
+var ErrReadNotRecorded = &domain.Error{Code: domain.ErrUnavailable,
+	Msg: "the file is not shown: its opening could not be entered in the audit trail; try again in a moment"}
 
 // Required is the permission needed to record an event of a kind.
 func Required(k domain.Kind) auth.Perm {
@@ -347,21 +360,30 @@ func (s *Service) RecordOnce(ctx context.Context, p *auth.Principal, key, reques
 	if len(evs) == 0 {
 		return nil, domain.Invalid("events", "no event given")
 	}
-	var once *ledger.Once
-	if key != "" {
-		if len(key) > 200 {
-			return nil, domain.Invalid("idempotency_key", "longer than 200 bytes")
-		}
-		if err := domain.ValidateText("idempotency_key", key); err != nil {
-			return nil, err
-		}
-		once = &ledger.Once{Key: key, Request: request, Keep: KeyRetention}
+	once, err := onceOf(key, request)
+	if err != nil {
+		return nil, err
 	}
 	seqs, i, err := s.record(ctx, p, once, evs)
 	if err != nil && i >= 0 {
 		return nil, domain.InField(fmt.Sprintf("events[%d]", i), err)
 	}
 	return seqs, err
+}
+
+// onceOf checks an idempotency key and makes what the ledger needs of it:
+// nil for no key.
+func onceOf(key, request string) (*ledger.Once, error) {
+	if key == "" {
+		return nil, nil
+	}
+	if len(key) > 200 {
+		return nil, domain.Invalid("idempotency_key", "longer than 200 bytes")
+	}
+	if err := domain.ValidateText("idempotency_key", key); err != nil {
+		return nil, err
+	}
+	return &ledger.Once{Key: key, Request: request, Keep: KeyRetention}, nil
 }
 
 // record is Record; on invalid input it also says which event is at fault
@@ -475,6 +497,13 @@ func commitmentSubject(ev *domain.Event) string {
 // validates it; its errors name the field (see domain.FieldOf), and nothing is
 // written when it refuses.
 func (s *Service) RecordCommitment(ctx context.Context, p *auth.Principal, ev *domain.Event) (int64, error) {
+	return s.RecordCommitmentOnce(ctx, p, "", "", ev)
+}
+
+// RecordCommitmentOnce is RecordCommitment made idempotent by a key of the
+// user's, as RecordOnce is: sent again with the same key and request, it
+// writes nothing and returns the event written the first time.
+func (s *Service) RecordCommitmentOnce(ctx context.Context, p *auth.Principal, key, request string, ev *domain.Event) (int64, error) {
 	if err := p.Require(auth.EditPledges, ""); err != nil {
 		return 0, err
 	}
@@ -496,7 +525,11 @@ func (s *Service) RecordCommitment(ctx context.Context, p *auth.Principal, ev *d
 	if ev.Person != "" || ev.Facility != "" {
 		return 0, domain.Invalid("kind", "a pledge, declared figure or reform is not about a person or a facility")
 	}
-	seqs, _, err := s.record(ctx, p, nil, []*domain.Event{ev})
+	once, err := onceOf(key, request)
+	if err != nil {
+		return 0, err
+	}
+	seqs, _, err := s.record(ctx, p, once, []*domain.Event{ev})
 	if err != nil {
 		return 0, err
 	}

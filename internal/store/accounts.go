@@ -18,10 +18,17 @@ type Accounts interface {
 	// Users returns every user, by name.
 	Users(ctx context.Context) ([]User, error)
 	// ApplyAccount writes a change to users or tokens and its audit entry in
-	// one transaction. The entry must follow the audit head (Seq = head+1,
-	// Prev = head hash) or nothing is written and the error wraps
-	// ErrChainConflict. An audit entry alone (no User, no Token) is allowed.
-	ApplyAccount(ctx context.Context, c AccountChange) error
+	// one transaction, and returns the entry as written. The transaction
+	// holds the audit chain's write lock, which a ledger transaction takes
+	// to append its own entry (Appender.AppendAudit), from before build is
+	// called until the commit: build makes the change from the accounts as
+	// it reads them through r, and no other change can come between what
+	// it read and what is written. The entry is chained here, after the
+	// head read under the lock (its Seq, Prev and Hash are set, see
+	// AuditEntry.Follow), so it cannot conflict and is never retried. When
+	// build or a write fails, nothing is written. An audit entry alone (no
+	// User, no Token) is allowed.
+	ApplyAccount(ctx context.Context, build func(ctx context.Context, r AccountReader) (AccountChange, error)) (AuditEntry, error)
 	// AuditHead is the last entry of the audit chain.
 	AuditHead(ctx context.Context) (Head, error)
 	// AuditEntries calls fn for every entry with Seq >= from, in order.
@@ -60,6 +67,22 @@ type Accounts interface {
 	// Secret returns the named server secret, creating it with fresh random
 	// bytes from gen on first use. Every process on the database sees the same.
 	Secret(ctx context.Context, name string, gen func() []byte) ([]byte, error)
+}
+
+// AccountReader reads the accounts through an account change's
+// transaction (see Accounts.ApplyAccount).
+type AccountReader interface {
+	// User returns one user by name; ok is false when there is none.
+	User(ctx context.Context, name string) (u User, ok bool, err error)
+	// Tokens lists the tokens of a user (all users when user is empty),
+	// newest first.
+	Tokens(ctx context.Context, user string) ([]Token, error)
+}
+
+// Change is a build for Accounts.ApplyAccount of a change that does not
+// depend on what the transaction reads.
+func Change(c AccountChange) func(context.Context, AccountReader) (AccountChange, error) {
+	return func(context.Context, AccountReader) (AccountChange, error) { return c, nil }
 }
 
 // ErrExists is returned when a user is created with a name already taken. A
@@ -153,12 +176,19 @@ func (a AuditEntry) Follow(head Head) AuditEntry {
 // with ErrExists); User updates an existing one (ErrNotFound otherwise);
 // Token inserts or, when it exists, updates its revoked flag; RevokeTokens
 // are the ids of tokens to revoke (ErrNotFound when one does not exist).
+// EndSessions ends every session of that user, and ClearSignInFailures
+// deletes every count of failed sign-ins about that user, with the change:
+// a password changed or an account disabled leaves no session open and
+// nothing to go wrong after it was written. Audit is the entry without its
+// chain fields, which the store sets.
 type AccountChange struct {
-	NewUser      *User
-	User         *User
-	Token        *Token
-	RevokeTokens []string
-	Audit        AuditEntry
+	NewUser             *User
+	User                *User
+	Token               *Token
+	RevokeTokens        []string
+	EndSessions         string
+	ClearSignInFailures string
+	Audit               AuditEntry
 }
 
 // SignInFailure is the count of failed sign-ins under one key.

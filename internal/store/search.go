@@ -10,6 +10,11 @@ type PersonQuery struct {
 	// Facilities restricts to people whose current (or last) facility is one
 	// of these; nil means no restriction. An empty non-nil slice matches no one.
 	Facilities []string
+	// Registrar, with Facilities, also matches the people not admitted (no
+	// facility) whose registration, their first person event, this user
+	// recorded: a person not yet admitted is their registrar's to reach
+	// (docs/access.md).
+	Registrar string
 	// Facility restricts to one facility; empty means any.
 	Facility  string
 	InCustody bool // only people in custody

@@ -123,7 +123,8 @@ func TestAccessThroughHTTP(t *testing.T) {
 			t.Fatalf("no audit list on the administrator's person page (%s)", lang)
 		}
 		list := page.body[i:]
-		if n := strings.Count(list, `data-action="person.read">`+want); n < 2 || !strings.Contains(list, "registrar (api ") || !strings.Contains(list, "registrar (web ") {
+		if n := strings.Count(list, `data-action="person.read">`+want); n < 2 || !strings.Contains(list, `<a href="/staff/users/registrar">registrar</a> (api `) ||
+			!strings.Contains(list, `<a href="/staff/users/registrar">registrar</a> (web `) {
 			t.Errorf("the audit list (%s) shows %d reads:\n%.3000s", lang, n, list)
 		}
 	}

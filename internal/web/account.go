@@ -55,9 +55,9 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	// The current password is asked again, so a session left open on a
 	// shared computer cannot be used to take the account over.
 	if err := s.auth.CheckPassword(r.Context(), credentials(r, pr.User, r.PostForm.Get("current"))); err != nil {
-		msg := "is not your current password"
+		msg := langOf(r).T("user.wrong_current")
 		if errors.Is(err, auth.ErrRateLimited) {
-			msg = err.Error()
+			msg = langOf(r).T("user.limited")
 		} else if !errors.Is(err, auth.ErrBadCredentials) {
 			s.fail(w, r, err)
 			return

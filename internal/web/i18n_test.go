@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/domain"
 )
 
@@ -130,9 +131,10 @@ func TestKeysUsedExist(t *testing.T) {
 			add("field."+string(m[1]), n)
 		}
 	}
-	// In Go: p.T("k"), l.T("k"), langOf(r).T("k"), p.TOr("k", ...), and the
-	// title of a page, newPage(r, "k", ...).
-	goRE := regexp.MustCompile(`(?:\.TOr?|newPage)\((?:r, )?"([a-z0-9_]+\.[a-z0-9_.]+)"`)
+	// In Go: p.T("k"), l.T("k"), langOf(r).T("k"), p.TOr("k", ...), the
+	// title of a page, newPage(r, "k", ...), and the label of a value of an
+	// audit entry, item("k", ...).
+	goRE := regexp.MustCompile(`(?:\.TOr?|newPage|\bitem)\((?:r, )?"([a-z0-9_]+\.[a-z0-9_.]+)"`)
 	srcs, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
@@ -166,6 +168,11 @@ func TestKeysUsedExist(t *testing.T) {
 	vocab("rstatus.", "domain.ReformStatuses", strs(domain.ReformStatuses))
 	vocab("pkind.", "domain.PledgeKinds", strs(domain.PledgeKinds))
 	vocab("event.", "recordKinds", slices.Collect(maps.Keys(recordKinds)))
+	vocab("event.", "domain.Kinds", strs(domain.Kinds))
+	vocab("role.", "auth.Roles", strs(auth.Roles))
+	vocab("audit.", "the audit actions", []string{auth.ActUserAdd, auth.ActUserRole, auth.ActUserDisable, auth.ActUserEnable,
+		auth.ActUserPass, auth.ActTokenCreate, auth.ActTokenRevoke, auth.ActEventRecord, auth.ActEventImport, auth.ActPersonRead,
+		auth.ActPersonHealthRead})
 	for _, k := range slices.Sorted(maps.Keys(used)) {
 		for _, l := range langs {
 			if _, ok := c[l][k]; !ok {

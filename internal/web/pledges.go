@@ -1,7 +1,9 @@
 package web
 
 import (
+	"crypto/rand"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,6 +22,9 @@ type pledgesEditView struct {
 	Groups     []domain.Group
 	Statuses   []domain.ReformStatus
 	List       *page
+	// Keys are the forms' idempotency keys, by form ("pledge"): each form
+	// has its own, since each is a write of its own.
+	Keys map[string]string
 }
 
 // pledgesEdit is where administrators record pledges, the figures declared
@@ -35,11 +40,21 @@ func (s *Server) pledgesEdit(w http.ResponseWriter, r *http.Request) {
 			p.Flash = p.T("form.saved", seq)
 		}
 	}
-	s.renderPledgesEdit(w, r, http.StatusOK, p)
+	s.renderPledgesEdit(w, r, http.StatusOK, p, "")
 }
 
-func (s *Server) renderPledgesEdit(w http.ResponseWriter, r *http.Request, status int, p *page) {
-	v := &pledgesEditView{Kinds: domain.PledgeKinds, Mechanisms: domain.Mechanisms, Groups: domain.ReleaseGroups, Statuses: domain.ReformStatuses}
+// renderPledgesEdit shows the page; refused is the form sent and refused
+// ("" for none), which keeps the key it was sent with, so that sent again
+// once corrected it still writes once. The other forms get fresh keys.
+func (s *Server) renderPledgesEdit(w http.ResponseWriter, r *http.Request, status int, p *page, refused string) {
+	v := &pledgesEditView{Kinds: domain.PledgeKinds, Mechanisms: domain.Mechanisms, Groups: domain.ReleaseGroups, Statuses: domain.ReformStatuses,
+		Keys: map[string]string{}}
+	for form := range commitmentForms {
+		v.Keys[form] = rand.Text()
+	}
+	if k := p.Form.Get("idempotency_key"); refused != "" && k != "" {
+		v.Keys[refused] = k
+	}
 	dv, err := s.dashboardView(r.Context(), p.Lang, domain.NoDate, remote(r))
 	switch {
 	case err == nil:
@@ -74,10 +89,16 @@ func (s *Server) recordCommitment(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	ev, err := commitmentFromForm(r.PathValue("kind"), r.PostForm)
+	kind := r.PathValue("kind")
+	ev, err := commitmentFromForm(kind, r.PostForm)
 	var seq int64
 	if err == nil {
-		seq, err = s.reg.RecordCommitment(r.Context(), pr, ev)
+		// The request is the form as sent, the key aside, and which form it
+		// is: one key is one form's.
+		form := maps.Clone(r.PostForm)
+		key := form.Get("idempotency_key")
+		delete(form, "idempotency_key")
+		seq, err = s.reg.RecordCommitmentOnce(r.Context(), pr, key, digest([]byte(kind+"\n"+form.Encode())), ev)
 		s.invalidate()
 	}
 	if err != nil {
@@ -91,7 +112,7 @@ func (s *Server) recordCommitment(w http.ResponseWriter, r *http.Request) {
 		}
 		p := s.newPage(r, "staffpledges.heading", nil)
 		p.Form, p.Errors = r.PostForm, msgs
-		s.renderPledgesEdit(w, r, http.StatusBadRequest, p)
+		s.renderPledgesEdit(w, r, http.StatusBadRequest, p, kind)
 		return
 	}
 	http.Redirect(w, r, "/staff/pledges?saved="+strconv.FormatInt(seq, 10), http.StatusSeeOther)

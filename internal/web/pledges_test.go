@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
 )
 
@@ -122,5 +124,95 @@ func TestPledgeForms(t *testing.T) {
 	// And the staff page of the user shows it.
 	if up := admin.get("/staff/users/admin"); up.code != 200 || !strings.Contains(up.body, `id="audit"`) || !strings.Contains(up.body, "pledge/web-pledge") {
 		t.Errorf("the user's page does not show the audit trail: %d", up.code)
+	}
+}
+
+// formKeys returns the idempotency key of each form of a page, by the
+// form's action.
+func formKeys(body string) map[string]string {
+	keys := map[string]string{}
+	actionRE := regexp.MustCompile(`action="([^"]+)"`)
+	keyRE := regexp.MustCompile(`name="idempotency_key" value="([^"]*)"`)
+	for _, form := range strings.Split(body, "<form ")[1:] {
+		form, _, _ = strings.Cut(form, "</form>")
+		a, k := actionRE.FindStringSubmatch(form), keyRE.FindStringSubmatch(form)
+		if a != nil && k != nil {
+			keys[a[1]] = k[1]
+		}
+	}
+	return keys
+}
+
+// TestPledgeFormsOnce: each form of the staff pledges page carries an
+// idempotency key of its own, as the event forms do; a form sent twice (a
+// double click, a resend after a lost answer) writes once and is answered
+// as the first time; another form under a used key is refused and writes
+// nothing; a refused form comes back with its key, the others with fresh
+// ones (issue 14, item 15).
+func TestPledgeFormsOnce(t *testing.T) {
+	f := newFixture(t, dbtest.SQLiteDSN(t), publicPeople)
+	ctx := context.Background()
+	head := func() int64 { h, _ := f.db.Head(ctx); return h.Seq }
+	admin := f.login("admin")
+
+	actions := []string{"/staff/pledges/pledge", "/staff/pledges/declaration", "/staff/pledges/reform"}
+	keys := formKeys(admin.get("/staff/pledges").body)
+	seen := map[string]bool{}
+	for _, a := range actions {
+		if keys[a] == "" || seen[keys[a]] {
+			t.Fatalf("the form %s has no idempotency key of its own: %v", a, keys)
+		}
+		seen[keys[a]] = true
+	}
+	if again := formKeys(admin.get("/staff/pledges").body); again["/staff/pledges/pledge"] == keys["/staff/pledges/pledge"] {
+		t.Errorf("two loads of the page share the key %q", again["/staff/pledges/pledge"])
+	}
+
+	pledge := url.Values{"idempotency_key": {keys["/staff/pledges/pledge"]}, "pledge_id": {"once"}, "pledge_title": {"Release 500 women"},
+		"pledge_made_by": {"Minister of Interior"}, "pledge_kind": {"releases"}, "pledge_date": {"2020-12-01"}, "pledge_deadline": {"2021-06-30"},
+		"pledge_target": {"500"}, "pledge_source": {"Press conference"}}
+	before := head()
+	one := admin.post("/staff/pledges/pledge", pledge)
+	two := admin.post("/staff/pledges/pledge", pledge)
+	if one.code != 303 || two.code != 303 || one.header.Get("Location") != two.header.Get("Location") || head() != before+1 {
+		t.Fatalf("the pledge form sent twice: %d %s then %d %s, %d events written; want one write and the same answer",
+			one.code, one.header.Get("Location"), two.code, two.header.Get("Location"), head()-before)
+	}
+	// Another pledge under the same key: refused, nothing written.
+	pledge.Set("pledge_id", "other")
+	if res := admin.post("/staff/pledges/pledge", pledge); res.code != 422 || head() != before+1 {
+		t.Errorf("another pledge under a used key: %d, %d events written; want 422 and none", res.code, head()-before-1)
+	}
+	// The key is the form's: the same key on another form is another request.
+	reform := url.Values{"idempotency_key": {keys["/staff/pledges/pledge"]}, "reform_id": {"r1"}, "reform_title": {"Bail law"},
+		"reform_status": {"announced"}, "reform_date": {"2020-12-31"}, "reform_source": {"s"}}
+	if res := admin.post("/staff/pledges/reform", reform); res.code != 422 || head() != before+1 {
+		t.Errorf("the reform form under the pledge form's key: %d, %d events written; want 422 and none", res.code, head()-before-1)
+	}
+
+	// A refused declaration keeps its key, and the other forms get new ones.
+	kd := keys["/staff/pledges/declaration"]
+	decl := url.Values{"idempotency_key": {kd}, "decl_pledge": {"once"}, "decl_figure": {"120"}, "decl_date": {"2020-12-31"},
+		"decl_declared_by": {"Ministry of Interior"}}
+	res := admin.post("/staff/pledges/declaration", decl)
+	back := formKeys(res.body)
+	if res.code != 400 || back["/staff/pledges/declaration"] != kd {
+		t.Errorf("a refused declaration: %d, its form came back with the key %q, want %q", res.code, back["/staff/pledges/declaration"], kd)
+	}
+	for _, a := range []string{"/staff/pledges/pledge", "/staff/pledges/reform"} {
+		if back[a] == "" || back[a] == kd || back[a] == keys["/staff/pledges/pledge"] {
+			t.Errorf("after a refused declaration the form %s has the key %q", a, back[a])
+		}
+	}
+	// Corrected and sent under its key, it is written, once.
+	decl.Set("decl_source", "Statement of 31 December 2020")
+	one, two = admin.post("/staff/pledges/declaration", decl), admin.post("/staff/pledges/declaration", decl)
+	if one.code != 303 || one.header.Get("Location") != two.header.Get("Location") || head() != before+2 {
+		t.Errorf("the corrected declaration sent twice: %d %s then %d %s, %d events written",
+			one.code, one.header.Get("Location"), two.code, two.header.Get("Location"), head()-before)
+	}
+	rep, err := auth.VerifyAudit(ctx, f.db, head())
+	if err != nil || !rep.OK() {
+		t.Errorf("verify: %+v %v", rep, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/disclosure"
@@ -25,9 +26,31 @@ type page struct {
 	Errors []fieldMsg
 	Flash  string
 	Form   url.Values
+	// Labels is the prefix of the message keys of the form's field labels
+	// ("user."), for the error list; empty: fields are named as sent.
+	Labels string
 }
 
 type fieldMsg struct{ Field, Msg string }
+
+// When is a moment of the audit trail: the date in words and the time of
+// day (UTC), in the language's digits.
+func (p *page) When(t time.Time) string {
+	t = t.UTC()
+	return p.Lang.Date(domain.DateOf(t)) + " " + p.Lang.digits(t.Format("15:04:05"))
+}
+
+// On is the day of a moment, in words.
+func (p *page) On(t time.Time) string { return p.Lang.Date(domain.DateOf(t.UTC())) }
+
+// FieldLabel is how the error list names a field of the page's form: its
+// label when the page gives its labels' keys (Labels), else its name.
+func (p *page) FieldLabel(field string) string {
+	if p.Labels != "" && hasMessage(p.Labels+field) {
+		return p.T(p.Labels + field)
+	}
+	return field
+}
 
 // T is the text of key, with args formatted into it.
 func (p *page) T(key string, args ...any) string {

@@ -32,7 +32,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	p := s.newPage(r, "nav.users", &usersView{Users: us, Roles: auth.Roles, Facilities: facs})
-	p.Errors = errs
+	p.Errors, p.Labels = errs, "user."
 	if r.PostForm != nil {
 		p.Form = r.PostForm
 		p.Form.Del("password")
@@ -68,7 +68,7 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request) {
 
 type userView struct {
 	U          *store.User
-	Audit      []store.AuditEntry
+	Audit      []auditRow
 	Tokens     []store.Token
 	Roles      []auth.Role
 	Facilities []store.Facility
@@ -101,8 +101,18 @@ func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, name string,
 		s.fail(w, r, err)
 		return
 	}
-	p := s.newPage(r, "nav.users", &userView{U: u, Audit: trail, Tokens: toks, Roles: auth.Roles, Facilities: facs, NewToken: newToken})
-	p.Errors = errs
+	title := "nav.users"
+	if tmpl == "account.html" {
+		title = "nav.account"
+	}
+	p := s.newPage(r, title, nil)
+	rows, err := s.auditRows(r, p, trail)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Data = &userView{U: u, Audit: rows, Tokens: toks, Roles: auth.Roles, Facilities: facs, NewToken: newToken}
+	p.Errors, p.Labels = errs, "user."
 	s.render(w, r, status, tmpl, p)
 }
 

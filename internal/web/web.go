@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/habeas-kh/habeas/internal/auth"
@@ -109,6 +110,7 @@ var funcs = template.FuncMap{
 	// pathEscape puts an identifier in one segment of a link: a person's
 	// identifier may hold a slash ("123/2020").
 	"pathEscape": url.PathEscape,
+	"has":        func(list []string, v string) bool { return slices.Contains(list, v) },
 	"pledgeBar":  pledgeBar,
 	"fieldArgs": func(p *page, name string, required bool) fieldArg {
 		return fieldArg{P: p, Name: name, Required: required}
@@ -365,6 +367,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if code == http.StatusUnauthorized && r.Method == http.MethodGet {
 		http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
+	}
+	if errors.Is(err, registry.ErrReadNotRecorded) {
+		msg = langOf(r).T("person.unrecorded")
 	}
 	s.errorPage(w, r, code, msg)
 }

@@ -33,7 +33,11 @@ func scanUser(r interface{ Scan(...any) error }) (store.User, error) {
 }
 
 func (d *DB) User(ctx context.Context, name string) (store.User, bool, error) {
-	u, err := scanUser(d.db.QueryRowContext(ctx, d.q("SELECT "+userCols+" FROM users WHERE name = ?"), name))
+	return d.userOn(ctx, d.db, name)
+}
+
+func (d *DB) userOn(ctx context.Context, q querier, name string) (store.User, bool, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, d.q("SELECT "+userCols+" FROM users WHERE name = ?"), name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, false, nil
 	}
@@ -56,16 +60,18 @@ func (d *DB) Users(ctx context.Context) ([]store.User, error) {
 	return out, err
 }
 
-// ApplyAccount writes the change and its audit entry in one transaction. The
-// audit head is read inside the transaction, which holds the write lock
-// (BEGIN IMMEDIATE on SQLite, an advisory lock on PostgreSQL), so two writers
-// cannot both extend the same head.
-func (d *DB) ApplyAccount(ctx context.Context, c store.AccountChange) (err error) {
+// ApplyAccount writes the change and its audit entry in one transaction.
+// The transaction holds the write lock (BEGIN IMMEDIATE on SQLite, the audit
+// chain's advisory lock on PostgreSQL) from before build reads the accounts
+// to the commit, so the change is made from the state it replaces, and the
+// entry is chained after the head read under that lock: two writers cannot
+// both extend the same head, and neither has to try again.
+func (d *DB) ApplyAccount(ctx context.Context, build func(context.Context, store.AccountReader) (store.AccountChange, error)) (store.AuditEntry, error) {
 	d.writeMu.Lock()
 	defer d.writeMu.Unlock()
 	conn, err := d.db.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("getting a connection: %w", err)
+		return store.AuditEntry{}, fmt.Errorf("getting a connection: %w", err)
 	}
 	defer conn.Close()
 	begin := []string{"BEGIN IMMEDIATE"}
@@ -74,7 +80,7 @@ func (d *DB) ApplyAccount(ctx context.Context, c store.AccountChange) (err error
 	}
 	for _, s := range begin {
 		if _, err := conn.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("beginning an account transaction: %w", err)
+			return store.AuditEntry{}, fmt.Errorf("beginning an account transaction: %w", err)
 		}
 	}
 	committed := false
@@ -84,20 +90,50 @@ func (d *DB) ApplyAccount(ctx context.Context, c store.AccountChange) (err error
 			conn.ExecContext(context.Background(), "ROLLBACK")
 		}
 	}()
+	c, err := build(ctx, accountReader{d, conn})
+	if err != nil {
+		return store.AuditEntry{}, err
+	}
+	head, err := d.auditHeadOn(ctx, conn)
+	if err != nil {
+		return store.AuditEntry{}, err
+	}
+	a := c.Audit.Follow(head)
+	if err := d.applyAccountOn(ctx, conn, c); err != nil {
+		return store.AuditEntry{}, err
+	}
+	if err := d.insertAudit(ctx, conn, a); err != nil {
+		return store.AuditEntry{}, err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return store.AuditEntry{}, fmt.Errorf("committing the account change: %w", err)
+	}
+	committed = true
+	return a, nil
+}
+
+// accountReader reads the accounts through an account change's connection.
+type accountReader struct {
+	d *DB
+	q querier
+}
+
+func (r accountReader) User(ctx context.Context, name string) (store.User, bool, error) {
+	return r.d.userOn(ctx, r.q, name)
+}
+
+func (r accountReader) Tokens(ctx context.Context, user string) ([]store.Token, error) {
+	return r.d.tokensOn(ctx, r.q, user)
+}
+
+// applyAccountOn writes the users and tokens of a change on c.
+func (d *DB) applyAccountOn(ctx context.Context, conn *sql.Conn, c store.AccountChange) error {
 	exec := func(what, q string, args ...any) (sql.Result, error) {
 		res, err := conn.ExecContext(ctx, d.q(q), args...)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 		return res, nil
-	}
-	head, err := d.auditHeadOn(ctx, conn)
-	if err != nil {
-		return err
-	}
-	a := c.Audit
-	if a.Seq != head.Seq+1 || a.Prev != head.Hash {
-		return fmt.Errorf("audit entry %d after head %d: %w", a.Seq, head.Seq, store.ErrChainConflict)
 	}
 	if u := c.NewUser; u != nil {
 		var n int
@@ -145,13 +181,16 @@ func (d *DB) ApplyAccount(ctx context.Context, c store.AccountChange) (err error
 			return fmt.Errorf("token %s: %w", id, domain.ErrNotFound)
 		}
 	}
-	if err := d.insertAudit(ctx, conn, a); err != nil {
-		return err
+	if u := c.EndSessions; u != "" {
+		if _, err := exec("ending the sessions of "+u, "DELETE FROM sessions WHERE user_name = ?", u); err != nil {
+			return err
+		}
 	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return fmt.Errorf("committing the account change: %w", err)
+	if u := c.ClearSignInFailures; u != "" {
+		if _, err := exec("clearing the failed sign-ins of "+u, "DELETE FROM signin_failures WHERE user_name = ?", u); err != nil {
+			return err
+		}
 	}
-	committed = true
 	return nil
 }
 
@@ -277,12 +316,16 @@ func (d *DB) TokenByHash(ctx context.Context, hash string) (store.Token, bool, e
 }
 
 func (d *DB) Tokens(ctx context.Context, user string) ([]store.Token, error) {
+	return d.tokensOn(ctx, d.db, user)
+}
+
+func (d *DB) tokensOn(ctx context.Context, on querier, user string) ([]store.Token, error) {
 	q, args := "SELECT "+tokenCols+" FROM api_tokens", []any{}
 	if user != "" {
 		q, args = q+" WHERE user_name = ?", append(args, user)
 	}
 	var out []store.Token
-	err := d.each(ctx, "tokens", q+" ORDER BY created DESC, id", args, func(r *sql.Rows) error {
+	err := d.eachOn(ctx, on, "tokens", q+" ORDER BY created DESC, id", args, func(r *sql.Rows) error {
 		t, err := scanToken(r)
 		if err != nil {
 			return fmt.Errorf("reading tokens: %w", err)

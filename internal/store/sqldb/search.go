@@ -14,7 +14,7 @@ var _ store.PersonSearch = (*DB)(nil)
 // scan, which on a national register takes a fraction of a second and needs
 // no index of names to keep.
 func (d *DB) SearchPersons(ctx context.Context, q store.PersonQuery) ([]store.Person, error) {
-	if q.Facilities != nil && len(q.Facilities) == 0 {
+	if q.Facilities != nil && len(q.Facilities) == 0 && q.Registrar == "" {
 		return nil, nil
 	}
 	var where []string
@@ -25,10 +25,21 @@ func (d *DB) SearchPersons(ctx context.Context, q store.PersonQuery) ([]store.Pe
 		args = append(args, t, "%"+esc+"%")
 	}
 	if q.Facilities != nil {
-		where = append(where, "facility IN ("+placeholders(len(q.Facilities))+")")
+		scope := "facility IN (" + placeholders(len(q.Facilities)) + ")"
+		if len(q.Facilities) == 0 {
+			scope = "1 = 0"
+		}
 		for _, f := range q.Facilities {
 			args = append(args, f)
 		}
+		if q.Registrar != "" {
+			// People not admitted are few, and each is looked up by the
+			// events_person index: the recorder is in the event's body only.
+			scope = "(" + scope + " OR (facility = '' AND (SELECT " + d.recordedBy("e.body") +
+				" FROM events e WHERE e.person = persons.id AND e.person <> '' AND e.kind = 'person' ORDER BY e.seq LIMIT 1) = ?))"
+			args = append(args, q.Registrar)
+		}
+		where = append(where, scope)
 	}
 	if q.Facility != "" {
 		where = append(where, "facility = ?")
@@ -54,4 +65,13 @@ func (d *DB) SearchPersons(ctx context.Context, q store.PersonQuery) ([]store.Pe
 		return err
 	})
 	return out, err
+}
+
+// recordedBy is the SQL that reads recorded_by from an event's body (its
+// canonical JSON) in column col.
+func (d *DB) recordedBy(col string) string {
+	if d.dialect == Postgres {
+		return "(" + col + "::jsonb ->> 'recorded_by')"
+	}
+	return "json_extract(" + col + ", '$.recorded_by')"
 }

@@ -24,11 +24,13 @@ func RunAccounts(t *testing.T, open func(t *testing.T) store.Accounts) {
 		{"Users", testUsers},
 		{"AuditChain", testAuditChain},
 		{"AuditConcurrent", testAuditConcurrent},
+		{"AccountBuild", testAccountBuild},
 		{"AuditAbout", testAuditAbout},
 		{"Tokens", testTokens},
 		{"Sessions", testSessions},
 		{"Secret", testSecret},
 		{"RevokeTokens", testRevokeTokens},
+		{"ChangeEndsSessions", testChangeEndsSessions},
 		{"SignInFailures", testSignInFailures},
 		{"SignInFailedConcurrent", testSignInFailedConcurrent},
 	} {
@@ -36,17 +38,17 @@ func RunAccounts(t *testing.T, open func(t *testing.T) store.Accounts) {
 	}
 }
 
-// entry returns the next audit entry after the store's head.
-func entry(t *testing.T, a store.Accounts, actor, action, subject string) store.AuditEntry {
+// entry returns an audit entry for ApplyAccount, which chains it.
+func entry(actor, action, subject string) store.AuditEntry {
+	return store.AuditEntry{At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Actor: actor, Via: "test",
+		Action: action, Subject: subject, Detail: `{"by":"` + actor + `"}`}
+}
+
+// apply writes a change that does not depend on what its transaction reads.
+func apply(t *testing.T, a store.Accounts, c store.AccountChange) error {
 	t.Helper()
-	h, err := a.AuditHead(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := store.AuditEntry{Seq: h.Seq + 1, At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), Actor: actor, Via: "test",
-		Action: action, Subject: subject, Detail: `{"n":` + fmt.Sprint(h.Seq+1) + `}`, Prev: h.Hash}
-	e.Hash = domain.ChainHash(e.Prev, []byte(e.Detail+e.Action+e.Subject))
-	return e
+	_, err := a.ApplyAccount(context.Background(), store.Change(c))
+	return err
 }
 
 func testUsers(t *testing.T, a store.Accounts) {
@@ -60,7 +62,7 @@ func testUsers(t *testing.T, a store.Accounts) {
 	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	u := store.User{Name: "sok", Display: "Sok <b>Dara</b> 'x'; --", Role: "registrar", Facilities: []string{"CC1", "PP"},
 		PassHash: "$argon2id$x", Created: created, Updated: created}
-	if err := a.ApplyAccount(ctx, store.AccountChange{NewUser: &u, Audit: entry(t, a, "root", "user.add", "sok")}); err != nil {
+	if err := apply(t, a, store.AccountChange{NewUser: &u, Audit: entry("root", "user.add", "sok")}); err != nil {
 		t.Fatal(err)
 	}
 	got, ok, err := a.User(ctx, "sok")
@@ -73,7 +75,7 @@ func testUsers(t *testing.T, a store.Accounts) {
 	}
 	// Adding the same name again fails with ErrExists and writes no audit entry.
 	h0, _ := a.AuditHead(ctx)
-	err = a.ApplyAccount(ctx, store.AccountChange{NewUser: &u, Audit: entry(t, a, "root", "user.add", "sok")})
+	err = apply(t, a, store.AccountChange{NewUser: &u, Audit: entry("root", "user.add", "sok")})
 	if !errors.Is(err, store.ErrExists) {
 		t.Errorf("duplicate user: %v, want ErrExists", err)
 	}
@@ -83,7 +85,7 @@ func testUsers(t *testing.T, a store.Accounts) {
 	// Update.
 	u.Role, u.Facilities, u.Health, u.Disabled = "monitor", nil, true, true
 	u.Updated = created.Add(time.Hour)
-	if err := a.ApplyAccount(ctx, store.AccountChange{User: &u, Audit: entry(t, a, "root", "user.role", "sok")}); err != nil {
+	if err := apply(t, a, store.AccountChange{User: &u, Audit: entry("root", "user.role", "sok")}); err != nil {
 		t.Fatal(err)
 	}
 	got, _, _ = a.User(ctx, "sok")
@@ -93,14 +95,14 @@ func testUsers(t *testing.T, a store.Accounts) {
 	// Updating a user that does not exist: ErrNotFound, nothing written.
 	ghost := store.User{Name: "ghost", Role: "admin"}
 	h0, _ = a.AuditHead(ctx)
-	if err := a.ApplyAccount(ctx, store.AccountChange{User: &ghost, Audit: entry(t, a, "root", "user.role", "ghost")}); !errors.Is(err, domain.ErrNotFound) {
+	if err := apply(t, a, store.AccountChange{User: &ghost, Audit: entry("root", "user.role", "ghost")}); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("updating a missing user: %v", err)
 	}
 	if h1, _ := a.AuditHead(ctx); h1 != h0 {
 		t.Errorf("a failed update moved the audit head")
 	}
 	v := store.User{Name: "vann", Role: "admin", Created: created, Updated: created}
-	if err := a.ApplyAccount(ctx, store.AccountChange{NewUser: &v, Audit: entry(t, a, "root", "user.add", "vann")}); err != nil {
+	if err := apply(t, a, store.AccountChange{NewUser: &v, Audit: entry("root", "user.add", "vann")}); err != nil {
 		t.Fatal(err)
 	}
 	us, err := a.Users(ctx)
@@ -109,30 +111,31 @@ func testUsers(t *testing.T, a store.Accounts) {
 	}
 }
 
+// testAuditChain: ApplyAccount chains each entry after the head itself,
+// whatever chain fields the entry came with, and returns it as written.
 func testAuditChain(t *testing.T, a store.Accounts) {
 	ctx := context.Background()
 	h, err := a.AuditHead(ctx)
 	if err != nil || h.Seq != 0 || h.Hash != domain.GenesisHash {
 		t.Fatalf("empty audit head: %+v %v", h, err)
 	}
-	e1 := entry(t, a, "root", "note", "x")
-	if err := a.ApplyAccount(ctx, store.AccountChange{Audit: e1}); err != nil {
+	e1, err := a.ApplyAccount(ctx, store.Change(store.AccountChange{Audit: entry("root", "note", "x")}))
+	if err != nil {
 		t.Fatal(err)
 	}
-	// An entry that does not follow the head is refused.
-	stale := e1
-	stale.Detail = `{"other":true}`
-	if err := a.ApplyAccount(ctx, store.AccountChange{Audit: stale}); !errors.Is(err, store.ErrChainConflict) {
-		t.Errorf("stale entry: %v, want ErrChainConflict", err)
+	if e1.Seq != 1 || e1.Prev != domain.GenesisHash || e1.Hash != domain.ChainHash(domain.GenesisHash, store.AuditBody(e1)) {
+		t.Errorf("first entry chained as %+v", e1)
 	}
-	badPrev := entry(t, a, "root", "note", "y")
-	badPrev.Prev = domain.GenesisHash
-	if err := a.ApplyAccount(ctx, store.AccountChange{Audit: badPrev}); !errors.Is(err, store.ErrChainConflict) {
-		t.Errorf("wrong prev: %v, want ErrChainConflict", err)
-	}
-	e2 := entry(t, a, "sok", "note", "y")
-	if err := a.ApplyAccount(ctx, store.AccountChange{Audit: e2}); err != nil {
+	// Chain fields given by the caller, stale or made up, are not the
+	// store's: it chains the entry after its head.
+	stale := entry("sok", "note", "y")
+	stale.Seq, stale.Prev, stale.Hash = 1, domain.GenesisHash, "made up"
+	e2, err := a.ApplyAccount(ctx, store.Change(store.AccountChange{Audit: stale}))
+	if err != nil {
 		t.Fatal(err)
+	}
+	if e2.Seq != 2 || e2.Prev != e1.Hash || e2.Hash != domain.ChainHash(e1.Hash, store.AuditBody(e2)) {
+		t.Errorf("an entry given stale chain fields was written as %+v, want 2 after %s", e2, e1.Hash)
 	}
 	var got []store.AuditEntry
 	if err := a.AuditEntries(ctx, 1, func(e store.AuditEntry) error { got = append(got, e); return nil }); err != nil {
@@ -151,61 +154,115 @@ func testAuditChain(t *testing.T, a store.Accounts) {
 	}
 }
 
+// testAuditConcurrent: changes made at once all succeed, each at its first
+// try, and the chain they make is whole.
 func testAuditConcurrent(t *testing.T, a store.Accounts) {
 	ctx := context.Background()
+	const writers = 16
 	var wg sync.WaitGroup
-	var mu sync.Mutex
-	ok, conflicts := 0, 0
-	for i := 0; i < 8; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for try := 0; try < 50; try++ {
-				h, err := a.AuditHead(ctx)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				e := store.AuditEntry{Seq: h.Seq + 1, At: time.Unix(0, 0).UTC(), Actor: "a", Action: "n", Detail: "{}", Prev: h.Hash,
-					Hash: domain.ChainHash(h.Hash, []byte(fmt.Sprint(h.Seq, i)))}
-				err = a.ApplyAccount(ctx, store.AccountChange{Audit: e})
-				mu.Lock()
-				if err == nil {
-					ok++
-				} else if errors.Is(err, store.ErrChainConflict) {
-					conflicts++
-				} else {
-					t.Error(err)
-				}
-				mu.Unlock()
-				if err == nil {
-					return
-				}
+	for i := range writers {
+		wg.Go(func() {
+			if _, err := a.ApplyAccount(ctx, store.Change(store.AccountChange{Audit: entry(fmt.Sprint("w", i), "n", "x")})); err != nil {
+				t.Errorf("writer %d: %v", i, err)
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	if ok != 8 {
-		t.Fatalf("%d of 8 writers succeeded (%d conflicts)", ok, conflicts)
-	}
 	prev, n := domain.GenesisHash, int64(0)
 	a.AuditEntries(ctx, 1, func(e store.AuditEntry) error {
 		n++
-		if e.Seq != n || e.Prev != prev {
+		if e.Seq != n || e.Prev != prev || e.Hash != domain.ChainHash(prev, store.AuditBody(e)) {
 			t.Errorf("entry %d breaks the chain", e.Seq)
 		}
 		prev = e.Hash
 		return nil
 	})
-	if n != 8 {
-		t.Errorf("%d entries, want 8", n)
+	if n != writers {
+		t.Errorf("%d entries, want %d", n, writers)
+	}
+}
+
+// testAccountBuild: the change is built from what its transaction reads,
+// under a lock that another change waits for: a change started while one
+// is being built reads what that one wrote. A build that fails writes
+// nothing.
+func testAccountBuild(t *testing.T, a store.Accounts) {
+	ctx := context.Background()
+	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	u := store.User{Name: "sok", Role: "monitor", PassHash: "h0", Created: now, Updated: now}
+	if err := apply(t, a, store.AccountChange{NewUser: &u, Audit: entry("root", "user.add", "sok")}); err != nil {
+		t.Fatal(err)
+	}
+	building, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 2)
+	go func() {
+		_, err := a.ApplyAccount(ctx, func(ctx context.Context, r store.AccountReader) (store.AccountChange, error) {
+			close(building)
+			<-release
+			u, _, err := r.User(ctx, "sok")
+			u.PassHash = "h1"
+			return store.AccountChange{User: &u, Audit: entry("sok", "user.password", "sok")}, err
+		})
+		done <- err
+	}()
+	<-building
+	var read store.User
+	go func() {
+		_, err := a.ApplyAccount(ctx, func(ctx context.Context, r store.AccountReader) (store.AccountChange, error) {
+			u, ok, err := r.User(ctx, "sok")
+			if !ok && err == nil {
+				err = errors.New("sok not found in the transaction")
+			}
+			read = u
+			u.Role = "registrar"
+			return store.AccountChange{User: &u, Audit: entry("root", "user.role", "sok")}, err
+		})
+		done <- err
+	}()
+	// Were the second change not held back, it would be written now, from
+	// the row as it was before the first.
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	for range 2 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if read.PassHash != "h1" {
+		t.Errorf("the change built while another was being built read the password hash %q, want the other's %q", read.PassHash, "h1")
+	}
+	if got, _, _ := a.User(ctx, "sok"); got.Role != "registrar" || got.PassHash != "h1" {
+		t.Errorf("after both changes: role %s, hash %s; want registrar, h1", got.Role, got.PassHash)
+	}
+	toks, err := a.Tokens(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A build that fails: its error, and nothing written.
+	h0, _ := a.AuditHead(ctx)
+	boom := errors.New("boom")
+	_, err = a.ApplyAccount(ctx, func(ctx context.Context, r store.AccountReader) (store.AccountChange, error) {
+		if got, err := r.Tokens(ctx, ""); err != nil || len(got) != len(toks) {
+			t.Errorf("tokens read in the transaction: %d %v, want %d", len(got), err, len(toks))
+		}
+		u := store.User{Name: "sok", Role: "admin"}
+		return store.AccountChange{User: &u, Audit: entry("x", "user.role", "sok")}, boom
+	})
+	if !errors.Is(err, boom) {
+		t.Errorf("a failed build: %v, want its error", err)
+	}
+	if h1, _ := a.AuditHead(ctx); h1 != h0 {
+		t.Error("a failed build moved the audit head")
+	}
+	if got, _, _ := a.User(ctx, "sok"); got.Role != "registrar" {
+		t.Errorf("a failed build wrote the user: %+v", got)
 	}
 }
 
 func testAuditAbout(t *testing.T, a store.Accounts) {
 	ctx := context.Background()
 	for _, e := range [][2]string{{"root", "sok"}, {"sok", "P1"}, {"root", "vann"}, {"vann", "sok"}, {"sok", "sok"}} {
-		if err := a.ApplyAccount(ctx, store.AccountChange{Audit: entry(t, a, e[0], "x", e[1])}); err != nil {
+		if err := apply(t, a, store.AccountChange{Audit: entry(e[0], "x", e[1])}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -235,13 +292,13 @@ func testTokens(t *testing.T, a store.Accounts) {
 	ctx := context.Background()
 	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
 	u := store.User{Name: "sok", Role: "admin", Created: now, Updated: now}
-	if err := a.ApplyAccount(ctx, store.AccountChange{NewUser: &u, Audit: entry(t, a, "root", "user.add", "sok")}); err != nil {
+	if err := apply(t, a, store.AccountChange{NewUser: &u, Audit: entry("root", "user.add", "sok")}); err != nil {
 		t.Fatal(err)
 	}
 	t1 := store.Token{ID: "t1", User: "sok", Label: "laptop", Hash: "h1", Created: now}
 	t2 := store.Token{ID: "t2", User: "sok", Label: "script", Hash: "h2", Created: now.Add(time.Hour)}
 	for _, tk := range []store.Token{t1, t2} {
-		if err := a.ApplyAccount(ctx, store.AccountChange{Token: &tk, Audit: entry(t, a, "sok", "token.create", tk.ID)}); err != nil {
+		if err := apply(t, a, store.AccountChange{Token: &tk, Audit: entry("sok", "token.create", tk.ID)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -260,7 +317,7 @@ func testTokens(t *testing.T, a store.Accounts) {
 		t.Errorf("tokens of another user: %+v", list)
 	}
 	t1.Revoked = true
-	if err := a.ApplyAccount(ctx, store.AccountChange{Token: &t1, Audit: entry(t, a, "sok", "token.revoke", "t1")}); err != nil {
+	if err := apply(t, a, store.AccountChange{Token: &t1, Audit: entry("sok", "token.revoke", "t1")}); err != nil {
 		t.Fatal(err)
 	}
 	if got, _, _ := a.TokenByHash(ctx, "h1"); !got.Revoked {
@@ -268,7 +325,7 @@ func testTokens(t *testing.T, a store.Accounts) {
 	}
 	// A token of a user that does not exist is refused.
 	bad := store.Token{ID: "t3", User: "ghost", Hash: "h3", Created: now}
-	if err := a.ApplyAccount(ctx, store.AccountChange{Token: &bad, Audit: entry(t, a, "x", "token.create", "t3")}); err == nil {
+	if err := apply(t, a, store.AccountChange{Token: &bad, Audit: entry("x", "token.create", "t3")}); err == nil {
 		t.Error("token for a missing user accepted")
 	}
 	if all, _ := a.Tokens(ctx, ""); len(all) != 2 {
@@ -281,7 +338,7 @@ func testSessions(t *testing.T, a store.Accounts) {
 	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
 	for _, n := range []string{"sok", "vann"} {
 		u := store.User{Name: n, Role: "admin", Created: now, Updated: now}
-		if err := a.ApplyAccount(ctx, store.AccountChange{NewUser: &u, Audit: entry(t, a, "root", "user.add", n)}); err != nil {
+		if err := apply(t, a, store.AccountChange{NewUser: &u, Audit: entry("root", "user.add", n)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -340,18 +397,18 @@ func testRevokeTokens(t *testing.T, a store.Accounts) {
 	ctx := context.Background()
 	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
 	u := store.User{Name: "sok", Role: "admin", PassHash: "h0", Created: now, Updated: now}
-	if err := a.ApplyAccount(ctx, store.AccountChange{NewUser: &u, Audit: entry(t, a, "root", "user.add", "sok")}); err != nil {
+	if err := apply(t, a, store.AccountChange{NewUser: &u, Audit: entry("root", "user.add", "sok")}); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"t1", "t2", "t3"} {
 		tk := store.Token{ID: id, User: "sok", Hash: "h" + id, Created: now}
-		if err := a.ApplyAccount(ctx, store.AccountChange{Token: &tk, Audit: entry(t, a, "sok", "token.create", id)}); err != nil {
+		if err := apply(t, a, store.AccountChange{Token: &tk, Audit: entry("sok", "token.create", id)}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// The user's change and the revocations are one write.
 	u.PassHash = "h1"
-	if err := a.ApplyAccount(ctx, store.AccountChange{User: &u, RevokeTokens: []string{"t1", "t3"}, Audit: entry(t, a, "sok", "user.password", "sok")}); err != nil {
+	if err := apply(t, a, store.AccountChange{User: &u, RevokeTokens: []string{"t1", "t3"}, Audit: entry("sok", "user.password", "sok")}); err != nil {
 		t.Fatal(err)
 	}
 	for id, want := range map[string]bool{"t1": true, "t2": false, "t3": true} {
@@ -363,7 +420,7 @@ func testRevokeTokens(t *testing.T, a store.Accounts) {
 	// written.
 	h0, _ := a.AuditHead(ctx)
 	u.PassHash = "h2"
-	err := a.ApplyAccount(ctx, store.AccountChange{User: &u, RevokeTokens: []string{"t2", "ghost"}, Audit: entry(t, a, "sok", "user.password", "sok")})
+	err := apply(t, a, store.AccountChange{User: &u, RevokeTokens: []string{"t2", "ghost"}, Audit: entry("sok", "user.password", "sok")})
 	if !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("revoking a missing token: %v, want ErrNotFound", err)
 	}
@@ -375,6 +432,60 @@ func testRevokeTokens(t *testing.T, a store.Accounts) {
 	}
 	if got, _, _ := a.User(ctx, "sok"); got.PassHash != "h1" {
 		t.Errorf("a failed change wrote the user: %q", got.PassHash)
+	}
+}
+
+// testChangeEndsSessions: a change that ends a user's sessions and clears
+// their failed sign-ins does so with the change, and only for that user; a
+// change that fails does neither.
+func testChangeEndsSessions(t *testing.T, a store.Accounts) {
+	ctx := context.Background()
+	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	for _, n := range []string{"sok", "vann"} {
+		u := store.User{Name: n, Role: "admin", PassHash: "h0", Created: now, Updated: now}
+		if err := apply(t, a, store.AccountChange{NewUser: &u, Audit: entry("root", "user.add", n)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.CreateSession(ctx, store.Session{Hash: "s-" + n, User: n, Created: now, Expires: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.SignInFailed(ctx, "user:"+n, n, now, now.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.SignInFailed(ctx, "addr:192.0.2.9", "", now, now.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	state := func() (sessions, failures []string) {
+		for _, n := range []string{"sok", "vann"} {
+			if _, ok, _ := a.SessionByHash(ctx, "s-"+n); ok {
+				sessions = append(sessions, n)
+			}
+		}
+		fs, err := a.SignInFailures(ctx, "user:sok", "user:vann", "addr:192.0.2.9")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fs {
+			failures = append(failures, f.Key)
+		}
+		slices.Sort(failures)
+		return sessions, failures
+	}
+	u := store.User{Name: "sok", Role: "admin", PassHash: "h1", Created: now, Updated: now}
+	err := apply(t, a, store.AccountChange{User: &u, RevokeTokens: []string{"ghost"}, EndSessions: "sok", ClearSignInFailures: "sok",
+		Audit: entry("sok", "user.password", "sok")})
+	if !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("a change revoking a missing token: %v", err)
+	}
+	if s, f := state(); len(s) != 2 || len(f) != 3 {
+		t.Errorf("a failed change ended the sessions %v or cleared the failures of %v", s, f)
+	}
+	if err := apply(t, a, store.AccountChange{User: &u, EndSessions: "sok", ClearSignInFailures: "sok", Audit: entry("sok", "user.password", "sok")}); err != nil {
+		t.Fatal(err)
+	}
+	if s, f := state(); !slices.Equal(s, []string{"vann"}) || !slices.Equal(f, []string{"addr:192.0.2.9", "user:vann"}) {
+		t.Errorf("after sok's change: sessions of %v, failures %v; want vann's session, the address's and vann's failures", s, f)
 	}
 }
 
