@@ -10,6 +10,7 @@ import (
 	"github.com/habeas-kh/habeas/internal/domain"
 
 	"github.com/habeas-kh/habeas/internal/auth"
+	"github.com/habeas-kh/habeas/internal/store"
 	"github.com/habeas-kh/habeas/internal/store/sqldb"
 	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
 )
@@ -269,5 +270,51 @@ func testService(t *testing.T, db *sqldb.DB) {
 	}
 	if _, err := db.SQL().ExecContext(ctx, "DELETE FROM audit WHERE seq = 1"); err == nil {
 		t.Error("the audit chain accepted a DELETE")
+	}
+}
+
+// busyChain is a store whose audit chain is extended by someone else
+// between every reading of its head and the change that follows: what a
+// stream of ledger writes, each adding its entry, does to the chain.
+type busyChain struct {
+	*sqldb.DB
+	n int
+}
+
+func (b *busyChain) AuditHead(ctx context.Context) (store.Head, error) {
+	h, err := b.DB.AuditHead(ctx)
+	if err != nil {
+		return h, err
+	}
+	b.n++
+	e := store.AuditEntry{At: time.Unix(0, 0).UTC(), Actor: "writer", Via: "test", Action: store.ActEventRecord, Detail: "{}"}
+	return h, b.DB.ApplyAccount(ctx, store.AccountChange{Audit: e.Follow(h)})
+}
+
+// TestRecordOnABusyChain: the entry that records a file opened gets into
+// the audit chain however busy it is; it was refused after six tries when
+// other entries came between each reading of the head and the write, and
+// under the load campaign's writes the file could not be opened (409).
+func TestRecordOnABusyChain(t *testing.T) {
+	for _, be := range dbtest.Backends {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db := &busyChain{DB: dbtest.Open(t, be.DSN(t))}
+			s := auth.New(db, auth.WithArgon2(cheap))
+			mon := &auth.Principal{User: "mon", Role: auth.Monitor, Facilities: []string{"CC1"}, Via: "web 192.0.2.1"}
+			for i := range 3 {
+				if err := s.Record(ctx, mon, auth.ActPersonRead, "P1", map[string]any{"events": i}); err != nil {
+					t.Fatalf("recording that a file was opened, on a busy chain: %v", err)
+				}
+			}
+			es, err := s.AuditSubject(ctx, "P1", 10)
+			if err != nil || len(es) != 3 || es[0].Actor != "mon" || es[0].Action != auth.ActPersonRead || es[0].Via != "web 192.0.2.1" {
+				t.Errorf("the entries about P1: %+v %v", es, err)
+			}
+			h, _ := db.DB.AuditHead(ctx)
+			if rep, err := auth.VerifyAudit(ctx, db.DB, 0); err != nil || !rep.ChainOK || rep.Entries != int(h.Seq) {
+				t.Errorf("verify: %+v %v (head %d)", rep, err, h.Seq)
+			}
+		})
 	}
 }

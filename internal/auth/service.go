@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -567,9 +568,19 @@ func (s *Service) AuditSubject(ctx context.Context, subject string, limit int) (
 	return s.acc.AuditAbout(ctx, "", subject, limit)
 }
 
-// Record adds an audit entry for a write made elsewhere (a ledger event).
+// Record adds an audit entry for what was done elsewhere (a person's file
+// opened). The entry comes alone and rests on nothing read before, so it is
+// chained after whatever head the store finds under its lock: refused and
+// built again whenever another entry came first, as an account change is,
+// it lost every time under a stream of writes (each of which adds its
+// entry) and the file could not be opened (found by the load campaign).
 func (s *Service) Record(ctx context.Context, by *Principal, action, subject string, detail any) error {
-	return s.apply(ctx, by, action, subject, detail, store.AccountChange{})
+	d, err := json.Marshal(detail)
+	if err != nil {
+		return fmt.Errorf("encoding the audit detail: %w", err)
+	}
+	a := store.AuditEntry{At: s.now().UTC().Truncate(time.Second), Actor: by.User, Via: by.Via, Action: action, Subject: subject, Detail: string(d)}
+	return s.acc.ApplyAccount(ctx, store.AccountChange{Audit: a, FollowHead: true})
 }
 
 // Secret returns a named server secret (created on first use).

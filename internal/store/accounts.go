@@ -20,7 +20,8 @@ type Accounts interface {
 	// ApplyAccount writes a change to users or tokens and its audit entry in
 	// one transaction. The entry must follow the audit head (Seq = head+1,
 	// Prev = head hash) or nothing is written and the error wraps
-	// ErrChainConflict. An audit entry alone (no User, no Token) is allowed.
+	// ErrChainConflict. An audit entry alone (no User, no Token) is allowed,
+	// and with FollowHead it is chained after the head instead.
 	ApplyAccount(ctx context.Context, c AccountChange) error
 	// AuditHead is the last entry of the audit chain.
 	AuditHead(ctx context.Context) (Head, error)
@@ -159,6 +160,12 @@ type AccountChange struct {
 	Token        *Token
 	RevokeTokens []string
 	Audit        AuditEntry
+	// FollowHead chains Audit after the head found under the write lock
+	// (its Seq, Prev and Hash are set there) instead of refusing an entry
+	// built on an older head. Only for an entry alone, which depends on no
+	// state read before (a file opened): a change to users or tokens must
+	// follow the head it was built on, so that it cannot undo another.
+	FollowHead bool
 }
 
 // SignInFailure is the count of failed sign-ins under one key.

@@ -96,7 +96,12 @@ func (d *DB) ApplyAccount(ctx context.Context, c store.AccountChange) (err error
 		return err
 	}
 	a := c.Audit
-	if a.Seq != head.Seq+1 || a.Prev != head.Hash {
+	switch {
+	case c.FollowHead && (c.NewUser != nil || c.User != nil || c.Token != nil || len(c.RevokeTokens) > 0):
+		return errors.New("an audit entry chained at the head must come alone: a change to accounts follows the head it was built on")
+	case c.FollowHead:
+		a = a.Follow(head)
+	case a.Seq != head.Seq+1 || a.Prev != head.Hash:
 		return fmt.Errorf("audit entry %d after head %d: %w", a.Seq, head.Seq, store.ErrChainConflict)
 	}
 	if u := c.NewUser; u != nil {

@@ -24,6 +24,7 @@ func RunAccounts(t *testing.T, open func(t *testing.T) store.Accounts) {
 		{"Users", testUsers},
 		{"AuditChain", testAuditChain},
 		{"AuditConcurrent", testAuditConcurrent},
+		{"AuditFollowHead", testAuditFollowHead},
 		{"AuditAbout", testAuditAbout},
 		{"Tokens", testTokens},
 		{"Sessions", testSessions},
@@ -199,6 +200,60 @@ func testAuditConcurrent(t *testing.T, a store.Accounts) {
 	})
 	if n != 8 {
 		t.Errorf("%d entries, want 8", n)
+	}
+}
+
+// testAuditFollowHead: an entry alone with FollowHead is chained after the
+// head the store finds, whatever head it was built on, so that concurrent
+// writers of such entries all get in at the first try; a change to
+// accounts cannot be chained so.
+func testAuditFollowHead(t *testing.T, a store.Accounts) {
+	ctx := context.Background()
+	stale := entry(t, a, "root", "note", "x") // built on the empty chain
+	if err := a.ApplyAccount(ctx, store.AccountChange{Audit: entry(t, a, "root", "note", "y")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.ApplyAccount(ctx, store.AccountChange{Audit: stale, FollowHead: true}); err != nil {
+		t.Fatalf("an entry built on an older head, with FollowHead: %v", err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		wg.Go(func() {
+			e := store.AuditEntry{At: time.Unix(0, 0).UTC(), Actor: "a", Action: "person.read", Subject: fmt.Sprint("P", i), Detail: "{}"}
+			errs <- a.ApplyAccount(ctx, store.AccountChange{Audit: e, FollowHead: true})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("a concurrent entry with FollowHead: %v", err)
+		}
+	}
+	u := store.User{Name: "sok", Role: "admin", Created: time.Unix(0, 0).UTC(), Updated: time.Unix(0, 0).UTC()}
+	if err := a.ApplyAccount(ctx, store.AccountChange{NewUser: &u, Audit: entry(t, a, "root", "user.add", "sok"), FollowHead: true}); err == nil {
+		t.Error("a new user with FollowHead was accepted")
+	}
+	prev, n := domain.GenesisHash, int64(0)
+	a.AuditEntries(ctx, 1, func(e store.AuditEntry) error {
+		n++
+		if e.Seq != n || e.Prev != prev {
+			t.Errorf("entry %d breaks the chain", e.Seq)
+		}
+		if e.Action == "person.read" || e.Subject == stale.Subject {
+			if want := domain.ChainHash(e.Prev, store.AuditBody(e)); e.Hash != want {
+				t.Errorf("entry %d chained at the head has hash %s, want %s", e.Seq, e.Hash, want)
+			}
+		}
+		prev = e.Hash
+		return nil
+	})
+	if n != 10 {
+		t.Errorf("%d entries, want 10", n)
+	}
+	if us, _ := a.Users(ctx); len(us) != 0 {
+		t.Errorf("the refused change added users: %+v", us)
 	}
 }
 
