@@ -169,7 +169,10 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 		return out
 	}
 	var facKeys, grpKeys disclosure.GridKeys
-	if len(rows) > 0 {
+	// Releases only of mechanisms shown nationally only (all of them rare:
+	// the first of a new period) leave nothing to break down.
+	broken := len(mechs) > 0
+	if broken {
 		var err error
 		facKeys, err = set.Grid("releases", relFacs, mechs, grid(relFacs, func(f, m string) int { return facMech[f][domain.Mechanism(m)] }),
 			disclosure.GridOptions{Cell: relKey, RowTotal: relFacTotal, ColTotal: relMechTotal, Total: relTotal,
@@ -209,7 +212,7 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 	for _, g := range domain.ReleaseGroups {
 		groups = append(groups, string(g))
 	}
-	if len(rows) > 0 {
+	if broken {
 		var err error
 		grpKeys, err = set.Grid("releases-by-group", groups, mechs, grid(groups, func(g, m string) int { return groupMech[domain.Group(g)][domain.Mechanism(m)] }),
 			disclosure.GridOptions{NoColTotals: true})
@@ -342,7 +345,7 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 	for _, g := range groups {
 		grpLabels = append(grpLabels, groupLabels[domain.Group(g)])
 	}
-	if len(rows) > 0 {
+	if broken {
 		r.Releases.ByFacility = table("releases_by_facility", relFacs, facLabels, facKeys)
 		r.Releases.ByGroup = table("releases_by_group", groups, grpLabels, grpKeys)
 	} else {
