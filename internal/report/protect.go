@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/habeas-kh/habeas/internal/disclosure"
@@ -260,18 +261,29 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 			// Publish less detail and try again: a release mechanism, or a
 			// facility column, whose exact national count is so small that
 			// its breakdown would give people away is shown nationally only.
+			// The sum that pins the count first, else the exact counts in
+			// the way, one at a time: each retry may free the others.
 			ex := maps.Clone(exclude)
 			if ex == nil {
 				ex = map[string]bool{}
 			}
-			switch {
-			case strings.HasPrefix(be.Sum, "releases/national/") && be.Sum != relTotal:
-				ex[strings.TrimPrefix(be.Sum, "releases/national/")] = true
-			case strings.HasPrefix(be.Sum, "national/"):
-				ex[colExcluded(be.Sum[strings.LastIndexByte(be.Sum, '/')+1:])] = true
+			keys := []string{be.Sum}
+			for _, q := range be.Exact {
+				if k, err := strconv.Unquote(q); err == nil {
+					q = k
+				}
+				keys = append(keys, q)
 			}
-			if len(ex) > len(exclude) {
-				return r.protect(s, rows, scr, screened, threshold, ex)
+			for _, k := range keys {
+				switch {
+				case strings.HasPrefix(k, "releases/national/") && k != relTotal:
+					ex[strings.TrimPrefix(k, "releases/national/")] = true
+				case strings.HasPrefix(k, "national/"):
+					ex[colExcluded(k[strings.LastIndexByte(k, '/')+1:])] = true
+				}
+				if len(ex) > len(exclude) {
+					return r.protect(s, rows, scr, screened, threshold, ex)
+				}
 			}
 		}
 		if err != nil {
