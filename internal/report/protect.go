@@ -274,12 +274,16 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 				}
 				keys = append(keys, q)
 			}
+			// Last the count itself: a facility's releases by a mechanism
+			// that only it used equal the exact national count.
+			keys = append(keys, be.Cell)
 			for _, k := range keys {
+				last := k[strings.LastIndexByte(k, '/')+1:]
 				switch {
-				case strings.HasPrefix(k, "releases/national/") && k != relTotal:
-					ex[strings.TrimPrefix(k, "releases/national/")] = true
+				case strings.HasPrefix(k, "releases") && slices.Contains(domain.Mechanisms, domain.Mechanism(last)):
+					ex[last] = true
 				case strings.HasPrefix(k, "national/"):
-					ex[colExcluded(k[strings.LastIndexByte(k, '/')+1:])] = true
+					ex[colExcluded(last)] = true
 				}
 				if len(ex) > len(exclude) {
 					return r.protect(s, rows, scr, screened, threshold, ex)
