@@ -107,7 +107,7 @@ func TestLoadShort(t *testing.T) {
 	for _, be := range dbtest.Backends {
 		t.Run(be.Name, func(t *testing.T) {
 			h := habeasOn(t, be.DSN(t))
-			l, err := LoadRun(t.Context(), h, LoadOptions{Writers: 10, Readers: 10, Accounts: 4, Duration: 5 * time.Second, People: 300, Seed: 1})
+			l, err := LoadRun(t.Context(), h, LoadOptions{Writers: 10, Readers: 10, Accounts: 4, Duration: 5 * time.Second, People: 150, Seed: 1})
 			if err != nil {
 				serverErrors(t, h)
 				t.Fatal(err)
