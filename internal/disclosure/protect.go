@@ -469,9 +469,10 @@ func (p *protector) complement(c int) (int, error) {
 		}
 	}
 	if len(exact) > 0 {
+		// Structured, as blocked is, so that the caller can publish less
+		// detail (no one sum is to blame: the exact counts are).
 		slices.Sort(exact)
-		return -1, fmt.Errorf("disclosure: cannot protect %q without suppressing exact %s; publish fewer details or use the not-exact rule",
-			p.keys[c], strings.Join(exact, ", "))
+		return -1, &BlockedError{Cell: p.keys[c], Exact: exact}
 	}
 	return -1, fmt.Errorf("disclosure: cannot protect %q: no count around it can be suppressed", p.keys[c])
 }
@@ -493,12 +494,18 @@ func (p *protector) blocked(c, r int) error {
 // or exact. The caller can publish less detail (merge the sum's columns, say)
 // and try again.
 type BlockedError struct {
-	Cell  string   // the count that cannot be protected
-	Sum   string   // the total of the relation that pins it
+	Cell string // the count that cannot be protected
+	// Sum is the total of the relation that pins it; "" when every way of
+	// hiding it runs into exact counts of several relations (Exact).
+	Sum   string
 	Exact []string // quoted exact keys in that relation, if any
 }
 
 func (e *BlockedError) Error() string {
+	if e.Sum == "" {
+		return fmt.Sprintf("disclosure: cannot protect %q without suppressing exact %s; publish fewer details or use the not-exact rule",
+			e.Cell, strings.Join(e.Exact, ", "))
+	}
 	if len(e.Exact) == 0 {
 		return fmt.Sprintf("disclosure: cannot protect %q: the other counts of the sum %q are zero or cannot be hidden", e.Cell, e.Sum)
 	}

@@ -103,6 +103,36 @@ type Once struct {
 	Keep    time.Duration // how long a key is kept (at least)
 }
 
+// answer is the answer a write under once gets from the stored key k (ok:
+// there is one) at now: the events written under it, and true, while the
+// key is kept; domain.ErrKeyReused when it was used for another request.
+func (once *Once) answer(k store.IdempotencyKey, ok bool, now time.Time) ([]int64, bool, error) {
+	if !ok || k.Created.Before(now.Add(-once.Keep)) {
+		return nil, false, nil
+	}
+	if k.Request != once.Request {
+		return nil, false, &domain.Error{Code: domain.ErrKeyReused, Field: "idempotency_key",
+			Msg: fmt.Sprintf("key %q was used at %s for a different request", once.Key, k.Created.Format(time.RFC3339))}
+	}
+	return k.Seqs, true, nil
+}
+
+// Answered looks up a write already made under once by the user: it
+// returns the events written and true, or domain.ErrKeyReused, as
+// RecordAbout would, without taking the write lock. A service that checks
+// a write against the register before recording it asks first: the events
+// of a write sent again are to be answered as the first time, not checked
+// against a register the first write (or a later one) has changed. Finding
+// nothing proves nothing: the write still goes through RecordAbout, which
+// looks again under the lock.
+func (s *Service) Answered(ctx context.Context, user string, once *Once) ([]int64, bool, error) {
+	k, ok, err := s.st.IdempotencyKey(ctx, user, once.Key)
+	if err != nil {
+		return nil, false, err
+	}
+	return once.answer(k, ok, s.now().UTC().Truncate(time.Second))
+}
+
 // RecordAbout is Record with the subject of the audit entry given (what the
 // events are about when it is not a person: a pledge, a reform) and, when
 // once is not nil, made idempotent. replayed says the events were written by
@@ -121,12 +151,8 @@ func (s *Service) RecordAbout(ctx context.Context, actor Actor, subject string, 
 		if err != nil {
 			return nil, false, err
 		}
-		if ok && !k.Created.Before(w.now.Add(-once.Keep)) {
-			if k.Request != once.Request {
-				return nil, false, &domain.Error{Code: domain.ErrKeyReused, Field: "idempotency_key",
-					Msg: fmt.Sprintf("key %q was used at %s for a different request", once.Key, k.Created.Format(time.RFC3339))}
-			}
-			return k.Seqs, true, nil
+		if seqs, held, err := once.answer(k, ok, w.now); held || err != nil {
+			return seqs, held, err
 		}
 	}
 	seqs = make([]int64, len(evs))

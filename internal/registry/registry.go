@@ -364,7 +364,23 @@ func (s *Service) RecordOnce(ctx context.Context, p *auth.Principal, key, reques
 	if err != nil {
 		return nil, err
 	}
+	if once != nil {
+		// A write sent again is answered before its events are checked:
+		// the first write may have changed what they are checked against
+		// (a transfer took the person out of the user's scope), and the
+		// client must hear that it was written, not that it may not be.
+		if seqs, done, err := s.answered(ctx, p, once); done {
+			return seqs, err
+		}
+	}
 	seqs, i, err := s.record(ctx, p, once, evs)
+	if err != nil && once != nil {
+		// The first write under the key may have committed after the look
+		// above and before the checks read the register: its answer stands.
+		if seqs, done, aerr := s.answered(ctx, p, once); done {
+			return seqs, aerr
+		}
+	}
 	if err != nil && i >= 0 {
 		return nil, domain.InField(fmt.Sprintf("events[%d]", i), err)
 	}
@@ -384,6 +400,19 @@ func onceOf(key, request string) (*ledger.Once, error) {
 		return nil, err
 	}
 	return &ledger.Once{Key: key, Request: request, Keep: KeyRetention}, nil
+}
+
+// answered is the answer already given under once to p, and true; or
+// false when there is none to give (p is not signed in, the key is free).
+func (s *Service) answered(ctx context.Context, p *auth.Principal, once *ledger.Once) ([]int64, bool, error) {
+	if !p.Authenticated() {
+		return nil, false, nil
+	}
+	seqs, ok, err := s.led.Answered(ctx, p.User, once)
+	if err != nil {
+		return nil, true, err
+	}
+	return seqs, ok, nil
 }
 
 // record is Record; on invalid input it also says which event is at fault

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/habeas-kh/habeas/internal/disclosure"
@@ -169,7 +170,10 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 		return out
 	}
 	var facKeys, grpKeys disclosure.GridKeys
-	if len(rows) > 0 {
+	// Releases only of mechanisms shown nationally only (all of them rare:
+	// the first of a new period) leave nothing to break down.
+	broken := len(mechs) > 0
+	if broken {
 		var err error
 		facKeys, err = set.Grid("releases", relFacs, mechs, grid(relFacs, func(f, m string) int { return facMech[f][domain.Mechanism(m)] }),
 			disclosure.GridOptions{Cell: relKey, RowTotal: relFacTotal, ColTotal: relMechTotal, Total: relTotal,
@@ -209,7 +213,7 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 	for _, g := range domain.ReleaseGroups {
 		groups = append(groups, string(g))
 	}
-	if len(rows) > 0 {
+	if broken {
 		var err error
 		grpKeys, err = set.Grid("releases-by-group", groups, mechs, grid(groups, func(g, m string) int { return groupMech[domain.Group(g)][domain.Mechanism(m)] }),
 			disclosure.GridOptions{NoColTotals: true})
@@ -257,18 +261,33 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 			// Publish less detail and try again: a release mechanism, or a
 			// facility column, whose exact national count is so small that
 			// its breakdown would give people away is shown nationally only.
+			// The sum that pins the count first, else the exact counts in
+			// the way, one at a time: each retry may free the others.
 			ex := maps.Clone(exclude)
 			if ex == nil {
 				ex = map[string]bool{}
 			}
-			switch {
-			case strings.HasPrefix(be.Sum, "releases/national/") && be.Sum != relTotal:
-				ex[strings.TrimPrefix(be.Sum, "releases/national/")] = true
-			case strings.HasPrefix(be.Sum, "national/"):
-				ex[colExcluded(be.Sum[strings.LastIndexByte(be.Sum, '/')+1:])] = true
+			keys := []string{be.Sum}
+			for _, q := range be.Exact {
+				if k, err := strconv.Unquote(q); err == nil {
+					q = k
+				}
+				keys = append(keys, q)
 			}
-			if len(ex) > len(exclude) {
-				return r.protect(s, rows, scr, screened, threshold, ex)
+			// Last the count itself: a facility's releases by a mechanism
+			// that only it used equal the exact national count.
+			keys = append(keys, be.Cell)
+			for _, k := range keys {
+				last := k[strings.LastIndexByte(k, '/')+1:]
+				switch {
+				case strings.HasPrefix(k, "releases") && slices.Contains(domain.Mechanisms, domain.Mechanism(last)):
+					ex[last] = true
+				case strings.HasPrefix(k, "national/"):
+					ex[colExcluded(last)] = true
+				}
+				if len(ex) > len(exclude) {
+					return r.protect(s, rows, scr, screened, threshold, ex)
+				}
 			}
 		}
 		if err != nil {
@@ -342,7 +361,7 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 	for _, g := range groups {
 		grpLabels = append(grpLabels, groupLabels[domain.Group(g)])
 	}
-	if len(rows) > 0 {
+	if broken {
 		r.Releases.ByFacility = table("releases_by_facility", relFacs, facLabels, facKeys)
 		r.Releases.ByGroup = table("releases_by_group", groups, grpLabels, grpKeys)
 	} else {

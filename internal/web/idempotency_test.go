@@ -134,3 +134,97 @@ func TestIdempotencyKey(t *testing.T) {
 		})
 	}
 }
+
+// TestRetryAfterTheFileChanged: a write sent again under its key is answered
+// as the first time even when the first write, or one after it, changed
+// what the events would be checked against: a registrar of CC1 who
+// transferred someone to CC2 and never heard back (the server was killed
+// after the commit) must be told 201 on the retry, not that the person is
+// no longer theirs. Found by the kill -9 campaign (bench/fault.sh), where
+// the retry of a committed transfer was answered 400 and the client took a
+// stored transfer for a refused one.
+func TestRetryAfterTheFileChanged(t *testing.T) {
+	for _, be := range dbtest.Backends {
+		t.Run(be.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db := dbtest.Open(t, be.DSN(t))
+			setup := ledger.Actor{Name: "setup", Via: "test"}
+			for _, id := range []string{"CC1", "CC2"} {
+				if _, err := ledger.New(db).Record(ctx, setup, &domain.Event{Kind: domain.KFacility,
+					Date: domain.MustDate("2019-01-01"), Facility: id,
+					Data: &domain.FacilityData{Name: "Correctional Centre " + id, Kind: domain.Prison, Province: "Phnom Penh", Capacity: 100}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			srv, err := web.New(newServices(t, db), web.Options{Log: testLog(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			root := auth.System("setup", "test")
+			for _, u := range []auth.NewUser{{Name: "registrar", Password: password, Role: auth.Registrar, Facilities: []string{"CC1"}},
+				{Name: "admin", Password: password, Role: auth.Admin}} {
+				if err := srv.Auth().AddUser(ctx, root, u); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f := &fixture{t: t, db: db, srv: srv, ts: httptest.NewServer(srv.Handler())}
+			t.Cleanup(f.ts.Close)
+			reg, admin := f.login("registrar"), f.login("admin")
+			head := func() int64 { h, _ := db.Head(ctx); return h.Seq }
+			post := func(c *client, key, b string) response {
+				c.header.Set("Idempotency-Key", key)
+				return c.do("POST", "/api/v1/events", strings.NewReader(b), "application/json")
+			}
+			admit := func(id string) string {
+				return `{"events":[{"kind":"person","date":"2024-03-01","person":"` + id + `","data":{"name":"Person ` + id +
+					`","sex":"F","dob":"1990-02-03","dob_basis":"document"}},{"kind":"admission","date":"2024-03-01","person":"` + id +
+					`","facility":"CC1","data":{"status":"pretrial"}}]}`
+			}
+			transfer := func(id, from string) string {
+				return `{"events":[{"kind":"transfer","date":"2024-03-02","person":"` + id + `"` + from +
+					`,"data":{"to":"CC2","reason":"overcrowding"}}]}`
+			}
+			mustPost := func(c *client, key, b, want string) response {
+				t.Helper()
+				res := post(c, key, b)
+				if res.code != 201 || strings.TrimSpace(res.body) != want {
+					t.Fatalf("POST %s: %d %s, want 201 %s", key, res.code, res.body, want)
+				}
+				return res
+			}
+			retry := func(c *client, key, b string, first response) {
+				t.Helper()
+				before := head()
+				if res := post(c, key, b); res.code != first.code || res.body != first.body || head() != before {
+					t.Errorf("retry of %s: %d %s, %d events written; want the first answer, %d %s, and none",
+						key, res.code, res.body, head()-before, first.code, first.body)
+				}
+			}
+
+			// The registrar's own transfer out of CC1, naming the facility
+			// left as the API allows: P1 is in CC2 when the retry comes.
+			mustPost(reg, "k1", admit("P1"), `{"seqs":[3,4]}`)
+			moved := mustPost(reg, "k2", transfer("P1", `,"facility":"CC1"`), `{"seqs":[5]}`)
+			retry(reg, "k2", transfer("P1", `,"facility":"CC1"`), moved)
+			// The same without the facility: now decided by the scope.
+			mustPost(reg, "k3", admit("P2"), `{"seqs":[6,7]}`)
+			moved = mustPost(reg, "k4", transfer("P2", ""), `{"seqs":[8]}`)
+			retry(reg, "k4", transfer("P2", ""), moved)
+			// An admission retried after someone else moved the person on.
+			admitted := mustPost(reg, "k5", admit("P3"), `{"seqs":[9,10]}`)
+			mustPost(admin, "a1", transfer("P3", ""), `{"seqs":[11]}`)
+			retry(reg, "k5", admit("P3"), admitted)
+			// Another request under a used key is refused as such, before
+			// its events are checked.
+			res := post(reg, "k2", transfer("P1", `,"facility":"CC2"`))
+			var e struct{ Code string }
+			if res.code != 422 || json.Unmarshal([]byte(res.body), &e) != nil || e.Code != "key_reused" {
+				t.Errorf("another body under k2: %d %s, want 422 key_reused", res.code, res.body)
+			}
+			rep, err := auth.VerifyAudit(ctx, db, head())
+			if err != nil || !rep.OK() {
+				t.Errorf("verify: %+v %v", rep, err)
+			}
+		})
+	}
+}

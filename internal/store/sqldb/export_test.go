@@ -12,3 +12,6 @@ func BuildAggregates(ctx context.Context, d *DB) error { return d.buildAggregate
 // Synchronous sets SQLite's synchronous mode, so that a benchmark can price
 // FULL, the only mode habeas opens files in, against NORMAL.
 func Synchronous(mode string) Option { return func(d *DB) { d.synchronous = mode } }
+
+// PersonEventsSQL is the query that reads the events of n persons.
+func PersonEventsSQL(n int) string { return personEventsSQL(n) }
