@@ -98,6 +98,20 @@ type PersonState struct {
 	// other than police custody, the end of police custody, or a hearing.
 	// NoDate while that has not happened.
 	FirstAppearance Date
+
+	// The verdicts of the current episode, kept so that screening can list
+	// a record that cannot be right: a conviction after an acquittal with no
+	// appeal between them. AcquittedOn and ConvictedOn are the dates of the
+	// last acquittal and the last conviction (NoDate when none);
+	// LastVerdict is the outcome of the last verdict ("" when none);
+	// ConvictedAfterAcquittal is set by a conviction whose preceding verdict
+	// was an acquittal; AppealAfterAcquittal by an appeal recorded after an
+	// acquittal and before any verdict that followed it.
+	AcquittedOn             Date
+	ConvictedOn             Date
+	LastVerdict             string
+	ConvictedAfterAcquittal bool
+	AppealAfterAcquittal    bool
 }
 
 // PersonFile is the projection of the ledger for one person.
@@ -360,16 +374,23 @@ func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
 			f.setStatus(st, ev.Date)
 			s.ProsecutionAppeal = false
 			s.Order = &Order{Kind: OrderJudgment, Authority: d.Court, Reference: d.Case, Issued: ev.Date}
+			s.ConvictedAfterAcquittal = s.LastVerdict == OutcomeAcquitted
+			s.ConvictedOn = ev.Date
 		case OutcomeAcquitted:
 			s.Sentence = nil
 			f.setStatus(StatusAcquitted, ev.Date)
+			s.AcquittedOn, s.ConvictedAfterAcquittal, s.AppealAfterAcquittal = ev.Date, false, false
 		default:
 			return fieldErr("data.outcome", "must be %q or %q, not %q", OutcomeConvicted, OutcomeAcquitted, d.Outcome)
 		}
+		s.LastVerdict = d.Outcome
 		f.restay(ev.Date)
 	case *AppealData:
 		if d.By == "prosecution" {
 			s.ProsecutionAppeal = true
+		}
+		if s.LastVerdict == OutcomeAcquitted {
+			s.AppealAfterAcquittal = true
 		}
 		if s.Status == StatusFinal {
 			f.setStatus(StatusAppeal, ev.Date)

@@ -146,6 +146,9 @@ func (l *loader) compile(p *Pack) {
 	for _, r := range p.Rules {
 		l.compileRule(env, r)
 	}
+	for _, r := range p.Checks {
+		l.compileRule(env, r)
+	}
 }
 
 func (l *loader) compileRule(env *environment, r *Rule) {

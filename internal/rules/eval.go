@@ -117,6 +117,19 @@ func (p *Pack) Evaluate(v *Values, out []Outcome) []Outcome {
 	return out
 }
 
+// EvaluateChecks runs every data check of the pack on one person's facts,
+// as Evaluate runs the rules.
+func (p *Pack) EvaluateChecks(v *Values, out []Outcome) []Outcome {
+	out = out[:0]
+	unknown := v.Unknown()
+	act := activation{v}
+	var partial interpreter.PartialActivation
+	for _, r := range p.Checks {
+		out = append(out, p.evalRule(r, v, act, unknown, &partial))
+	}
+	return out
+}
+
 // EvaluateRule runs one rule.
 func (p *Pack) EvaluateRule(r *Rule, v *Values) Outcome {
 	var partial interpreter.PartialActivation

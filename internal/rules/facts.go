@@ -106,6 +106,15 @@ const (
 	FPriorPrison5y
 	FProsecutionAppeal
 	FDrugCentreOrder
+	FDOB
+	FOffenceDate
+	FPregnancyHasDue
+	FPregnancyDue
+	FPregnancyDaysPastDue
+	FAcquittedOn
+	FConvictedOn
+	FConvictedAfterAcquittal
+	FAppealAfterAcquittal
 	numFacts
 )
 
@@ -114,6 +123,7 @@ const (
 	noSentence = "no sentence on file (not convicted, or the verdict gave none)"
 	noFixed    = "no sentence on file, or a life sentence"
 	noOrder    = "no commitment order on file"
+	noDue      = "not pregnant, or no expected delivery date on file"
 )
 
 // Facts is the catalogue of facts, indexed by FactID. It is never modified.
@@ -127,8 +137,8 @@ var Facts = [numFacts]Fact{
 	{FDOBBasis, "dob_basis", String, "how the date of birth was established: document, declared, estimated, unknown", ""},
 	{FAge, "age", Int, "age in completed years on as_of; born on 29 February, one comes of age on 1 March in common years", "no date of birth"},
 	{FHasOffenceDate, "has_offence_date", Bool, "the case records the date of the alleged offence", ""},
-	{FAgeAtOffence, "age_at_offence", Int, "age in completed years on the date of the alleged offence", "no date of birth, or no offence date"},
-	{FPregnant, "pregnant", Bool, "a pregnancy recorded in this custody and not ended by as_of", ""},
+	{FAgeAtOffence, "age_at_offence", Int, "age in completed years on the date of the alleged offence", "no date of birth, or no offence date, or an offence date before the date of birth"},
+	{FPregnant, "pregnant", Bool, "a pregnancy recorded in this custody and not ended by as_of, however long past its due date (see pregnancy_days_past_due)", ""},
 	{FChildrenInCustody, "children_in_custody", Int, "children living with the person in custody on as_of", ""},
 	{FDependentChild, "dependent_child", Bool, "a dependent child outside prison recorded in this custody", ""},
 	{FChronicIllness, "chronic_illness", Bool, "a chronic or serious illness recorded in this custody and not ended", ""},
@@ -179,6 +189,15 @@ var Facts = [numFacts]Fact{
 	{FPriorPrison5y, "prior_prison_5y", Bool, "recorded at admission as having served a prison sentence in the previous 5 years", ""},
 	{FProsecutionAppeal, "prosecution_appeal", Bool, "the prosecution has appealed in the current case", ""},
 	{FDrugCentreOrder, "drug_centre_order", Bool, "the current order is a drug-centre placement order", ""},
+	{FDOB, "dob", Date, "date of birth on file (of whatever basis: see dob_basis)", "no date of birth"},
+	{FOffenceDate, "offence_date", Date, "date of the alleged offence recorded on the case", "no offence date on file"},
+	{FPregnancyHasDue, "pregnancy_has_due", Bool, "pregnant, and the pregnancy has an expected delivery date on file", ""},
+	{FPregnancyDue, "pregnancy_due", Date, "expected delivery date of the pregnancy (the latest recorded in this custody and not ended)", noDue},
+	{FPregnancyDaysPastDue, "pregnancy_days_past_due", Int, "as_of minus pregnancy_due in days: positive once the due date has passed", noDue},
+	{FAcquittedOn, "acquitted_on", Date, "date of the last acquittal in this custody", "no acquittal in this custody"},
+	{FConvictedOn, "convicted_on", Date, "date of the last conviction in this custody", "no conviction in this custody"},
+	{FConvictedAfterAcquittal, "convicted_after_acquittal", Bool, "the last verdict in this custody is a conviction, and the verdict before it an acquittal", ""},
+	{FAppealAfterAcquittal, "appeal_after_acquittal", Bool, "an appeal (by either party) is on file after the last acquittal in this custody and before the verdict that followed it", ""},
 }
 
 // FactByName finds a fact.

@@ -57,8 +57,17 @@ func Facts(f *domain.PersonFile, kinds Kinds, d domain.Date, v *rules.Values) {
 		v.SetString(rules.FProcedure, string(s.Case.Procedure))
 	}
 	v.SetBool(rules.FHasOffenceDate, offence != domain.NoDate)
-	if dob != domain.NoDate && offence != domain.NoDate {
+	// An offence before the birth gives no age: the record is wrong (the
+	// pack's data checks list it), and a rule reading the age at the
+	// offence is undecided rather than misled by it.
+	if dob != domain.NoDate && offence != domain.NoDate && offence >= dob {
 		v.SetInt(rules.FAgeAtOffence, dob.AgeOn(offence))
+	}
+	if dob != domain.NoDate {
+		v.SetString(rules.FDOB, dob.String())
+	}
+	if offence != domain.NoDate {
+		v.SetString(rules.FOffenceDate, offence.String())
 	}
 
 	flags(f, d, v)
@@ -96,18 +105,30 @@ func Facts(f *domain.PersonFile, kinds Kinds, d domain.Date, v *rules.Values) {
 	v.SetBool(rules.FRepeatOffender, s.RepeatOffender)
 	v.SetBool(rules.FPriorPrison5y, s.PriorPrison5y)
 	v.SetBool(rules.FProsecutionAppeal, s.ProsecutionAppeal)
+	if s.AcquittedOn != domain.NoDate {
+		v.SetString(rules.FAcquittedOn, s.AcquittedOn.String())
+	}
+	if s.ConvictedOn != domain.NoDate {
+		v.SetString(rules.FConvictedOn, s.ConvictedOn.String())
+	}
+	v.SetBool(rules.FConvictedAfterAcquittal, s.ConvictedAfterAcquittal)
+	v.SetBool(rules.FAppealAfterAcquittal, s.AppealAfterAcquittal)
 }
 
 func flags(f *domain.PersonFile, d domain.Date, v *rules.Values) {
 	var pregnant, dependent, chronic, mental, disability bool
 	children := 0
-	for _, fl := range f.Flags {
+	var pregnancy *domain.Flag
+	for i, fl := range f.Flags {
 		if fl.From > d || d >= fl.To {
 			continue
 		}
 		switch fl.Kind {
 		case domain.FlagPregnant:
 			pregnant = true
+			if pregnancy == nil || fl.From >= pregnancy.From {
+				pregnancy = &f.Flags[i]
+			}
 		case domain.FlagChild:
 			children++
 		case domain.FlagDependent:
@@ -121,6 +142,16 @@ func flags(f *domain.PersonFile, d domain.Date, v *rules.Values) {
 		}
 	}
 	v.SetBool(rules.FPregnant, pregnant)
+	// A pregnancy flag keeps its expected delivery date in ChildDOB.
+	due := domain.NoDate
+	if pregnancy != nil {
+		due = pregnancy.ChildDOB
+	}
+	v.SetBool(rules.FPregnancyHasDue, due != domain.NoDate)
+	if due != domain.NoDate {
+		v.SetString(rules.FPregnancyDue, due.String())
+		v.SetInt(rules.FPregnancyDaysPastDue, d.DaysSince(due))
+	}
 	v.SetInt(rules.FChildrenInCustody, children)
 	v.SetBool(rules.FDependentChild, dependent)
 	v.SetBool(rules.FChronicIllness, chronic)
