@@ -59,11 +59,9 @@ var demoDB = sync.OnceValues(func() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum := store.ScreeningSummary{AsOf: asOf, Pack: "kh-2020", Head: rep.Head.Hash, ComputedAt: now.Format(time.RFC3339)}
-	for _, f := range rep.Summary.ByFacility {
-		if f.Unlawful > 0 {
-			sum.Counts = append(sum.Counts, store.ScreeningCount{Facility: f.Facility, Kind: "unlawful", People: f.Unlawful})
-		}
+	sum, err := rep.Saved(now)
+	if err != nil {
+		return "", err
 	}
 	return path, db.SaveScreening(ctx, sum)
 })
