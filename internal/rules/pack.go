@@ -450,6 +450,24 @@ func (l *loader) rule(n *yaml.Node) *Rule {
 	return r
 }
 
+// healthFacts are the facts drawn from health records (pregnancy, illness,
+// disability, children in custody or dependent): what a reader who may not
+// read health data must not learn from a rule's reason either.
+var healthFacts = func() FactSet {
+	var s FactSet
+	for _, f := range []FactID{FPregnant, FPregnancyHasDue, FPregnancyDue, FPregnancyDaysPastDue, FChildrenInCustody,
+		FDependentChild, FChronicIllness, FMentalIllness, FDisability} {
+		s.Add(f)
+	}
+	return s
+}()
+
+// ReadsHealth reports whether the rule's condition or reason reads a fact
+// drawn from health records.
+func (r *Rule) ReadsHealth() bool {
+	return r.prog != nil && (r.prog.refs.Intersects(healthFacts) || r.prog.reasonRefs.Intersects(healthFacts))
+}
+
 // lineOf is the line of the first character of a scalar's content: block
 // scalars (| and >) start on the line after their indicator.
 func lineOf(n *yaml.Node) int {

@@ -56,6 +56,8 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 			v.Groups = append(v.Groups, rl)
 		}
 	}
+	// The data checks filter the queue like a rule.
+	v.Rules = append(v.Rules, s.reg.Pack().Checks...)
 	v.Prev, v.Next = pageLinks("/staff/queue", q, qq.Offset, qq.Limit, qq.Offset+qq.Limit < res.Total)
 	p := s.newPage(r, "queue.heading", v)
 	p.Form = q
