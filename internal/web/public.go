@@ -81,7 +81,6 @@ func (s *Server) dashboardView(ctx context.Context, l Lang, asOf domain.Date, cl
 	return v, nil
 }
 
-
 func (s *Server) charts(v *dashView, l Lang) {
 	var occ []bar
 	for _, f := range v.R.Facilities {
