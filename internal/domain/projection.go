@@ -102,14 +102,14 @@ type PersonState struct {
 	// The verdicts of the current episode, kept so that screening can list
 	// a record that cannot be right: a conviction after an acquittal with no
 	// appeal between them. AcquittedOn and ConvictedOn are the dates of the
-	// last acquittal and the last conviction (NoDate when none);
-	// LastVerdict is the outcome of the last verdict ("" when none);
+	// last acquittal and the last conviction (NoDate when none); Verdict is
+	// the outcome of the last verdict of the episode ("" before any);
 	// ConvictedAfterAcquittal is set by a conviction whose preceding verdict
 	// was an acquittal; AppealAfterAcquittal by an appeal recorded after an
 	// acquittal and before any verdict that followed it.
 	AcquittedOn             Date
 	ConvictedOn             Date
-	LastVerdict             string
+	Verdict                 string
 	ConvictedAfterAcquittal bool
 	AppealAfterAcquittal    bool
 }
@@ -374,7 +374,7 @@ func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
 			f.setStatus(st, ev.Date)
 			s.ProsecutionAppeal = false
 			s.Order = &Order{Kind: OrderJudgment, Authority: d.Court, Reference: d.Case, Issued: ev.Date}
-			s.ConvictedAfterAcquittal = s.LastVerdict == OutcomeAcquitted
+			s.ConvictedAfterAcquittal = s.Verdict == OutcomeAcquitted
 			s.ConvictedOn = ev.Date
 		case OutcomeAcquitted:
 			s.Sentence = nil
@@ -383,13 +383,13 @@ func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
 		default:
 			return fieldErr("data.outcome", "must be %q or %q, not %q", OutcomeConvicted, OutcomeAcquitted, d.Outcome)
 		}
-		s.LastVerdict = d.Outcome
+		s.Verdict = d.Outcome
 		f.restay(ev.Date)
 	case *AppealData:
 		if d.By == "prosecution" {
 			s.ProsecutionAppeal = true
 		}
-		if s.LastVerdict == OutcomeAcquitted {
+		if s.Verdict == OutcomeAcquitted {
 			s.AppealAfterAcquittal = true
 		}
 		if s.Status == StatusFinal {

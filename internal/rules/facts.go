@@ -189,7 +189,7 @@ var Facts = [numFacts]Fact{
 	{FPriorPrison5y, "prior_prison_5y", Bool, "recorded at admission as having served a prison sentence in the previous 5 years", ""},
 	{FProsecutionAppeal, "prosecution_appeal", Bool, "the prosecution has appealed in the current case", ""},
 	{FDrugCentreOrder, "drug_centre_order", Bool, "the current order is a drug-centre placement order", ""},
-	{FDOB, "dob", Date, "date of birth on file (of whatever basis: see dob_basis)", "no date of birth"},
+	{FDOB, "dob", Date, "date of birth on file (see dob_basis for how it was established)", "no date of birth"},
 	{FOffenceDate, "offence_date", Date, "date of the alleged offence recorded on the case", "no offence date on file"},
 	{FPregnancyHasDue, "pregnancy_has_due", Bool, "pregnant, and the pregnancy has an expected delivery date on file", ""},
 	{FPregnancyDue, "pregnancy_due", Date, "expected delivery date of the pregnancy (the latest recorded in this custody and not ended)", noDue},

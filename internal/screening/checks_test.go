@@ -99,6 +99,15 @@ func TestDataCheckBoundaries(t *testing.T) {
 		{"order expires the day before it is issued", "DQ-02", order(detention("2020-01-10", "2020-01-09")), "2020-01-10", true, []string{"issued on 2020-01-10", "expires on 2020-01-09"}},
 		{"detention order with an expiry", "DQ-03", order(detention("2020-01-10", "2020-07-10")), "2020-02-01", false, nil},
 		{"detention order with no expiry", "DQ-03", order(detention("2020-01-10", "")), "2020-02-01", true, []string{"detention_order", "issued 2020-01-10"}},
+		{"arrest warrant with no expiry, once in pre-trial detention", "DQ-03", order(&domain.Order{Kind: domain.OrderArrestWarrant, Authority: "judge", Reference: "W",
+			Issued: domain.MustDate("2020-01-05")}), "2020-02-01", true, []string{"arrest_warrant", "issued 2020-01-05"}},
+		{"arrest warrant with no expiry, in police custody", "DQ-03", func() *person {
+			p := newPerson("1980-05-05", domain.Male)
+			p.admit("2020-01-10", "PC", &domain.AdmissionData{Status: domain.StatusPolice, ArrestedAt: "2020-01-10T08:00",
+				Order: &domain.Order{Kind: domain.OrderArrestWarrant, Authority: "judge", Reference: "W", Issued: domain.MustDate("2020-01-05")}})
+			return p
+		}, "2020-01-11", false, nil},
+		{"convicted: a judgment needs no expiry", "DQ-03", verdicts("convicted"), "2020-04-01", false, nil},
 		{"immediate appearance order with no expiry", "DQ-03", order(&domain.Order{Kind: domain.OrderImmediateAppear, Authority: "court", Reference: "I",
 			Issued: domain.MustDate("2020-01-10")}), "2020-02-01", false, nil},
 		{"acquitted, prosecution appeal, convicted", "DQ-04", verdicts("acquitted", "prosecution appeal", "convicted"), "2020-04-01", false, nil},
