@@ -416,7 +416,7 @@ func (g *gen) motherChild(b *bed, p *person, s *stay, lim int, facAt func(day, r
 			// The birth of one child in four is entered as the child living
 			// with the mother, and the pregnancy never closed: data to check
 			// once its due date is long past.
-			if !missedRecord(dob, 4) {
+			if !missedRecord(start, 4) {
 				g.add(dob, rankHealthIn, domain.KHealth, facAt(dob, rankHealthIn), &domain.HealthData{Fact: domain.FactPregnancyEnd, Detail: "birth in custody"})
 			}
 		}

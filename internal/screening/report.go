@@ -498,20 +498,17 @@ func (r *Report) writeChecks(w io.Writer) {
 		return
 	}
 	fmt.Fprintln(w, "\nData to check (records that cannot be right; not law, listed to be corrected):")
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "check\tpeople\tby facility\ttitle")
 	for _, c := range r.Summary.DataToCheck {
+		fmt.Fprintf(w, "  %s  %d  %s\n", c.Check, c.People, c.Title)
+		if len(c.ByFacility) == 0 {
+			continue
+		}
 		var facs []string
 		for _, f := range c.ByFacility {
 			facs = append(facs, fmt.Sprintf("%s %d", f.Facility, f.People))
 		}
-		by := strings.Join(facs, ", ")
-		if by == "" {
-			by = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", c.Check, c.People, by, c.Title)
+		fmt.Fprintf(w, "      by facility: %s\n", strings.Join(facs, ", "))
 	}
-	tw.Flush()
 }
 
 func mech(f Fired) string {
