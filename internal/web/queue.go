@@ -17,6 +17,7 @@ type queueView struct {
 	Groups     []*rules.Rule
 	Mechanisms []domain.Mechanism
 	Next, Prev string
+	Records    int // records to check, over every data check
 }
 
 func queueQuery(q url.Values) (registry.QueueQuery, error) {
@@ -50,6 +51,9 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &queueView{Q: res, Facilities: facs, Mechanisms: domain.Mechanisms}
+	for _, c := range res.DataToCheck {
+		v.Records += c.People
+	}
 	for _, rl := range s.reg.Pack().Rules {
 		v.Rules = append(v.Rules, rl)
 		if rl.Kind == rules.Priority {
