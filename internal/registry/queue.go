@@ -79,19 +79,20 @@ func (s *Service) Queue(ctx context.Context, p *auth.Principal, q QueueQuery) (*
 		return nil, err
 	}
 	scope := p.Scope(auth.ReadScreening)
-	var all, seen []screening.Result
+	var all []screening.Result
+	tally := screening.NewTally(s.pack)
 	for _, r := range c.results {
 		if (q.Facility != "" && r.Facility != q.Facility) || (scope != nil && !slices.Contains(scope, r.Facility)) {
 			continue
 		}
-		seen = append(seen, r)
+		tally.Add(&r)
 		if !matches(r, q) {
 			continue
 		}
 		all = append(all, r)
 	}
 	screening.Sort(all)
-	sum := screening.Summarize(s.pack, seen)
+	sum := tally.Summary()
 	out := &Queue{AsOf: c.asOf, Head: c.head, Pack: s.pack.ID + " " + s.pack.Version, Total: len(all), Persons: []QueueRow{},
 		HeldUnlawfully: sum.HeldUnlawfully, DataToCheck: sum.DataToCheck}
 	if q.Limit <= 0 || q.Limit > 500 {

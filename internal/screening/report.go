@@ -148,6 +148,19 @@ func Summarize(p *rules.Pack, rs []Result) Summary {
 	return sm.summary()
 }
 
+// Tally counts results as they are added, as Summarize counts a list,
+// without the list.
+type Tally struct{ sm *summer }
+
+// NewTally starts counting the results of a screening with p.
+func NewTally(p *rules.Pack) *Tally { return &Tally{newSummer(p)} }
+
+// Add counts one result.
+func (t *Tally) Add(r *Result) { t.sm.add(r) }
+
+// Summary is the count so far.
+func (t *Tally) Summary() Summary { return t.sm.summary() }
+
 // summer counts results as they come; each screening worker has its own,
 // and they are merged at the end.
 type summer struct {
