@@ -26,15 +26,16 @@ func (a *app) rulesCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(a.out, "%s version %s (%s), from %s\n", p.ID, p.Version, p.Jurisdiction, p.File)
+			if p.ReviewedBy != "" {
+				fmt.Fprintf(a.out, "reviewed by %s on %s\n", p.ReviewedBy, p.ReviewedOn)
+			} else {
+				fmt.Fprintln(a.out, "not reviewed by a lawyer")
+			}
 			fmt.Fprintf(a.out, "built-in packs: %v\n\n", rules.Builtins())
 			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "id\tkind\tmechanism\tweight\tverified\ttitle")
 			for _, r := range p.Rules {
-				v := "yes"
-				if !r.Verified {
-					v = "NO"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Kind, r.Mechanism, r.Weight, v, r.Title)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", r.ID, r.Kind, r.Mechanism, r.Weight, yesNo(r.Verified), r.Title)
 			}
 			tw.Flush()
 			fmt.Fprintln(a.out, "\ncitations and notes:")
@@ -45,12 +46,17 @@ func (a *app) rulesCmd() *cobra.Command {
 				}
 			}
 			fmt.Fprintln(a.out, "\nparameters:")
+			tw = tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "  name\tvalue\tverified\tcitation\tnote")
 			for _, prm := range p.Params {
-				note := ""
-				if prm.Note != "" {
-					note = "  (" + prm.Note + ")"
+				fmt.Fprintf(tw, "  %s\t%v\t%s\t%s\t%s\n", prm.Name, prm.Value, yesNo(prm.Verified), prm.Citation, prm.Note)
+			}
+			tw.Flush()
+			if len(p.Checks) > 0 {
+				fmt.Fprintln(a.out, "\ndata checks (not law: records listed under data to check, to be corrected):")
+				for _, c := range p.Checks {
+					fmt.Fprintf(a.out, "  %s: %s\n", c.ID, c.Title)
 				}
-				fmt.Fprintf(a.out, "  %s = %v%s\n", prm.Name, prm.Value, note)
 			}
 			return nil
 		},
@@ -69,7 +75,8 @@ func (a *app) rulesCmd() *cobra.Command {
 			if err != nil {
 				return &exitError{code: 1, msg: err.Error()}
 			}
-			fmt.Fprintf(a.out, "%s: pack %s version %s: %d rules, %d parameters, OK\n", args[0], p.ID, p.Version, len(p.Rules), len(p.Params))
+			fmt.Fprintf(a.out, "%s: pack %s version %s: %d rules, %d data checks, %d parameters, OK\n", args[0], p.ID, p.Version,
+				len(p.Rules), len(p.Checks), len(p.Params))
 			return nil
 		},
 	}
@@ -78,3 +85,11 @@ func (a *app) rulesCmd() *cobra.Command {
 }
 
 func pad(s string) string { return fmt.Sprintf("%*s", len(s), "") }
+
+// yesNo shows a verified flag; NO stands out in a column of yes.
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "NO"
+}

@@ -13,14 +13,34 @@ import (
 
 func TestRulesCommands(t *testing.T) {
 	out := mustRun(t, "rules", "list")
-	for _, id := range []string{"LB-01", "LB-10", "RV-02", "EL-05", "PR-05", "older_age = 60"} {
+	for _, id := range []string{"LB-01", "LB-10", "RV-02", "EL-05", "PR-05", "DQ-01", "not reviewed by a lawyer"} {
 		if !strings.Contains(out, id) {
 			t.Errorf("rules list does not show %s:\n%s", id, out)
 		}
 	}
+	// Each parameter with its value, status and citation.
+	for _, want := range [][]string{{"older_age", "60", "NO", "pardon decree categories; Mandela Rule 2"},
+		{"misd_initial_months", "4", "yes", "CPC Art. 209"}} {
+		found := false
+		for _, line := range strings.Split(out, "\n") {
+			if f := strings.Fields(line); len(f) > 3 && f[0] == want[0] {
+				found = f[1] == want[1] && f[2] == want[2] && strings.Contains(line, want[3])
+			}
+		}
+		if !found {
+			t.Errorf("rules list does not show parameter %v:\n%s", want, out)
+		}
+	}
+	noCitation := filepath.Join(t.TempDir(), "nocitation.yaml")
+	os.WriteFile(noCitation, []byte("pack: x\njurisdiction: y\nversion: \"1\"\nparams:\n  limit:\n    value: 4\n    verified: true\n"+
+		"rules:\n  - id: A\n    title: t\n    kind: unlawful\n    condition: pretrial_days > params.limit\n    citation: c\n    verified: true\n    reason: r\n"), 0o644)
+	code, _, errOut := run(t, "rules", "check", noCitation)
+	if code == 0 || !strings.Contains(errOut, noCitation+":5: parameter limit: missing citation") {
+		t.Fatalf("a parameter with no citation: exit %d, stderr:\n%s", code, errOut)
+	}
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	os.WriteFile(bad, []byte("pack: x\njurisdiction: y\nversion: \"1\"\nrules:\n  - id: A\n    title: t\n    kind: unlawful\n    condition: agee > 3\n    citation: c\n    verified: true\n    reason: r\n"), 0o644)
-	code, _, errOut := run(t, "rules", "check", bad)
+	code, _, errOut = run(t, "rules", "check", bad)
 	if code == 0 || !strings.Contains(errOut, bad+":8: A: condition: undeclared reference to 'agee'") {
 		t.Fatalf("exit %d, stderr:\n%s", code, errOut)
 	}

@@ -2,7 +2,11 @@
 // prisons and detainees, calibrated to the published figures of domain.md
 // (population and its trend, capacity, pre-trial share, women, children with
 // their mothers, drug offences), with enough unusual legal situations that
-// every rule of the Cambodia pack fires for some people.
+// every rule of the Cambodia pack fires for some people, and a few errors of
+// record, as any register has (a birth never entered, a detention order
+// entered without its expiry, an offence dated a century early, a
+// prosecution appeal never entered), that screening lists under data to
+// check.
 //
 // # How it works
 //

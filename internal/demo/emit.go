@@ -129,7 +129,13 @@ func (g *gen) stayEvents(b *bed, p *person, s *stay) {
 		if pl.proc == domain.ProcOrdinary {
 			offDate -= r.IntN(30)
 		}
-		cs = &domain.Case{Procedure: pl.proc, OffenceDate: dateOf(offDate), Charges: []domain.Charge{o.charge()}}
+		od := dateOf(offDate)
+		// A few offence dates are entered a century early (1919 for 2019):
+		// before the date of birth, listed under data to check.
+		if typo := od - 1000000; p.hasDOB && missedRecord(pl.arrest, 173) && validDate(typo) {
+			od = typo
+		}
+		cs = &domain.Case{Procedure: pl.proc, OffenceDate: od, Charges: []domain.Charge{o.charge()}}
 		if pl.noOffence {
 			cs.OffenceDate = domain.NoDate
 		}
@@ -218,7 +224,11 @@ func (g *gen) stayEvents(b *bed, p *person, s *stay) {
 		}
 		g.add(V, rankVerdict, domain.KVerdict, facAt(V, rankVerdict), vd)
 	}
-	if pl.appeal > 0 && pl.appeal <= lim {
+	// One in three prosecution appeals against an acquittal that the appeal
+	// court turned into a conviction is never entered: a conviction after an
+	// acquittal with no appeal on file, listed under data to check.
+	lostAppeal := pl.acquitted && pl.byProsecution && pl.aVerdict > 0 && !pl.aAcquitted && missedRecord(pl.appeal, 3)
+	if pl.appeal > 0 && pl.appeal <= lim && !lostAppeal {
 		by := "defence"
 		if pl.byProsecution {
 			by = "prosecution"
@@ -417,7 +427,12 @@ func (g *gen) motherChild(b *bed, p *person, s *stay, lim int, facAt func(day, r
 	if born {
 		if start := max(A, dob-240); dob-start >= 20 {
 			g.add(start, rankHealthIn, domain.KHealth, facAt(start, rankHealthIn), &domain.HealthData{Fact: domain.FactPregnant, Due: dateOf(dob)})
-			g.add(dob, rankHealthIn, domain.KHealth, facAt(dob, rankHealthIn), &domain.HealthData{Fact: domain.FactPregnancyEnd, Detail: "birth in custody"})
+			// The birth of one child in four is entered as the child living
+			// with the mother, and the pregnancy never closed: data to check
+			// once its due date is long past.
+			if !missedRecord(start, 4) {
+				g.add(dob, rankHealthIn, domain.KHealth, facAt(dob, rankHealthIn), &domain.HealthData{Fact: domain.FactPregnancyEnd, Detail: "birth in custody"})
+			}
 		}
 	}
 	g.add(ci, rankHealthIn, domain.KHealth, facAt(ci, rankHealthIn), &domain.HealthData{Fact: domain.FactChildIn,

@@ -170,3 +170,10 @@ func (p *pool) at(day int) int {
 	}
 	return int(p.pop[day-p.start])
 }
+
+// validDate reports whether d is a day of the calendar (a date moved by a
+// whole number of years may fall on a 29 February that does not exist).
+func validDate(d domain.Date) bool {
+	_, err := domain.ParseDate(d.String())
+	return err == nil
+}

@@ -223,6 +223,21 @@ func situations(f *domain.PersonFile, d domain.Date, kinds facLookup) []string {
 	if s.Case != nil && (!violent || (misd && !felony)) && !s.RepeatOffender {
 		add("PR-05")
 	}
+	// Data to check (not law): a pregnancy more than 60 days past its due
+	// date with no end, a detention or drug-centre order with no expiry, an
+	// offence dated before the birth.
+	for _, fl := range f.Flags {
+		if fl.Kind == domain.FlagPregnant && fl.From <= d && d < fl.To && fl.ChildDOB != domain.NoDate && d.DaysSince(fl.ChildDOB) > 60 {
+			add("DQ-01")
+			break
+		}
+	}
+	if s.Order != nil && (s.Order.Kind == domain.OrderDetention || s.Order.Kind == domain.OrderDrugCentre) && s.Order.Expires == domain.NoDate {
+		add("DQ-03")
+	}
+	if s.Case != nil && s.Case.OffenceDate != domain.NoDate && f.Identity.DOB != domain.NoDate && s.Case.OffenceDate < f.Identity.DOB {
+		add("DQ-05")
+	}
 	for _, id := range out {
 		if id[:3] == "LB-" {
 			add("unlawful")
@@ -252,3 +267,6 @@ func endOfDay(d domain.Date) time.Time {
 var ruleIDs = []string{"LB-01", "LB-01/lapsed", "undecided/LB-01", "LB-02", "LB-03", "LB-04", "LB-05", "LB-06", "LB-06/at-act",
 	"LB-07", "LB-08", "LB-09", "LB-10", "LB-11", "RV-01", "RV-02", "RV-03", "dismissed", "EL-01", "EL-02", "EL-03", "EL-04", "EL-05", "PR-01", "PR-02", "PR-03", "PR-03/pregnant",
 	"PR-03/dependent", "PR-03/child", "PR-04", "PR-05"}
+
+// checkIDs are the data checks the demo's errors of record must give.
+var checkIDs = []string{"DQ-01", "DQ-03", "DQ-05"}

@@ -108,6 +108,19 @@ type PersonState struct {
 	// this episode or an earlier one: the act the case is about cannot
 	// have been later. NoDate when the case has no number.
 	CaseAdmitted Date
+
+	// The verdicts of the current episode, kept so that screening can list
+	// a record that cannot be right: a conviction after an acquittal (or a
+	// dismissal) with no appeal between them. AcquittedOn and ConvictedOn
+	// are the dates of the last acquittal or dismissal and of the last
+	// conviction (NoDate when none); ConvictedAfterAcquittal is set by a
+	// conviction whose preceding verdict was an acquittal or a dismissal;
+	// AppealAfterAcquittal by an appeal recorded after one and before any
+	// verdict that followed it.
+	AcquittedOn             Date
+	ConvictedOn             Date
+	ConvictedAfterAcquittal bool
+	AppealAfterAcquittal    bool
 }
 
 // caseStart is the first admission of a person on a case.
@@ -399,12 +412,15 @@ func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
 			}
 			f.setStatus(st, ev.Date)
 			s.Order = &Order{Kind: OrderJudgment, Authority: d.Court, Reference: d.Case, Issued: ev.Date}
+			s.ConvictedAfterAcquittal = s.Verdict == OutcomeAcquitted || s.Verdict == OutcomeDismissed
+			s.ConvictedOn = ev.Date
 		case OutcomeAcquitted, OutcomeDismissed:
 			// The earlier order held the person for a charge this judgment
 			// ends: it stays on file as the last order, and screening
 			// reads the verdict, not the order, from now on.
 			s.Sentence = nil
 			f.setStatus(StatusAcquitted, ev.Date)
+			s.AcquittedOn, s.ConvictedAfterAcquittal, s.AppealAfterAcquittal = ev.Date, false, false
 		default:
 			return fieldErr("data.outcome", "must be %q, %q or %q, not %q", OutcomeConvicted, OutcomeAcquitted, OutcomeDismissed, d.Outcome)
 		}
@@ -416,6 +432,9 @@ func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
 	case *AppealData:
 		if d.By == "prosecution" {
 			s.ProsecutionAppeal = true
+		}
+		if s.Verdict == OutcomeAcquitted || s.Verdict == OutcomeDismissed {
+			s.AppealAfterAcquittal = true
 		}
 		if s.Status == StatusFinal {
 			f.setStatus(StatusAppeal, ev.Date)

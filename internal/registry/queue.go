@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -49,6 +50,12 @@ type Queue struct {
 	Pack    string      `json:"pack"`
 	Total   int         `json:"total"`
 	Persons []QueueRow  `json:"persons"`
+	// HeldUnlawfully and DataToCheck count everyone screened in the
+	// facilities the reader may see (only the one asked for, if any),
+	// whatever the other filters: the people held unlawfully split by
+	// whether the law is confirmed, and the records each data check lists.
+	HeldUnlawfully screening.HeldUnlawfully `json:"held_unlawfully"`
+	DataToCheck    []screening.CheckCount   `json:"data_to_check"`
 }
 
 // Queue returns the screening queue the principal may see: unlawful first,
@@ -57,8 +64,9 @@ func (s *Service) Queue(ctx context.Context, p *auth.Principal, q QueueQuery) (*
 	if err := p.Require(auth.ReadScreening, q.Facility); err != nil {
 		return nil, err
 	}
-	if q.Rule != "" && !slices.ContainsFunc(s.pack.Rules, func(r *rules.Rule) bool { return r.ID == q.Rule }) {
-		return nil, domain.Invalid("rule", "no rule %q in the pack", q.Rule)
+	if q.Rule != "" && !slices.ContainsFunc(s.pack.Rules, func(r *rules.Rule) bool { return r.ID == q.Rule }) &&
+		!slices.ContainsFunc(s.pack.Checks, func(r *rules.Rule) bool { return r.ID == q.Rule }) {
+		return nil, domain.Invalid("rule", "no rule or data check %q in the pack", q.Rule)
 	}
 	if q.Group != "" && !slices.ContainsFunc(s.pack.Rules, func(r *rules.Rule) bool { return r.ID == q.Group && r.Kind == rules.Priority }) {
 		return nil, domain.Invalid("group", "no priority rule %q in the pack", q.Group)
@@ -72,17 +80,21 @@ func (s *Service) Queue(ctx context.Context, p *auth.Principal, q QueueQuery) (*
 	}
 	scope := p.Scope(auth.ReadScreening)
 	var all []screening.Result
+	tally := screening.NewTally(s.pack)
 	for _, r := range c.results {
 		if (q.Facility != "" && r.Facility != q.Facility) || (scope != nil && !slices.Contains(scope, r.Facility)) {
 			continue
 		}
+		tally.Add(&r)
 		if !matches(r, q) {
 			continue
 		}
 		all = append(all, r)
 	}
 	screening.Sort(all)
-	out := &Queue{AsOf: c.asOf, Head: c.head, Pack: s.pack.ID + " " + s.pack.Version, Total: len(all), Persons: []QueueRow{}}
+	sum := tally.Summary()
+	out := &Queue{AsOf: c.asOf, Head: c.head, Pack: s.pack.ID + " " + s.pack.Version, Total: len(all), Persons: []QueueRow{},
+		HeldUnlawfully: sum.HeldUnlawfully, DataToCheck: sum.DataToCheck}
 	if q.Limit <= 0 || q.Limit > 500 {
 		q.Limit = 100
 	}
@@ -98,9 +110,98 @@ func (s *Service) Queue(ctx context.Context, p *auth.Principal, q QueueQuery) (*
 		return nil, err
 	}
 	for _, r := range page {
-		out.Persons = append(out.Persons, QueueRow{Result: r, Name: names[r.Person].Name})
+		out.Persons = append(out.Persons, QueueRow{Result: s.withoutHealth(p, r), Name: names[r.Person].Name})
 	}
 	return out, nil
+}
+
+// withoutHealth is r as p may see it: the reasons of the rules and data
+// checks that read health facts (a pregnancy and its due date, an illness,
+// children) are withheld from a reader who may not read health data in the
+// person's facility, as the person's file withholds the health records.
+func (s *Service) withoutHealth(p *auth.Principal, r screening.Result) screening.Result {
+	if p.CanIn(auth.ReadHealth, r.Facility) {
+		return r
+	}
+	hide := func(fs []screening.Fired) []screening.Fired {
+		if !slices.ContainsFunc(fs, func(f screening.Fired) bool { return s.readsHealth(f.Rule) }) {
+			return fs
+		}
+		out := slices.Clone(fs)
+		for i := range out {
+			if s.readsHealth(out[i].Rule) {
+				out[i].Reason, out[i].Withheld = "", true
+			}
+		}
+		return out
+	}
+	r.Fired, r.Upcoming, r.Checks = hide(r.Fired), hide(r.Upcoming), hide(r.Checks)
+	return r
+}
+
+func (s *Service) readsHealth(id string) bool {
+	for _, r := range s.pack.Rules {
+		if r.ID == id {
+			return r.ReadsHealth()
+		}
+	}
+	for _, r := range s.pack.Checks {
+		if r.ID == id {
+			return r.ReadsHealth()
+		}
+	}
+	return false
+}
+
+// CheckRow is a person a data check lists: the record to correct.
+type CheckRow struct {
+	Person   string `json:"person"`
+	Name     string `json:"name"`
+	Facility string `json:"facility"`
+	Check    string `json:"check"`
+	Title    string `json:"title"`
+	Reason   string `json:"reason"`
+	Withheld bool   `json:"withheld,omitempty"` // the reason reads health data the reader may not see
+}
+
+// DataToCheck lists the records the pack's data checks hold for, among the
+// people the principal may screen (in facility only, when given), by
+// facility, check and person: what staff are to correct.
+func (s *Service) DataToCheck(ctx context.Context, p *auth.Principal, facility string) (asOf domain.Date, head store.Head, rows []CheckRow, err error) {
+	if err := p.Require(auth.ReadScreening, facility); err != nil {
+		return domain.NoDate, store.Head{}, nil, err
+	}
+	c, err := s.screened(ctx)
+	if err != nil {
+		return domain.NoDate, store.Head{}, nil, err
+	}
+	scope := p.Scope(auth.ReadScreening)
+	var ids []string
+	for _, r := range c.results {
+		if len(r.Checks) == 0 || (facility != "" && r.Facility != facility) || (scope != nil && !slices.Contains(scope, r.Facility)) {
+			continue
+		}
+		ids = append(ids, r.Person)
+		r = s.withoutHealth(p, r)
+		for _, ch := range r.Checks {
+			rows = append(rows, CheckRow{Person: r.Person, Facility: r.Facility, Check: ch.Rule, Reason: ch.Reason, Withheld: ch.Withheld})
+		}
+	}
+	names, err := s.st.Persons(ctx, ids)
+	if err != nil {
+		return domain.NoDate, store.Head{}, nil, err
+	}
+	titles := map[string]string{}
+	for _, ch := range s.pack.Checks {
+		titles[ch.ID] = ch.Title
+	}
+	for i := range rows {
+		rows[i].Name, rows[i].Title = names[rows[i].Person].Name, titles[rows[i].Check]
+	}
+	slices.SortFunc(rows, func(a, b CheckRow) int {
+		return cmp.Or(cmp.Compare(a.Facility, b.Facility), cmp.Compare(a.Check, b.Check), cmp.Compare(a.Person, b.Person))
+	})
+	return c.asOf, c.head, rows, nil
 }
 
 func matches(r screening.Result, q QueueQuery) bool {
@@ -108,7 +209,8 @@ func matches(r screening.Result, q QueueQuery) bool {
 		return false
 	}
 	if q.Rule != "" && !slices.ContainsFunc(r.Fired, func(f screening.Fired) bool { return f.Rule == q.Rule }) &&
-		!slices.ContainsFunc(r.Upcoming, func(f screening.Fired) bool { return f.Rule == q.Rule }) {
+		!slices.ContainsFunc(r.Upcoming, func(f screening.Fired) bool { return f.Rule == q.Rule }) &&
+		!slices.ContainsFunc(r.Checks, func(f screening.Fired) bool { return f.Rule == q.Rule }) {
 		return false
 	}
 	if q.Group != "" && !slices.ContainsFunc(r.Fired, func(f screening.Fired) bool { return f.Rule == q.Group }) {

@@ -290,6 +290,7 @@ func (s *Service) Person(ctx context.Context, p *auth.Principal, id string) (*Pe
 		asOfFile, err := domain.Project(id, evs, lf.kinds, asOf)
 		if err == nil {
 			if r, ok := screening.Screen(s.pack, asOfFile, lf.kinds, asOf, 30); ok {
+				r = s.withoutHealth(p, r)
 				v.Screening = &r
 			}
 		}

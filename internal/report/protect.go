@@ -29,7 +29,8 @@ const relTotal = "releases/national/total"
 
 // allFacilityFigures are the columns also published as exact totals over all
 // facilities, drug detention centres included.
-var allFacilityFigures = map[string]bool{"population": true, "drug_related": true, "held_without_basis": true}
+var allFacilityFigures = map[string]bool{"population": true, "drug_related": true, "held_without_basis": true,
+	"held_without_basis_confirmed_law": true, "held_without_basis_unconfirmed_law": true}
 
 // colExcluded marks, in protect's exclude set, a facility column too small
 // nationally to break down by facility.
@@ -42,16 +43,22 @@ func colExcluded(col string) string { return "column:" + col }
 // Releases by a mechanism so rare nationally that its exact national count
 // would give away a facility's or a group's count are left out of the
 // breakdowns (exclude), and their totals are then "of the mechanisms shown".
-func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.ScreeningCount, screened bool, threshold int, exclude map[string]bool) error {
+func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.ScreeningCount, cols []Column, threshold int, exclude map[string]bool) error {
 	set := disclosure.NewSet()
-	cols := FacilityColumns
-	if !screened {
-		cols = cols[:len(cols)-1]
-	}
-	unlawful := map[string]int{}
+	screened := len(cols) > baseColumns
+	split := len(cols) > baseColumns+1
+	unlawful, confirmed, unconfirmed := map[string]int{}, map[string]int{}, map[string]int{}
 	for _, c := range scr {
-		if c.Kind == "unlawful" {
+		if c.Rule != "" {
+			continue
+		}
+		switch c.Kind {
+		case "unlawful":
 			unlawful[c.Facility] += c.People
+		case store.KindUnlawfulConfirmed:
+			confirmed[c.Facility] += c.People
+		case store.KindUnlawfulUnconfirmed:
+			unconfirmed[c.Facility] += c.People
 		}
 	}
 	value := func(f stats.FacilityStats, col string) int {
@@ -70,6 +77,10 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 			return f.Drug
 		case "held_without_basis":
 			return unlawful[f.ID]
+		case "held_without_basis_confirmed_law":
+			return confirmed[f.ID]
+		case "held_without_basis_unconfirmed_law":
+			return unconfirmed[f.ID]
 		}
 		panic("report: unknown column " + col)
 	}
@@ -115,6 +126,18 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 		}
 		if err := set.Sum(sysKey(c.Key), inSys...); err != nil {
 			return err
+		}
+	}
+	// Each facility's people held without legal basis are those on
+	// confirmed law and those on law not yet confirmed: a reader adds them,
+	// so disclosure control must too.
+	if split && !exclude[colExcluded("held_without_basis")] && !exclude[colExcluded("held_without_basis_confirmed_law")] &&
+		!exclude[colExcluded("held_without_basis_unconfirmed_law")] {
+		for _, f := range s.Facilities {
+			if err := set.Sum(facKey(f.ID, "held_without_basis"), facKey(f.ID, "held_without_basis_confirmed_law"),
+				facKey(f.ID, "held_without_basis_unconfirmed_law")); err != nil {
+				return err
+			}
 		}
 	}
 	if sys["population"] != s.Population || sys["women"] != s.Women || sys["pretrial"] != s.Pretrial {
@@ -283,10 +306,15 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 				case strings.HasPrefix(k, "releases") && slices.Contains(domain.Mechanisms, domain.Mechanism(last)):
 					ex[last] = true
 				case strings.HasPrefix(k, "national/"):
+					if last == "held_without_basis" && split {
+						// The headline keeps its facility figures: the split
+						// of it, tied to it by a sum, is given up first.
+						last = "held_without_basis_unconfirmed_law"
+					}
 					ex[colExcluded(last)] = true
 				}
 				if len(ex) > len(exclude) {
-					return r.protect(s, rows, scr, screened, threshold, ex)
+					return r.protect(s, rows, scr, cols, threshold, ex)
 				}
 			}
 		}
@@ -297,7 +325,11 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 	}
 	r.disc = res
 	for _, c := range cols {
-		if exclude[colExcluded(c.Key)] {
+		switch {
+		case !exclude[colExcluded(c.Key)]:
+		case c.Key == "held_without_basis_confirmed_law" || c.Key == "held_without_basis_unconfirmed_law":
+			r.Notes = append(r.Notes, fmt.Sprintf("%s: shown nationally only, since beside the total and its other part a facility's figure would let a hidden count be recomputed; the national figure is exact.", c.Label))
+		default:
 			r.Notes = append(r.Notes, fmt.Sprintf("%s: so few nationally that no facility's count is shown; the national figure is exact.", c.Label))
 		}
 	}
@@ -390,6 +422,12 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 	fig("drug_related_all_facilities", "Held on drug charges in all facilities", float64(nat["drug_related"]), "people", "register")
 	if screened {
 		fig("held_without_basis", "Held without legal basis (screening), in all facilities", float64(nat["held_without_basis"]), "people", "screening")
+	}
+	if split {
+		fig("held_without_basis_confirmed_law", "of whom on confirmed law (a verified rule of the pack holds)",
+			float64(nat["held_without_basis_confirmed_law"]), "people", "screening")
+		fig("held_without_basis_unconfirmed_law", "of whom on law not yet confirmed (only rules the pack marks unverified hold)",
+			float64(nat["held_without_basis_unconfirmed_law"]), "people", "screening")
 	}
 	if r.Census != nil {
 		fig("population_census", fmt.Sprintf("People held in the %d facilities counted by census only (last count within %d days)", r.Census.Facilities, r.Census.WindowDays),

@@ -108,7 +108,7 @@ func (r *Report) Tables() map[string][][]string {
 	}
 	head := []string{"facility_id", "facility", "kind", "province", "capacity", "capacity_date", "occupancy_pct"}
 	tags := []string{"#loc+code", "#loc+name", "#loc+type", "#adm1+name", "#capacity", "#date+capacity", "#capacity+occupancy+pct"}
-	cols := r.facilityColumns()
+	cols := r.Columns()
 	for _, c := range cols {
 		head, tags = append(head, c.Key), append(tags, c.HXL)
 	}
@@ -190,15 +190,6 @@ func (r *Report) Tables() map[string][][]string {
 	return t
 }
 
-// facilityColumns are the columns present (the unlawful count only when a
-// screening was saved).
-func (r *Report) facilityColumns() []Column {
-	if r.Screening == nil {
-		return FacilityColumns[:len(FacilityColumns)-1]
-	}
-	return FacilityColumns
-}
-
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // writeCSV writes a table with every text cell neutralised against
@@ -275,7 +266,7 @@ func (r *Report) HTML() ([]byte, error) {
 	if err := t.Execute(&b, struct {
 		*Report
 		Columns []Column
-	}{r, r.facilityColumns()}); err != nil {
+	}{r, r.Columns()}); err != nil {
 		return nil, fmt.Errorf("rendering the report: %w", err)
 	}
 	return b.Bytes(), nil

@@ -81,6 +81,33 @@ var FacilityColumns = []Column{
 	{"children_with_mothers", "Children living with their mothers", "#population+children+with_mother"},
 	{"drug_related", "Held on drug charges", "#population+drug"},
 	{"held_without_basis", "Held without legal basis (screening)", "#population+unlawful"},
+	// The split of held_without_basis by whether the law is confirmed: on
+	// confirmed law when at least one verified unlawful rule of the pack
+	// holds for the person. The two add up to held_without_basis.
+	{"held_without_basis_confirmed_law", "of whom on confirmed law", "#population+unlawful+confirmed"},
+	{"held_without_basis_unconfirmed_law", "of whom on law not yet confirmed", "#population+unlawful+unconfirmed"},
+}
+
+// baseColumns is the number of FacilityColumns that come from the register
+// alone; then the screening's count, then its split.
+const baseColumns = 6
+
+// columns are the FacilityColumns published: the count of people held
+// without legal basis only when a screening was saved, and its split only
+// when that screening kept it.
+func columns(screened, split bool) []Column {
+	switch {
+	case screened && split:
+		return FacilityColumns
+	case screened:
+		return FacilityColumns[:baseColumns+1]
+	}
+	return FacilityColumns[:baseColumns]
+}
+
+// Columns are the counts per facility this report publishes, in order.
+func (r *Report) Columns() []Column {
+	return columns(r.Screening != nil, r.Screening != nil && r.Screening.Split)
 }
 
 // Column names a published column.
@@ -196,6 +223,38 @@ type ScreeningRef struct {
 	LedgerHead string `json:"ledger_head"`
 	ComputedAt string `json:"computed_at"`
 	Current    bool   `json:"current"` // computed on the ledger head of the report
+	// Split: the screening kept the people held without legal basis split
+	// by whether the law is confirmed (one saved before it did not).
+	Split bool `json:"split_by_confirmed_law"`
+	// The lawyer who reviewed the rule pack and the date; empty when the
+	// pack was not reviewed.
+	PackReviewedBy string `json:"pack_reviewed_by"`
+	PackReviewedOn string `json:"pack_reviewed_on"`
+}
+
+// splitKept reports whether a saved screening holds the split of the
+// unlawful count: in every facility, the two parts add up to it. A summary
+// saved before the split has no parts, which adds up only where nobody was
+// held unlawfully, and there the split is known anyway (0 and 0).
+func splitKept(counts []store.ScreeningCount) bool {
+	sum := map[string]int{}
+	for _, c := range counts {
+		if c.Rule != "" {
+			continue
+		}
+		switch c.Kind {
+		case "unlawful":
+			sum[c.Facility] += c.People
+		case store.KindUnlawfulConfirmed, store.KindUnlawfulUnconfirmed:
+			sum[c.Facility] -= c.People
+		}
+	}
+	for _, n := range sum {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrNoData is returned for a date before anything was recorded.
@@ -314,14 +373,24 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 		r.Sources = append(r.Sources, Source{c.Name.En, c.Use.En})
 	}
 	if found {
-		r.Screening = &ScreeningRef{AsOf: scr.AsOf.String(), Pack: scr.Pack, LedgerHead: scr.Head, ComputedAt: scr.ComputedAt, Current: scr.Head == head.Hash}
+		r.Screening = &ScreeningRef{AsOf: scr.AsOf.String(), Pack: scr.Pack, LedgerHead: scr.Head, ComputedAt: scr.ComputedAt,
+			Current: scr.Head == head.Hash, Split: splitKept(scr.Counts), PackReviewedBy: scr.ReviewedBy}
+		if scr.ReviewedOn != domain.NoDate {
+			r.Screening.PackReviewedOn = scr.ReviewedOn.String()
+		}
 		if !r.Screening.Current {
 			r.Notes = append(r.Notes, "The counts of people held without legal basis come from a screening computed on an earlier state of the register (ledger head "+short(scr.Head)+"); run habeas screen --save to bring them up to date.")
+		}
+		if !r.Screening.Split {
+			r.Notes = append(r.Notes, "The screening was saved before people held without legal basis were split by whether the law is confirmed; run habeas screen --as-of "+asOf.String()+" --save to publish the split.")
+		}
+		if scr.ReviewedBy == "" {
+			r.Notes = append(r.Notes, "The rule pack "+scr.Pack+" has not been reviewed by a lawyer: read the counts of people held without legal basis with its unconfirmed rules in mind.")
 		}
 	} else {
 		r.Notes = append(r.Notes, fmt.Sprintf("No screening was saved for %s, so people held without legal basis are not counted in this report; run habeas screen --as-of %s --save.", asOf, asOf))
 	}
-	if err := r.protect(s, rows, scr.Counts, found, threshold, nil); err != nil {
+	if err := r.protect(s, rows, scr.Counts, r.Columns(), threshold, nil); err != nil {
 		return nil, err
 	}
 	if len(r.Releases.ByMechanism) > len(r.Releases.ByFacility.Columns) && len(r.Releases.ByFacility.Rows) > 0 {

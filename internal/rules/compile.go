@@ -28,6 +28,7 @@ type program struct {
 	condLine, reasonLine int
 	fast, partial        cel.Program
 	refs                 FactSet
+	reasonRefs           FactSet // the facts the reason's expressions read
 	reason               []piece
 }
 
@@ -146,6 +147,9 @@ func (l *loader) compile(p *Pack) {
 	for _, r := range p.Rules {
 		l.compileRule(env, r)
 	}
+	for _, r := range p.Checks {
+		l.compileRule(env, r)
+	}
 }
 
 func (l *loader) compileRule(env *environment, r *Rule) {
@@ -182,6 +186,9 @@ func (l *loader) compileRule(env *environment, r *Rule) {
 		if !ok {
 			continue
 		}
+		rr := referencedFacts(checked)
+		pr.reasonRefs[0] |= rr[0]
+		pr.reasonRefs[1] |= rr[1]
 		prog, err := env.env.Program(checked)
 		if err != nil {
 			l.errf(pr.reasonLine, "%s: reason {%s}: %v", r.ID, pc.expr, err)

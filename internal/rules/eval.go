@@ -117,6 +117,19 @@ func (p *Pack) Evaluate(v *Values, out []Outcome) []Outcome {
 	return out
 }
 
+// EvaluateChecks runs every data check of the pack on one person's facts,
+// as Evaluate runs the rules.
+func (p *Pack) EvaluateChecks(v *Values, out []Outcome) []Outcome {
+	out = out[:0]
+	unknown := v.Unknown()
+	act := activation{v}
+	var partial interpreter.PartialActivation
+	for _, r := range p.Checks {
+		out = append(out, p.evalRule(r, v, act, unknown, &partial))
+	}
+	return out
+}
+
 // EvaluateRule runs one rule.
 func (p *Pack) EvaluateRule(r *Rule, v *Values) Outcome {
 	var partial interpreter.PartialActivation
@@ -126,10 +139,26 @@ func (p *Pack) EvaluateRule(r *Rule, v *Values) Outcome {
 func (p *Pack) evalRule(r *Rule, v *Values, act activation, unknown FactSet, partial *interpreter.PartialActivation) Outcome {
 	o := Outcome{Rule: r}
 	pr := r.prog
+	res, _, err := pr.fast.Eval(act)
 	if !pr.refs.Intersects(unknown) {
-		res, _, err := pr.fast.Eval(act)
 		return decide(o, res, err)
 	}
+	// A fact the condition reads is unknown, and the fast program saw it as
+	// an error. CEL's && and || absorb an error as they absorb an unknown
+	// ("false && x" is false either way), so a boolean here is the result
+	// partial evaluation would give, at a fraction of its cost; only a
+	// result that depends on a missing fact (or a real error) needs it.
+	if _, ok := res.(types.Bool); ok && err == nil {
+		return decide(o, res, err)
+	}
+	return p.evalPartial(r, v, act, unknown, partial)
+}
+
+// evalPartial evaluates a rule over the unknown facts: undecided, with the
+// facts its result depends on, or decided.
+func (p *Pack) evalPartial(r *Rule, v *Values, act activation, unknown FactSet, partial *interpreter.PartialActivation) Outcome {
+	o := Outcome{Rule: r}
+	pr := r.prog
 	// Some fact the condition reads is unknown: evaluate over the unknowns.
 	// CEL's && and || are commutative over unknowns, so "false && unknown"
 	// is still false and only a result that truly depends on a missing fact

@@ -115,6 +115,14 @@ const (
 	FVerdictDate
 	FVerdictFinal
 	FDrugCentreOrder
+	FOffenceDate
+	FPregnancyHasDue
+	FPregnancyDue
+	FPregnancyDaysPastDue
+	FAcquittedOn
+	FConvictedOn
+	FConvictedAfterAcquittal
+	FAppealAfterAcquittal
 	numFacts
 )
 
@@ -123,6 +131,7 @@ const (
 	noSentence = "no sentence on file (not convicted, or the verdict gave none)"
 	noFixed    = "no sentence on file, or a life sentence"
 	noOrder    = "no commitment order on file"
+	noDue      = "not pregnant, or no expected delivery date on file"
 )
 
 // Facts is the catalogue of facts, indexed by FactID. It is never modified.
@@ -137,11 +146,11 @@ var Facts = [numFacts]Fact{
 	{FDOB, "dob", Date, "date of birth on file (see dob_basis for how it was established)", "no date of birth"},
 	{FAge, "age", Int, "age in completed years on as_of; born on 29 February, one comes of age on 1 March in common years", "no date of birth"},
 	{FHasOffenceDate, "has_offence_date", Bool, "the case records the date of the alleged offence", ""},
-	{FAgeAtOffence, "age_at_offence", Int, "age in completed years on the date of the alleged offence", "no date of birth, or no offence date"},
+	{FAgeAtOffence, "age_at_offence", Int, "age in completed years on the date of the alleged offence", "no date of birth, or no offence date, or an offence date before the date of birth"},
 	{FOffenceBy, "offence_by", Date, "the latest date the alleged offence can have been committed: the offence date when recorded; otherwise the earlier of the arrest (the date of arrested_at) and the first admission on the case (in this custody or an earlier one), or this admission when the case has no number", ""},
 	{FOffenceByBasis, "offence_by_basis", String, "where offence_by comes from: offence_date, arrest or admission", ""},
 	{FAgeAtOffenceMax, "age_at_offence_max", Int, "age in completed years on offence_by: the age at the alleged offence when its date is recorded, otherwise the most the person can have been at the offence", "no date of birth"},
-	{FPregnant, "pregnant", Bool, "a pregnancy recorded in this custody and not ended by as_of", ""},
+	{FPregnant, "pregnant", Bool, "a pregnancy recorded in this custody and not ended by as_of, however long past its due date (see pregnancy_days_past_due)", ""},
 	{FChildrenInCustody, "children_in_custody", Int, "children living with the person in custody on as_of", ""},
 	{FDependentChild, "dependent_child", Bool, "a dependent child outside prison recorded in this custody", ""},
 	{FChronicIllness, "chronic_illness", Bool, "a chronic or serious illness recorded in this custody and not ended", ""},
@@ -197,6 +206,14 @@ var Facts = [numFacts]Fact{
 	{FVerdictDate, "verdict_date", Date, "date of that verdict", "no verdict in this custody"},
 	{FVerdictFinal, "verdict_final", Bool, "that verdict was recorded as final (no appeal possible or pending; false with no verdict)", ""},
 	{FDrugCentreOrder, "drug_centre_order", Bool, "the current order is a drug-centre placement order", ""},
+	{FOffenceDate, "offence_date", Date, "date of the alleged offence recorded on the case", "no offence date on file"},
+	{FPregnancyHasDue, "pregnancy_has_due", Bool, "pregnant, and the pregnancy has an expected delivery date on file", ""},
+	{FPregnancyDue, "pregnancy_due", Date, "expected delivery date of the pregnancy (the latest recorded in this custody and not ended)", noDue},
+	{FPregnancyDaysPastDue, "pregnancy_days_past_due", Int, "as_of minus pregnancy_due in days: positive once the due date has passed", noDue},
+	{FAcquittedOn, "acquitted_on", Date, "date of the last acquittal in this custody", "no acquittal in this custody"},
+	{FConvictedOn, "convicted_on", Date, "date of the last conviction in this custody", "no conviction in this custody"},
+	{FConvictedAfterAcquittal, "convicted_after_acquittal", Bool, "the last verdict in this custody is a conviction, and the verdict before it an acquittal", ""},
+	{FAppealAfterAcquittal, "appeal_after_acquittal", Bool, "an appeal (by either party) is on file after the last acquittal in this custody and before the verdict that followed it", ""},
 }
 
 // FactByName finds a fact.

@@ -28,18 +28,27 @@ const (
 	Review   Kind = "review"   // a judge must look at the case urgently
 	Eligible Kind = "eligible" // a release mechanism is open
 	Priority Kind = "priority" // raises the person's place in the queue
+	// DataCheck is not law: it lists a record that cannot be right (a
+	// pregnancy long past its due date, an order that expires before it is
+	// issued), so that staff correct it instead of the rules trusting it.
+	DataCheck Kind = "data_check"
 )
 
-// Kinds in the order screening lists them.
+// Kinds of the rules of law, in the order screening lists them. Data checks
+// (DataCheck) are declared among the rules but kept apart (Pack.Checks).
 var Kinds = []Kind{Unlawful, Review, Eligible, Priority}
 
 // Param is a named value of a pack: a limit, an age, a fraction. Conditions
-// and reasons refer to it as params.NAME.
+// and reasons refer to it as params.NAME. Like a rule, it cites where its
+// value comes from and says whether that is confirmed: a rule citing a
+// confirmed article is only as sure as the figures it reads.
 type Param struct {
-	Name  string
-	Value any // int64, float64, string or bool
-	Note  string
-	Line  int
+	Name     string
+	Value    any // int64, float64, string or bool
+	Citation string
+	Verified bool
+	Note     string // the confirmation status when not verified, or any caveat
+	Line     int
 }
 
 // Rule is one rule of a pack.
@@ -68,8 +77,14 @@ type Pack struct {
 	EffectiveFrom domain.Date
 	EffectiveTo   domain.Date // NoDate when open
 	Sources       []string
-	Params        []Param
-	Rules         []*Rule
+	// ReviewedBy names the lawyer who reviewed the pack, on ReviewedOn
+	// (NoDate, with ReviewedBy empty, when no lawyer has).
+	ReviewedBy string
+	ReviewedOn domain.Date
+	Params     []Param
+	Rules      []*Rule // the rules of law: unlawful, review, eligible, priority
+	// Checks are the data checks (kind data_check), in the order of the file.
+	Checks []*Rule
 
 	env *environment
 }
@@ -146,18 +161,36 @@ func (l *loader) parse(data []byte) *Pack {
 			p.EffectiveTo = l.date(v, "effective_to")
 		case "sources":
 			p.Sources = l.strList(v, "sources")
+		case "reviewed_by":
+			p.ReviewedBy = l.str(v, "reviewed_by")
+		case "reviewed_on":
+			p.ReviewedOn = l.date(v, "reviewed_on")
 		case "params":
 			p.Params = l.params(v)
 		case "rules":
-			p.Rules = l.rules(v)
+			for _, r := range l.rules(v) {
+				if r.Kind == DataCheck {
+					p.Checks = append(p.Checks, r)
+				} else {
+					p.Rules = append(p.Rules, r)
+				}
+			}
 		default:
-			l.errf(k.Line, "unknown key %q (expected pack, jurisdiction, version, effective_from, effective_to, sources, params, rules)", k.Value)
+			l.errf(k.Line, "unknown key %q (expected pack, jurisdiction, version, effective_from, effective_to, sources, reviewed_by, reviewed_on, params, rules)", k.Value)
 		}
+	}
+	// A review is a lawyer's name and a date, or it is not a review.
+	if (p.ReviewedBy == "") != (p.ReviewedOn == domain.NoDate) && !(seen["reviewed_by"] && seen["reviewed_on"]) {
+		missing, given := "reviewed_on", "reviewed_by"
+		if p.ReviewedBy == "" {
+			missing, given = "reviewed_by", "reviewed_on"
+		}
+		l.errf(root.Line, "%s is given without %s: a review names the lawyer and the date", given, missing)
 	}
 	for _, req := range []struct {
 		key string
 		ok  bool
-	}{{"pack", p.ID != ""}, {"jurisdiction", p.Jurisdiction != ""}, {"version", p.Version != ""}, {"rules", len(p.Rules) > 0}} {
+	}{{"pack", p.ID != ""}, {"jurisdiction", p.Jurisdiction != ""}, {"version", p.Version != ""}, {"rules", len(p.Rules)+len(p.Checks) > 0}} {
 		if !req.ok && !seen[req.key] {
 			l.errf(root.Line, "missing %s", req.key)
 		}
@@ -231,19 +264,41 @@ func (l *loader) params(v *yaml.Node) []Param {
 			continue
 		}
 		seen[p.Name] = true
-		// A parameter is a plain value, or a mapping with value and note so
-		// that the source or status of a figure stays next to it.
-		if val.Kind == yaml.MappingNode {
-			var valueNode *yaml.Node
+		// A parameter is a mapping with its value, the citation it comes
+		// from and whether that is confirmed, as a rule is, so that the
+		// source and status of a figure stay next to it.
+		if val.Kind != yaml.MappingNode {
+			l.errf(k.Line, "parameter %s: missing citation and verified (write value:, citation:, verified: and, when not verified, note:)", p.Name)
+		} else {
+			var valueNode, verifiedNode *yaml.Node
+			given := map[string]bool{}
 			for j := 0; j+1 < len(val.Content); j += 2 {
-				switch val.Content[j].Value {
-				case "value":
-					valueNode = val.Content[j+1]
-				case "note":
-					p.Note = l.str(val.Content[j+1], "note")
-				default:
-					l.errf(val.Content[j].Line, "unknown key %q in parameter %s (expected value, note)", val.Content[j].Value, p.Name)
+				key, kv := val.Content[j], val.Content[j+1]
+				if given[key.Value] {
+					l.errf(key.Line, "parameter %s: %s is given twice", p.Name, key.Value)
 				}
+				given[key.Value] = true
+				switch key.Value {
+				case "value":
+					valueNode = kv
+				case "citation":
+					p.Citation = l.str(kv, "parameter "+p.Name+": citation")
+				case "verified":
+					p.Verified = l.boolean(kv, "parameter "+p.Name+": verified")
+					verifiedNode = kv
+				case "note":
+					p.Note = l.str(kv, "parameter "+p.Name+": note")
+				default:
+					l.errf(key.Line, "unknown key %q in parameter %s (expected value, citation, verified, note)", key.Value, p.Name)
+				}
+			}
+			for _, req := range []string{"citation", "verified"} {
+				if !given[req] {
+					l.errf(k.Line, "parameter %s: missing %s", p.Name, req)
+				}
+			}
+			if verifiedNode != nil && !p.Verified && p.Note == "" {
+				l.errf(verifiedNode.Line, "parameter %s: an unverified parameter needs a note saying what is not confirmed", p.Name)
 			}
 			if valueNode == nil {
 				l.errf(val.Line, "parameter %s has no value", p.Name)
@@ -336,8 +391,8 @@ func (l *loader) rule(n *yaml.Node) *Rule {
 			r.Title = l.str(v, "title")
 		case "kind":
 			r.Kind = Kind(l.str(v, "kind"))
-			if r.Kind != "" && !domain.In(r.Kind, Kinds) {
-				l.errf(v.Line, "unknown kind %q (expected unlawful, review, eligible or priority)", r.Kind)
+			if r.Kind != "" && r.Kind != DataCheck && !domain.In(r.Kind, Kinds) {
+				l.errf(v.Line, "unknown kind %q (expected unlawful, review, eligible, priority or data_check)", r.Kind)
 			}
 		case "condition":
 			r.Condition = l.str(v, "condition")
@@ -368,7 +423,19 @@ func (l *loader) rule(n *yaml.Node) *Rule {
 	if name == "" {
 		name = "the rule"
 	}
-	for _, req := range []string{"id", "title", "kind", "condition", "citation", "verified", "reason"} {
+	required := []string{"id", "title", "kind", "condition", "citation", "verified", "reason"}
+	if r.Kind == DataCheck {
+		// A data check states no law: it has nothing to verify, opens no
+		// mechanism and weighs nothing in the queue. A citation is welcome
+		// (why the record cannot be right) but not required.
+		required = []string{"id", "title", "kind", "condition", "reason"}
+		for _, k := range []string{"verified", "mechanism", "weight"} {
+			if seen[k] != nil {
+				l.errf(seen[k].Line, "%s: a data check states no law and takes no %s", name, k)
+			}
+		}
+	}
+	for _, req := range required {
 		if seen[req] == nil {
 			l.errf(n.Line, "%s: missing %s", name, req)
 		}
@@ -376,11 +443,29 @@ func (l *loader) rule(n *yaml.Node) *Rule {
 	if r.Kind == Eligible && seen["mechanism"] == nil {
 		l.errf(n.Line, "%s: an eligible rule must name the mechanism it opens", name)
 	}
-	if seen["verified"] != nil && !r.Verified && r.Note == "" {
+	if r.Kind != DataCheck && seen["verified"] != nil && !r.Verified && r.Note == "" {
 		l.errf(seen["verified"].Line, "%s: an unverified rule needs a note saying what is not confirmed", name)
 	}
 	r.prog = &program{condLine: lineOf(seen["condition"]), reasonLine: lineOf(seen["reason"])}
 	return r
+}
+
+// healthFacts are the facts drawn from health records (pregnancy, illness,
+// disability, children in custody or dependent): what a reader who may not
+// read health data must not learn from a rule's reason either.
+var healthFacts = func() FactSet {
+	var s FactSet
+	for _, f := range []FactID{FPregnant, FPregnancyHasDue, FPregnancyDue, FPregnancyDaysPastDue, FChildrenInCustody,
+		FDependentChild, FChronicIllness, FMentalIllness, FDisability} {
+		s.Add(f)
+	}
+	return s
+}()
+
+// ReadsHealth reports whether the rule's condition or reason reads a fact
+// drawn from health records.
+func (r *Rule) ReadsHealth() bool {
+	return r.prog != nil && (r.prog.refs.Intersects(healthFacts) || r.prog.reasonRefs.Intersects(healthFacts))
 }
 
 // lineOf is the line of the first character of a scalar's content: block

@@ -39,8 +39,15 @@ const good = `pack: test
 jurisdiction: Testland
 version: "1"
 params:
-  limit: 4
-  share: 2/3
+  limit:
+    value: 4
+    citation: Art. 2
+    verified: true
+  share:
+    value: 2/3
+    citation: Art. 3
+    verified: false
+    note: secondary
 rules:
   - id: R1
     title: a rule
@@ -82,20 +89,31 @@ func TestBadPacks(t *testing.T) {
 	cases := []struct {
 		name, from, to, want string
 	}{
-		{"unknown fact", "pretrial_days > params.limit", "pretrial_dayz > params.limit", "bad.yaml:11: R1: condition: undeclared reference to 'pretrial_dayz'"},
-		{"unknown param", "pretrial_days > params.limit", "pretrial_days > params.limt", "bad.yaml:11: R1: condition: unknown parameter params.limt"},
-		{"type error", "pretrial_days > params.limit", `pretrial_days > "four"`, "bad.yaml:11: R1: condition: found no matching overload for '_>_' applied to '(int, string)'"},
-		{"not a bool", "pretrial_days > params.limit", "pretrial_days + 1", "bad.yaml:11: R1: condition must be true or false, but it gives a int"},
-		{"syntax error", "pretrial_days > params.limit", "pretrial_days >> 3", "bad.yaml:11: R1: condition: Syntax error"},
-		{"missing citation", "    citation: Art. 1\n", "", "bad.yaml:8: R1: missing citation"},
-		{"unknown kind", "kind: unlawful", "kind: illegal", `bad.yaml:10: unknown kind "illegal"`},
-		{"unknown mechanism", "kind: unlawful", "kind: eligible\n    mechanism: prayer", `bad.yaml:11: unknown mechanism "prayer"`},
-		{"eligible without mechanism", "kind: unlawful", "kind: eligible", "bad.yaml:8: R1: an eligible rule must name the mechanism it opens"},
-		{"unverified without note", "verified: true", "verified: false", "bad.yaml:13: R1: an unverified rule needs a note"},
-		{"bad reason", "limit {params.limit}", "limit {params.nope}", "bad.yaml:14: R1: reason {params.nope}: unknown parameter params.nope"},
-		{"yaml syntax", "title: a rule", "title: [a rule", "bad.yaml:8: not valid YAML"},
-		{"unknown key", "title: a rule", "title: a rule\n    weigth: 3", `bad.yaml:10: unknown key "weigth" in rule`},
-		{"duplicate id", "", "", "bad.yaml:15: duplicate rule id R1 (first defined on line 8)"},
+		{"unknown fact", "pretrial_days > params.limit", "pretrial_dayz > params.limit", "bad.yaml:18: R1: condition: undeclared reference to 'pretrial_dayz'"},
+		{"unknown param", "pretrial_days > params.limit", "pretrial_days > params.limt", "bad.yaml:18: R1: condition: unknown parameter params.limt"},
+		{"type error", "pretrial_days > params.limit", `pretrial_days > "four"`, "bad.yaml:18: R1: condition: found no matching overload for '_>_' applied to '(int, string)'"},
+		{"not a bool", "pretrial_days > params.limit", "pretrial_days + 1", "bad.yaml:18: R1: condition must be true or false, but it gives a int"},
+		{"syntax error", "pretrial_days > params.limit", "pretrial_days >> 3", "bad.yaml:18: R1: condition: Syntax error"},
+		{"missing citation", "    citation: Art. 1\n", "", "bad.yaml:15: R1: missing citation"},
+		{"unknown kind", "kind: unlawful", "kind: illegal", `bad.yaml:17: unknown kind "illegal"`},
+		{"unknown mechanism", "kind: unlawful", "kind: eligible\n    mechanism: prayer", `bad.yaml:18: unknown mechanism "prayer"`},
+		{"eligible without mechanism", "kind: unlawful", "kind: eligible", "bad.yaml:15: R1: an eligible rule must name the mechanism it opens"},
+		{"unverified without note", "verified: true\n    reason", "verified: false\n    reason", "bad.yaml:20: R1: an unverified rule needs a note"},
+		{"bad reason", "limit {params.limit}", "limit {params.nope}", "bad.yaml:21: R1: reason {params.nope}: unknown parameter params.nope"},
+		{"yaml syntax", "title: a rule", "title: [a rule", "bad.yaml:15: not valid YAML"},
+		{"unknown key", "title: a rule", "title: a rule\n    weigth: 3", `bad.yaml:17: unknown key "weigth" in rule`},
+		{"duplicate id", "", "", "bad.yaml:22: duplicate rule id R1 (first defined on line 15)"},
+		{"parameter without citation", "    citation: Art. 2\n", "", "bad.yaml:5: parameter limit: missing citation"},
+		{"parameter without verified", "    citation: Art. 2\n    verified: true\n", "    citation: Art. 2\n", "bad.yaml:5: parameter limit: missing verified"},
+		{"parameter as a plain value", "  limit:\n    value: 4\n    citation: Art. 2\n    verified: true\n", "  limit: 4\n", "bad.yaml:5: parameter limit: missing citation and verified"},
+		{"unverified parameter without a note", "    verified: false\n    note: secondary\n", "    verified: false\n", "bad.yaml:12: parameter share: an unverified parameter needs a note"},
+		{"parameter verified not a boolean", "    citation: Art. 2\n    verified: true\n", "    citation: Art. 2\n    verified: yes please\n", `bad.yaml:8: parameter limit: verified must be true or false, not "yes please"`},
+		{"unknown key in a parameter", "    citation: Art. 2\n", "    citation: Art. 2\n    source: x\n", `bad.yaml:8: unknown key "source" in parameter limit (expected value, citation, verified, note)`},
+		{"reviewer without a date", "version: \"1\"\n", "version: \"1\"\nreviewed_by: A. Lawyer\n", "bad.yaml:1: reviewed_by is given without reviewed_on"},
+		{"review date without a reviewer", "version: \"1\"\n", "version: \"1\"\nreviewed_on: 2021-03-01\n", "bad.yaml:1: reviewed_on is given without reviewed_by"},
+		{"review date not a date", "version: \"1\"\n", "version: \"1\"\nreviewed_by: A. Lawyer\nreviewed_on: March 2021\n", "bad.yaml:5: reviewed_on:"},
+		{"data check with verified", "kind: unlawful", "kind: data_check", "bad.yaml:20: R1: a data check states no law and takes no verified"},
+		{"data check with a weight", "kind: unlawful", "kind: data_check\n    weight: 2", "bad.yaml:18: R1: a data check states no law and takes no weight"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -128,7 +146,7 @@ func TestBadPacks(t *testing.T) {
 func TestMultilineConditionLine(t *testing.T) {
 	src := strings.Replace(good, "condition: pretrial_days > params.limit", "condition: |\n      untried &&\n      untried &&\n      nope > 1", 1)
 	_, err := Parse("m.yaml", []byte(src))
-	if err == nil || !strings.Contains(err.Error(), "m.yaml:14: R1: condition: undeclared reference to 'nope'") {
+	if err == nil || !strings.Contains(err.Error(), "m.yaml:21: R1: condition: undeclared reference to 'nope'") {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -143,5 +161,96 @@ func TestEveryFactHasADocAndAUniqueName(t *testing.T) {
 			t.Errorf("fact %q: empty doc, duplicate or bad name", f.Name)
 		}
 		seen[f.Name] = true
+	}
+}
+
+// TestParamsAndReview: a parameter keeps its citation, status and note, and
+// a pack its reviewer and date, as written.
+func TestParamsAndReview(t *testing.T) {
+	src := strings.Replace(good, "version: \"1\"\n", "version: \"1\"\nreviewed_by: A. Lawyer\nreviewed_on: 2021-03-01\n", 1)
+	p, err := Parse("good.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ReviewedBy != "A. Lawyer" || p.ReviewedOn.String() != "2021-03-01" {
+		t.Errorf("review: %q on %s", p.ReviewedBy, p.ReviewedOn)
+	}
+	want := []Param{{Name: "limit", Value: int64(4), Citation: "Art. 2", Verified: true, Line: 7},
+		{Name: "share", Value: 2.0 / 3, Citation: "Art. 3", Verified: false, Note: "secondary", Line: 11}}
+	if len(p.Params) != len(want) {
+		t.Fatalf("params %+v", p.Params)
+	}
+	for i := range want {
+		if p.Params[i] != want[i] {
+			t.Errorf("param %d: %+v, want %+v", i, p.Params[i], want[i])
+		}
+	}
+	p, err = Parse("good.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ReviewedBy != "" || p.ReviewedOn != 0 {
+		t.Errorf("a pack with no review: %q on %s", p.ReviewedBy, p.ReviewedOn)
+	}
+}
+
+// TestDataChecksKeptApart: a rule of kind data_check is compiled like a rule
+// but listed among the checks, not the rules of law, and needs no citation.
+func TestDataChecksKeptApart(t *testing.T) {
+	src := good + `
+  - id: Q1
+    title: a check
+    kind: data_check
+    condition: pretrial_days < 0
+    reason: "{pretrial_days} days"
+`
+	p, err := Parse("good.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rules) != 1 || p.Rules[0].ID != "R1" || len(p.Checks) != 1 || p.Checks[0].ID != "Q1" {
+		t.Fatalf("rules %v, checks %v", p.Rules, p.Checks)
+	}
+	var v Values
+	v.SetInt(FPretrialDays, -1)
+	out := p.EvaluateChecks(&v, nil)
+	if len(out) != 1 || !out[0].Fired || out[0].Rule != p.Checks[0] {
+		t.Fatalf("check outcome %+v", out)
+	}
+	if got := p.Checks[0].Explain(&v); got != "-1 days" {
+		t.Errorf("reason %q", got)
+	}
+	// A check shares the id space of the rules.
+	if _, err := Parse("dup.yaml", []byte(strings.Replace(src, "id: Q1", "id: R1", 1))); err == nil || !strings.Contains(err.Error(), "duplicate rule id R1") {
+		t.Errorf("a check with a rule's id: %v", err)
+	}
+}
+
+// TestBuiltinParams: every parameter of the built-in pack cites its source,
+// and those domain.md marks secondary or unconfirmed are not verified.
+func TestBuiltinParams(t *testing.T) {
+	p, err := Builtin(BuiltinID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verified := map[string]bool{"police_custody_hours": true, "misd_initial_months": true, "adult_age": true,
+		"immediate_judgment_days": true, "pardon_fraction": true, "reduction_fraction": true}
+	for _, prm := range p.Params {
+		if prm.Citation == "" {
+			t.Errorf("parameter %s cites nothing", prm.Name)
+		}
+		if prm.Verified != verified[prm.Name] {
+			t.Errorf("parameter %s: verified = %v, domain.md section 3 says otherwise", prm.Name, prm.Verified)
+		}
+		if !prm.Verified && prm.Note == "" {
+			t.Errorf("parameter %s is not verified and says nothing about why", prm.Name)
+		}
+	}
+	var checks []string
+	for _, c := range p.Checks {
+		checks = append(checks, c.ID)
+	}
+	if got, want := strings.Join(checks, " "), "DQ-01 DQ-02 DQ-03 DQ-04 DQ-05 DQ-06"; got != want {
+		t.Errorf("data checks %s, want %s", got, want)
 	}
 }

@@ -58,14 +58,20 @@ func Facts(f *domain.PersonFile, kinds Kinds, d domain.Date, v *rules.Values) {
 		v.SetString(rules.FProcedure, string(s.Case.Procedure))
 	}
 	v.SetBool(rules.FHasOffenceDate, offence != domain.NoDate)
-	if dob != domain.NoDate && offence != domain.NoDate {
+	// An offence before the birth gives no age: the record is wrong (the
+	// pack's data checks list it), and a rule reading the age at the
+	// offence is undecided rather than misled by it.
+	if dob != domain.NoDate && offence != domain.NoDate && offence >= dob {
 		v.SetInt(rules.FAgeAtOffence, dob.AgeOn(offence))
 	}
 	by, basisBy := offenceBy(s, offence)
 	v.SetString(rules.FOffenceBy, by.String())
 	v.SetString(rules.FOffenceByBasis, basisBy)
-	if dob != domain.NoDate {
+	if dob != domain.NoDate && by >= dob {
 		v.SetInt(rules.FAgeAtOffenceMax, dob.AgeOn(by))
+	}
+	if offence != domain.NoDate {
+		v.SetString(rules.FOffenceDate, offence.String())
 	}
 
 	flags(f, d, v)
@@ -108,6 +114,14 @@ func Facts(f *domain.PersonFile, kinds Kinds, d domain.Date, v *rules.Values) {
 		v.SetString(rules.FVerdict, s.Verdict)
 		v.SetString(rules.FVerdictDate, s.VerdictDate.String())
 	}
+	if s.AcquittedOn != domain.NoDate {
+		v.SetString(rules.FAcquittedOn, s.AcquittedOn.String())
+	}
+	if s.ConvictedOn != domain.NoDate {
+		v.SetString(rules.FConvictedOn, s.ConvictedOn.String())
+	}
+	v.SetBool(rules.FConvictedAfterAcquittal, s.ConvictedAfterAcquittal)
+	v.SetBool(rules.FAppealAfterAcquittal, s.AppealAfterAcquittal)
 }
 
 // offenceBy is the latest date the alleged offence can have been committed,
@@ -133,13 +147,17 @@ func offenceBy(s *domain.PersonState, offence domain.Date) (domain.Date, string)
 func flags(f *domain.PersonFile, d domain.Date, v *rules.Values) {
 	var pregnant, dependent, chronic, mental, disability bool
 	children := 0
-	for _, fl := range f.Flags {
+	var pregnancy *domain.Flag
+	for i, fl := range f.Flags {
 		if fl.From > d || d >= fl.To {
 			continue
 		}
 		switch fl.Kind {
 		case domain.FlagPregnant:
 			pregnant = true
+			if pregnancy == nil || fl.From >= pregnancy.From {
+				pregnancy = &f.Flags[i]
+			}
 		case domain.FlagChild:
 			children++
 		case domain.FlagDependent:
@@ -153,6 +171,16 @@ func flags(f *domain.PersonFile, d domain.Date, v *rules.Values) {
 		}
 	}
 	v.SetBool(rules.FPregnant, pregnant)
+	// A pregnancy flag keeps its expected delivery date in ChildDOB.
+	due := domain.NoDate
+	if pregnancy != nil {
+		due = pregnancy.ChildDOB
+	}
+	v.SetBool(rules.FPregnancyHasDue, due != domain.NoDate)
+	if due != domain.NoDate {
+		v.SetString(rules.FPregnancyDue, due.String())
+		v.SetInt(rules.FPregnancyDaysPastDue, d.DaysSince(due))
+	}
 	v.SetInt(rules.FChildrenInCustody, children)
 	v.SetBool(rules.FDependentChild, dependent)
 	v.SetBool(rules.FChronicIllness, chronic)

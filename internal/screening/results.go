@@ -26,10 +26,11 @@ type results struct {
 
 // entry is what sorting needs of one result, and where the rest is.
 type entry struct {
-	priority int32
-	unlawful bool
-	chunk    uint32
-	off      uint32
+	priority  int32
+	unlawful  bool
+	confirmed bool // unlawful on confirmed law
+	chunk     uint32
+	off       uint32
 }
 
 // batch is one worker's results for one chunk of people, encoded.
@@ -44,18 +45,30 @@ type encoder struct {
 }
 
 func newEncoder(p *rules.Pack) *encoder {
-	e := &encoder{ruleIdx: make(map[string]int, len(p.Rules))}
+	e := &encoder{ruleIdx: make(map[string]int, len(p.Rules)+len(p.Checks))}
 	for i, r := range p.Rules {
 		e.ruleIdx[r.ID] = i
 	}
+	for i, r := range p.Checks {
+		e.ruleIdx[r.ID] = len(p.Rules) + i
+	}
 	return e
+}
+
+// ruleAt is the rule or data check of an index given by the encoder: the
+// rules of law first, then the checks.
+func ruleAt(p *rules.Pack, i uint64) *rules.Rule {
+	if n := uint64(len(p.Rules)); i >= n {
+		return p.Checks[i-n]
+	}
+	return p.Rules[i]
 }
 
 func (e *encoder) add(b *batch, r *Result) error {
 	if len(b.buf) > 1<<30 {
 		return fmt.Errorf("screening results of one chunk of people too large")
 	}
-	b.ents = append(b.ents, entry{priority: int32(r.Priority), unlawful: r.Unlawful, off: uint32(len(b.buf))})
+	b.ents = append(b.ents, entry{priority: int32(r.Priority), unlawful: r.Unlawful, confirmed: r.ConfirmedLaw, off: uint32(len(b.buf))})
 	buf := appendString(b.buf, r.Person)
 	buf = appendString(buf, r.Facility)
 	buf = appendString(buf, string(r.Status))
@@ -83,6 +96,12 @@ func (e *encoder) add(b *batch, r *Result) error {
 			buf = appendString(buf, s)
 		}
 		buf = appendString(buf, u.Error)
+	}
+	buf = binary.AppendUvarint(buf, uint64(len(r.Checks)))
+	for i := range r.Checks {
+		if buf = e.appendFired(buf, &r.Checks[i]); buf == nil {
+			return fmt.Errorf("data check %s of %s is not in the pack", r.Checks[i].Rule, r.Person)
+		}
 	}
 	b.buf = buf
 	return nil
@@ -192,7 +211,7 @@ func (r *reader) string() string {
 func (rs *results) decode(e entry) Result {
 	rd := reader(rs.chunks[e.chunk][e.off:])
 	res := Result{Person: rd.string(), Facility: rd.string(), Status: domain.LegalStatus(rd.string()),
-		Unlawful: e.unlawful, Priority: int(e.priority)}
+		Unlawful: e.unlawful, ConfirmedLaw: e.confirmed, Priority: int(e.priority)}
 	firedList := func() []Fired {
 		n := rd.uvarint()
 		if n == 0 {
@@ -200,7 +219,7 @@ func (rs *results) decode(e entry) Result {
 		}
 		out := make([]Fired, n)
 		for i := range out {
-			r := rs.pack.Rules[rd.uvarint()]
+			r := ruleAt(rs.pack, rd.uvarint())
 			d := domain.Date(rd.uvarint())
 			out[i] = fired(r, rd.string(), d)
 		}
@@ -226,5 +245,6 @@ func (rs *results) decode(e entry) Result {
 			res.Undecided[i] = u
 		}
 	}
+	res.Checks = firedList()
 	return res
 }

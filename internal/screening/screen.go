@@ -25,6 +25,9 @@ type Fired struct {
 	Weight    int              `json:"weight,omitempty"`
 	Reason    string           `json:"reason"`
 	Date      domain.Date      `json:"date,omitempty"`
+	// Withheld: the reason was taken out because it reads health data the
+	// reader may not see (set by the services, never by screening).
+	Withheld bool `json:"withheld,omitempty"`
 }
 
 // Undecided is a rule that could not be decided for a person.
@@ -37,14 +40,22 @@ type Undecided struct {
 
 // Result is the screening of one person.
 type Result struct {
-	Person    string             `json:"person"`
-	Facility  string             `json:"facility"`
-	Status    domain.LegalStatus `json:"status"`
-	Unlawful  bool               `json:"unlawful"`
-	Priority  int                `json:"priority"` // sum of the weights of the priority rules that fired
-	Fired     []Fired            `json:"fired"`
-	Upcoming  []Fired            `json:"upcoming,omitempty"`
-	Undecided []Undecided        `json:"undecided,omitempty"`
+	Person   string             `json:"person"`
+	Facility string             `json:"facility"`
+	Status   domain.LegalStatus `json:"status"`
+	Unlawful bool               `json:"unlawful"`
+	// ConfirmedLaw: held unlawfully on confirmed law, that is at least one
+	// verified unlawful rule holds. Unlawful and not ConfirmedLaw is held
+	// unlawfully on law not yet confirmed.
+	ConfirmedLaw bool        `json:"unlawful_on_confirmed_law"`
+	Priority     int         `json:"priority"` // sum of the weights of the priority rules that fired
+	Fired        []Fired     `json:"fired"`
+	Upcoming     []Fired     `json:"upcoming,omitempty"`
+	Undecided    []Undecided `json:"undecided,omitempty"`
+	// Checks are the pack's data checks that hold: records that cannot be
+	// right, listed for staff to correct. They are not law and change
+	// nothing above.
+	Checks []Fired `json:"data_to_check,omitempty"`
 }
 
 // Options of a screening.
@@ -73,6 +84,7 @@ type screener struct {
 	vals     rules.Values
 	outcomes []rules.Outcome
 	future   []rules.Outcome
+	checks   []rules.Outcome
 }
 
 func (sc *screener) screen(f *domain.PersonFile, asOf domain.Date, within int) (Result, bool) {
@@ -92,12 +104,21 @@ func (sc *screener) screen(f *domain.PersonFile, asOf domain.Date, within int) (
 			res.Fired = append(res.Fired, fired(r, r.Explain(&sc.vals), domain.NoDate))
 			if r.Kind == rules.Unlawful {
 				res.Unlawful = true
+				res.ConfirmedLaw = res.ConfirmedLaw || r.Verified
 			}
 			if r.Kind == rules.Priority {
 				res.Priority += r.Weight
 			}
 		case o.Undecided:
 			res.Undecided = append(res.Undecided, Undecided{Rule: r.ID, Kind: r.Kind, Unknown: o.Unknown, Error: o.Err})
+		}
+	}
+	// A data check says what is wrong in the file today; an undecided one
+	// lacks the data that would show a contradiction, which is none.
+	sc.checks = sc.pack.EvaluateChecks(&sc.vals, sc.checks)
+	for _, o := range sc.checks {
+		if o.Fired {
+			res.Checks = append(res.Checks, fired(o.Rule, o.Rule.Explain(&sc.vals), domain.NoDate))
 		}
 	}
 	// Look ahead by moving the clock with the file as it stands: what will

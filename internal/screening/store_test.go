@@ -3,6 +3,7 @@ package screening
 import (
 	"bytes"
 	"context"
+	"maps"
 	"os"
 	"slices"
 	"sync"
@@ -65,6 +66,35 @@ func TestDemoRegisterFiresEveryRule(t *testing.T) {
 		if c.Fired == 0 {
 			t.Errorf("%s fired for nobody as of %s", c.Rule, demo.End)
 		}
+	}
+	// The demo's errors of record are listed under data to check, each
+	// person with the check in their own results, in the facility counted.
+	listed := map[string]int{}
+	for _, c := range rep.Summary.DataToCheck {
+		t.Logf("%s data_check people %4d %s", c.Check, c.People, c.Title)
+		listed[c.Check] = c.People
+	}
+	for _, id := range []string{"DQ-01", "DQ-03", "DQ-04", "DQ-05"} {
+		if listed[id] == 0 {
+			t.Errorf("the demo register lists nobody under %s as of %s", id, demo.End)
+		}
+	}
+	perPerson := map[string]int{}
+	for r := range rep.Persons() {
+		for _, c := range r.Checks {
+			perPerson[c.Rule]++
+		}
+	}
+	for _, id := range slices.Concat(slices.Collect(maps.Keys(listed)), slices.Collect(maps.Keys(perPerson))) {
+		if perPerson[id] != listed[id] {
+			t.Errorf("%s: %d in the summary, %d people with it", id, listed[id], perPerson[id])
+		}
+	}
+	// Held unlawfully on confirmed and not yet confirmed law: both found in
+	// the demo, adding up to the people held unlawfully.
+	if h := rep.Summary.HeldUnlawfully; h.OnConfirmedLaw == 0 || h.OnUnconfirmedLaw == 0 || h.OnConfirmedLaw+h.OnUnconfirmedLaw != h.Total ||
+		h.Total != rep.Summary.ByKind[0].Persons {
+		t.Errorf("held unlawfully %+v, people with an unlawful rule %d", h, rep.Summary.ByKind[0].Persons)
 	}
 	// Unlawful first, then priority.
 	seenLawful := false

@@ -150,13 +150,29 @@ type ScreeningSummary struct {
 	Pack       string // name and version
 	Head       string // ledger head hash the screening read
 	ComputedAt string // RFC 3339
+	// ReviewedBy and ReviewedOn are the pack's review by a lawyer, as the
+	// pack declared it when the screening was saved ("" and NoDate: none).
+	ReviewedBy string
+	ReviewedOn domain.Date
 	Counts     []ScreeningCount
 }
 
-// ScreeningCount is one facility's count for one kind of rule.
+// The kinds of ScreeningCount besides the kinds of rules (unlawful, review,
+// eligible, priority): the people held unlawfully split by whether the law
+// is confirmed (they add up to "unlawful"; a summary saved before the split
+// has neither), and the data to check, in all (Rule empty) and per check.
+const (
+	KindUnlawfulConfirmed   = "unlawful_on_confirmed_law"
+	KindUnlawfulUnconfirmed = "unlawful_on_law_not_yet_confirmed"
+	KindDataCheck           = "data_check"
+)
+
+// ScreeningCount is one facility's count for one kind of rule, or for one
+// rule of the kind when Rule is set.
 type ScreeningCount struct {
 	Facility string
-	Kind     string // unlawful, review, eligible, priority
+	Kind     string // unlawful, review, eligible, priority, or one of the kinds above
+	Rule     string // "" for the count of the kind
 	People   int
 }
 

@@ -72,22 +72,13 @@ func (s *Server) dashboardView(ctx context.Context, l Lang, asOf domain.Date, cl
 	if v, ok := c.views[key]; ok && v.e == e {
 		return v, nil
 	}
-	v := &dashView{R: e.Report(), e: e, AsOf: e.AsOf, Latest: e.Latest, Columns: facilityColumns(e.Report())}
+	v := &dashView{R: e.Report(), e: e, AsOf: e.AsOf, Latest: e.Latest, Columns: e.Report().Columns()}
 	s.charts(v, l)
 	if c.views == nil || c.head != e.Head || len(c.views) >= maxViews {
 		c.head, c.views = e.Head, map[string]*dashView{}
 	}
 	c.views[key] = v
 	return v, nil
-}
-
-// facilityColumns are the report's columns per facility: the count of
-// people held without legal basis only when a screening was saved.
-func facilityColumns(r *report.Report) []report.Column {
-	if r.Screening == nil {
-		return report.FacilityColumns[:len(report.FacilityColumns)-1]
-	}
-	return report.FacilityColumns
 }
 
 func (s *Server) charts(v *dashView, l Lang) {

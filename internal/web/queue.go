@@ -17,6 +17,7 @@ type queueView struct {
 	Groups     []*rules.Rule
 	Mechanisms []domain.Mechanism
 	Next, Prev string
+	Records    int // records to check, over every data check
 }
 
 func queueQuery(q url.Values) (registry.QueueQuery, error) {
@@ -50,12 +51,17 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &queueView{Q: res, Facilities: facs, Mechanisms: domain.Mechanisms}
+	for _, c := range res.DataToCheck {
+		v.Records += c.People
+	}
 	for _, rl := range s.reg.Pack().Rules {
 		v.Rules = append(v.Rules, rl)
 		if rl.Kind == rules.Priority {
 			v.Groups = append(v.Groups, rl)
 		}
 	}
+	// The data checks filter the queue like a rule.
+	v.Rules = append(v.Rules, s.reg.Pack().Checks...)
 	v.Prev, v.Next = pageLinks("/staff/queue", q, qq.Offset, qq.Limit, qq.Offset+qq.Limit < res.Total)
 	p := s.newPage(r, "queue.heading", v)
 	p.Form = q

@@ -178,6 +178,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/staff/persons/{id}/record/{kind}", false, s.recordForm},
 		{"POST", "/staff/persons/{id}/record/{kind}", false, s.record},
 		{"GET", "/staff/queue", false, s.queuePage},
+		{"GET", "/staff/queue/checks.csv", false, s.checksCSV},
 		{"GET", "/staff/users", false, s.usersPage},
 		{"POST", "/staff/users", false, s.addUser},
 		{"GET", "/staff/users/{name}", false, s.userPage},

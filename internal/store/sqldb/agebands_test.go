@@ -160,7 +160,7 @@ func TestAgeBandsDefault(t *testing.T) {
 			b.Append(t, db)
 			// Back to the schema before the bands were recorded (and the later
 			// migrations).
-			for _, q := range []string{"DROP TABLE idempotency", "DELETE FROM goose_db_version WHERE version_id = 7", "DROP TABLE signin_failures", "DELETE FROM goose_db_version WHERE version_id = 6", "DROP TABLE settings", "DELETE FROM goose_db_version WHERE version_id = 5"} {
+			for _, q := range withSplitUndone("DROP TABLE idempotency", "DELETE FROM goose_db_version WHERE version_id = 7", "DROP TABLE signin_failures", "DELETE FROM goose_db_version WHERE version_id = 6", "DROP TABLE settings", "DELETE FROM goose_db_version WHERE version_id = 5") {
 				if _, err := db.SQL().ExecContext(ctx, q); err != nil {
 					t.Fatalf("%s: %v", q, err)
 				}

@@ -177,15 +177,18 @@ func (d *DB) SaveScreening(ctx context.Context, s store.ScreeningSummary) error 
 	if _, err := tx.ExecContext(ctx, d.q("DELETE FROM screenings WHERE as_of = ? AND pack = ?"), int64(s.AsOf), s.Pack); err != nil {
 		return fmt.Errorf("replacing a screening summary: %w", err)
 	}
-	ins := d.q("INSERT INTO screenings (as_of, pack, head, computed_at, facility, kind, people) VALUES (?, ?, ?, ?, ?, ?, ?)")
+	ins := d.q(`INSERT INTO screenings (as_of, pack, head, computed_at, reviewed_by, reviewed_on, facility, kind, rule, people)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	for _, c := range s.Counts {
-		if _, err := tx.ExecContext(ctx, ins, int64(s.AsOf), s.Pack, s.Head, s.ComputedAt, c.Facility, c.Kind, c.People); err != nil {
-			return fmt.Errorf("saving a screening summary: %w", err)
+		if _, err := tx.ExecContext(ctx, ins, int64(s.AsOf), s.Pack, s.Head, s.ComputedAt, s.ReviewedBy, int64(s.ReviewedOn),
+			c.Facility, c.Kind, c.Rule, c.People); err != nil {
+			return fmt.Errorf("saving a screening summary: %s %s %s of %s: %w", c.Facility, c.Kind, c.Rule, s.AsOf, err)
 		}
 	}
 	if len(s.Counts) == 0 {
 		// An empty screening is a result too: remember that it was done.
-		if _, err := tx.ExecContext(ctx, ins, int64(s.AsOf), s.Pack, s.Head, s.ComputedAt, "", "", 0); err != nil {
+		if _, err := tx.ExecContext(ctx, ins, int64(s.AsOf), s.Pack, s.Head, s.ComputedAt, s.ReviewedBy, int64(s.ReviewedOn),
+			"", "", "", 0); err != nil {
 			return fmt.Errorf("saving a screening summary: %w", err)
 		}
 	}
@@ -198,13 +201,14 @@ func (d *DB) SaveScreening(ctx context.Context, s store.ScreeningSummary) error 
 func (d *DB) Screening(ctx context.Context, asOf domain.Date) (store.ScreeningSummary, bool, error) {
 	var out store.ScreeningSummary
 	found := false
-	err := d.each(ctx, "screening summary", `SELECT pack, head, computed_at, facility, kind, people FROM screenings
-		WHERE as_of = ? AND computed_at = (SELECT MAX(computed_at) FROM screenings WHERE as_of = ?)
-		ORDER BY pack, facility, kind`, []any{int64(asOf), int64(asOf)},
+	err := d.each(ctx, "screening summary", `SELECT pack, head, computed_at, reviewed_by, reviewed_on, facility, kind, rule, people
+		FROM screenings WHERE as_of = ? AND computed_at = (SELECT MAX(computed_at) FROM screenings WHERE as_of = ?)
+		ORDER BY pack, facility, kind, rule`, []any{int64(asOf), int64(asOf)},
 		func(r *sql.Rows) error {
 			var c store.ScreeningCount
-			var pack, head, at string
-			if err := r.Scan(&pack, &head, &at, &c.Facility, &c.Kind, &c.People); err != nil {
+			var pack, head, at, by string
+			var on int64
+			if err := r.Scan(&pack, &head, &at, &by, &on, &c.Facility, &c.Kind, &c.Rule, &c.People); err != nil {
 				return fmt.Errorf("reading the screening summary: %w", err)
 			}
 			if found && pack != out.Pack {
@@ -212,6 +216,7 @@ func (d *DB) Screening(ctx context.Context, asOf domain.Date) (store.ScreeningSu
 			}
 			found = true
 			out.AsOf, out.Pack, out.Head, out.ComputedAt = asOf, pack, head, at
+			out.ReviewedBy, out.ReviewedOn = by, domain.Date(on)
 			if c.Kind != "" {
 				out.Counts = append(out.Counts, c)
 			}

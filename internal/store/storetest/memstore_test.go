@@ -798,7 +798,7 @@ func (m *memStore) Screening(ctx context.Context, asOf domain.Date) (store.Scree
 	}
 	best.Counts = slices.Clone(best.Counts)
 	slices.SortFunc(best.Counts, func(a, b store.ScreeningCount) int {
-		return cmp.Or(cmp.Compare(a.Facility, b.Facility), cmp.Compare(a.Kind, b.Kind))
+		return cmp.Or(cmp.Compare(a.Facility, b.Facility), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Rule, b.Rule))
 	})
 	return best, found, nil
 }

@@ -210,4 +210,27 @@ func testScreenings(t *testing.T, s store.Store) {
 	if !ok || len(got.Counts) != 0 || got.Head != "bb" {
 		t.Errorf("empty screening: found=%v %+v", ok, got)
 	}
+
+	// The split of the unlawful count, the data to check per check (the
+	// same facility and kind under several rules) and the pack's review.
+	split := store.ScreeningSummary{AsOf: d("2020-05-31"), Pack: "kh-2020 2", Head: "dd", ComputedAt: "2026-01-03T10:00:00Z",
+		ReviewedBy: "A. Lawyer", ReviewedOn: d("2021-03-01"),
+		Counts: []store.ScreeningCount{
+			{Facility: "CC1", Kind: store.KindDataCheck, People: 4},
+			{Facility: "CC1", Kind: store.KindDataCheck, Rule: "DQ-01", People: 1},
+			{Facility: "CC1", Kind: store.KindDataCheck, Rule: "DQ-03", People: 3},
+			{Facility: "CC1", Kind: "unlawful", People: 5},
+			{Facility: "CC1", Kind: store.KindUnlawfulConfirmed, People: 2},
+			{Facility: "CC1", Kind: store.KindUnlawfulUnconfirmed, People: 3},
+		}}
+	fatalIf(t, s.SaveScreening(ctx, split), "saving a split screening")
+	got, ok, err = s.Screening(ctx, d("2020-05-31"))
+	fatalIf(t, err, "reading a split screening")
+	if !ok || got.ReviewedBy != "A. Lawyer" || got.ReviewedOn != d("2021-03-01") {
+		t.Errorf("split screening: found=%v review %q on %s", ok, got.ReviewedBy, got.ReviewedOn)
+	}
+	sameList(t, "split screening counts", got.Counts, split.Counts)
+	if got, _, _ := s.Screening(ctx, d("2020-03-31")); got.ReviewedBy != "" || got.ReviewedOn != domain.NoDate {
+		t.Errorf("a screening with an unreviewed pack: review %q on %s", got.ReviewedBy, got.ReviewedOn)
+	}
 }
