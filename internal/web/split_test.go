@@ -178,7 +178,16 @@ func TestDataToCheckScoped(t *testing.T) {
 		t.Error("the administrator sees no data to check outside CC1: the demo should have some")
 	}
 	page := f.login("monitor").get("/staff/queue?lang=en")
-	if !strings.Contains(page.body, `id="check-DQ-01"`) || !strings.Contains(page.body, "CC1: 1") || strings.Contains(page.body, "2020-08-31") {
+	// The due date must not show in the data to check (another person's
+	// reason elsewhere on the page may hold the same date).
+	checks := page.body
+	if i := strings.Index(checks, `id="check-DQ-01"`); i >= 0 {
+		checks = checks[i:]
+		if j := strings.Index(checks, "</table>"); j >= 0 {
+			checks = checks[:j]
+		}
+	}
+	if !strings.Contains(page.body, `id="check-DQ-01"`) || !strings.Contains(checks, "CC1: 1") || strings.Contains(checks, "2020-08-31") {
 		t.Errorf("the monitor's queue page: no data-to-check row for DQ-01 in CC1, or the due date shown")
 	}
 	// The queue filtered by a data check lists the person.
