@@ -103,10 +103,10 @@ type FacilityCount struct {
 	DataToCheck         int `json:"data_to_check"` // people with at least one data check holding
 }
 
-// HeldUnlawfully is the number of people held unlawfully, split by whether the law
-// that makes it so is confirmed: OnConfirmedLaw counts those for whom at
-// least one verified unlawful rule holds, OnUnconfirmedLaw the others.
-// The two add up to Total.
+// HeldUnlawfully is the number of people held unlawfully, split by
+// whether the law that makes it so is confirmed: OnConfirmedLaw counts those
+// for whom at least one verified unlawful rule holds, OnUnconfirmedLaw the
+// others. The two add up to Total.
 type HeldUnlawfully struct {
 	Total            int `json:"total"`
 	OnConfirmedLaw   int `json:"on_confirmed_law"`
