@@ -17,6 +17,11 @@ import (
 // in the next 30 days.
 const Within = 30
 
+// MaxAhead is how far past the register's date the queue may be asked
+// for: the file as it stands, moved forward a year, is as far as a
+// projection with no new entries means anything.
+const MaxAhead = 366
+
 // queueCache is the screening of the whole register at one ledger head. A
 // national register takes minutes to screen, so the queue is computed once
 // and, after each write, only the people written about are screened again.
@@ -33,8 +38,12 @@ type QueueQuery struct {
 	Mechanism domain.Mechanism // an open release mechanism
 	Group     string           // a priority rule (an at-risk group)
 	Crossing  bool             // only people crossing an unlawful limit within 30 days
-	Limit     int
-	Offset    int
+	Kind      rules.Kind       // only people for whom a rule of this kind holds
+	// AsOf is the date screened; NoDate is the register's own date (its
+	// latest event), which the queue keeps current after every write.
+	AsOf   domain.Date
+	Limit  int
+	Offset int
 }
 
 // QueueRow is a person in the queue.
@@ -56,6 +65,31 @@ type Queue struct {
 	// whether the law is confirmed, and the records each data check lists.
 	HeldUnlawfully screening.HeldUnlawfully `json:"held_unlawfully"`
 	DataToCheck    []screening.CheckCount   `json:"data_to_check"`
+	// Latest is the register's own date, the queue's date unless another
+	// was asked for.
+	Latest domain.Date `json:"latest"`
+	// Facets count the people the filters select (all of Total, not only
+	// this page) by each value a filter can take: a caseload at a glance.
+	Facets Facets `json:"facets"`
+}
+
+// Facets count the people of a queue by the values of each filter.
+type Facets struct {
+	Kind      []Facet `json:"kind"`      // a rule of this kind holds
+	Rule      []Facet `json:"rule"`      // the rule holds, or will within 30 days (Upcoming)
+	Mechanism []Facet `json:"mechanism"` // a release mechanism is open
+	Group     []Facet `json:"group"`     // an at-risk group (priority rule) holds
+	Facility  []Facet `json:"facility"`
+	Check     []Facet `json:"check"` // a data check lists the person
+}
+
+// Facet is one value of a filter and the number of people with it; values
+// no one has are left out.
+type Facet struct {
+	Value    string `json:"value"`
+	Title    string `json:"title,omitempty"` // the rule's title, for rules and groups
+	People   int    `json:"people"`
+	Upcoming int    `json:"upcoming,omitempty"` // for rules: people it will hold for within 30 days
 }
 
 // Queue returns the screening queue the principal may see: unlawful first,
@@ -74,7 +108,14 @@ func (s *Service) Queue(ctx context.Context, p *auth.Principal, q QueueQuery) (*
 	if q.Mechanism != "" && !domain.In(q.Mechanism, domain.Mechanisms) {
 		return nil, domain.Invalid("mechanism", "unknown release mechanism %q", q.Mechanism)
 	}
-	c, err := s.screened(ctx)
+	if q.Kind != "" && !slices.Contains(rules.Kinds, q.Kind) {
+		return nil, domain.Invalid("kind", "unknown kind of rule %q", q.Kind)
+	}
+	c, err := s.screenedOn(ctx, q.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	latest, err := s.AsOf(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +135,7 @@ func (s *Service) Queue(ctx context.Context, p *auth.Principal, q QueueQuery) (*
 	screening.Sort(all)
 	sum := tally.Summary()
 	out := &Queue{AsOf: c.asOf, Head: c.head, Pack: s.pack.ID + " " + s.pack.Version, Total: len(all), Persons: []QueueRow{},
-		HeldUnlawfully: sum.HeldUnlawfully, DataToCheck: sum.DataToCheck}
+		HeldUnlawfully: sum.HeldUnlawfully, DataToCheck: sum.DataToCheck, Latest: latest, Facets: s.facets(all)}
 	if q.Limit <= 0 || q.Limit > 500 {
 		q.Limit = 100
 	}
@@ -205,6 +246,9 @@ func (s *Service) DataToCheck(ctx context.Context, p *auth.Principal, facility s
 }
 
 func matches(r screening.Result, q QueueQuery) bool {
+	if q.Kind != "" && !slices.ContainsFunc(r.Fired, func(f screening.Fired) bool { return f.Kind == q.Kind }) {
+		return false
+	}
 	if q.Crossing && !slices.ContainsFunc(r.Upcoming, func(f screening.Fired) bool { return f.Kind == rules.Unlawful }) {
 		return false
 	}
@@ -311,4 +355,97 @@ func (s *Service) screened(ctx context.Context) (*queueCache, error) {
 	}
 	s.queue = next
 	return next, nil
+}
+
+// facets counts rs by the values of each filter of the queue.
+func (s *Service) facets(rs []screening.Result) Facets {
+	t := screening.NewTally(s.pack)
+	mech := map[domain.Mechanism]int{}
+	for i := range rs {
+		t.Add(&rs[i])
+		var seen []domain.Mechanism
+		for _, f := range rs[i].Fired {
+			if f.Mechanism != "" && !slices.Contains(seen, f.Mechanism) {
+				seen = append(seen, f.Mechanism)
+				mech[f.Mechanism]++
+			}
+		}
+	}
+	sum := t.Summary()
+	// Every list present, empty when no one has a value: clients iterate.
+	out := Facets{Kind: []Facet{}, Rule: []Facet{}, Mechanism: []Facet{}, Group: []Facet{}, Facility: []Facet{}, Check: []Facet{}}
+	for _, k := range sum.ByKind {
+		if k.Persons > 0 {
+			out.Kind = append(out.Kind, Facet{Value: string(k.Kind), People: k.Persons})
+		}
+	}
+	titles := make(map[string]*rules.Rule, len(s.pack.Rules))
+	for _, r := range s.pack.Rules {
+		titles[r.ID] = r
+	}
+	for _, c := range sum.ByRule {
+		if c.Fired == 0 && c.Upcoming == 0 {
+			continue
+		}
+		r := titles[c.Rule]
+		f := Facet{Value: c.Rule, Title: r.Title, People: c.Fired, Upcoming: c.Upcoming}
+		out.Rule = append(out.Rule, f)
+		if r.Kind == rules.Priority && c.Fired > 0 {
+			f.Upcoming = 0
+			out.Group = append(out.Group, f)
+		}
+	}
+	for _, m := range domain.Mechanisms {
+		if mech[m] > 0 {
+			out.Mechanism = append(out.Mechanism, Facet{Value: string(m), People: mech[m]})
+		}
+	}
+	for _, fc := range sum.ByFacility {
+		out.Facility = append(out.Facility, Facet{Value: fc.Facility, People: fc.Screened})
+	}
+	for _, c := range sum.DataToCheck {
+		if c.People > 0 {
+			out.Check = append(out.Check, Facet{Value: c.Check, Title: c.Title, People: c.People})
+		}
+	}
+	return out
+}
+
+// screenedOn is the screening on date d: the current one, kept up to date
+// after every write, when d is the register's date or not given; another
+// date is screened in full and kept until the ledger or the date changes
+// (a lawyer looking back at the end of a month pages through one date).
+func (s *Service) screenedOn(ctx context.Context, d domain.Date) (*queueCache, error) {
+	latest, err := s.AsOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if d == domain.NoDate || d == latest {
+		return s.screened(ctx)
+	}
+	if latest != domain.NoDate && d > latest.AddDays(MaxAhead) {
+		return nil, domain.Invalid("as_of", "no later than %s: a screening looks at most %d days past the register's date (%s)",
+			latest.AddDays(MaxAhead), MaxAhead, latest)
+	}
+	// Its own lock: a full screening of another date must not hold up the
+	// current queue other users are working.
+	s.datedMu.Lock()
+	defer s.datedMu.Unlock()
+	head, err := s.st.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if c := s.dated; c != nil && c.head == head && c.asOf == d {
+		return c, nil
+	}
+	rep, err := screening.Run(ctx, s.st, s.pack, screening.Options{AsOf: d, Within: Within})
+	if err != nil {
+		return nil, fmt.Errorf("screening as of %s: %w", d, err)
+	}
+	c := &queueCache{head: rep.Head, asOf: d, results: make(map[string]screening.Result, rep.Len())}
+	for r := range rep.Persons() {
+		c.results[r.Person] = r
+	}
+	s.dated = c
+	return c, nil
 }

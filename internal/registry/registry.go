@@ -39,8 +39,10 @@ type Service struct {
 	pack *rules.Pack
 	log  *slog.Logger
 
-	mu    sync.Mutex
-	queue *queueCache
+	mu      sync.Mutex
+	queue   *queueCache
+	datedMu sync.Mutex
+	dated   *queueCache // the queue on a date asked for, other than the register's
 }
 
 // New returns the service.

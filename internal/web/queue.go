@@ -1,8 +1,10 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/registry"
@@ -18,6 +20,30 @@ type queueView struct {
 	Mechanisms []domain.Mechanism
 	Next, Prev string
 	Records    int // records to check, over every data check
+	Kinds      []rules.Kind
+	// Page and Pages number the pages of Total; Jump keeps the filters for
+	// the form that jumps to a page.
+	Page, Pages int
+	Jump        []hidden
+	Facets      []facetGroup
+	Titles      map[string]string // rule and data check ids → titles
+}
+
+// hidden is a query parameter carried by a form.
+type hidden struct{ Name, Value string }
+
+// facetGroup is one filter's counts, each a link that adds the value to the
+// filters in force (or, for the value in force, removes it).
+type facetGroup struct {
+	Param, Label string
+	Items        []facetLink
+}
+
+type facetLink struct {
+	registry.Facet
+	Label  string // the words for the value (a kind, a mechanism); the title for rules
+	URL    string
+	Active bool
 }
 
 func queueQuery(q url.Values) (registry.QueueQuery, error) {
@@ -29,8 +55,63 @@ func queueQuery(q url.Values) (registry.QueueQuery, error) {
 	if err != nil {
 		return registry.QueueQuery{}, err
 	}
+	// A page number (the jump form) stands for the offset of its first row.
+	if q.Get("page") != "" {
+		pg, err := intParam(q, "page", 1, 1, 10_000_000/lim)
+		if err != nil {
+			return registry.QueueQuery{}, err
+		}
+		off = (pg - 1) * lim
+	}
+	asOf := domain.NoDate
+	if v := q.Get("as_of"); v != "" {
+		if asOf, err = domain.ParseDate(v); err != nil {
+			return registry.QueueQuery{}, domain.Invalid("as_of", "%v", err)
+		}
+	}
 	return registry.QueueQuery{Facility: q.Get("facility"), Rule: q.Get("rule"), Mechanism: domain.Mechanism(q.Get("mechanism")),
-		Group: q.Get("group"), Crossing: q.Get("crossing") == "1" || q.Get("crossing") == "true", Limit: lim, Offset: off}, nil
+		Group: q.Get("group"), Crossing: q.Get("crossing") == "1" || q.Get("crossing") == "true", Kind: rules.Kind(q.Get("kind")),
+		AsOf: asOf, Limit: lim, Offset: off}, nil
+}
+
+// queueFacets turns the queue's counts into links on the page at path with
+// the query q in force.
+func queueFacets(p *page, q url.Values, f registry.Facets, facs []store.Facility) []facetGroup {
+	link := func(param, value string) (string, bool) {
+		q2 := url.Values{}
+		for k, vs := range q {
+			if k != "offset" && k != "page" {
+				q2[k] = vs
+			}
+		}
+		active := q.Get(param) == value
+		if active {
+			q2.Del(param)
+		} else {
+			q2.Set(param, value)
+		}
+		return "/staff/queue?" + q2.Encode(), active
+	}
+	names := map[string]string{}
+	for _, fc := range facs {
+		names[fc.ID] = fc.Name
+	}
+	group := func(param, label string, fs []registry.Facet, words func(registry.Facet) string) facetGroup {
+		g := facetGroup{Param: param, Label: p.T(label)}
+		for _, v := range fs {
+			u, on := link(param, v.Value)
+			g.Items = append(g.Items, facetLink{Facet: v, Label: words(v), URL: u, Active: on})
+		}
+		return g
+	}
+	title := func(v registry.Facet) string { return v.Value + " " + v.Title }
+	return []facetGroup{
+		group("kind", "queue.kind", f.Kind, func(v registry.Facet) string { return p.T("rulekind." + v.Value) }),
+		group("rule", "queue.rule", f.Rule, title),
+		group("mechanism", "queue.mechanism", f.Mechanism, func(v registry.Facet) string { return p.T("mech." + v.Value) }),
+		group("group", "queue.group", f.Group, title),
+		group("facility", "field.facility", f.Facility, func(v registry.Facet) string { return cmp.Or(names[v.Value], v.Value) }),
+	}
 }
 
 func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
@@ -50,11 +131,12 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := &queueView{Q: res, Facilities: facs, Mechanisms: domain.Mechanisms}
+	v := &queueView{Q: res, Facilities: facs, Mechanisms: domain.Mechanisms, Kinds: rules.Kinds, Titles: map[string]string{}}
 	for _, c := range res.DataToCheck {
 		v.Records += c.People
 	}
 	for _, rl := range s.reg.Pack().Rules {
+		v.Titles[rl.ID] = rl.Title
 		v.Rules = append(v.Rules, rl)
 		if rl.Kind == rules.Priority {
 			v.Groups = append(v.Groups, rl)
@@ -62,8 +144,22 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 	}
 	// The data checks filter the queue like a rule.
 	v.Rules = append(v.Rules, s.reg.Pack().Checks...)
+	for _, c := range s.reg.Pack().Checks {
+		v.Titles[c.ID] = c.Title
+	}
+	q.Del("page") // the links carry the offset
 	v.Prev, v.Next = pageLinks("/staff/queue", q, qq.Offset, qq.Limit, qq.Offset+qq.Limit < res.Total)
+	v.Page, v.Pages = qq.Offset/qq.Limit+1, max((res.Total+qq.Limit-1)/qq.Limit, 1)
+	for k, vs := range q {
+		if k != "offset" {
+			for _, x := range vs {
+				v.Jump = append(v.Jump, hidden{k, x})
+			}
+		}
+	}
+	slices.SortFunc(v.Jump, func(a, b hidden) int { return cmp.Compare(a.Name, b.Name) })
 	p := s.newPage(r, "queue.heading", v)
 	p.Form = q
+	v.Facets = queueFacets(p, q, res.Facets, facs)
 	s.render(w, r, http.StatusOK, "queue.html", p)
 }

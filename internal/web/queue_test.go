@@ -1,0 +1,208 @@
+package web_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
+)
+
+type queueFired struct {
+	Rule      string `json:"rule"`
+	Kind      string `json:"kind"`
+	Mechanism string `json:"mechanism"`
+	Date      string `json:"date"`
+}
+
+type queueJSON struct {
+	AsOf    string `json:"as_of"`
+	Latest  string `json:"latest"`
+	Total   int    `json:"total"`
+	Persons []struct {
+		Person   string       `json:"person"`
+		Facility string       `json:"facility"`
+		Fired    []queueFired `json:"fired"`
+		Upcoming []queueFired `json:"upcoming"`
+	} `json:"persons"`
+	Held struct {
+		Total int `json:"total"`
+	} `json:"held_unlawfully"`
+	Facets map[string][]struct {
+		Value    string `json:"value"`
+		Title    string `json:"title"`
+		People   int    `json:"people"`
+		Upcoming int    `json:"upcoming"`
+	} `json:"facets"`
+}
+
+func getQueue(t *testing.T, c *client, query string) queueJSON {
+	t.Helper()
+	res := c.get("/api/v1/queue?" + query)
+	var q queueJSON
+	if err := json.Unmarshal([]byte(res.body), &q); res.code != 200 || err != nil {
+		t.Fatalf("queue?%s: %d %v\n%.300s", query, res.code, err, res.body)
+	}
+	return q
+}
+
+// allQueue reads every page of the queue with the query.
+func allQueue(t *testing.T, c *client, query string) queueJSON {
+	t.Helper()
+	var all queueJSON
+	for off := 0; ; off += 500 {
+		q := getQueue(t, c, fmt.Sprintf("%s&limit=500&offset=%d", query, off))
+		if off == 0 {
+			all = q
+		} else {
+			all.Persons = append(all.Persons, q.Persons...)
+		}
+		if off+500 >= q.Total {
+			break
+		}
+	}
+	if len(all.Persons) != all.Total {
+		t.Fatalf("queue?%s: %d rows read for a total of %d", query, len(all.Persons), all.Total)
+	}
+	return all
+}
+
+// TestQueueCaseload: the counts at the top of the queue are the numbers of
+// people the filters would list, counted here from the rows themselves;
+// filters combine; a page number jumps to its rows; a date can be chosen
+// and a date out of reach is refused on its field.
+func TestQueueCaseload(t *testing.T) {
+	f := newFixture(t, dbtest.SQLiteDSN(t), publicPeople)
+	c := f.login("admin")
+	all := allQueue(t, c, "")
+	if all.Total == 0 || all.AsOf != all.Latest {
+		t.Fatalf("queue: %d people as of %s (latest %s)", all.Total, all.AsOf, all.Latest)
+	}
+
+	// Count each filter's values from the rows.
+	count := map[string]map[string]int{"kind": {}, "mechanism": {}, "facility": {}, "rule": {}}
+	upcoming := map[string]int{}
+	for _, p := range all.Persons {
+		count["facility"][p.Facility]++
+		seen := map[string]bool{}
+		for _, fr := range p.Fired {
+			for _, kv := range [][2]string{{"kind", fr.Kind}, {"mechanism", fr.Mechanism}, {"rule", fr.Rule}} {
+				if kv[1] != "" && !seen[kv[0]+kv[1]] {
+					seen[kv[0]+kv[1]] = true
+					count[kv[0]][kv[1]]++
+				}
+			}
+		}
+		for _, fr := range p.Upcoming {
+			upcoming[fr.Rule]++
+		}
+	}
+	if count["kind"]["unlawful"] != all.Held.Total || all.Held.Total == 0 {
+		t.Errorf("people with an unlawful rule in the rows: %d; held unlawfully: %d", count["kind"]["unlawful"], all.Held.Total)
+	}
+	for param, want := range count {
+		got := map[string]int{}
+		for _, fc := range all.Facets[param] {
+			got[fc.Value] = fc.People
+			if param == "rule" {
+				if fc.Title == "" {
+					t.Errorf("rule %s has no title in the counts", fc.Value)
+				}
+				if fc.Upcoming != upcoming[fc.Value] {
+					t.Errorf("rule %s: %d upcoming counted, %d in the rows", fc.Value, fc.Upcoming, upcoming[fc.Value])
+				}
+			}
+		}
+		for v, n := range want {
+			if got[v] != n {
+				t.Errorf("%s=%s: the counts say %d, the rows %d", param, v, got[v], n)
+			}
+		}
+		if len(got) < len(want) || len(want) == 0 {
+			t.Errorf("%s: counts for %v, rows have %v", param, got, want)
+		}
+	}
+	// Groups are the priority rules that hold.
+	if len(all.Facets["group"]) == 0 {
+		t.Errorf("no at-risk group counted")
+	}
+
+	// Two filters together list those who meet both.
+	fac := all.Persons[0].Facility
+	want := 0
+	for _, p := range all.Persons {
+		if p.Facility == fac && slices.ContainsFunc(p.Fired, func(f queueFired) bool { return f.Kind == "eligible" }) {
+			want++
+		}
+	}
+	both := getQueue(t, c, "kind=eligible&facility="+url.QueryEscape(fac)+"&limit=1")
+	if both.Total != want || want == 0 {
+		t.Errorf("eligible in %s: %d listed, %d in the rows", fac, both.Total, want)
+	}
+	for _, fc := range both.Facets["facility"] {
+		if fc.Value != fac {
+			t.Errorf("filtered to %s, the counts name %s", fac, fc.Value)
+		}
+	}
+
+	// A page number is its offset.
+	p3 := getQueue(t, c, "page=3&limit=7")
+	if len(p3.Persons) != 7 || p3.Persons[0].Person != all.Persons[14].Person {
+		t.Errorf("page 3 of 7 rows starts with %v, want %s", p3.Persons, all.Persons[14].Person)
+	}
+	html := c.get("/staff/queue?lang=en&page=3&limit=7")
+	pages := (all.Total + 6) / 7
+	if !strings.Contains(html.body, fmt.Sprintf("Page 3 of %s", grouped(pages))) {
+		t.Errorf("the page does not say page 3 of %d", pages)
+	}
+	// Rule codes come with their titles, upcoming ones too.
+	shown := false
+	for _, p := range all.Persons {
+		if len(p.Upcoming) == 0 {
+			continue
+		}
+		var title string
+		for _, fc := range all.Facets["rule"] {
+			if fc.Value == p.Upcoming[0].Rule {
+				title = fc.Title
+			}
+		}
+		page := c.get("/staff/queue?lang=en&limit=500&rule=" + p.Upcoming[0].Rule)
+		if !regexp.MustCompile(`becomes [a-z ]+ – ` + regexp.QuoteMeta(p.Upcoming[0].Rule+" "+title)).MatchString(page.body) {
+			t.Errorf("the upcoming %s of %s is not shown with its title %q", p.Upcoming[0].Rule, p.Person, title)
+		}
+		shown = true
+		break
+	}
+	if !shown {
+		t.Errorf("no one in the queue has an upcoming rule to show")
+	}
+
+	// Another date: the queue says which, and the register's date stays.
+	month := getQueue(t, c, "as_of=2020-06-30&limit=1")
+	if month.AsOf != "2020-06-30" || month.Latest != all.Latest {
+		t.Errorf("as_of=2020-06-30: as of %s, latest %s (want latest %s)", month.AsOf, month.Latest, all.Latest)
+	}
+	for q, field := range map[string]string{"as_of=31/02/2020": "as_of", "as_of=2999-01-01": "as_of", "page=0": "page", "kind=lawful": "kind"} {
+		res := c.get("/api/v1/queue?" + q)
+		var e struct {
+			Field string `json:"field"`
+		}
+		if json.Unmarshal([]byte(res.body), &e); res.code != 400 || e.Field != field {
+			t.Errorf("queue?%s: %d, field %q; want 400 on %s\n%.200s", q, res.code, e.Field, field, res.body)
+		}
+	}
+}
+
+// grouped writes n with thousands separators, as the English pages do.
+func grouped(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
