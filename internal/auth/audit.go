@@ -38,6 +38,9 @@ const (
 	// ActPersonHealthRead: a user opened a person's file with their health
 	// records shown.
 	ActPersonHealthRead = "person.health_read"
+	// ActQueueExport: a user exported the screening queue (names, reasons)
+	// to a spreadsheet; the detail keeps the filters, date and row count.
+	ActQueueExport = "queue.export"
 )
 
 // userDetail is what the audit keeps of a user after a change: enough to

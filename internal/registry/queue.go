@@ -95,6 +95,60 @@ type Facet struct {
 // Queue returns the screening queue the principal may see: unlawful first,
 // then by priority.
 func (s *Service) Queue(ctx context.Context, p *auth.Principal, q QueueQuery) (*Queue, error) {
+	if q.Limit <= 0 || q.Limit > 500 {
+		q.Limit = 100
+	}
+	return s.queuePage(ctx, p, q)
+}
+
+// QueueExport is the whole queue the filters select, every page, for a
+// spreadsheet. The export is entered in the audit trail before the rows
+// are returned: a list of names leaving the system must be on record, as
+// the opening of a file is.
+func (s *Service) QueueExport(ctx context.Context, p *auth.Principal, q QueueQuery, format string) (*Queue, error) {
+	q.Offset, q.Limit = 0, -1
+	out, err := s.queuePage(ctx, p, q)
+	if err != nil {
+		return nil, err
+	}
+	detail := map[string]any{"format": format, "as_of": out.AsOf.String(), "ledger_seq": out.Head.Seq, "rows": len(out.Persons),
+		"filters": q.filters()}
+	if err := s.auth.Record(ctx, p, auth.ActQueueExport, "queue", detail); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("recording that %s exported the queue: %w", p.User, err)
+		}
+		s.log.Error("an export was refused: it could not be entered in the audit trail", "user", p.User, "err", err)
+		return nil, ErrExportNotRecorded
+	}
+	return out, nil
+}
+
+// ErrExportNotRecorded refuses an export that could not be entered in the
+// audit trail.
+var ErrExportNotRecorded = &domain.Error{Code: domain.ErrUnavailable,
+	Msg: "the export is not made: it could not be entered in the audit trail; try again in a moment"}
+
+// filters are the filters in force, by their query names, for the audit
+// trail.
+func (q QueueQuery) filters() map[string]string {
+	f := map[string]string{}
+	for k, v := range map[string]string{"facility": q.Facility, "rule": q.Rule, "mechanism": string(q.Mechanism), "group": q.Group,
+		"kind": string(q.Kind)} {
+		if v != "" {
+			f[k] = v
+		}
+	}
+	if q.Crossing {
+		f["crossing"] = "1"
+	}
+	if q.AsOf != domain.NoDate {
+		f["as_of"] = q.AsOf.String()
+	}
+	return f
+}
+
+// queuePage is a page of the queue, or all of it when q.Limit < 0.
+func (s *Service) queuePage(ctx context.Context, p *auth.Principal, q QueueQuery) (*Queue, error) {
 	if err := p.Require(auth.ReadScreening, q.Facility); err != nil {
 		return nil, err
 	}
@@ -136,8 +190,8 @@ func (s *Service) Queue(ctx context.Context, p *auth.Principal, q QueueQuery) (*
 	sum := tally.Summary()
 	out := &Queue{AsOf: c.asOf, Head: c.head, Pack: s.pack.ID + " " + s.pack.Version, Total: len(all), Persons: []QueueRow{},
 		HeldUnlawfully: sum.HeldUnlawfully, DataToCheck: sum.DataToCheck, Latest: latest, Facets: s.facets(all)}
-	if q.Limit <= 0 || q.Limit > 500 {
-		q.Limit = 100
+	if q.Limit < 0 {
+		q.Limit = len(all)
 	}
 	lo := min(max(q.Offset, 0), len(all))
 	hi := min(lo+q.Limit, len(all))

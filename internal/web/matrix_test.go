@@ -61,6 +61,8 @@ func TestRouteRoleMatrix(t *testing.T) {
 		{"POST", "/staff/persons/{id}/record/{kind}", "/staff/persons/" + f.person + "/record/hearing", func(string) string { return hearing }, "admin registrar legal"},
 		{"GET", "/staff/queue", "/staff/queue", nil, "admin registrar legal monitor"},
 		{"GET", "/staff/queue/checks.csv", "/staff/queue/checks.csv", nil, "admin registrar legal monitor"},
+		{"GET", "/staff/queue/export.csv", "/staff/queue/export.csv", nil, "admin registrar legal monitor"},
+		{"GET", "/staff/queue/export.xlsx", "/staff/queue/export.xlsx", nil, "admin registrar legal monitor"},
 		{"GET", "/staff/users", "/staff/users", nil, admin},
 		{"POST", "/staff/users", "/staff/users", func(who string) string {
 			return url.Values{"name": {"new-" + who}, "password": {password}, "role": {"analyst"}}.Encode()

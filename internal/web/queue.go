@@ -5,11 +5,15 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/registry"
 	"github.com/habeas-kh/habeas/internal/rules"
+	"github.com/habeas-kh/habeas/internal/screening"
 	"github.com/habeas-kh/habeas/internal/store"
+	"github.com/habeas-kh/habeas/internal/tabular"
 )
 
 type queueView struct {
@@ -27,6 +31,7 @@ type queueView struct {
 	Jump        []hidden
 	Facets      []facetGroup
 	Titles      map[string]string // rule and data check ids → titles
+	Filters     string            // the query of the filters in force, for the exports
 }
 
 // hidden is a query parameter carried by a form.
@@ -158,8 +163,94 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.SortFunc(v.Jump, func(a, b hidden) int { return cmp.Compare(a.Name, b.Name) })
+	f := url.Values{}
+	for _, h := range v.Jump {
+		if h.Name != "limit" && h.Name != "lang" {
+			f.Add(h.Name, h.Value)
+		}
+	}
+	v.Filters = f.Encode()
 	p := s.newPage(r, "queue.heading", v)
 	p.Form = q
 	v.Facets = queueFacets(p, q, res.Facets, facs)
 	s.render(w, r, http.StatusOK, "queue.html", p)
+}
+
+// queueExport writes the whole filtered queue as CSV or XLSX (ext), with
+// the filters of the page. It names people, so it is for staff who may
+// screen, and each export is entered in the audit trail by the service.
+func (s *Server) queueExport(ext string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		qq, err := queueQuery(r.URL.Query())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		res, err := s.reg.QueueExport(r.Context(), principal(r), qq, ext)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		titles := map[string]string{}
+		for _, rl := range s.reg.Pack().Rules {
+			titles[rl.ID] = rl.Title
+		}
+		for _, c := range s.reg.Pack().Checks {
+			titles[c.ID] = c.Title
+		}
+		name := "habeas-queue-" + res.AsOf.String() + "." + ext
+		ctype := "text/csv; charset=utf-8"
+		if ext == "xlsx" {
+			ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		}
+		w.Header().Set("Content-Type", ctype)
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+		w.Header().Set("Cache-Control", "no-store")
+		tw, err := tabular.NewWriter(w, name)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		tw.Numeric(1, 7)
+		reasons := func(fs []screening.Fired) string {
+			var b strings.Builder
+			for i, f := range fs {
+				if i > 0 {
+					b.WriteString("\n")
+				}
+				if f.Date != domain.NoDate {
+					b.WriteString(f.Date.String() + ": ")
+				}
+				b.WriteString(f.Rule + " " + titles[f.Rule])
+				if f.Withheld {
+					b.WriteString(": (health data: not shown)")
+				} else if f.Reason != "" {
+					b.WriteString(": " + f.Reason)
+				}
+			}
+			return b.String()
+		}
+		yes := func(b bool) string {
+			if b {
+				return "yes"
+			}
+			return "no"
+		}
+		rows := [][]string{{"as_of", "ledger_seq", "person", "name", "facility", "status", "held_unlawfully", "priority",
+			"on_confirmed_law", "rules", "upcoming", "data_to_check"}}
+		for _, p := range res.Persons {
+			rows = append(rows, []string{res.AsOf.String(), strconv.FormatInt(res.Head.Seq, 10), p.Person, p.Name, p.Facility,
+				string(p.Status), yes(p.Unlawful), strconv.Itoa(p.Priority), yes(p.Unlawful && p.ConfirmedLaw),
+				reasons(p.Fired), reasons(p.Upcoming), reasons(p.Checks)})
+		}
+		for _, row := range rows {
+			if err := tw.Write(row); err != nil {
+				s.log.Error("writing the queue export", "err", err)
+				return
+			}
+		}
+		if err := tw.Close(); err != nil {
+			s.log.Error("writing the queue export", "err", err)
+		}
+	}
 }

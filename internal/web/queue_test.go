@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"encoding/csv"
 	"encoding/json"
+	"io"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -10,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
+	"github.com/habeas-kh/habeas/internal/tabular"
 )
 
 type queueFired struct {
@@ -205,4 +208,88 @@ func grouped(n int) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// TestQueueExport: the CSV and XLSX exports hold everyone the filters
+// select (every page), the same people and reasons as the queue, in the
+// scope of the reader; each export is in the audit trail with its filters.
+func TestQueueExport(t *testing.T) {
+	f := newFixture(t, dbtest.SQLiteDSN(t), publicPeople)
+	c := f.login("admin")
+	want := allQueue(t, c, "kind=eligible")
+	res := c.get("/staff/queue/export.csv?kind=eligible")
+	if res.code != 200 || !strings.HasPrefix(res.header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("export.csv: %d %s", res.code, res.header.Get("Content-Type"))
+	}
+	rows, err := csv.NewReader(strings.NewReader(res.body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != want.Total+1 || want.Total <= 100 {
+		t.Fatalf("export.csv: %d rows for %d people (more than one page wanted)", len(rows)-1, want.Total)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for i, p := range want.Persons {
+		row := rows[i+1]
+		if row[col["person"]] != p.Person || row[col["facility"]] != p.Facility || row[col["as_of"]] != want.AsOf {
+			t.Fatalf("row %d: %v, the queue has %s in %s", i+1, row[:6], p.Person, p.Facility)
+		}
+		for _, fr := range p.Fired {
+			if !strings.Contains(row[col["rules"]], fr.Rule+" ") {
+				t.Errorf("row %d (%s): rules %q lack %s", i+1, p.Person, row[col["rules"]], fr.Rule)
+			}
+		}
+	}
+
+	x := c.get("/staff/queue/export.xlsx?kind=eligible")
+	if x.code != 200 {
+		t.Fatalf("export.xlsx: %d", x.code)
+	}
+	tab, err := tabular.NewXLSX(strings.NewReader(x.body), "q.xlsx", tabular.Options{})
+	if err != nil {
+		t.Fatalf("reading the XLSX export: %v", err)
+	}
+	n := 0
+	for {
+		row, err := tab.Next()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if n < len(want.Persons) && row.Cells[col["person"]] != want.Persons[n].Person {
+			t.Errorf("export.xlsx row %d: %s, want %s", n+1, row.Cells[col["person"]], want.Persons[n].Person)
+		}
+		n++
+	}
+	if n != want.Total {
+		t.Errorf("export.xlsx: %d rows, want %d", n, want.Total)
+	}
+
+	// A monitor of one facility exports that facility only.
+	m := f.login("monitor")
+	mq := allQueue(t, m, "")
+	if mq.Total == 0 {
+		t.Fatal("the monitor has no one in their queue")
+	}
+	mres := m.get("/staff/queue/export.csv")
+	mrows, _ := csv.NewReader(strings.NewReader(mres.body)).ReadAll()
+	if mres.code != 200 || len(mrows) != mq.Total+1 {
+		t.Fatalf("the monitor's export: %d, %d rows for %d in their queue", mres.code, len(mrows)-1, mq.Total)
+	}
+	for _, r := range mrows[1:] {
+		if r[col["facility"]] != mq.Persons[0].Facility {
+			t.Fatalf("the monitor's export names %s in %s", r[col["person"]], r[col["facility"]])
+		}
+	}
+
+	// Each export is on record, with its filters and its rows.
+	audit := c.get("/api/v1/users/admin/audit")
+	if !strings.Contains(audit.body, `"action":"queue.export"`) || !strings.Contains(audit.body, `"kind":"eligible"`) ||
+		!strings.Contains(audit.body, fmt.Sprintf(`"rows":%d`, want.Total)) {
+		t.Errorf("the audit trail does not show the export with its filters and rows:\n%.1500s", audit.body)
+	}
 }

@@ -179,6 +179,8 @@ func (s *Server) Routes() []Route {
 		{"POST", "/staff/persons/{id}/record/{kind}", false, s.record},
 		{"GET", "/staff/queue", false, s.queuePage},
 		{"GET", "/staff/queue/checks.csv", false, s.checksCSV},
+		{"GET", "/staff/queue/export.csv", false, s.queueExport("csv")},
+		{"GET", "/staff/queue/export.xlsx", false, s.queueExport("xlsx")},
 		{"GET", "/staff/users", false, s.usersPage},
 		{"POST", "/staff/users", false, s.addUser},
 		{"GET", "/staff/users/{name}", false, s.userPage},
