@@ -3,8 +3,8 @@ package web_test
 import (
 	"encoding/csv"
 	"encoding/json"
-	"io"
 	"fmt"
+	"io"
 	"net/url"
 	"regexp"
 	"slices"
