@@ -58,6 +58,9 @@ use --insecure-cookies, or better, put habeas behind an HTTPS proxy.`,
 			}
 			// Compute the dashboard before the first visitor asks for it.
 			go ws.Warm(ctx)
+			// Keep the screenings the public side shows current without
+			// anyone running habeas screen --save.
+			go ws.KeepScreenings(ctx, 30*time.Second)
 			srv := &http.Server{Addr: addr, Handler: ws.Handler(), ReadHeaderTimeout: 10 * time.Second,
 				ReadTimeout: 30 * time.Second, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 			errc := make(chan error, 1)

@@ -43,6 +43,8 @@ type Service struct {
 	queue   *queueCache
 	datedMu sync.Mutex
 	dated   *queueCache // the queue on a date asked for, other than the register's
+	keepMu  sync.Mutex
+	keep    *keeper // the saved screenings kept current (keeper.go)
 }
 
 // New returns the service.
@@ -50,7 +52,7 @@ func New(st Store, led *ledger.Service, au *auth.Service, pack *rules.Pack, log 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{st: st, led: led, auth: au, pack: pack, log: log}
+	return &Service{st: st, led: led, auth: au, pack: pack, log: log, keep: newKeeper()}
 }
 
 // Pack is the rule pack screening uses.
@@ -506,6 +508,7 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, once *ledger.On
 		}
 		return nil, -1, err
 	}
+	s.keep.poke() // the saved screenings may need the new events
 	return seqs, -1, nil
 }
 

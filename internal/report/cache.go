@@ -141,6 +141,15 @@ func (c *Cache) Invalidate() {
 	c.mu.Unlock()
 }
 
+// Drop forgets every report: something they read changed that the ledger
+// head does not show (a screening was saved).
+func (c *Cache) Drop() {
+	c.mu.Lock()
+	c.checked = time.Time{}
+	c.entries = nil
+	c.mu.Unlock()
+}
+
 // Get returns the report of asOf (NoDate: the register's latest date) on
 // the current ledger head, building it if no caller has yet. An empty
 // register is ErrEmpty; a date after the register's last entry, or before

@@ -86,11 +86,19 @@ func TestCacheKeysOnTheHead(t *testing.T) {
 		t.Errorf("Invalidate did not make the cache read the head: %d reads", h.reads)
 	}
 
+	// Drop: built again on the same head (a screening was saved).
+	c.Drop()
+	dropped, err := c.Get(ctx, domain.NoDate)
+	if err != nil || dropped == e || builds.Load() != 3 {
+		t.Fatalf("after Drop: %d builds, same entry %v, %v", builds.Load(), dropped == e, err)
+	}
+	e = dropped
+
 	// A new head: the report is built again.
 	h.move(2, domain.MustDate("2020-12-31"))
 	c.Invalidate()
 	moved, err := c.Get(ctx, domain.NoDate)
-	if err != nil || moved == e || builds.Load() != 3 || moved.Head.Seq != 2 {
+	if err != nil || moved == e || builds.Load() != 4 || moved.Head.Seq != 2 {
 		t.Fatalf("a new head: %d builds, same entry %v, %v", builds.Load(), moved == e, err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/habeas-kh/habeas/internal/disclosure"
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/registry"
 	"github.com/habeas-kh/habeas/internal/report"
 	"github.com/habeas-kh/habeas/internal/store"
 )
@@ -64,6 +65,11 @@ func (s *Server) dashboardView(ctx context.Context, l Lang, asOf domain.Date, cl
 	e, err := s.reportCache.GetFor(ctx, asOf, client)
 	if err != nil {
 		return nil, err
+	}
+	// A month-end shown without a current screening gets one: the server
+	// computes and keeps it (registry.KeepScreenings).
+	if scr := e.Report().Screening; (scr == nil || !scr.Current) && registry.LastMonthEnd(e.AsOf) == e.AsOf {
+		s.reg.WantScreening(e.AsOf)
 	}
 	key := string(l) + e.AsOf.String()
 	c := &s.dash

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
 	"github.com/habeas-kh/habeas/internal/tabular"
@@ -291,5 +293,38 @@ func TestQueueExport(t *testing.T) {
 	if !strings.Contains(audit.body, `"action":"queue.export"`) || !strings.Contains(audit.body, `"kind":"eligible"`) ||
 		!strings.Contains(audit.body, fmt.Sprintf(`"rows":%d`, want.Total)) {
 		t.Errorf("the audit trail does not show the export with its filters and rows:\n%.1500s", audit.body)
+	}
+}
+
+// TestScreeningKeptForThePublic: with no one running habeas screen, the
+// server saves the screening of the month-end the dashboard shows, and the
+// dashboard's people held without legal basis are the queue's.
+func TestScreeningKeptForThePublic(t *testing.T) {
+	f := newFixture(t, dbtest.SQLiteDSN(t), publicPeople)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	held := getQueue(t, f.login("admin"), "limit=1")
+	if held.AsOf != held.Latest || !strings.HasSuffix(held.AsOf, "-31") {
+		t.Fatalf("the demo's latest date %s is not a month-end", held.AsOf)
+	}
+	re := regexp.MustCompile(`id="fig-held_without_basis">([^<]*)<`)
+	page := f.client().get("/?lang=en")
+	if m := re.FindStringSubmatch(page.body); m != nil && m[1] != "" && m[1] != "—" {
+		t.Fatalf("before any screening the dashboard shows %q held without basis", m[1])
+	}
+	go f.srv.KeepScreenings(ctx, 50*time.Millisecond)
+	var got string
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		page = f.client().get("/?lang=en")
+		if m := re.FindStringSubmatch(page.body); m != nil && m[1] != "" && m[1] != "—" {
+			got = m[1]
+			break
+		}
+	}
+	if strings.ReplaceAll(got, ",", "") != fmt.Sprint(held.Held.Total) {
+		t.Errorf("the dashboard shows %q held without legal basis; the queue %d", got, held.Held.Total)
+	}
+	if strings.Contains(page.body, "habeas screen") {
+		t.Errorf("the dashboard still tells the public to run a command")
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/domain"
@@ -93,6 +94,13 @@ func (s *Server) Auth() *auth.Service { return s.auth }
 
 // Warm computes the public dashboard of the current head in the
 // background, so the first visitor does not wait for it.
+// KeepScreenings keeps the saved screenings the public side shows current
+// (registry.KeepScreenings) until ctx ends, and the cached reports with
+// them.
+func (s *Server) KeepScreenings(ctx context.Context, interval time.Duration) {
+	s.reg.KeepScreenings(ctx, interval, s.reportCache.Drop)
+}
+
 func (s *Server) Warm(ctx context.Context) {
 	for _, l := range []Lang{English, Khmer} {
 		if _, err := s.dashboardView(ctx, l, domain.NoDate, ""); err != nil && !errors.Is(err, errEmpty) {

@@ -1,0 +1,199 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/screening"
+	"github.com/habeas-kh/habeas/internal/store"
+)
+
+// The public side shows saved screenings (store.SaveScreening): per
+// facility, the people held without legal basis on a date. Nobody should
+// have to run a command for them to exist or to stay true, so the server
+// keeps them itself: the screening of the last month-end (the date the
+// public side shows by default) and of every date asked for, saved again
+// whenever a write could change it.
+//
+// A write changes the screening of a date only when it is dated on or
+// before it, or corrects an earlier event, or changes a facility (pledges,
+// census counts and cells do not enter the screening): an
+// admission today leaves last month's screening as it was. Such a
+// screening is saved again with the new ledger head and its first
+// computation time, so the report still says it is current; anything else
+// screens the date again.
+
+// maxKept bounds the dates kept current: each costs a full screening when
+// a late entry touches it.
+const maxKept = 24
+
+// LastMonthEnd is the last day of a month on or before d.
+func LastMonthEnd(d domain.Date) domain.Date {
+	if d == domain.NoDate || d.AddDays(1).Day() == 1 {
+		return d
+	}
+	return domain.Date(d.Year()*10000 + d.Month()*100 + 1).AddDays(-1)
+}
+
+// keeper remembers, for each date kept, the ledger sequence its saved
+// screening is current at (0: not known to this process).
+type keeper struct {
+	dates map[domain.Date]int64
+	wake  chan struct{}
+}
+
+func newKeeper() *keeper {
+	return &keeper{dates: map[domain.Date]int64{}, wake: make(chan struct{}, 1)}
+}
+
+// poke asks the keeper for a pass without waiting for it.
+func (k *keeper) poke() {
+	select {
+	case k.wake <- struct{}{}:
+	default:
+	}
+}
+
+// WantScreening asks that the screening of d be saved and kept current (a
+// month-end the public side was asked for). It returns at once; the work
+// is done by KeepScreenings.
+func (s *Service) WantScreening(d domain.Date) {
+	if d == domain.NoDate {
+		return
+	}
+	s.keepMu.Lock()
+	if _, ok := s.keep.dates[d]; !ok && len(s.keep.dates) < maxKept {
+		s.keep.dates[d] = 0
+	}
+	s.keepMu.Unlock()
+	s.keep.poke()
+}
+
+// KeepScreenings keeps the saved screenings current until ctx ends: after
+// every write made through this server at once, and every interval for
+// writes made by other processes (an import from the command line).
+// saved is called after a pass that saved anything (the web server drops
+// its cached reports).
+func (s *Service) KeepScreenings(ctx context.Context, interval time.Duration, saved func()) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		n, err := s.KeepOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("keeping the saved screenings current", "err", err)
+		}
+		if n > 0 && saved != nil {
+			saved()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.keep.wake:
+		}
+	}
+}
+
+// KeepOnce brings every kept screening up to date and returns how many it
+// saved (screened again, or found still true at the new ledger head).
+func (s *Service) KeepOnce(ctx context.Context) (int, error) {
+	latest, err := s.AsOf(ctx)
+	if err != nil || latest == domain.NoDate {
+		return 0, err
+	}
+	s.keepMu.Lock()
+	if _, ok := s.keep.dates[LastMonthEnd(latest)]; !ok {
+		s.keep.dates[LastMonthEnd(latest)] = 0
+	}
+	kept := maps.Clone(s.keep.dates)
+	s.keepMu.Unlock()
+	dates := slices.Sorted(maps.Keys(kept))
+	slices.Reverse(dates) // the newest first: the public default
+	saved := 0
+	for _, d := range dates {
+		if d > latest {
+			continue // nothing is known of it yet
+		}
+		seq, did, err := s.keepDate(ctx, d, kept[d])
+		if err != nil {
+			return saved, fmt.Errorf("the screening of %s: %w", d, err)
+		}
+		if did {
+			saved++
+		}
+		s.keepMu.Lock()
+		s.keep.dates[d] = seq
+		s.keepMu.Unlock()
+	}
+	return saved, nil
+}
+
+// keepDate makes the saved screening of d current at the ledger head and
+// returns the sequence it is current at, and whether it saved anything.
+// since is the sequence it was known current at (0: not known).
+func (s *Service) keepDate(ctx context.Context, d domain.Date, since int64) (int64, bool, error) {
+	head, err := s.st.Head(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	pack := s.pack.ID + " " + s.pack.Version
+	sum, found, err := s.st.Screening(ctx, d)
+	if err != nil {
+		return 0, false, err
+	}
+	if found && sum.Pack == pack {
+		if sum.Head == head.Hash {
+			return head.Seq, false, nil
+		}
+		if since > 0 {
+			touches, err := s.touches(ctx, since, head.Seq, d)
+			if err != nil {
+				return 0, false, err
+			}
+			if !touches {
+				sum.Head = head.Hash
+				if err := s.st.SaveScreening(ctx, sum); err != nil {
+					return 0, false, err
+				}
+				return head.Seq, true, nil
+			}
+		}
+	}
+	rep, err := screening.Run(ctx, s.st, s.pack, screening.Options{AsOf: d})
+	if err != nil {
+		return 0, false, err
+	}
+	saved, err := rep.Saved(time.Now())
+	if err != nil {
+		return 0, false, err
+	}
+	if err := s.st.SaveScreening(ctx, saved); err != nil {
+		return 0, false, err
+	}
+	s.log.Info("screening saved", "as_of", d, "ledger_seq", rep.Head.Seq, "people", rep.Len())
+	return rep.Head.Seq, true, nil
+}
+
+// touches says whether an event after sequence from, up to to, can change
+// the screening of d.
+func (s *Service) touches(ctx context.Context, from, to int64, d domain.Date) (bool, error) {
+	errFound := fmt.Errorf("found")
+	err := s.st.Events(ctx, from+1, func(e store.StoredEvent) error {
+		if e.Seq > to {
+			return nil
+		}
+		// A facility that changes kind changes everyone's facts in it.
+		if (e.Kind.PersonKind() && (e.Date <= d || e.Kind == domain.KCorrection)) || e.Kind == domain.KFacility {
+			return errFound
+		}
+		return nil
+	})
+	if err == errFound {
+		return true, nil
+	}
+	return false, err
+}

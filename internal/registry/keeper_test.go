@@ -1,0 +1,138 @@
+package registry_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/habeas-kh/habeas/internal/auth"
+	"github.com/habeas-kh/habeas/internal/demo"
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/ledger"
+	"github.com/habeas-kh/habeas/internal/registry"
+	"github.com/habeas-kh/habeas/internal/store"
+	"github.com/habeas-kh/habeas/internal/store/sqldb"
+	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
+)
+
+func TestLastMonthEnd(t *testing.T) {
+	for in, want := range map[string]string{"2020-12-31": "2020-12-31", "2020-12-30": "2020-11-30", "2020-03-01": "2020-02-29",
+		"2021-03-01": "2021-02-28", "2020-01-15": "2019-12-31"} {
+		if got := registry.LastMonthEnd(day(in)); got != day(want) {
+			t.Errorf("LastMonthEnd(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestKeepScreenings: the server saves the screening the public side shows
+// without anyone running a command, and keeps each saved screening true
+// after writes: one dated after its date leaves it as it was (saved again
+// at the new ledger head, so it reads as current), a late entry dated
+// before it makes it screened again.
+func TestKeepScreenings(t *testing.T) {
+	for _, be := range dbtest.Backends {
+		t.Run(be.Name, func(t *testing.T) { testKeepScreenings(t, dbtest.Open(t, be.DSN(t))) })
+	}
+}
+
+func unlawful(t *testing.T, st *sqldb.DB, d domain.Date) (store.ScreeningSummary, int) {
+	t.Helper()
+	sum, found, err := st.Screening(context.Background(), d)
+	if err != nil || !found {
+		t.Fatalf("no screening saved for %s: %v", d, err)
+	}
+	n := 0
+	for _, c := range sum.Counts {
+		if c.Kind == "unlawful" && c.Rule == "" {
+			n += c.People
+		}
+	}
+	return sum, n
+}
+
+func testKeepScreenings(t *testing.T, db *sqldb.DB) {
+	ctx := context.Background()
+	if _, err := ledger.New(db).Load(ctx, ledger.Actor{Name: "test"}, func(emit func(*domain.Event) error) error {
+		return demo.Generate(ctx, demo.Options{Seed: 7, People: 300}, emit)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	reg := open(t, db)
+	admin := &auth.Principal{User: "a", Role: auth.Admin, Via: "test"}
+	latest, err := reg.AsOf(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := registry.LastMonthEnd(latest)
+	before := registry.LastMonthEnd(end.AddDays(-1))
+	if _, found, _ := db.Screening(ctx, end); found {
+		t.Fatal("a screening is saved before the keeper ran")
+	}
+
+	// The first pass saves the public default; a date asked for is added.
+	reg.WantScreening(before)
+	if n, err := reg.KeepOnce(ctx); err != nil || n != 2 {
+		t.Fatalf("first pass: %d saved, %v", n, err)
+	}
+	head, _ := db.Head(ctx)
+	endSum, endN := unlawful(t, db, end)
+	beforeSum, beforeN := unlawful(t, db, before)
+	if endSum.Head != head.Hash || beforeSum.Head != head.Hash || endN == 0 {
+		t.Fatalf("saved at heads %s, %s (ledger %s); %d held unlawfully on %s", endSum.Head, beforeSum.Head, head.Hash, endN, end)
+	}
+	// Nothing written: nothing to do.
+	if n, err := reg.KeepOnce(ctx); err != nil || n != 0 {
+		t.Errorf("a pass with no write saved %d: %v", n, err)
+	}
+
+	// Someone admitted with no order on the last month-end is held
+	// unlawfully on it; the month before does not change.
+	if _, err := reg.Record(ctx, admin, registration("KEEP-1", end.String(), "CC1")...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.KeepOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	head, _ = db.Head(ctx)
+	endSum2, endN2 := unlawful(t, db, end)
+	beforeSum2, beforeN2 := unlawful(t, db, before)
+	if endN2 != endN+1 || endSum2.Head != head.Hash {
+		t.Errorf("%s after an admission with no order: %d held unlawfully (was %d), head %s (ledger %s)", end, endN2, endN, endSum2.Head, head.Hash)
+	}
+	if beforeN2 != beforeN || beforeSum2.Head != head.Hash || beforeSum2.ComputedAt != beforeSum.ComputedAt {
+		t.Errorf("%s after a write dated later: %d held unlawfully (was %d), head %s (ledger %s), computed %s (was %s)",
+			before, beforeN2, beforeN, beforeSum2.Head, head.Hash, beforeSum2.ComputedAt, beforeSum.ComputedAt)
+	}
+
+	// A late entry: someone admitted with no order before the earlier
+	// month-end, entered now.
+	if _, err := reg.Record(ctx, admin, registration("KEEP-2", before.AddDays(-3).String(), "CC1")...); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.KeepOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, n := unlawful(t, db, before); n != beforeN+1 {
+		t.Errorf("%s after a late entry dated %s: %d held unlawfully, want %d", before, before.AddDays(-3), n, beforeN+1)
+	}
+	if _, n := unlawful(t, db, end); n != endN+2 {
+		t.Errorf("%s after both: %d held unlawfully, want %d", end, n, endN+2)
+	}
+
+	// The loop does it by itself after a write through the service.
+	kctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	saved := make(chan struct{}, 8)
+	go reg.KeepScreenings(kctx, time.Hour, func() { saved <- struct{}{} })
+	if _, err := reg.Record(ctx, admin, registration("KEEP-3", end.String(), "CC1")...); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-saved:
+	case <-time.After(time.Minute):
+		t.Fatal("the keeper did not save after a write")
+	}
+	if _, n := unlawful(t, db, end); n != endN+3 {
+		t.Errorf("%s kept by the loop: %d held unlawfully, want %d", end, n, endN+3)
+	}
+}
