@@ -585,3 +585,57 @@ func TestOnlyRareReleases(t *testing.T) {
 		})
 	}
 }
+
+// grouped writes n with a comma between thousands, as the English page
+// does (written here, not taken from the report's code).
+func grouped(n int) string {
+	s := fmt.Sprint(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+// TestDeclaredFiguresPrinted: the printable report shows each declared
+// figure with the register's count and the difference that
+// declared_figures.csv gives (it printed Recorded 0, Difference 0 for the
+// figure of 23 July 2020).
+func TestDeclaredFiguresPrinted(t *testing.T) {
+	r := build(t, open(t), report.Options{AsOf: asOf})
+	files, err := r.Files("html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(files["data/declared_figures.csv"])).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(files["index.html"])
+	seen := 0
+	for _, row := range rows[2:] {
+		// pledge, date, as_of, figure, declared_by, recorded, difference, source
+		if row[5] == "" {
+			continue
+		}
+		seen++
+		var fig, rec, diff int
+		fmt.Sscan(row[3], &fig)
+		fmt.Sscan(row[5], &rec)
+		fmt.Sscan(row[6], &diff)
+		if fig-rec != diff || rec == 0 {
+			t.Fatalf("declared_figures.csv row %v: the difference is not figure - recorded, or nothing recorded", row)
+		}
+		want := fmt.Sprintf(`<td class="n">%s</td><td class="n">%s</td><td class="n">%s</td>`, grouped(fig), grouped(rec), grouped(diff))
+		if !strings.Contains(page, want) {
+			t.Errorf("the report does not print the declared figure of %s as %s", row[1], want)
+		}
+	}
+	if seen == 0 {
+		t.Fatal("the demo declares no figure the register counts: nothing tested")
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/habeas-kh/habeas/internal/chart"
 	"github.com/habeas-kh/habeas/internal/disclosure"
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/report"
@@ -82,33 +83,31 @@ func (s *Server) dashboardView(ctx context.Context, l Lang, asOf domain.Date, cl
 }
 
 func (s *Server) charts(v *dashView, l Lang) {
-	var occ []bar
+	var occ []chart.Bar
 	for _, f := range v.R.Facilities {
 		// A facility whose population is hidden has no published occupancy.
 		if f.InSystem() && f.OccupancyPct != nil {
-			occ = append(occ, bar{Label: f.Name, Value: *f.OccupancyPct, Text: l.Pct(*f.OccupancyPct)})
+			b := chart.Bar{Label: f.Name, Value: *f.OccupancyPct, Text: l.Pct(*f.OccupancyPct)}
+			if *f.OccupancyPct > 100 {
+				b.Class = "over"
+			}
+			occ = append(occ, b)
 		}
 	}
 	sort.SliceStable(occ, func(i, j int) bool { return occ[i].Value > occ[j].Value })
-	v.OccChart = hbars(l.T("dash.byfacility"), occ, 100, l.T("dash.capacity_line"))
-	var xs []string
-	var pop, capa []float64
-	for i, t := range v.R.Trend {
-		x := ""
-		if d, err := domain.ParseDate(t.Date); err == nil && (i == 0 || d.Month() == 12 && d.Day() == 31) {
-			x = l.digits(itoa(d.Year()))
-		}
-		xs = append(xs, x)
-		pop, capa = append(pop, float64(t.Population)), append(capa, float64(t.Capacity))
-	}
-	v.TrendChart = lines(l.T("dash.trend"), xs, []series{{l.T("dash.population"), "pop", pop}, {l.T("dash.capacity"), "cap", capa}},
-		func(f float64) string { return l.Num(int(f + 0.5)) })
-	var rel []bar
+	v.OccChart = chart.Bars{Title: l.T("dash.byfacility"), Bars: occ, Ref: 100, RefLabel: l.T("dash.capacity_line")}.SVG()
+	v.TrendChart = report.TrendChart(v.R.Trend, l.T("dash.trend"), l.T("dash.population"), l.T("dash.capacity"),
+		func(f float64) string { return l.Num(int(f + 0.5)) },
+		func(y int) string { return l.digits(itoa(y)) },
+		func(d domain.Date, f float64) string {
+			return l.Num(int(f+0.5)) + " · " + l.MonthYear(d.Month(), d.Year())
+		})
+	var rel []chart.Bar
 	for _, c := range v.R.Releases.ByMechanism {
-		rel = append(rel, bar{Label: l.T("mech." + c.Key), Value: float64(c.Count), Text: l.Num(c.Count)})
+		rel = append(rel, chart.Bar{Label: l.T("mech." + c.Key), Value: float64(c.Count), Text: l.Num(c.Count)})
 	}
 	if len(rel) > 0 {
-		v.RelChart = hbars(fmt.Sprintf(l.T("dash.releases"), l.Date(mustDate(v.R.Releases.From)), l.Date(mustDate(v.R.Releases.To))), rel, 0, "")
+		v.RelChart = chart.Bars{Title: fmt.Sprintf(l.T("dash.releases"), l.Date(mustDate(v.R.Releases.From)), l.Date(mustDate(v.R.Releases.To))), Bars: rel}.SVG()
 	}
 }
 

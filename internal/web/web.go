@@ -112,6 +112,9 @@ var funcs = template.FuncMap{
 	"pathEscape": url.PathEscape,
 	"has":        func(list []string, v string) bool { return slices.Contains(list, v) },
 	"pledgeBar":  pledgeBar,
+	// deref and derefF read a figure the template has checked is there.
+	"deref":  func(p *int) int { return *p },
+	"derefF": func(p *float64) float64 { return *p },
 	"fieldArgs": func(p *page, name string, required bool) fieldArg {
 		return fieldArg{P: p, Name: name, Required: required}
 	},
