@@ -194,6 +194,17 @@ func (r *Report) Tables() map[string][][]string {
 	for _, p := range r.Trend {
 		t["trend"] = append(t["trend"], []string{p.Date, strconv.Itoa(p.Population), strconv.Itoa(p.Capacity), num(p.OccupancyPct)})
 	}
+	if r.Synthetic {
+		// A table of a synthetic register says so on every row: a file
+		// copied or a row pasted elsewhere carries it along.
+		for name, rows := range t {
+			rows[0], rows[1] = append(rows[0], "data_status"), append(rows[1], "#meta+synthetic")
+			for i := 2; i < len(rows); i++ {
+				rows[i] = append(rows[i], r.SyntheticNote)
+			}
+			t[name] = rows
+		}
+	}
 	return t
 }
 

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/chart"
 	"github.com/habeas-kh/habeas/internal/disclosure"
 	"github.com/habeas-kh/habeas/internal/domain"
@@ -60,9 +61,10 @@ func (s *Server) invalidate() { s.reportCache.Invalidate() }
 
 // dashboardView is the report of asOf for the pages of a language.
 // client is the address of the visitor who asked, "" for the server's own
-// calls: builds of reports not cached are limited per client.
-func (s *Server) dashboardView(ctx context.Context, l Lang, asOf domain.Date, client string) (*dashView, error) {
-	e, err := s.reportCache.GetFor(ctx, asOf, client)
+// calls: builds of reports not cached are limited per client. reader is who
+// asks (nil: the public, who read month ends only; report.Cache decides).
+func (s *Server) dashboardView(ctx context.Context, l Lang, asOf domain.Date, client string, reader *auth.Principal) (*dashView, error) {
+	e, err := s.reportCache.GetFor(ctx, asOf, client, reader)
 	if err != nil {
 		return nil, err
 	}
@@ -128,6 +130,14 @@ func (s *Server) asOfParam(r *http.Request) (domain.Date, error) {
 }
 
 func parseAsOf(v string) (domain.Date, error) {
+	if len(v) == len("2020-11") {
+		// A month (the public's form asks for one): its last day.
+		m, err := domain.ParseDate(v + "-01")
+		if err != nil {
+			return 0, domain.Invalid("as_of", "%s", err.Error())
+		}
+		v = m.AddMonths(1).AddDays(-1).String()
+	}
 	d, err := domain.ParseDate(v)
 	if err != nil {
 		return 0, domain.Invalid("as_of", "%s", err.Error())
@@ -145,7 +155,7 @@ func (s *Server) publicView(w http.ResponseWriter, r *http.Request) (*dashView, 
 		s.fail(w, r, err)
 		return nil, false
 	}
-	v, err := s.dashboardView(r.Context(), langOf(r), asOf, remote(r))
+	v, err := s.dashboardView(r.Context(), langOf(r), asOf, remote(r), principal(r))
 	if err != nil {
 		s.noReport(w, r, err)
 		return nil, false
@@ -177,7 +187,8 @@ func (s *Server) noReport(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		s.errorPage(w, r, http.StatusNotFound, msg+" ("+err.Error()+")")
 		return
-	case errors.Is(err, context.Canceled), errors.Is(err, domain.ErrRateLimited), errors.Is(err, domain.ErrUnavailable):
+	case errors.Is(err, context.Canceled), errors.Is(err, domain.ErrRateLimited), errors.Is(err, domain.ErrUnavailable),
+		errors.Is(err, domain.ErrForbidden):
 		s.fail(w, r, err)
 		return
 	}
@@ -257,7 +268,7 @@ func (s *Server) reports(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := langOf(r)
-	v, err := s.dashboardView(r.Context(), l, asOf, remote(r))
+	v, err := s.dashboardView(r.Context(), l, asOf, remote(r), principal(r))
 	if err != nil {
 		s.noReport(w, r, err)
 		return
@@ -298,7 +309,7 @@ func fileOrder(name string) int {
 // and the date it is for; when there is none it has answered the request
 // itself, with the reason, and ok is false.
 func (s *Server) reportFiles(w http.ResponseWriter, r *http.Request, asOf domain.Date) (files map[string][]byte, day domain.Date, ok bool) {
-	e, err := s.reportCache.GetFor(r.Context(), asOf, remote(r))
+	e, err := s.reportCache.GetFor(r.Context(), asOf, remote(r), principal(r))
 	if err != nil {
 		s.noReport(w, r, err)
 		return nil, day, false

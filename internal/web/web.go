@@ -95,7 +95,7 @@ func (s *Server) Auth() *auth.Service { return s.auth }
 // background, so the first visitor does not wait for it.
 func (s *Server) Warm(ctx context.Context) {
 	for _, l := range []Lang{English, Khmer} {
-		if _, err := s.dashboardView(ctx, l, domain.NoDate, ""); err != nil && !errors.Is(err, errEmpty) {
+		if _, err := s.dashboardView(ctx, l, domain.NoDate, "", nil); err != nil && !errors.Is(err, errEmpty) {
 			s.log.Warn("warming the dashboard", "err", err)
 			return
 		}
