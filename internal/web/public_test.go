@@ -22,7 +22,7 @@ func publicURLs(t *testing.T, c *client, date string) []string {
 		t.Fatalf("reports page: %d", res.code)
 	}
 	n := 0
-	for _, m := range regexp.MustCompile(`href="(/reports/` + date + `/data/[a-z_]+\.(?:csv|json))"`).FindAllStringSubmatch(res.body, -1) {
+	for _, m := range regexp.MustCompile(`href="(/reports/`+date+`/data/[a-z_]+\.(?:csv|json))"`).FindAllStringSubmatch(res.body, -1) {
 		urls = append(urls, m[1])
 		n++
 	}
