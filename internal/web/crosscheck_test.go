@@ -50,7 +50,7 @@ func figuresAgree(t *testing.T, c *client, date string) {
 		t.Fatalf("report.json is of %s", rep.AsOf)
 	}
 	csvs := map[string][][]string{}
-	for _, m := range regexp.MustCompile(`href="/reports/` + date + `/data/([a-z_]+)\.csv"`).FindAllStringSubmatch(get("/reports?as_of="+date), -1) {
+	for _, m := range regexp.MustCompile(`href="/reports/`+date+`/data/([a-z_]+)\.csv"`).FindAllStringSubmatch(get("/reports?as_of="+date), -1) {
 		rows, err := csv.NewReader(strings.NewReader(get("/reports/" + date + "/data/" + m[1] + ".csv"))).ReadAll()
 		if err != nil || len(rows) < 2 {
 			t.Fatalf("%s.csv: %v", m[1], err)
