@@ -187,6 +187,11 @@ func (s *Server) noReport(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		s.errorPage(w, r, http.StatusNotFound, msg+" ("+err.Error()+")")
 		return
+	case errors.Is(err, domain.ErrForbidden) && !api:
+		// A day other than a month end (report.Cache.GetFor): say so in
+		// the reader's language.
+		s.errorPage(w, r, http.StatusForbidden, l.T("report.month_ends_only"))
+		return
 	case errors.Is(err, context.Canceled), errors.Is(err, domain.ErrRateLimited), errors.Is(err, domain.ErrUnavailable),
 		errors.Is(err, domain.ErrForbidden):
 		s.fail(w, r, err)
