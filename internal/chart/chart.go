@@ -294,6 +294,10 @@ func (c Bars) SVG() template.HTML {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `<svg class="chart bars" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg"><title>%s</title>`,
 		L.W, L.H, esc(c.Title), esc(c.Title))
+	if c.Ref > 0 {
+		// Drawn first, behind the bars and their values.
+		fmt.Fprintf(&sb, `<line x1="%.1f" x2="%.1f" y1="4" y2="%.1f" class="ref"/>`, L.RefX, L.RefX, L.H-20)
+	}
 	for i, b := range c.Bars {
 		r := L.Rows[i]
 		ty := r.Y + r.H/2 - barLine*float64(len(r.Lines)-1)/2 + 4
@@ -317,7 +321,6 @@ func (c Bars) SVG() template.HTML {
 		fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" class="val">%s</text>`, barLabelW+r.BarWidth+4, r.Y+r.H/2+4, esc(b.Text))
 	}
 	if c.Ref > 0 {
-		fmt.Fprintf(&sb, `<line x1="%.1f" x2="%.1f" y1="4" y2="%.1f" class="ref"/>`, L.RefX, L.RefX, L.H-20)
 		fmt.Fprintf(&sb, `<text x="%.1f" y="%.1f" text-anchor="middle" class="lbl">%s</text>`, L.RefX, L.H-6, esc(c.RefLabel))
 	}
 	sb.WriteString(`</svg>`)
