@@ -83,7 +83,7 @@ const basePeople = 38990
 // Recording fields of every event.
 const (
 	recordedBy = "demo"
-	via        = "habeas demo"
+	via        = domain.ViaDemo
 )
 
 // Generate emits the register as ledger events: the facilities and their

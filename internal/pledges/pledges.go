@@ -36,28 +36,34 @@ type Declared struct {
 
 // Progress is one pledge as of a date.
 type Progress struct {
-	ID         string     `json:"id"`
-	Title      string     `json:"title"`
-	MadeBy     string     `json:"made_by"`
-	Kind       string     `json:"kind"`
-	Announced  string     `json:"announced"`
-	Start      string     `json:"start"`
-	Deadline   string     `json:"deadline"`
-	Target     int        `json:"target"`
-	Counts     string     `json:"counts"` // what counts toward it, in words
-	Source     string     `json:"source"`
-	Note       string     `json:"note,omitempty"`
-	Amendments int        `json:"amendments"`
-	AsOf       string     `json:"as_of"`
-	DaysLeft   int        `json:"days_left"` // 0 once the deadline has passed
-	Status     string     `json:"status"`    // not_started, open, met, missed
-	Achieved   int        `json:"achieved"`  // the best count available: the register's, or the latest declared
-	Basis      string     `json:"basis"`     // register or declared
-	Pct        float64    `json:"pct_of_target"`
-	Recorded   *int       `json:"recorded"` // the register's count; nil when it cannot count
-	ByMech     []Count    `json:"by_mechanism,omitempty"`
-	ByGroup    []Count    `json:"by_group,omitempty"`
-	Declared   []Declared `json:"declared"`
+	ID         string  `json:"id"`
+	Title      string  `json:"title"`
+	MadeBy     string  `json:"made_by"`
+	Kind       string  `json:"kind"`
+	Announced  string  `json:"announced"`
+	Start      string  `json:"start"`
+	Deadline   string  `json:"deadline"`
+	Target     int     `json:"target"`
+	Counts     string  `json:"counts"` // what counts toward it, in words
+	Source     string  `json:"source"`
+	Note       string  `json:"note,omitempty"`
+	Amendments int     `json:"amendments"`
+	AsOf       string  `json:"as_of"`
+	DaysLeft   int     `json:"days_left"` // 0 once the deadline has passed
+	Status     string  `json:"status"`    // not_started, open, met, missed
+	Achieved   int     `json:"achieved"`  // the best count available: the register's, or the latest declared
+	Basis      string  `json:"basis"`     // register or declared
+	Pct        float64 `json:"pct_of_target"`
+	Recorded   *int    `json:"recorded"` // the register's count; nil when it cannot count
+	// ByPolicy is the register's count without the releases that happen
+	// with no policy at all (Routine): what the promise itself delivered.
+	// nil for a pledge that does not count releases, or when the register
+	// cannot count.
+	ByPolicy    *int       `json:"recorded_by_policy"`
+	ByPolicyPct *float64   `json:"pct_of_target_by_policy"`
+	ByMech      []Count    `json:"by_mechanism,omitempty"`
+	ByGroup     []Count    `json:"by_group,omitempty"`
+	Declared    []Declared `json:"declared"`
 }
 
 // ReformView is a reform and its status on the date.
@@ -87,6 +93,16 @@ type Result struct {
 	Pledges []Progress   `json:"pledges"`
 	Reforms []ReformView `json:"reforms"`
 }
+
+// Routine are the mechanisms by which people leave prison with no policy
+// at all: a sentence ends, a court acquits, a sick person is moved to a
+// hospital, or the register does not know why. A pledge to release people
+// that counts them claims what would have happened anyway, so its progress
+// is also shown without them (Progress.ByPolicy).
+var Routine = []domain.Mechanism{domain.MechServed, domain.MechAcquittal, domain.MechHospital, domain.MechOther}
+
+// IsRoutine reports whether a release by m happens with no policy.
+func IsRoutine(m domain.Mechanism) bool { return slices.Contains(Routine, m) }
 
 // Load reads the recorded commitments.
 func Load(ctx context.Context, st store.Store, asOf domain.Date) (*domain.Commitments, error) {
@@ -219,14 +235,20 @@ func progress(ctx context.Context, st store.Store, p *domain.Pledge, asOf domain
 	switch p.Kind {
 	case domain.PledgeReleases:
 		byMech, byGroup := map[domain.Mechanism]int{}, map[domain.Group]int{}
+		policy := 0
 		for i, r := range rows {
 			if r.Date <= asOf && p.Counts(r.Date, r.Facility, r.Mechanism, groups[i]) {
 				byMech[r.Mechanism]++
+				if !IsRoutine(r.Mechanism) {
+					policy++
+				}
 				for _, g := range groups[i] {
 					byGroup[g]++
 				}
 			}
 		}
+		pct := pctOf(policy, p.Target)
+		pr.ByPolicy, pr.ByPolicyPct = &policy, &pct
 		for _, m := range domain.Mechanisms {
 			if byMech[m] > 0 {
 				pr.ByMech = append(pr.ByMech, Count{string(m), byMech[m]})
@@ -286,7 +308,7 @@ func progress(ctx context.Context, st store.Store, p *domain.Pledge, asOf domain
 	if pr.Basis == "" {
 		pr.Basis = "none"
 	}
-	pr.Pct = math.Round(1000*float64(pr.Achieved)/float64(p.Target)) / 10
+	pr.Pct = pctOf(pr.Achieved, p.Target)
 	switch {
 	case asOf < p.Start:
 		pr.Status = "not_started"
@@ -298,6 +320,11 @@ func progress(ctx context.Context, st store.Store, p *domain.Pledge, asOf domain
 		pr.Status = "open"
 	}
 	return pr, nil
+}
+
+// pctOf is n as a percentage of target, to one decimal.
+func pctOf(n, target int) float64 {
+	return math.Round(1000*float64(n)/float64(target)) / 10
 }
 
 // describe says in words what counts toward a pledge.

@@ -229,3 +229,56 @@ func TestBadCommitments(t *testing.T) {
 		t.Errorf("amended pledge: %+v", p)
 	}
 }
+
+// TestWithoutRoutineReleases: a pledge to release people is also measured
+// without the releases that happen with no policy (a sentence served, an
+// acquittal, a transfer to hospital, "other"): of eight releases, three are
+// by bail or pardon.
+func TestWithoutRoutineReleases(t *testing.T) {
+	db := dbtest.Open(t, dbtest.SQLiteDSN(t))
+	svc := ledger.New(db, ledger.WithClock(func() time.Time { return now }))
+	ctx := context.Background()
+	evs := []*domain.Event{ev(domain.KFacility, "2019-01-01", "", "CC1", &domain.FacilityData{Name: "CC1", Kind: domain.CorrectionalCentre, Province: "Phnom Penh", Capacity: 100})}
+	mechs := []domain.Mechanism{domain.MechBail, domain.MechBail, domain.MechPardon, domain.MechServed, domain.MechServed,
+		domain.MechAcquittal, domain.MechHospital, domain.MechOther}
+	for i, m := range mechs {
+		id := string(rune('A' + i))
+		evs = append(evs,
+			ev(domain.KPerson, "2020-01-01", id, "", &domain.PersonData{Name: "Name " + id, Sex: domain.Male, DOB: d("1980-01-01"), DOBBasis: domain.DOBDocument}),
+			ev(domain.KAdmission, "2020-01-02", id, "CC1", &domain.AdmissionData{Status: domain.StatusPretrial,
+				Order: &domain.Order{Kind: domain.OrderDetention, Authority: "court", Reference: "O-1", Issued: d("2020-01-01")}}),
+			ev(domain.KRelease, "2020-06-01", id, "", &domain.ReleaseData{Mechanism: m}))
+	}
+	evs = append(evs,
+		ev(domain.KPledge, "2020-05-15", "", "", &domain.PledgeData{ID: "all", Title: "Release 5", MadeBy: "Minister of Interior",
+			Kind: domain.PledgeReleases, Start: d("2020-05-15"), Deadline: d("2020-11-15"), Target: 5, Source: "statement"}),
+		ev(domain.KPledge, "2020-05-15", "", "", &domain.PledgeData{ID: "backlog", Title: "Clear cases", MadeBy: "Minister of Justice",
+			Kind: domain.PledgeBacklog, Start: d("2020-05-15"), Deadline: d("2020-11-15"), Target: 100, Source: "statement"}))
+	if _, err := svc.Record(ctx, ministry, evs...); err != nil {
+		t.Fatalf("recording the register: %v", err)
+	}
+	res, err := pledges.Compute(ctx, db, d("2020-12-31"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := find(t, res, "all")
+	if all.Recorded == nil || *all.Recorded != 8 || all.Achieved != 8 || all.Pct != 160 || all.Status != "met" {
+		t.Errorf("by its own definition: recorded %v, achieved %d (%v%%), %s; want 8, 160%%, met", all.Recorded, all.Achieved, all.Pct, all.Status)
+	}
+	if all.ByPolicy == nil || *all.ByPolicy != 3 || all.ByPolicyPct == nil || *all.ByPolicyPct != 60 {
+		t.Errorf("without routine releases: %v (%v%%), want 3 (60%%)", all.ByPolicy, all.ByPolicyPct)
+	}
+	if b := find(t, res, "backlog"); b.ByPolicy != nil || b.ByPolicyPct != nil {
+		t.Errorf("a backlog pledge counts cases, not releases: by policy %v", b.ByPolicy)
+	}
+	for _, m := range []domain.Mechanism{domain.MechServed, domain.MechAcquittal, domain.MechHospital, domain.MechOther} {
+		if !pledges.IsRoutine(m) {
+			t.Errorf("%s is a release with no policy", m)
+		}
+	}
+	for _, m := range []domain.Mechanism{domain.MechBail, domain.MechPardon, domain.MechAmnesty, domain.MechReduction, domain.MechConditional, domain.MechSuspended, domain.MechDropped} {
+		if pledges.IsRoutine(m) {
+			t.Errorf("%s is a release by a decision", m)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/store"
 )
@@ -77,6 +78,14 @@ type Cache struct {
 	waiting               int                   // builds started and not finished, under mu
 	clients               map[string]*allowance // under mu
 	now                   func() time.Time
+
+	// synthetic reads whether the register is the demo's (Synthetic);
+	// the answer, once the register holds an event, never changes (the
+	// first event is the first for good): synthKnown keeps it.
+	synthetic  func(ctx context.Context) (bool, error)
+	synthMu    sync.Mutex
+	synthKnown bool
+	synth      bool
 }
 
 // allowance counts one client's builds in the current window.
@@ -95,7 +104,34 @@ func NewCache(st store.Store, opt CacheOptions) *Cache {
 		return Build(ctx, st, Options{AsOf: asOf, Now: now(), Profile: opt.Profile})
 	}}
 	c.limit(opt.BuildsPerClient, opt.MaxWaiting)
+	c.synthetic = func(ctx context.Context) (bool, error) { return Synthetic(ctx, st) }
 	return c
+}
+
+// Synthetic reports whether the register is synthetic (the package's
+// Synthetic), reading it once.
+func (c *Cache) Synthetic(ctx context.Context) (bool, error) {
+	if c.synthetic == nil {
+		return false, nil
+	}
+	c.synthMu.Lock()
+	defer c.synthMu.Unlock()
+	if c.synthKnown {
+		return c.synth, nil
+	}
+	h, err := c.heads.Head(ctx)
+	if err != nil {
+		return false, fmt.Errorf("reading the ledger head: %w", err)
+	}
+	if h.Seq == 0 {
+		return false, nil // an empty register: not known yet
+	}
+	synth, err := c.synthetic(ctx)
+	if err != nil {
+		return false, err
+	}
+	c.synthKnown, c.synth = true, synth
+	return synth, nil
 }
 
 // limit sets the bounds on builds (0: the defaults).
@@ -156,15 +192,37 @@ func (c *Cache) Drop() {
 // its first, is ErrNoData. Get is for the process's own callers; a request
 // from outside goes through GetFor.
 func (c *Cache) Get(ctx context.Context, asOf domain.Date) (*Entry, error) {
-	return c.GetFor(ctx, asOf, "")
+	return c.get(ctx, asOf, "", true)
 }
 
-// GetFor is Get on behalf of a client (its address): a report already
-// built or being built is shared with every caller, but a client may start
-// only so many builds a minute (domain.ErrRateLimited), and no build is
-// queued behind too many others (domain.ErrUnavailable). The empty client
-// is not limited.
-func (c *Cache) GetFor(ctx context.Context, asOf domain.Date, client string) (*Entry, error) {
+// IsMonthEnd reports whether d is the last day of its month.
+func IsMonthEnd(d domain.Date) bool { return d != domain.NoDate && d.AddDays(1).Day() == 1 }
+
+// LastMonthEnd is the last month end on or before d: the last month the
+// register holds complete (NoDate when d is NoDate).
+func LastMonthEnd(d domain.Date) domain.Date {
+	if d == domain.NoDate || IsMonthEnd(d) {
+		return d
+	}
+	return d.AddDays(-d.Day())
+}
+
+// GetFor is Get on behalf of a client (its address) and a reader (nil:
+// the public). A report already built or being built is shared with every
+// caller, but a client may start only so many builds a minute
+// (domain.ErrRateLimited), and no build is queued behind too many others
+// (domain.ErrUnavailable). The empty client is not limited.
+//
+// The public reads month ends only, and by default the last complete one:
+// figures of consecutive days can be subtracted to single out one person's
+// admission (a test admission showed as CC2 women 884→885), figures a
+// month apart cannot. Any other date is staff-only (domain.ErrForbidden);
+// a signed-in reader may ask any date, and by default has the latest.
+func (c *Cache) GetFor(ctx context.Context, asOf domain.Date, client string, reader *auth.Principal) (*Entry, error) {
+	return c.get(ctx, asOf, client, reader.Authenticated())
+}
+
+func (c *Cache) get(ctx context.Context, asOf domain.Date, client string, staff bool) (*Entry, error) {
 	c.mu.Lock()
 	if time.Since(c.checked) >= headTTL {
 		head, err := c.heads.Head(ctx)
@@ -184,12 +242,20 @@ func (c *Cache) GetFor(ctx context.Context, asOf domain.Date, client string) (*E
 		c.checked = time.Now()
 	}
 	latest := c.latest
-	if asOf == domain.NoDate {
-		asOf = latest
-	}
 	if latest == domain.NoDate {
 		c.mu.Unlock()
 		return nil, fmt.Errorf("the register is empty: %w", ErrEmpty)
+	}
+	def := LastMonthEnd(latest)
+	switch {
+	case asOf == domain.NoDate && staff:
+		asOf = latest // staff work on today's register
+	case asOf == domain.NoDate:
+		asOf = def
+	case !staff && !IsMonthEnd(asOf):
+		c.mu.Unlock()
+		return nil, domain.Forbidden("the public figures are those of month ends (the last complete month ends on %s): "+
+			"the figures of %s are for signed-in staff only", def, asOf)
 	}
 	if asOf > latest {
 		c.mu.Unlock()
@@ -197,9 +263,9 @@ func (c *Cache) GetFor(ctx context.Context, asOf domain.Date, client string) (*E
 	}
 	e, ok := c.entries[asOf]
 	if !ok {
-		// The latest date's report is the dashboard's, wanted by everyone:
-		// its build is never refused.
-		if err := c.admit(client, asOf == latest); err != nil {
+		// The default date's report is the dashboard's, wanted by
+		// everyone: its build is never refused.
+		if err := c.admit(client, asOf == def || asOf == latest); err != nil {
 			c.mu.Unlock()
 			return nil, err
 		}
@@ -207,7 +273,7 @@ func (c *Cache) GetFor(ctx context.Context, asOf domain.Date, client string) (*E
 			// Forget the other dates, never the latest: the dashboard is
 			// what most visitors read.
 			for d := range c.entries {
-				if d != latest {
+				if d != latest && d != def {
 					delete(c.entries, d)
 				}
 			}

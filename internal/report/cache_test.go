@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/store"
 )
@@ -195,28 +196,29 @@ func TestCacheLimitsBuildsPerClient(t *testing.T) {
 	c.limit(2, 8)
 	clock := time.Date(2021, 1, 1, 12, 0, 0, 0, time.UTC)
 	c.now = func() time.Time { return clock }
-	day := func(m int) domain.Date { return domain.MakeDate(2020, m, 28) }
+	// Month ends: the public asks for nothing else (TestCachePublicMonthEnds).
+	day := func(m int) domain.Date { return domain.MakeDate(2020, m+1, 1).AddDays(-1) }
 	for m := 1; m <= 2; m++ {
-		if _, err := c.GetFor(ctx, day(m), "203.0.113.9"); err != nil {
+		if _, err := c.GetFor(ctx, day(m), "203.0.113.9", nil); err != nil {
 			t.Fatalf("build %d: %v", m, err)
 		}
 	}
-	if _, err := c.GetFor(ctx, day(3), "203.0.113.9"); !errors.Is(err, domain.ErrRateLimited) {
+	if _, err := c.GetFor(ctx, day(3), "203.0.113.9", nil); !errors.Is(err, domain.ErrRateLimited) {
 		t.Fatalf("a third build within the minute: %v, want rate limited", err)
 	}
 	for range 50 {
-		if _, err := c.GetFor(ctx, day(1), "203.0.113.9"); err != nil {
+		if _, err := c.GetFor(ctx, day(1), "203.0.113.9", nil); err != nil {
 			t.Fatalf("a cached report refused: %v", err)
 		}
 	}
-	if _, err := c.GetFor(ctx, day(3), "198.51.100.4"); err != nil {
+	if _, err := c.GetFor(ctx, day(3), "198.51.100.4", nil); err != nil {
 		t.Errorf("another client held back: %v", err)
 	}
 	if _, err := c.Get(ctx, day(4)); err != nil {
 		t.Errorf("the server's own call held back: %v", err)
 	}
 	clock = clock.Add(time.Minute)
-	if _, err := c.GetFor(ctx, day(5), "203.0.113.9"); err != nil {
+	if _, err := c.GetFor(ctx, day(5), "203.0.113.9", nil); err != nil {
 		t.Errorf("a build a minute later: %v", err)
 	}
 	if n := builds.Load(); n != 5 {
@@ -270,7 +272,7 @@ func TestCacheBoundsWaiting(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := c.GetFor(ctx, domain.MustDate(d), "a")
+			_, err := c.GetFor(ctx, domain.MustDate(d), "a", nil)
 			errs <- err
 		}()
 	}
@@ -285,7 +287,7 @@ func TestCacheBoundsWaiting(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if _, err := c.GetFor(ctx, domain.MustDate("2020-03-31"), "b"); !errors.Is(err, domain.ErrUnavailable) {
+	if _, err := c.GetFor(ctx, domain.MustDate("2020-03-31"), "b", nil); !errors.Is(err, domain.ErrUnavailable) {
 		t.Errorf("a third build with two in hand: %v, want unavailable", err)
 	}
 	close(release)
@@ -310,15 +312,52 @@ func TestCacheNeverRefusesTheLatest(t *testing.T) {
 	var builds atomic.Int32
 	c := testCache(h, &builds, nil)
 	c.limit(1, 8)
-	if _, err := c.GetFor(ctx, domain.MustDate("2020-06-30"), "a"); err != nil {
+	if _, err := c.GetFor(ctx, domain.MustDate("2020-06-30"), "a", nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.GetFor(ctx, domain.MustDate("2020-07-31"), "a"); !errors.Is(err, domain.ErrRateLimited) {
+	if _, err := c.GetFor(ctx, domain.MustDate("2020-07-31"), "a", nil); !errors.Is(err, domain.ErrRateLimited) {
 		t.Fatalf("over the allowance: %v", err)
 	}
 	h.move(2, domain.MustDate("2021-01-05"))
 	c.Invalidate()
-	if _, err := c.GetFor(ctx, domain.NoDate, "a"); err != nil {
+	if _, err := c.GetFor(ctx, domain.NoDate, "a", nil); err != nil {
 		t.Errorf("the new latest report refused: %v", err)
+	}
+}
+
+// TestCachePublicMonthEnds: the public reads month ends only, by default
+// the last complete one; a signed-in reader may ask any date, by default
+// the latest. The rule is the cache's, whoever calls it.
+func TestCachePublicMonthEnds(t *testing.T) {
+	ctx := t.Context()
+	h := &fakeHeads{}
+	h.move(1, domain.MustDate("2020-12-15"))
+	var builds atomic.Int32
+	c := testCache(h, &builds, nil)
+	staff := &auth.Principal{User: "analyst", Role: auth.Analyst}
+	e, err := c.GetFor(ctx, domain.NoDate, "203.0.113.9", nil)
+	if err != nil || e.AsOf != domain.MustDate("2020-11-30") {
+		t.Fatalf("the public's default: %v %v, want 2020-11-30, the last complete month", e, err)
+	}
+	for _, d := range []string{"2020-12-15", "2020-11-15", "2020-12-01", "2020-02-28"} {
+		if _, err := c.GetFor(ctx, domain.MustDate(d), "203.0.113.9", nil); !errors.Is(err, domain.ErrForbidden) {
+			t.Errorf("the public asking %s: %v, want forbidden", d, err)
+		}
+	}
+	for _, d := range []string{"2020-02-29", "2020-10-31", "2020-11-30"} {
+		if e, err := c.GetFor(ctx, domain.MustDate(d), "203.0.113.9", nil); err != nil || e.AsOf.String() != d {
+			t.Errorf("the public asking the month end %s: %v", d, err)
+		}
+	}
+	if e, err := c.GetFor(ctx, domain.NoDate, "203.0.113.9", staff); err != nil || e.AsOf != domain.MustDate("2020-12-15") {
+		t.Errorf("staff's default: %v %v, want the latest date", e, err)
+	}
+	if e, err := c.GetFor(ctx, domain.MustDate("2020-11-15"), "203.0.113.9", staff); err != nil || e.AsOf != domain.MustDate("2020-11-15") {
+		t.Errorf("staff asking a mid-month date: %v", err)
+	}
+	for d, want := range map[string]string{"2020-12-15": "2020-11-30", "2020-12-31": "2020-12-31", "2020-03-01": "2020-02-29", "2021-01-31": "2021-01-31"} {
+		if got := LastMonthEnd(domain.MustDate(d)).String(); got != want {
+			t.Errorf("LastMonthEnd(%s) = %s, want %s", d, got, want)
+		}
 	}
 }

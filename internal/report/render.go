@@ -153,13 +153,20 @@ func (r *Report) Tables() map[string][][]string {
 	for _, p := range r.Releases.ByProvince {
 		t["releases_by_province"] = append(t["releases_by_province"], []string{p.Province, p.Released.CSV()})
 	}
-	t["pledges"] = [][]string{{"id", "title", "made_by", "kind", "announced", "start", "deadline", "target", "achieved", "basis", "pct_of_target", "status", "counts", "source"},
-		{"#x_pledge+code", "#x_pledge+name", "#org+name", "#x_pledge+type", "#date+announced", "#date+start", "#date+end", "#targeted+num", "#reached+num", "#meta+basis", "#reached+pct", "#status", "#description", "#meta+source"}}
+	t["pledges"] = [][]string{{"id", "title", "made_by", "kind", "announced", "start", "deadline", "target", "achieved", "basis", "pct_of_target", "status", "counts", "source",
+		"achieved_by_policy", "pct_of_target_by_policy"},
+		{"#x_pledge+code", "#x_pledge+name", "#org+name", "#x_pledge+type", "#date+announced", "#date+start", "#date+end", "#targeted+num", "#reached+num", "#meta+basis", "#reached+pct", "#status", "#description", "#meta+source",
+			"#reached+policy+num", "#reached+policy+pct"}}
 	t["declared_figures"] = [][]string{{"pledge", "date", "as_of", "figure", "declared_by", "recorded", "difference", "source"},
 		{"#x_pledge+code", "#date+declared", "#date", "#reached+declared+num", "#org+name", "#reached+recorded+num", "#reached+difference+num", "#meta+source"}}
 	for _, p := range r.Pledges {
+		// Empty for a pledge that does not count releases.
+		byPolicy, byPolicyPct := "", ""
+		if p.ByPolicy != nil {
+			byPolicy, byPolicyPct = strconv.Itoa(*p.ByPolicy), num(*p.ByPolicyPct)
+		}
 		t["pledges"] = append(t["pledges"], []string{p.ID, p.Title, p.MadeBy, p.Kind, p.Announced, p.Start, p.Deadline, strconv.Itoa(p.Target),
-			strconv.Itoa(p.Achieved), p.Basis, num(p.Pct), p.Status, p.Counts, p.Source})
+			strconv.Itoa(p.Achieved), p.Basis, num(p.Pct), p.Status, p.Counts, p.Source, byPolicy, byPolicyPct})
 		for _, d := range p.Declared {
 			rec, diff := "", ""
 			if d.Recorded != nil {
@@ -186,6 +193,17 @@ func (r *Report) Tables() map[string][][]string {
 	t["trend"] = [][]string{{"date", "population", "capacity", "occupancy_pct"}, {"#date", "#population+total", "#capacity", "#capacity+occupancy+pct"}}
 	for _, p := range r.Trend {
 		t["trend"] = append(t["trend"], []string{p.Date, strconv.Itoa(p.Population), strconv.Itoa(p.Capacity), num(p.OccupancyPct)})
+	}
+	if r.Synthetic {
+		// A table of a synthetic register says so on every row: a file
+		// copied or a row pasted elsewhere carries it along.
+		for name, rows := range t {
+			rows[0], rows[1] = append(rows[0], "data_status"), append(rows[1], "#meta+synthetic")
+			for i := 2; i < len(rows); i++ {
+				rows[i] = append(rows[i], r.SyntheticNote)
+			}
+			t[name] = rows
+		}
 	}
 	return t
 }
@@ -243,8 +261,8 @@ func numericTag(tag string) bool {
 // stylesheet, so it works offline and under a strict content security policy.
 func (r *Report) HTML() ([]byte, error) {
 	t, err := template.New("report.html.tmpl").Funcs(template.FuncMap{
-		"num":   fmtInt,
-		"pct":   func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) + "%" },
+		"num":   fmtNum,
+		"pct":   fmtPct,
 		"cell":  fmtCell,
 		"mech":  MechanismLabel,
 		"label": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
@@ -276,21 +294,53 @@ func fmtCell(c Cell) string {
 	if c.Value == nil {
 		return "*"
 	}
-	return fmtInt(*c.Value)
+	return count(*c.Value)
 }
 
 // english formats numbers as an English reader expects (38,990); a Printer
 // is safe for concurrent use.
 var english = message.NewPrinter(language.English)
 
-// fmtInt writes a count with thousands separated.
-func fmtInt(v any) string {
+// fmtInt writes a count with thousands separated. A figure the report may
+// not have (a declared figure's recorded count) is a *int: nil is a dash,
+// never 0, and anything else it cannot read is an error in the template,
+// not a zero on the page.
+func fmtNum(v any) (string, error) {
 	var n int64
 	switch x := v.(type) {
 	case int:
 		n = int64(x)
+	case *int:
+		if x == nil {
+			return "—", nil
+		}
+		n = int64(*x)
 	case float64:
 		n = int64(x)
+	default:
+		return "", fmt.Errorf("num: cannot format a %T as a count", v)
 	}
-	return english.Sprintf("%d", n)
+	return english.Sprintf("%d", n), nil
 }
+
+func pct1(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) + "%" }
+
+// fmtPct is pct1 for the template, which also has percentages that may be
+// missing (*float64: nil is a dash).
+func fmtPct(v any) (string, error) {
+	switch x := v.(type) {
+	case float64:
+		return pct1(x), nil
+	case *float64:
+		if x == nil {
+			return "—", nil
+		}
+		return pct1(*x), nil
+	}
+	return "", fmt.Errorf("pct: cannot format a %T as a percentage", v)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// count writes a count with thousands separated.
+func count(n int) string { return english.Sprintf("%d", n) }

@@ -99,12 +99,24 @@ func newServicesWith(t *testing.T, db servedDB, lopts ...ledger.Option) web.Serv
 // so a test can make the database fail.
 func newFixtureOn(t *testing.T, dsn string, people int, wrap func(*sqldb.DB) servedDB) *fixture {
 	t.Helper()
+	return newFixtureVia(t, dsn, people, wrap, "")
+}
+
+// newFixtureVia is newFixtureOn with the demo's events recorded through
+// via ("" keeps the demo's own, domain.ViaDemo: a synthetic register).
+func newFixtureVia(t *testing.T, dsn string, people int, wrap func(*sqldb.DB) servedDB, via string) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	db := dbtest.Open(t, dsn)
 	f := &fixture{t: t, db: db}
 	svc := ledger.New(db)
-	_, err := svc.Load(ctx, ledger.Actor{Name: "test"}, func(emit func(*domain.Event) error) error {
+	_, err := svc.Load(ctx, ledger.Actor{Name: "test", Via: via}, func(emit func(*domain.Event) error) error {
 		return demo.Generate(ctx, demo.Options{Seed: 3, People: people}, func(ev *domain.Event) error {
+			if via != "" {
+				// Recorded through via, as if imported: the demo's own
+				// attribution (domain.ViaDemo) is not kept.
+				ev.RecordedBy, ev.Via = "", ""
+			}
 			if p, ok := ev.Data.(*domain.PersonData); ok {
 				f.names = append(f.names, p.Name, ev.Person)
 				if p.DOB != domain.NoDate {

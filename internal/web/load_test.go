@@ -1,9 +1,9 @@
 package web_test
 
 import (
-	"fmt"
 	"testing"
 
+	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
 )
 
@@ -16,8 +16,10 @@ func TestUncachedReportsAreLimitedPerClient(t *testing.T) {
 	f.srv.Warm(t.Context())
 	c := f.client()
 	refused := 0
+	// Month ends: the public reads nothing else (TestPublicMonthEnds).
+	monthEnd := func(m int) string { return domain.MakeDate(2019, m+1, 1).AddDays(-1).String() }
 	for m := 1; m <= 12; m++ {
-		res := c.get(fmt.Sprintf("/api/v1/report?as_of=2019-%02d-28", m))
+		res := c.get("/api/v1/report?as_of=" + monthEnd(m))
 		switch res.code {
 		case 200:
 		case 429:
@@ -26,7 +28,7 @@ func TestUncachedReportsAreLimitedPerClient(t *testing.T) {
 				t.Errorf("429 without Retry-After")
 			}
 		default:
-			t.Fatalf("report of 2019-%02d-28: %d %s", m, res.code, res.body)
+			t.Fatalf("report of %s: %d %s", monthEnd(m), res.code, res.body)
 		}
 	}
 	if refused != 6 {
@@ -36,7 +38,7 @@ func TestUncachedReportsAreLimitedPerClient(t *testing.T) {
 		if res := c.get("/"); res.code != 200 {
 			t.Fatalf("the dashboard after the limit: %d", res.code)
 		}
-		if res := c.get("/api/v1/report?as_of=2019-01-28"); res.code != 200 {
+		if res := c.get("/api/v1/report?as_of=2019-01-31"); res.code != 200 {
 			t.Fatalf("a cached report after the limit: %d", res.code)
 		}
 	}

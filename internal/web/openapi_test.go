@@ -70,7 +70,7 @@ func TestOpenAPI(t *testing.T) {
 		{"GET", "/api/v1/report", "", false, 200},
 		{"GET", "/api/v1/report?as_of=2019-06-30", "", false, 200},
 		{"GET", "/api/v1/report?as_of=2019-13-01", "", false, 400},
-		{"GET", "/api/v1/report?as_of=2001-01-01", "", false, 404},
+		{"GET", "/api/v1/report?as_of=2001-01-31", "", false, 404},
 		{"GET", "/api/v1/stats", "", true, 200},
 		{"GET", "/api/v1/stats", "", false, 401},
 		{"GET", "/api/v1/stats?as_of=2019-13-01", "", true, 400},

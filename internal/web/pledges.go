@@ -55,7 +55,7 @@ func (s *Server) renderPledgesEdit(w http.ResponseWriter, r *http.Request, statu
 	if k := p.Form.Get("idempotency_key"); refused != "" && k != "" {
 		v.Keys[refused] = k
 	}
-	dv, err := s.dashboardView(r.Context(), p.Lang, domain.NoDate, remote(r))
+	dv, err := s.dashboardView(r.Context(), p.Lang, domain.NoDate, remote(r), principal(r))
 	switch {
 	case err == nil:
 		list := *p

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/habeas-kh/habeas/internal/auth"
+	"github.com/habeas-kh/habeas/internal/chart"
 	"github.com/habeas-kh/habeas/internal/disclosure"
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/registry"
@@ -60,9 +62,10 @@ func (s *Server) invalidate() { s.reportCache.Invalidate() }
 
 // dashboardView is the report of asOf for the pages of a language.
 // client is the address of the visitor who asked, "" for the server's own
-// calls: builds of reports not cached are limited per client.
-func (s *Server) dashboardView(ctx context.Context, l Lang, asOf domain.Date, client string) (*dashView, error) {
-	e, err := s.reportCache.GetFor(ctx, asOf, client)
+// calls: builds of reports not cached are limited per client. reader is who
+// asks (nil: the public, who read month ends only; report.Cache decides).
+func (s *Server) dashboardView(ctx context.Context, l Lang, asOf domain.Date, client string, reader *auth.Principal) (*dashView, error) {
+	e, err := s.reportCache.GetFor(ctx, asOf, client, reader)
 	if err != nil {
 		return nil, err
 	}
@@ -88,33 +91,31 @@ func (s *Server) dashboardView(ctx context.Context, l Lang, asOf domain.Date, cl
 }
 
 func (s *Server) charts(v *dashView, l Lang) {
-	var occ []bar
+	var occ []chart.Bar
 	for _, f := range v.R.Facilities {
 		// A facility whose population is hidden has no published occupancy.
 		if f.InSystem() && f.OccupancyPct != nil {
-			occ = append(occ, bar{Label: f.Name, Value: *f.OccupancyPct, Text: l.Pct(*f.OccupancyPct)})
+			b := chart.Bar{Label: f.Name, Value: *f.OccupancyPct, Text: l.Pct(*f.OccupancyPct)}
+			if *f.OccupancyPct > 100 {
+				b.Class = "over"
+			}
+			occ = append(occ, b)
 		}
 	}
 	sort.SliceStable(occ, func(i, j int) bool { return occ[i].Value > occ[j].Value })
-	v.OccChart = hbars(l.T("dash.byfacility"), occ, 100, l.T("dash.capacity_line"))
-	var xs []string
-	var pop, capa []float64
-	for i, t := range v.R.Trend {
-		x := ""
-		if d, err := domain.ParseDate(t.Date); err == nil && (i == 0 || d.Month() == 12 && d.Day() == 31) {
-			x = l.digits(itoa(d.Year()))
-		}
-		xs = append(xs, x)
-		pop, capa = append(pop, float64(t.Population)), append(capa, float64(t.Capacity))
-	}
-	v.TrendChart = lines(l.T("dash.trend"), xs, []series{{l.T("dash.population"), "pop", pop}, {l.T("dash.capacity"), "cap", capa}},
-		func(f float64) string { return l.Num(int(f + 0.5)) })
-	var rel []bar
+	v.OccChart = chart.Bars{Title: l.T("dash.byfacility"), Bars: occ, Ref: 100, RefLabel: l.T("dash.capacity_line")}.SVG()
+	v.TrendChart = report.TrendChart(v.R.Trend, l.T("dash.trend"), l.T("dash.population"), l.T("dash.capacity"),
+		func(f float64) string { return l.Num(int(f + 0.5)) },
+		func(y int) string { return l.digits(itoa(y)) },
+		func(d domain.Date, f float64) string {
+			return l.Num(int(f+0.5)) + " · " + l.MonthYear(d.Month(), d.Year())
+		})
+	var rel []chart.Bar
 	for _, c := range v.R.Releases.ByMechanism {
-		rel = append(rel, bar{Label: l.T("mech." + c.Key), Value: float64(c.Count), Text: l.Num(c.Count)})
+		rel = append(rel, chart.Bar{Label: l.T("mech." + c.Key), Value: float64(c.Count), Text: l.Num(c.Count)})
 	}
 	if len(rel) > 0 {
-		v.RelChart = hbars(fmt.Sprintf(l.T("dash.releases"), l.Date(mustDate(v.R.Releases.From)), l.Date(mustDate(v.R.Releases.To))), rel, 0, "")
+		v.RelChart = chart.Bars{Title: fmt.Sprintf(l.T("dash.releases"), l.Date(mustDate(v.R.Releases.From)), l.Date(mustDate(v.R.Releases.To))), Bars: rel}.SVG()
 	}
 }
 
@@ -135,6 +136,14 @@ func (s *Server) asOfParam(r *http.Request) (domain.Date, error) {
 }
 
 func parseAsOf(v string) (domain.Date, error) {
+	if len(v) == len("2020-11") {
+		// A month (the public's form asks for one): its last day.
+		m, err := domain.ParseDate(v + "-01")
+		if err != nil {
+			return 0, domain.Invalid("as_of", "%s", err.Error())
+		}
+		v = m.AddMonths(1).AddDays(-1).String()
+	}
 	d, err := domain.ParseDate(v)
 	if err != nil {
 		return 0, domain.Invalid("as_of", "%s", err.Error())
@@ -152,7 +161,7 @@ func (s *Server) publicView(w http.ResponseWriter, r *http.Request) (*dashView, 
 		s.fail(w, r, err)
 		return nil, false
 	}
-	v, err := s.dashboardView(r.Context(), langOf(r), asOf, remote(r))
+	v, err := s.dashboardView(r.Context(), langOf(r), asOf, remote(r), principal(r))
 	if err != nil {
 		s.noReport(w, r, err)
 		return nil, false
@@ -184,7 +193,13 @@ func (s *Server) noReport(w http.ResponseWriter, r *http.Request, err error) {
 		}
 		s.errorPage(w, r, http.StatusNotFound, msg+" ("+err.Error()+")")
 		return
-	case errors.Is(err, context.Canceled), errors.Is(err, domain.ErrRateLimited), errors.Is(err, domain.ErrUnavailable):
+	case errors.Is(err, domain.ErrForbidden) && !api:
+		// A day other than a month end (report.Cache.GetFor): say so in
+		// the reader's language.
+		s.errorPage(w, r, http.StatusForbidden, l.T("report.month_ends_only"))
+		return
+	case errors.Is(err, context.Canceled), errors.Is(err, domain.ErrRateLimited), errors.Is(err, domain.ErrUnavailable),
+		errors.Is(err, domain.ErrForbidden):
 		s.fail(w, r, err)
 		return
 	}
@@ -264,7 +279,7 @@ func (s *Server) reports(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l := langOf(r)
-	v, err := s.dashboardView(r.Context(), l, asOf, remote(r))
+	v, err := s.dashboardView(r.Context(), l, asOf, remote(r), principal(r))
 	if err != nil {
 		s.noReport(w, r, err)
 		return
@@ -305,7 +320,7 @@ func fileOrder(name string) int {
 // and the date it is for; when there is none it has answered the request
 // itself, with the reason, and ok is false.
 func (s *Server) reportFiles(w http.ResponseWriter, r *http.Request, asOf domain.Date) (files map[string][]byte, day domain.Date, ok bool) {
-	e, err := s.reportCache.GetFor(r.Context(), asOf, remote(r))
+	e, err := s.reportCache.GetFor(r.Context(), asOf, remote(r), principal(r))
 	if err != nil {
 		s.noReport(w, r, err)
 		return nil, day, false

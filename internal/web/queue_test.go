@@ -203,15 +203,6 @@ func TestQueueCaseload(t *testing.T) {
 	}
 }
 
-// grouped writes n with thousands separators, as the English pages do.
-func grouped(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
-
 // TestQueueExport: the CSV and XLSX exports hold everyone the filters
 // select (every page), the same people and reasons as the queue, in the
 // scope of the reader; each export is in the audit trail with its filters.

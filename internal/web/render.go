@@ -29,6 +29,8 @@ type page struct {
 	// Labels is the prefix of the message keys of the form's field labels
 	// ("user."), for the error list; empty: fields are named as sent.
 	Labels string
+	// Synthetic: the register is the demo's; every page says so.
+	Synthetic bool
 }
 
 type fieldMsg struct{ Field, Msg string }
@@ -111,7 +113,22 @@ var perms = map[string]auth.Perm{"register": auth.ReadRegister, "pseudo": auth.R
 	"custody": auth.RecordCustody, "legal": auth.RecordLegal, "users": auth.ManageUsers, "pledges": auth.EditPledges}
 
 func (s *Server) newPage(r *http.Request, title string, data any) *page {
-	return &page{Lang: langOf(r), User: principal(r), Path: r.URL.RequestURI(), Title: title, Data: data, Form: url.Values{}}
+	return &page{Lang: langOf(r), User: principal(r), Path: r.URL.RequestURI(), Title: title, Data: data, Form: url.Values{},
+		Synthetic: s.synthetic(r)}
+}
+
+// synthetic reports whether the register is the demo's. Not knowing (the
+// database failing) shows no banner; the page that reads the database says
+// what failed.
+func (s *Server) synthetic(r *http.Request) bool {
+	if s.reportCache == nil {
+		return false
+	}
+	synth, err := s.reportCache.Synthetic(r.Context())
+	if err != nil {
+		s.log.Warn("reading whether the register is synthetic", "err", err)
+	}
+	return synth
 }
 
 // render writes a page. It renders into a buffer first, so a template error

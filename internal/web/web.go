@@ -103,7 +103,7 @@ func (s *Server) KeepScreenings(ctx context.Context, interval time.Duration) {
 
 func (s *Server) Warm(ctx context.Context) {
 	for _, l := range []Lang{English, Khmer} {
-		if _, err := s.dashboardView(ctx, l, domain.NoDate, ""); err != nil && !errors.Is(err, errEmpty) {
+		if _, err := s.dashboardView(ctx, l, domain.NoDate, "", nil); err != nil && !errors.Is(err, errEmpty) {
 			s.log.Warn("warming the dashboard", "err", err)
 			return
 		}
@@ -120,6 +120,9 @@ var funcs = template.FuncMap{
 	"pathEscape": url.PathEscape,
 	"has":        func(list []string, v string) bool { return slices.Contains(list, v) },
 	"pledgeBar":  pledgeBar,
+	// deref and derefF read a figure the template has checked is there.
+	"deref":  func(p *int) int { return *p },
+	"derefF": func(p *float64) float64 { return *p },
 	"fieldArgs": func(p *page, name string, required bool) fieldArg {
 		return fieldArg{P: p, Name: name, Required: required}
 	},

@@ -61,7 +61,7 @@ func TestPublicPages(t *testing.T) {
 	if res.code != 400 || json.Unmarshal([]byte(res.body), &e) != nil || e.Code != "invalid" || !strings.Contains(e.Message, "as_of") {
 		t.Errorf("bad date: %d %s", res.code, res.body)
 	}
-	res = c.get("/api/v1/report?as_of=2001-01-01")
+	res = c.get("/api/v1/report?as_of=2001-01-31")
 	if res.code != 404 || json.Unmarshal([]byte(res.body), &e) != nil || e.Code != "not_found" {
 		t.Errorf("a date before the register: %d %s", res.code, res.body)
 	}
