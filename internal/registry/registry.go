@@ -338,6 +338,22 @@ func Required(k domain.Kind) auth.Perm {
 	return auth.RecordCustody
 }
 
+// admittedIn is the facility of the last admission among evs, if any.
+func admittedIn(evs []*domain.Event) string {
+	fac := ""
+	for _, e := range evs {
+		if e.Kind == domain.KAdmission {
+			fac = e.Facility
+		}
+	}
+	return fac
+}
+
+func isHealthCorrection(ev *domain.Event) bool {
+	c, ok := ev.Data.(*domain.CorrectionData)
+	return ok && c.TargetKind == domain.KHealth
+}
+
 // Record validates and appends events for one person in one transaction:
 // a new person's identity and admission, or one event about a person.
 // ev.Facility is the admitting facility for an admission. The field of
@@ -455,6 +471,11 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, once *ledger.On
 				return nil, i, domain.Invalid("data.target", "event %d is not about %s", c.Target, person)
 			}
 		}
+		// Health facts are personal health data: only users who may read
+		// them record them (or correct them).
+		if (ev.Kind == domain.KHealth || isHealthCorrection(ev)) && !p.Can(auth.ReadHealth) {
+			return nil, i, domain.Forbidden("recording health facts needs access to health data")
+		}
 		switch {
 		case person == "":
 			// The estate, counts and commitments: the facility they name.
@@ -483,6 +504,12 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, once *ledger.On
 			}
 		case ev.Kind == domain.KAdmission:
 			if err := p.Require(perm, ev.Facility); err != nil {
+				return nil, i, err
+			}
+		case admittedIn(evs[:i]) != "":
+			// What is recorded with a new person's admission (the children
+			// who come with them): in the admitting facility.
+			if err := p.Require(perm, admittedIn(evs[:i])); err != nil {
 				return nil, i, err
 			}
 		default:

@@ -123,8 +123,11 @@ func TestBrowser(t *testing.T) {
 		chromedp.SetValue(css("select[name=sex]"), "F"),
 		chromedp.SendKeys(css("input[name=dob]"), "1994-05-06"),
 		chromedp.SendKeys(css("input[name=date]"), "2020-12-30"),
+		chromedp.SetValue(css("select[name=dob_basis]"), "declared"),
 		chromedp.SetValue(css("select[name=facility]"), "CC1"),
+		chromedp.SetValue(css("select[name=status]"), "pretrial"),
 		chromedp.SendKeys(css("input[name=case]"), "C-E2E-1"),
+		chromedp.SetValue(css("select[name=procedure]"), "ordinary"),
 		chromedp.Submit(css("#admit-form")),
 		chromedp.WaitVisible(css("#timeline")),
 	)
