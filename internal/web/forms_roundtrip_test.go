@@ -202,6 +202,13 @@ func TestFormsRoundTrip(t *testing.T) {
 		if res.code != 303 || m == nil {
 			t.Fatalf("%s: %d %s\n%s", c.form, res.code, res.header.Get("Location"), res.body)
 		}
+		// Sent again (a double click, a resend after a lost answer): the
+		// same answer, nothing more stored.
+		if again := admin.post(path, c.values); again.code != 303 || again.header.Get("Location") != res.header.Get("Location") ||
+			head() != before+int64(len(c.want)) {
+			t.Errorf("%s sent twice: %d %s, %d events stored; want the first answer and %d events", c.form, again.code,
+				again.header.Get("Location"), head()-before, len(c.want))
+		}
 		last, _ := strconv.ParseInt(m[1], 10, 64)
 		if n := int64(len(c.want)); last != before+n {
 			t.Errorf("%s stored events %d..%d, want %d", c.form, before+1, last, n)
@@ -348,5 +355,46 @@ func TestFormsNeverDropTypedFields(t *testing.T) {
 	if m := regexp.MustCompile(`<select name="role"[^>]*>(.*?)</select>`).FindStringSubmatch(users.body); m == nil ||
 		strings.Contains(m[1], "selected") || !strings.HasPrefix(m[1], `<option value="">`) {
 		t.Errorf("the new user's role starts chosen: %v", m)
+	}
+}
+
+// TestFormWithoutSession (issue 16, item 5): a form sent after the session
+// ended is not stored and sends the user to sign in and back to the form
+// (whose page fills it again from the tab: TestBrowserAdmissionForm), with
+// nothing typed in the link; a form refused by the cross-origin check
+// stores nothing either.
+func TestFormWithoutSession(t *testing.T) {
+	f := newFixture(t, dbtest.SQLiteDSN(t), 200)
+	ctx := context.Background()
+	head := func() int64 { h, _ := f.db.Head(ctx); return h.Seq }
+	form := url.Values{"person_id": {"NS-1"}, "name": {"Secret Name"}, "sex": {"M"}, "dob": {"01/01/1990"}, "dob_basis": {"declared"},
+		"date": {"01/06/2020"}, "facility": {"CC1"}, "status": {"pretrial"}}
+	person := f.person
+	for _, path := range []string{"/staff/admit", "/staff/persons/" + url.PathEscape(person) + "/record/release"} {
+		before := head()
+		res := f.client().post(path, form)
+		loc := res.header.Get("Location")
+		if res.code != 303 || loc != "/login?next="+url.QueryEscape(path) || head() != before {
+			t.Errorf("%s without a session: %d to %q, %d events stored; want 303 to /login?next=%s and nothing stored",
+				path, res.code, loc, head()-before, url.QueryEscape(path))
+		}
+		if strings.Contains(loc, "Secret") || strings.Contains(loc, "NS-1") {
+			t.Errorf("%s: the sign-in link carries what was typed: %s", path, loc)
+		}
+	}
+	reg := f.login("registrar")
+	reg.header.Set("Sec-Fetch-Site", "cross-site")
+	before := head()
+	if res := reg.post("/staff/admit", form); res.code != 403 || head() != before {
+		t.Errorf("a cross-site form: %d, %d events stored; want 403 and nothing", res.code, head()-before)
+	}
+	// The pages that may fill a form again carry the script that does it.
+	reg.header.Del("Sec-Fetch-Site")
+	page := reg.get("/staff/admit")
+	if !strings.Contains(page.body, `<script src="/static/draft.js"></script>`) || !strings.Contains(page.body, `data-draft="admit"`) {
+		t.Error("the admission form does not keep what is typed")
+	}
+	if js := reg.get("/static/draft.js"); js.code != 200 || !strings.Contains(js.body, "sessionStorage") {
+		t.Errorf("draft.js: %d", js.code)
 	}
 }
