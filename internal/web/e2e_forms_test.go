@@ -124,6 +124,32 @@ func TestBrowserAdmissionForm(t *testing.T) {
 		t.Errorf("a new admission form after the save is filled with %q", got)
 	}
 
+	// Another user signing in here never sees what was typed: a draft
+	// left by the registrar is forgotten when the administrator's first
+	// page loads.
+	do(bctx, "a draft left behind", chromedp.Navigate(base+"/staff/admit"), chromedp.WaitVisible(css("#admit-form")),
+		chromedp.SendKeys(css("[name=name]"), "Left Behind"))
+	do(bctx, "signing out", chromedp.Click(css(`form[action="/logout"] button`)), chromedp.WaitVisible(css(`nav a[href="/login"]`)))
+	if n, _ := chromedp.Run(bctx, chromedp.Evaluate[int](`sessionStorage.length`)); n != 0 {
+		t.Errorf("after signing out, the tab keeps %d drafts", n)
+	}
+	do(bctx, "another draft left behind", chromedp.Navigate(base+"/login"), chromedp.SendKeys(css("input[name=name]"), "registrar"),
+		chromedp.SendKeys(css("input[name=password]"), password), chromedp.Submit(css("input[name=password]")), chromedp.WaitVisible(css("#register")),
+		chromedp.Navigate(base+"/staff/admit"), chromedp.WaitVisible(css("#admit-form")), chromedp.SendKeys(css("[name=name]"), "Left Behind"))
+	other, cancelOther = chromedp.NewContext(bctx)
+	do(other, "the session ends", chromedp.Navigate(base+"/staff/register"), chromedp.WaitVisible(css("#register")),
+		chromedp.Click(css(`form[action="/logout"] button`)), chromedp.WaitVisible(css(`nav a[href="/login"]`)))
+	cancelOther()
+	do(bctx, "the administrator signs in", chromedp.Navigate(base+"/login"), chromedp.SendKeys(css("input[name=name]"), "admin"),
+		chromedp.SendKeys(css("input[name=password]"), password), chromedp.Submit(css("input[name=password]")), chromedp.WaitVisible(css("#register")),
+		chromedp.Navigate(base+"/staff/admit"), chromedp.WaitVisible(css("#admit-form")))
+	if got, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector('[name="name"]').value`)); got != "" {
+		t.Errorf("the administrator's admission form is filled with the registrar's %q", got)
+	}
+	if n, _ := chromedp.Run(bctx, chromedp.Evaluate[int](`Object.keys(sessionStorage).filter(k => k.indexOf("registrar") >= 0).length`)); n != 0 {
+		t.Errorf("the registrar's draft is still in the tab the administrator uses")
+	}
+
 	pv, err := f.srv.Registry().Person(ctx, auth.System("check", "test"), "BR-1")
 	if err != nil {
 		t.Fatal(err)

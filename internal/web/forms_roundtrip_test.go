@@ -388,10 +388,12 @@ func TestFormWithoutSession(t *testing.T) {
 	if res := reg.post("/staff/admit", form); res.code != 403 || head() != before {
 		t.Errorf("a cross-site form: %d, %d events stored; want 403 and nothing", res.code, head()-before)
 	}
-	// The pages that may fill a form again carry the script that does it.
+	// The pages of a signed-in user carry the script that keeps and
+	// forgets what is typed, and say whose the page is.
 	reg.header.Del("Sec-Fetch-Site")
 	page := reg.get("/staff/admit")
-	if !strings.Contains(page.body, `<script src="/static/draft.js"></script>`) || !strings.Contains(page.body, `data-draft="admit"`) {
+	if !strings.Contains(page.body, `<script src="/static/draft.js" defer></script>`) || !strings.Contains(page.body, `data-draft="admit"`) ||
+		!strings.Contains(page.body, `<body data-user="registrar">`) {
 		t.Error("the admission form does not keep what is typed")
 	}
 	if js := reg.get("/static/draft.js"); js.code != 200 || !strings.Contains(js.body, "sessionStorage") {

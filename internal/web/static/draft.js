@@ -9,15 +9,23 @@
   var store;
   try { store = window.sessionStorage; } catch (e) { return; }
   if (!store) { return; }
-  if (document.querySelector("[data-saved]")) {
+  // Drafts are kept per user: on a shared office computer, whoever signs
+  // in next in this tab never sees them; they are forgotten as soon as a
+  // page of another user loads, and when the user signs out here.
+  var user = document.body.getAttribute("data-user") || "";
+  var forget = function (all) {
     for (var i = store.length - 1; i >= 0; i--) {
       var k = store.key(i);
-      if (k && k.indexOf(prefix) === 0) { store.removeItem(k); }
+      if (k && k.indexOf(prefix) === 0 && (all || k.indexOf(prefix + user + "\n") !== 0)) { store.removeItem(k); }
     }
-  }
-  var forms = document.querySelectorAll("form[data-draft]");
+  };
+  forget(!user || !!document.querySelector("[data-saved]"));
+  Array.prototype.forEach.call(document.querySelectorAll('form[action="/logout"]'), function (f) {
+    f.addEventListener("submit", function () { forget(true); });
+  });
+  var forms = user ? document.querySelectorAll("form[data-draft]") : [];
   Array.prototype.forEach.call(forms, function (form) {
-    var key = prefix + form.getAttribute("action");
+    var key = prefix + user + "\n" + form.getAttribute("action");
     var save = function () {
       var values = [];
       Array.prototype.forEach.call(form.elements, function (el) {
