@@ -350,11 +350,18 @@ func TestFormsNeverDropTypedFields(t *testing.T) {
 	if n := strings.Count(page.body, `<span class="req"`); n < 8 {
 		t.Errorf("%d visible required marks, want one on each of 7 required fields and the note", n)
 	}
-	// A new user's role is chosen, not given.
-	users := f.login("admin").get("/staff/users")
+	// A new user's role is chosen, not given: left blank, the form is
+	// refused with the message on it and what was typed kept.
+	admin := f.login("admin")
+	users := admin.get("/staff/users")
 	if m := regexp.MustCompile(`<select name="role"[^>]*>(.*?)</select>`).FindStringSubmatch(users.body); m == nil ||
 		strings.Contains(m[1], "selected") || !strings.HasPrefix(m[1], `<option value="">`) {
 		t.Errorf("the new user's role starts chosen: %v", m)
+	}
+	res := admin.post("/staff/users", url.Values{"name": {"newclerk"}, "display": {"New Clerk"}, "password": {"a long enough password"}, "role": {""}})
+	if res.code != 400 || !regexp.MustCompile(`<span class="err">[^<]+</span><select name="role"`).MatchString(res.body) ||
+		!strings.Contains(res.body, `value="New Clerk"`) {
+		t.Errorf("a new user without a role: %d, want 400 with the message on the role and the name kept\n%s", res.code, res.body)
 	}
 }
 
