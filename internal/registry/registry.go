@@ -603,6 +603,23 @@ func (s *Service) Facilities(ctx context.Context) ([]store.Facility, error) {
 	return fs, nil
 }
 
+// CellsOf lists the labels of the cells of a facility (public
+// information), in order.
+func (s *Service) CellsOf(ctx context.Context, facility string) ([]string, error) {
+	cs, err := s.st.Cells(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the cells of %s: %w", facility, err)
+	}
+	var labels []string
+	for _, c := range cs {
+		if c.Facility == facility {
+			labels = append(labels, c.Label)
+		}
+	}
+	slices.Sort(labels)
+	return labels, nil
+}
+
 // RecordableFacilities are the facilities p may admit people into.
 func (s *Service) RecordableFacilities(ctx context.Context, p *auth.Principal) ([]store.Facility, error) {
 	fs, err := s.Facilities(ctx)

@@ -57,8 +57,8 @@ func (r *formReader) text(k string, required bool) string {
 var multiline = map[string]bool{"note": true, "injuries": true, "complaints": true, "property": true, "next_of_kin": true,
 	"detail": true, "circumstances": true}
 
-// requiredWith refuses the form when k is blank though the field other,
-// which means nothing without it, was filled in: nothing typed is dropped.
+// requiredWith refuses the form when k is blank though one of others,
+// which mean nothing without it, was filled in: nothing typed is dropped.
 func (r *formReader) requiredWith(k string, others ...string) {
 	if r.has(k) {
 		return

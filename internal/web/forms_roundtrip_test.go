@@ -6,6 +6,7 @@ import (
 	"html"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -166,8 +167,13 @@ func TestFormsRoundTrip(t *testing.T) {
 		path := c.form
 		if !strings.HasPrefix(path, "/") {
 			path = "/staff/persons/" + id + "/record/" + c.form
-			if res := admin.get(path); res.code != 200 || !strings.Contains(res.body, `name="idempotency_key"`) {
+			res := admin.get(path)
+			if res.code != 200 || !strings.Contains(res.body, `name="idempotency_key"`) {
 				t.Fatalf("%s form: %d", c.form, res.code)
+			}
+			// The change of cell offers the cells of the person's facility.
+			if c.form == "cell_assignment" && (!strings.Contains(res.body, `<option value="`+cc1b+`">`) || !slices.Contains(cellsOf["CC1"], cc2) && strings.Contains(res.body, `<option value="`+cc2+`">`)) {
+				t.Errorf("the change of cell does not offer the cells of CC1 only")
 			}
 		}
 		// An impossible date: nothing stored, the message on the field in

@@ -27,6 +27,7 @@ type formView struct {
 	Facts      []domain.HealthFact
 	Parties    []string // who may appeal
 	Outcomes   []string // of a verdict form
+	Cells      []string // of the person's facility, offered on a change of cell
 	Action     string
 	// ChargeRows and ChildRows are the suffixes of the rows of charges and
 	// of children the form shows: those filled in, and one or two blank.
@@ -81,6 +82,17 @@ func (s *Server) admitForm(w http.ResponseWriter, r *http.Request) {
 	// be chosen.
 	fv.setRows(p.Form)
 	s.render(w, r, http.StatusOK, "admit.html", p)
+}
+
+// offerCells lists, on the form of a change of cell, the cells of the
+// facility holding the person, to choose from.
+func (s *Server) offerCells(r *http.Request, fv *formView) error {
+	if fv.Kind != "cell_assignment" || fv.Person == nil {
+		return nil
+	}
+	var err error
+	fv.Cells, err = s.reg.CellsOf(r.Context(), fv.Person.Person.Facility)
+	return err
 }
 
 // formErrors turns invalid input into messages next to the form's fields:
@@ -183,6 +195,10 @@ func (s *Server) formFailed(w http.ResponseWriter, r *http.Request, err error, k
 		return
 	}
 	fv.Action, fv.Person = action, pv
+	if err := s.offerCells(r, fv); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	p := s.newPage(r, "event."+kind, fv)
 	// The form comes back as typed, its messages naming fields by label.
 	p.Form, p.Errors, p.Labels = r.PostForm, msgs, "field."
@@ -235,6 +251,10 @@ func (s *Server) recordForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fv.Person, fv.Action = pv, "/staff/persons/"+url.PathEscape(pv.Person.ID)+"/record/"+kind
+	if err := s.offerCells(r, fv); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	p := s.newPage(r, "event."+kind, fv)
 	if kind == "health" && !principal(r).Can(auth.ReadHealth) {
 		s.fail(w, r, domain.Forbidden("recording health facts needs access to health data"))
