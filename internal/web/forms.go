@@ -341,7 +341,30 @@ func eventFromForm(ctx context.Context, s *Server, l Lang, kind, person string, 
 		ev.Data = &domain.EscapeData{Note: r.text("note", false)}
 	case "correction":
 		req := registry.CorrectionRequest{Target: int64(r.num("target", true, 1, 1<<50)), Reason: r.text("reason", true),
-			Void: r.check("void"), NewDate: r.date("new_date", false)}
+			Void: r.check("void")}
+		if fk := f.Get("fields"); fk != "" && !req.Void {
+			// The corrected event, as its own form reads it.
+			var repl *domain.Event
+			var err error
+			switch {
+			case fk == "admission":
+				f.Set("person_id", person)
+				var evs []*domain.Event
+				if evs, err = admissionEvents(l, f, false); err == nil {
+					repl = evs[0]
+				}
+			case recordKinds[fk] && fk != "correction":
+				repl, err = eventFromForm(ctx, s, l, fk, person, f)
+			default:
+				err = domain.Invalid("fields", "no such form")
+			}
+			if err != nil {
+				return nil, errors.Join(append(r.errs, err)...)
+			}
+			req.NewDate, req.Data, req.Facility = repl.Date, repl.Data, repl.Facility
+		} else {
+			req.NewDate = r.date("new_date", false)
+		}
 		if err := r.err(); err != nil {
 			return nil, err
 		}
@@ -420,4 +443,149 @@ func commitmentField(prefix, f string) string {
 		f = f[:i]
 	}
 	return prefix + f
+}
+
+// formValues writes a stored event as the fields of its form, for a
+// correction that starts from what was recorded: reading them back with the
+// form gives the event again. Dates are written day first, in the digits of
+// the user's language.
+func formValues(l Lang, ev *domain.Event) url.Values {
+	v := url.Values{}
+	set := func(k, s string) {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	date := func(k string, d domain.Date) { set(k, l.digits(d.DayFirst())) }
+	num := func(k string, n int) {
+		if n != 0 {
+			v.Set(k, strconv.Itoa(n))
+		}
+	}
+	check := func(k string, b bool) {
+		if b {
+			v.Set(k, "1")
+		}
+	}
+	order := func(o *domain.Order) {
+		if o == nil {
+			return
+		}
+		set("order_kind", string(o.Kind))
+		set("order_authority", o.Authority)
+		set("order_reference", o.Reference)
+		date("order_issued", o.Issued)
+		date("order_expires", o.Expires)
+	}
+	charges := func(cs []domain.Charge) {
+		for i, c := range cs {
+			x := rowSuffix(i)
+			set("offence"+x, c.Offence)
+			set("class"+x, string(c.Class))
+			num("min_months"+x, c.MinMonths)
+			num("max_months"+x, c.MaxMonths)
+			check("life"+x, c.Life)
+			check("drug"+x, c.Drug)
+			check("violent"+x, c.Violent)
+			check("grave"+x, c.Grave)
+		}
+	}
+	date("date", ev.Date)
+	switch d := ev.Data.(type) {
+	case *domain.AdmissionData:
+		set("facility", ev.Facility)
+		set("cell", d.Cell)
+		set("status", string(d.Status))
+		if day, t, ok := strings.Cut(d.ArrestedAt, "T"); ok || day != "" {
+			if ad, err := domain.ParseDate(day); err == nil {
+				date("arrest_date", ad)
+				set("arrest_time", t)
+			}
+		}
+		set("arrest_place", d.ArrestPlace)
+		order(d.Order)
+		if c := d.Case; c != nil {
+			set("case", c.ID)
+			set("court", c.Court)
+			set("procedure", string(c.Procedure))
+			date("offence_date", c.OffenceDate)
+			charges(c.Charges)
+		}
+		check("repeat_offender", d.RepeatOffender)
+		check("prior_prison_5y", d.PriorPrison5y)
+		set("injuries", d.Injuries)
+		set("complaints", d.Complaints)
+		set("property", d.Property)
+		set("next_of_kin", d.NextOfKin)
+	case *domain.TransferData:
+		set("to", d.To)
+		set("cell", d.Cell)
+		set("reason", d.Reason)
+	case *domain.CellAssignData:
+		set("cell", d.Cell)
+	case *domain.ChargeData:
+		set("case", d.Case)
+		charges(d.Charges)
+	case *domain.OrderData:
+		order(&d.Order)
+		set("status", string(d.Status))
+	case *domain.HearingData:
+		set("case", d.Case)
+		set("court", d.Court)
+		set("purpose", d.Purpose)
+		set("lawyer", d.Lawyer)
+		set("outcome", d.Outcome)
+	case *domain.VerdictData:
+		set("case", d.Case)
+		set("court", d.Court)
+		if d.Outcome != domain.OutcomeDismissed {
+			set("outcome", d.Outcome)
+		}
+		check("final", d.Final)
+		if s := d.Sentence; s != nil {
+			num("sentence_months", s.Months)
+			num("sentence_days", s.Days)
+			check("sentence_life", s.Life)
+			date("sentence_start", s.Start)
+			num("pretrial_credit_days", s.PretrialCreditDays)
+			check("suspended", s.Suspended)
+		}
+	case *domain.AppealData:
+		set("case", d.Case)
+		set("by", d.By)
+	case *domain.HealthData:
+		set("fact", string(d.Fact))
+		set("detail", d.Detail)
+		set("child_name", d.ChildName)
+		date("child_dob", d.ChildDOB)
+		date("due", d.Due)
+	case *domain.ReductionData:
+		num("months", d.Months)
+		num("days", d.Days)
+		set("decree", d.Decree)
+	case *domain.ReleaseData:
+		set("mechanism", string(d.Mechanism))
+		set("authority", d.Authority)
+		set("reference", d.Reference)
+		set("note", d.Note)
+	case *domain.DeathData:
+		set("cause", d.Cause)
+		set("circumstances", d.Circumstances)
+	case *domain.EscapeData:
+		set("note", d.Note)
+	}
+	return v
+}
+
+// formOf is the form that records an event like ev: its kind's, or the
+// dismissal's for a verdict dismissing the charges; "" when no form
+// records it (an identity, a correction).
+func formOf(ev *domain.Event) string {
+	if vd, ok := ev.Data.(*domain.VerdictData); ok && vd.Outcome == domain.OutcomeDismissed {
+		return "dismissal"
+	}
+	if k := string(ev.Kind); recordKinds[k] && ev.Kind != domain.KCorrection {
+		return k
+	}
+	return ""
 }

@@ -268,6 +268,72 @@ func TestFormsRoundTrip(t *testing.T) {
 		c.Date != d(2020, 11, 11) || c.Void {
 		t.Errorf("the correction stored %+v", pv.Timeline[len(pv.Timeline)-1].Data)
 	}
+	// A correction of the details starts from the event's own form, filled
+	// in as recorded: sent with one field changed, it replaces the event
+	// with every other value as it was.
+	for _, c := range []struct {
+		form, field, value string
+		want               *domain.Event
+	}{
+		{"release", "note", "reports every week", ev(domain.KRelease, d(2021, 2, 1), "", &domain.ReleaseData{Mechanism: domain.MechBail,
+			Authority: "Investigating judge Sok", Reference: "RO-12", Note: "reports every week"})},
+		{"/staff/admit", "next_of_kin", "Keo Dara, brother, 099 888 777", ev(domain.KAdmission, d(2020, 11, 2), "CC1", func() any {
+			a := *admitted
+			a.NextOfKin = "Keo Dara, brother, 099 888 777"
+			return &a
+		}())},
+		{"verdict", "sentence_days", "12", ev(domain.KVerdict, d(2020, 12, 5), "", &domain.VerdictData{Case: "PPC-2020-0077",
+			Court: "Phnom Penh Court of First Instance", Outcome: domain.OutcomeConvicted, Final: true,
+			Sentence: &domain.Sentence{Months: 24, Days: 12, Start: d(2020, 11, 2), PretrialCreditDays: 33, Suspended: true}})},
+	} {
+		target := seqOf[c.form]
+		if c.form == "/staff/admit" {
+			target++ // the admission, after the identity
+		}
+		path := "/staff/persons/" + id + "/record/correction"
+		page := admin.get(path + "?target=" + strconv.FormatInt(target, 10))
+		if page.code != 200 {
+			t.Fatalf("correction form of %s: %d", c.form, page.code)
+		}
+		form := url.Values{}
+		for _, m := range regexp.MustCompile(`<input name="([^"]+)" value="([^"]*)"`).FindAllStringSubmatch(page.body, -1) {
+			form.Set(m[1], html.UnescapeString(m[2]))
+		}
+		for _, m := range regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)"`).FindAllStringSubmatch(page.body, -1) {
+			form.Set(m[1], html.UnescapeString(m[2]))
+		}
+		for _, m := range regexp.MustCompile(`<input type="checkbox" name="([^"]+)" value="1" checked>`).FindAllStringSubmatch(page.body, -1) {
+			form.Set(m[1], "1")
+		}
+		for _, m := range regexp.MustCompile(`(?s)<select name="([^"]+)"[^>]*>.*?<option value="([^"]*)" selected>`).FindAllStringSubmatch(page.body, -1) {
+			form.Set(m[1], html.UnescapeString(m[2]))
+		}
+		for _, m := range regexp.MustCompile(`<textarea name="([^"]+)"[^>]*>([^<]*)</textarea>`).FindAllStringSubmatch(page.body, -1) {
+			if m[2] != "" {
+				form.Set(m[1], html.UnescapeString(m[2]))
+			}
+		}
+		form.Set(c.field, c.value)
+		form.Set("reason", "corrected from the paper file")
+		if res := admin.post(path, form); res.code != 303 {
+			t.Fatalf("correcting %s: %d\n%s", c.form, res.code, res.body)
+		}
+		pv, err := f.srv.Registry().Person(ctx, auth.System("check", "test"), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := pv.Timeline[len(pv.Timeline)-1].Data.(*domain.CorrectionData)
+		if !ok || got.Target != target || got.Reason != "corrected from the paper file" || got.Void || got.Date != c.want.Date ||
+			got.Facility != c.want.Facility {
+			t.Errorf("correction of %s stored %+v", c.form, pv.Timeline[len(pv.Timeline)-1].Data)
+			continue
+		}
+		gj, _ := json.Marshal(got.Data)
+		wj, _ := json.Marshal(c.want.Data)
+		if string(gj) != string(wj) {
+			t.Errorf("correction of %s stored\n %s\nwant\n %s", c.form, gj, wj)
+		}
+	}
 }
 
 // TestFormsNeverDropTypedFields (issue 16, items 1 and 3): a field typed

@@ -28,6 +28,10 @@ type formView struct {
 	Parties    []string // who may appeal
 	Outcomes   []string // of a verdict form
 	Cells      []string // of the person's facility, offered on a change of cell
+	// FieldsKind is the form whose fields are shown: the form's own, or
+	// on a correction the form of the event corrected ("" for none).
+	FieldsKind string
+	Target     *domain.Event // the event a correction corrects
 	Action     string
 	// ChargeRows and ChildRows are the suffixes of the rows of charges and
 	// of children the form shows: those filled in, and one or two blank.
@@ -58,7 +62,11 @@ func (s *Server) newFormView(r *http.Request, kind string) (*formView, error) {
 			return nil, err
 		}
 	}
-	return &formView{Kind: kind, Facilities: facs, Statuses: domain.LegalStatuses, Mechanisms: domain.Mechanisms,
+	fields := kind
+	if kind == "correction" {
+		fields = ""
+	}
+	return &formView{Kind: kind, FieldsKind: fields, Facilities: facs, Statuses: domain.LegalStatuses, Mechanisms: domain.Mechanisms,
 		OrderKinds: domain.OrderKinds, Classes: domain.OffenceClasses, Procedures: domain.Procedures, Facts: domain.HealthFacts,
 		Parties: appealParties, Outcomes: []string{domain.OutcomeConvicted, domain.OutcomeAcquitted}}, nil
 }
@@ -87,7 +95,7 @@ func (s *Server) admitForm(w http.ResponseWriter, r *http.Request) {
 // offerCells lists, on the form of a change of cell, the cells of the
 // facility holding the person, to choose from.
 func (s *Server) offerCells(r *http.Request, fv *formView) error {
-	if fv.Kind != "cell_assignment" || fv.Person == nil {
+	if fv.FieldsKind != "cell_assignment" || fv.Person == nil {
 		return nil
 	}
 	var err error
@@ -127,6 +135,8 @@ func (s *Server) formErrors(err error) ([]fieldMsg, bool) {
 
 // formField maps an event field path to the form's field name.
 func formField(f string) string {
+	// A correction's replacement details are the fields of their own form.
+	f = strings.Replace(f, "data.data.", "data.", 1)
 	if _, rest, ok := strings.Cut(f, "]."); ok && strings.HasPrefix(f, "events[") {
 		f = rest // the path within the entry's batch of events
 	}
@@ -195,6 +205,9 @@ func (s *Server) formFailed(w http.ResponseWriter, r *http.Request, err error, k
 		return
 	}
 	fv.Action, fv.Person = action, pv
+	if fk := r.PostForm.Get("fields"); kind == "correction" && recordKinds[fk] && fk != "correction" {
+		fv.FieldsKind = fk
+	}
 	if err := s.offerCells(r, fv); err != nil {
 		s.fail(w, r, err)
 		return
@@ -251,10 +264,6 @@ func (s *Server) recordForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fv.Person, fv.Action = pv, "/staff/persons/"+url.PathEscape(pv.Person.ID)+"/record/"+kind
-	if err := s.offerCells(r, fv); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	p := s.newPage(r, "event."+kind, fv)
 	if kind == "health" && !principal(r).Can(auth.ReadHealth) {
 		s.fail(w, r, domain.Forbidden("recording health facts needs access to health data"))
@@ -267,9 +276,28 @@ func (s *Server) recordForm(w http.ResponseWriter, r *http.Request) {
 	if c := pv.State.Case; c != nil && kind != "admission" {
 		p.Form.Set("case", c.ID)
 	}
-	fv.setRows(p.Form)
 	if t := r.URL.Query().Get("target"); t != "" {
+		// A correction starts from the event as it was recorded.
+		if seq, err := strconv.ParseInt(t, 10, 64); err == nil && kind == "correction" {
+			ev, err := s.reg.CorrectionTarget(r.Context(), principal(r), pv.Person.ID, seq)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			fv.Target, fv.FieldsKind = ev, formOf(ev)
+			if fv.FieldsKind != "" {
+				key := p.Form.Get("idempotency_key")
+				p.Form = formValues(p.Lang, ev)
+				p.Form.Set("idempotency_key", key)
+				p.Form.Set("fields", fv.FieldsKind)
+			}
+		}
 		p.Form.Set("target", t)
+	}
+	fv.setRows(p.Form)
+	if err := s.offerCells(r, fv); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	s.render(w, r, http.StatusOK, "record.html", p)
 }
