@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -193,4 +194,65 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	}
 	*d = v
 	return nil
+}
+
+// ParseTypedDate reads a date as people in Cambodia type it on a form: day
+// first (31/12/2020, 31-12-2020, 31.12.2020, day and month of one or two
+// digits), or ISO (2020-12-31), in Latin or Khmer digits (៣១/១២/២០២០). The
+// year has four digits, so that 31/12/20 is not guessed at. A date that
+// does not exist (31/02/2020) is refused, never rolled over to another day.
+func ParseTypedDate(s string) (Date, error) {
+	t := LatinDigits(strings.TrimSpace(s))
+	if len(t) == 10 && t[4] == '-' && t[7] == '-' {
+		return ParseDate(t)
+	}
+	var parts []string
+	for _, sep := range []string{"/", "-", "."} {
+		if p := strings.Split(t, sep); len(p) == 3 {
+			parts = p
+			break
+		}
+	}
+	bad := fmt.Errorf("date %q is not written day/month/year (31/12/2020) or year-month-day (2020-12-31)", s)
+	if parts == nil || len(parts[0]) < 1 || len(parts[0]) > 2 || len(parts[1]) < 1 || len(parts[1]) > 2 || len(parts[2]) != 4 {
+		return NoDate, bad
+	}
+	var n [3]int
+	for i, p := range parts {
+		for _, c := range p {
+			if c < '0' || c > '9' {
+				return NoDate, bad
+			}
+		}
+		n[i], _ = strconv.Atoi(p)
+	}
+	d, m, y := n[0], n[1], n[2]
+	if y < 1850 || m < 1 || m > 12 || d < 1 || d > daysIn(y, m) {
+		return NoDate, fmt.Errorf("date %q does not exist", s)
+	}
+	return MakeDate(y, m, d), nil
+}
+
+// LatinDigits writes Khmer digits (U+17E0–U+17E9) as Latin ones.
+func LatinDigits(s string) string {
+	if !strings.ContainsFunc(s, isKhmerDigit) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isKhmerDigit(r) {
+			return '0' + (r - '០')
+		}
+		return r
+	}, s)
+}
+
+func isKhmerDigit(r rune) bool { return r >= '០' && r <= '៩' }
+
+// DayFirst writes d day first in Latin digits (31/12/2020), as people in
+// Cambodia write dates; a page in Khmer writes its digits in Khmer.
+func (d Date) DayFirst() string {
+	if d == NoDate {
+		return ""
+	}
+	return fmt.Sprintf("%02d/%02d/%04d", d.Day(), d.Month(), d.Year())
 }

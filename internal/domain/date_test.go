@@ -75,3 +75,50 @@ func TestParseDateRejects(t *testing.T) {
 		t.Errorf("2020-02-29 refused: %v", err)
 	}
 }
+
+// TestParseTypedDate: the ways a date is typed on a form in Cambodia, and
+// dates that do not exist, which are refused rather than rolled over.
+func TestParseTypedDate(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want Date // NoDate: refused
+	}{
+		{"2020-12-31", MakeDate(2020, 12, 31)},
+		{"31/12/2020", MakeDate(2020, 12, 31)},
+		{"31-12-2020", MakeDate(2020, 12, 31)},
+		{"31.12.2020", MakeDate(2020, 12, 31)},
+		{"1/2/2021", MakeDate(2021, 2, 1)},
+		{" 05/03/2019 ", MakeDate(2019, 3, 5)},
+		{"៣១/១២/២០២០", MakeDate(2020, 12, 31)},
+		{"២០២០-១២-៣១", MakeDate(2020, 12, 31)},
+		{"29/02/2020", MakeDate(2020, 2, 29)}, // a leap year
+		{"31/02/2020", NoDate},
+		{"29/02/2021", NoDate},
+		{"31/04/2020", NoDate},
+		{"00/01/2020", NoDate},
+		{"12/13/2020", NoDate}, // month first is not a Cambodian way
+		{"2020-02-30", NoDate},
+		{"31/12/20", NoDate}, // a two-digit year is not guessed
+		{"31/12/1849", NoDate},
+		{"31/12-2020", NoDate},
+		{"31/12/2020/1", NoDate},
+		{"a1/12/2020", NoDate},
+		{"+1/12/2020", NoDate},
+		{"", NoDate},
+		{"yesterday", NoDate},
+	} {
+		got, err := ParseTypedDate(c.in)
+		if c.want == NoDate {
+			if err == nil {
+				t.Errorf("ParseTypedDate(%q) = %v, want an error", c.in, got)
+			}
+			continue
+		}
+		if err != nil || got != c.want {
+			t.Errorf("ParseTypedDate(%q) = %v, %v; want %v", c.in, got, err, c.want)
+		}
+	}
+	if s := MakeDate(2020, 3, 5).DayFirst(); s != "05/03/2020" {
+		t.Errorf("DayFirst = %q, want 05/03/2020", s)
+	}
+}

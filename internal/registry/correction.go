@@ -16,6 +16,10 @@ type CorrectionRequest struct {
 	Reason  string      `json:"reason"`
 	Void    bool        `json:"void"`
 	NewDate domain.Date `json:"new_date"`
+	// Data and Facility replace the target's details and facility (an
+	// admission's); left out, they stay as they were.
+	Data     any    `json:"-"`
+	Facility string `json:"-"`
 }
 
 // Correction builds the event that corrects event req.Target of person:
@@ -28,28 +32,9 @@ func (s *Service) Correction(ctx context.Context, p *auth.Principal, person stri
 	if !p.Authenticated() {
 		return nil, domain.ErrUnauthenticated
 	}
-	per, err := s.person(ctx, person)
+	orig, lf, err := s.correctable(ctx, p, person, req.Target)
 	if err != nil {
 		return nil, err
-	}
-	lf, err := s.loadFile(ctx, person)
-	if err != nil {
-		return nil, err
-	}
-	// Only those who may read the person learn what their events are.
-	if err := mayRead(p, per, lf); err != nil {
-		return nil, err
-	}
-	se, ok, err := s.st.Event(ctx, req.Target)
-	if err != nil {
-		return nil, fmt.Errorf("reading event %d: %w", req.Target, err)
-	}
-	if !ok || se.Person != person {
-		return nil, domain.Invalid("target", "event %d is not an event of this person", req.Target)
-	}
-	orig, err := domain.DecodeEvent(se.Body)
-	if err != nil {
-		return nil, fmt.Errorf("decoding event %d: %w", req.Target, err)
 	}
 	cd := &domain.CorrectionData{Target: req.Target, TargetKind: orig.Kind, Reason: req.Reason, Void: req.Void}
 	switch {
@@ -59,6 +44,12 @@ func (s *Service) Correction(ctx context.Context, p *auth.Principal, person stri
 		return nil, domain.Invalid("new_date", "give the correct date, or tick void")
 	case !req.Void:
 		cd.Date, cd.Facility, cd.Data = req.NewDate, orig.Facility, orig.Data
+		if req.Data != nil {
+			cd.Data = req.Data
+		}
+		if req.Facility != "" {
+			cd.Facility = req.Facility
+		}
 	}
 	// The correction is entered on the date of what it corrects, or on the
 	// new date when that is later.
@@ -72,4 +63,49 @@ func (s *Service) Correction(ctx context.Context, p *auth.Principal, person stri
 		return nil, err
 	}
 	return ev, nil
+}
+
+// CorrectionTarget is event seq of person as stored, for a form that
+// corrects it: only for users who may read the person, and not a health
+// record for those who may not read health data.
+func (s *Service) CorrectionTarget(ctx context.Context, p *auth.Principal, person string, seq int64) (*domain.Event, error) {
+	if !p.Authenticated() {
+		return nil, domain.ErrUnauthenticated
+	}
+	ev, _, err := s.correctable(ctx, p, person, seq)
+	if err != nil {
+		return nil, err
+	}
+	if ev.Kind == domain.KHealth && !p.Can(auth.ReadHealth) {
+		return nil, domain.Forbidden("health records need access to health data")
+	}
+	return ev, nil
+}
+
+// correctable reads event seq of person for a correction, once the reader
+// may read the person: only they learn what their events are.
+func (s *Service) correctable(ctx context.Context, p *auth.Principal, person string, seq int64) (*domain.Event, *ledgerFile, error) {
+	per, err := s.person(ctx, person)
+	if err != nil {
+		return nil, nil, err
+	}
+	lf, err := s.loadFile(ctx, person)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := mayRead(p, per, lf); err != nil {
+		return nil, nil, err
+	}
+	se, ok, err := s.st.Event(ctx, seq)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading event %d: %w", seq, err)
+	}
+	if !ok || se.Person != person {
+		return nil, nil, domain.Invalid("target", "event %d is not an event of this person", seq)
+	}
+	orig, err := domain.DecodeEvent(se.Body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("decoding event %d: %w", seq, err)
+	}
+	return orig, lf, nil
 }

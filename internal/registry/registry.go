@@ -342,6 +342,22 @@ func Required(k domain.Kind) auth.Perm {
 	return auth.RecordCustody
 }
 
+// admittedIn is the facility of the last admission among evs, if any.
+func admittedIn(evs []*domain.Event) string {
+	fac := ""
+	for _, e := range evs {
+		if e.Kind == domain.KAdmission {
+			fac = e.Facility
+		}
+	}
+	return fac
+}
+
+func isHealthCorrection(ev *domain.Event) bool {
+	c, ok := ev.Data.(*domain.CorrectionData)
+	return ok && c.TargetKind == domain.KHealth
+}
+
 // Record validates and appends events for one person in one transaction:
 // a new person's identity and admission, or one event about a person.
 // ev.Facility is the admitting facility for an admission. The field of
@@ -459,6 +475,11 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, once *ledger.On
 				return nil, i, domain.Invalid("data.target", "event %d is not about %s", c.Target, person)
 			}
 		}
+		// Health facts are personal health data: only users who may read
+		// them record them (or correct them).
+		if (ev.Kind == domain.KHealth || isHealthCorrection(ev)) && !p.Can(auth.ReadHealth) {
+			return nil, i, domain.Forbidden("recording health facts needs access to health data")
+		}
 		switch {
 		case person == "":
 			// The estate, counts and commitments: the facility they name.
@@ -487,6 +508,12 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, once *ledger.On
 			}
 		case ev.Kind == domain.KAdmission:
 			if err := p.Require(perm, ev.Facility); err != nil {
+				return nil, i, err
+			}
+		case admittedIn(evs[:i]) != "":
+			// What is recorded with a new person's admission (the children
+			// who come with them): in the admitting facility.
+			if err := p.Require(perm, admittedIn(evs[:i])); err != nil {
 				return nil, i, err
 			}
 		default:
@@ -579,6 +606,23 @@ func (s *Service) Facilities(ctx context.Context) ([]store.Facility, error) {
 	}
 	sort.Slice(fs, func(i, j int) bool { return fs[i].ID < fs[j].ID })
 	return fs, nil
+}
+
+// CellsOf lists the labels of the cells of a facility (public
+// information), in order.
+func (s *Service) CellsOf(ctx context.Context, facility string) ([]string, error) {
+	cs, err := s.st.Cells(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the cells of %s: %w", facility, err)
+	}
+	var labels []string
+	for _, c := range cs {
+		if c.Facility == facility {
+			labels = append(labels, c.Label)
+		}
+	}
+	slices.Sort(labels)
+	return labels, nil
 }
 
 // RecordableFacilities are the facilities p may admit people into.

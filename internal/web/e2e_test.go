@@ -30,20 +30,8 @@ func browser(t *testing.T) string {
 	return ""
 }
 
-// TestBrowser drives a real browser through the main path: sign in, admit
-// someone, release them, see the release counted on the public dashboard,
-// switch to Khmer, and check the screening queue. Screenshots of the main
-// pages go to $HABEAS_E2E_OUT (default: a habeas-e2e folder in the temp dir).
-func TestBrowser(t *testing.T) {
-	exe := browser(t)
-	f := newFixture(t, dbtest.SQLiteDSN(t), publicPeople)
-	out := os.Getenv("HABEAS_E2E_OUT")
-	if out == "" {
-		out = filepath.Join(os.TempDir(), "habeas-e2e")
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
+// browserContext starts chromium for a test: a tab, closed with cancel.
+func browserContext(t *testing.T, exe string) (context.Context, context.CancelFunc) {
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
 		chromedp.Headless,
@@ -58,11 +46,27 @@ func TestBrowser(t *testing.T) {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1280, 900),
 	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 3*time.Minute)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	ctx, cancelTime := context.WithTimeout(ctx, 3*time.Minute)
+	return ctx, func() { cancelTime(); cancelTab(); cancelAlloc() }
+}
+
+// TestBrowser drives a real browser through the main path: sign in, admit
+// someone, release them, see the release counted on the public dashboard,
+// switch to Khmer, and check the screening queue. Screenshots of the main
+// pages go to $HABEAS_E2E_OUT (default: a habeas-e2e folder in the temp dir).
+func TestBrowser(t *testing.T) {
+	exe := browser(t)
+	f := newFixture(t, dbtest.SQLiteDSN(t), publicPeople)
+	out := os.Getenv("HABEAS_E2E_OUT")
+	if out == "" {
+		out = filepath.Join(os.TempDir(), "habeas-e2e")
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := browserContext(t, exe)
 	defer cancel()
 
 	// localhost, so that the browser treats the origin as secure and keeps
@@ -123,8 +127,11 @@ func TestBrowser(t *testing.T) {
 		chromedp.SetValue(css("select[name=sex]"), "F"),
 		chromedp.SendKeys(css("input[name=dob]"), "1994-05-06"),
 		chromedp.SendKeys(css("input[name=date]"), "2020-12-30"),
+		chromedp.SetValue(css("select[name=dob_basis]"), "declared"),
 		chromedp.SetValue(css("select[name=facility]"), "CC1"),
+		chromedp.SetValue(css("select[name=status]"), "pretrial"),
 		chromedp.SendKeys(css("input[name=case]"), "C-E2E-1"),
+		chromedp.SetValue(css("select[name=procedure]"), "ordinary"),
 		chromedp.Submit(css("#admit-form")),
 		chromedp.WaitVisible(css("#timeline")),
 	)

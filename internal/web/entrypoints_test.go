@@ -149,7 +149,7 @@ func TestEveryEntryPointRefusesAlike(t *testing.T) {
 			if res.code != 400 {
 				t.Fatalf("form: %d, want 400\n%s", res.code, res.body)
 			}
-			m := regexp.MustCompile(`<label class="invalid">[^<]*<span class="err">([^<]*)</span><input name="` + regexp.QuoteMeta(c.formField) + `"`).FindStringSubmatch(res.body)
+			m := regexp.MustCompile(`<label class="invalid"><span class="lbl">[^<]*(?:<span class="req"[^>]*>\*</span>)?</span>\s*<span class="err">([^<]*)</span><input name="` + regexp.QuoteMeta(c.formField) + `"`).FindStringSubmatch(res.body)
 			if m == nil {
 				t.Fatalf("form: no message on the field %s:\n%s", c.formField, res.body)
 			}

@@ -19,16 +19,17 @@ func TestFormReaderErrors(t *testing.T) {
 	f := url.Values{"person_id": {"T 1"}, "name": {"Sok"}, "sex": {"Q"}, "dob": {"1990-02-30"}, "dob_basis": {"declared"},
 		"facility": {"CC1"}, "status": {"pretrial"}, "case": {"C-1"}, "offence": {"theft"}, "class": {"misdemeanour"},
 		"max_months": {"many"}}
-	_, err := admissionEvents(f, true)
+	_, err := admissionEvents(English, f, true)
 	if err == nil {
 		t.Fatal("a form with four bad fields and a missing date was accepted")
 	}
 	want := []fieldMsg{
 		{"person_id", "must not contain white space or control characters (character 2 is U+0020)"},
 		{"date", "is required"},
-		{"sex", "is not one of the allowed values"},
-		{"dob", `must be a date that exists, written YYYY-MM-DD; got "1990-02-30"`},
-		{"max_months", `must be a whole number from 0 to 1200; got "many"`},
+		{"sex", "is not one of the values offered"},
+		{"dob", "must be a date that exists, written day/month/year (31/12/2020) or 2020-12-31; got “1990-02-30”"},
+		{"procedure", "is required when “Case number” is given"},
+		{"max_months", "must be a whole number from 0 to 1,200; got “many”"},
 	}
 	if !errors.Is(err, domain.ErrInvalid) {
 		t.Errorf("the form's error %v is not invalid input", err)

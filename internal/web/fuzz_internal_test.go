@@ -115,17 +115,17 @@ func FuzzForms(f *testing.F) {
 		var err error
 		switch form {
 		case "admission", "admission_new":
-			evs, err = admissionEvents(vals, form == "admission_new" || vals.Has("name"))
+			evs, err = admissionEvents(English, vals, form == "admission_new" || vals.Has("name"))
 		case "pledge", "declaration", "reform":
 			var ev *domain.Event
-			ev, err = commitmentFromForm(form, vals)
+			ev, err = commitmentFromForm(English, form, vals)
 			evs = []*domain.Event{ev}
 		case "correction":
 			// Read by the registry, which needs a register: not a form reader.
 			return
 		default:
 			var ev *domain.Event
-			ev, err = eventFromForm(ctx, nil, form, "P1", vals)
+			ev, err = eventFromForm(ctx, nil, English, form, "P1", vals)
 			evs = []*domain.Event{ev}
 		}
 		if err == nil {

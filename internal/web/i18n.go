@@ -108,6 +108,21 @@ func (l Lang) T(key string) string {
 	return key
 }
 
+// fieldLabel is the label of a form's field in the language; for a field
+// of a repeated row ("offence_2"), the label of its column and the row's
+// number.
+func (l Lang) fieldLabel(name string) string {
+	if hasMessage("field." + name) {
+		return l.T("field." + name)
+	}
+	if i := strings.LastIndexByte(name, '_'); i > 0 {
+		if n, err := strconv.Atoi(name[i+1:]); err == nil && hasMessage("field."+name[:i]) {
+			return l.T("field."+name[:i]) + " (" + l.digits(strconv.Itoa(n)) + ")"
+		}
+	}
+	return name
+}
+
 // hasMessage reports whether the catalogue has a text for key.
 func hasMessage(key string) bool {
 	c, err := messages()

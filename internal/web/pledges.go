@@ -90,7 +90,7 @@ func (s *Server) recordCommitment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	kind := r.PathValue("kind")
-	ev, err := commitmentFromForm(kind, r.PostForm)
+	ev, err := commitmentFromForm(langOf(r), kind, r.PostForm)
 	var seq int64
 	if err == nil {
 		// The request is the form as sent, the key aside, and which form it

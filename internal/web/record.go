@@ -23,8 +23,33 @@ type formView struct {
 	Mechanisms []domain.Mechanism
 	OrderKinds []domain.OrderKind
 	Classes    []domain.OffenceClass
+	Procedures []domain.Procedure
+	Facts      []domain.HealthFact
 	Parties    []string // who may appeal
+	Outcomes   []string // of a verdict form
+	Cells      []string // of the person's facility, offered on a change of cell
+	// FieldsKind is the form whose fields are shown: the form's own, or
+	// on a correction the form of the event corrected ("" for none).
+	FieldsKind string
+	Target     *domain.Event // the event a correction corrects
 	Action     string
+	// ChargeRows and ChildRows are the suffixes of the rows of charges and
+	// of children the form shows: those filled in, and one or two blank.
+	ChargeRows, ChildRows []string
+}
+
+// setRows sizes the repeated groups to what the form holds, with room for
+// one more row (two more charges on a blank form).
+func (fv *formView) setRows(f url.Values) {
+	rows := func(fields []string, blank int) []string {
+		n := min(max(rowsOf(f, fields)+1, blank), maxRows)
+		var sfx []string
+		for i := range n {
+			sfx = append(sfx, rowSuffix(i))
+		}
+		return sfx
+	}
+	fv.ChargeRows, fv.ChildRows = rows(chargeFields, 2), rows(childFields, 1)
 }
 
 func (s *Server) newFormView(r *http.Request, kind string) (*formView, error) {
@@ -37,8 +62,13 @@ func (s *Server) newFormView(r *http.Request, kind string) (*formView, error) {
 			return nil, err
 		}
 	}
-	return &formView{Kind: kind, Facilities: facs, Statuses: domain.LegalStatuses, Mechanisms: domain.Mechanisms,
-		OrderKinds: domain.OrderKinds, Classes: domain.OffenceClasses, Parties: appealParties}, nil
+	fields := kind
+	if kind == "correction" {
+		fields = ""
+	}
+	return &formView{Kind: kind, FieldsKind: fields, Facilities: facs, Statuses: domain.LegalStatuses, Mechanisms: domain.Mechanisms,
+		OrderKinds: domain.OrderKinds, Classes: domain.OffenceClasses, Procedures: domain.Procedures, Facts: domain.HealthFacts,
+		Parties: appealParties, Outcomes: []string{domain.OutcomeConvicted, domain.OutcomeAcquitted}}, nil
 }
 
 func (s *Server) admitForm(w http.ResponseWriter, r *http.Request) {
@@ -55,9 +85,22 @@ func (s *Server) admitForm(w http.ResponseWriter, r *http.Request) {
 	fv.Action = "/staff/admit"
 	p := s.newPage(r, "nav.admit", fv)
 	p.Form.Set("idempotency_key", rand.Text())
-	p.Form.Set("dob_basis", "declared")
-	p.Form.Set("status", string(domain.StatusPretrial))
+	// Nothing that decides is filled in for the user (sex, status, date of
+	// birth basis, facility, order kind, class): each starts blank and must
+	// be chosen.
+	fv.setRows(p.Form)
 	s.render(w, r, http.StatusOK, "admit.html", p)
+}
+
+// offerCells lists, on the form of a change of cell, the cells of the
+// facility holding the person, to choose from.
+func (s *Server) offerCells(r *http.Request, fv *formView) error {
+	if fv.FieldsKind != "cell_assignment" || fv.Person == nil {
+		return nil
+	}
+	var err error
+	fv.Cells, err = s.reg.CellsOf(r.Context(), fv.Person.Person.Facility)
+	return err
 }
 
 // formErrors turns invalid input into messages next to the form's fields:
@@ -92,6 +135,8 @@ func (s *Server) formErrors(err error) ([]fieldMsg, bool) {
 
 // formField maps an event field path to the form's field name.
 func formField(f string) string {
+	// A correction's replacement details are the fields of their own form.
+	f = strings.Replace(f, "data.data.", "data.", 1)
 	if _, rest, ok := strings.Cut(f, "]."); ok && strings.HasPrefix(f, "events[") {
 		f = rest // the path within the entry's batch of events
 	}
@@ -100,10 +145,28 @@ func formField(f string) string {
 		return "person_id"
 	case strings.HasPrefix(f, "data.order."):
 		return "order_" + strings.TrimPrefix(f, "data.order.")
-	case strings.HasPrefix(f, "data.case.charges"):
-		return "offence"
+	case strings.HasPrefix(f, "data.case.charges[") || strings.HasPrefix(f, "data.charges["):
+		// data.case.charges[1].class: the class of the second row.
+		_, rest, _ := strings.Cut(f, "[")
+		n, field, _ := strings.Cut(rest, "]")
+		i, _ := strconv.Atoi(n)
+		field = strings.TrimPrefix(field, ".")
+		if field == "" {
+			field = "offence"
+		}
+		return field + rowSuffix(i)
+	case f == "data.case.id" || f == "data.case":
+		return "case"
+	case strings.HasPrefix(f, "data.case."):
+		return strings.TrimPrefix(f, "data.case.")
+	case f == "data.sentence.pretrial_credit_days" || f == "data.sentence.suspended":
+		return strings.TrimPrefix(f, "data.sentence.")
+	case strings.HasPrefix(f, "data.sentence.") && f != "data.sentence.start":
+		return "sentence_" + strings.TrimPrefix(f, "data.sentence.")
 	case strings.HasPrefix(f, "data.sentence"):
-		return "sentence_months"
+		return "sentence_start"
+	case f == "data.order":
+		return "order_kind"
 	}
 	return strings.TrimPrefix(f, "data.")
 }
@@ -118,7 +181,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	evs, err := admissionEvents(r.PostForm, true)
+	evs, err := admissionEvents(langOf(r), r.PostForm, true)
 	var seqs []int64
 	if err == nil {
 		seqs, err = s.recordOnce(r, pr, evs)
@@ -142,8 +205,17 @@ func (s *Server) formFailed(w http.ResponseWriter, r *http.Request, err error, k
 		return
 	}
 	fv.Action, fv.Person = action, pv
+	if fk := r.PostForm.Get("fields"); kind == "correction" && recordKinds[fk] && fk != "correction" {
+		fv.FieldsKind = fk
+	}
+	if err := s.offerCells(r, fv); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	p := s.newPage(r, "event."+kind, fv)
-	p.Form, p.Errors = r.PostForm, msgs
+	// The form comes back as typed, its messages naming fields by label.
+	p.Form, p.Errors, p.Labels = r.PostForm, msgs, "field."
+	fv.setRows(p.Form)
 	name := "record.html"
 	if action == "/staff/admit" {
 		name = "admit.html"
@@ -151,8 +223,12 @@ func (s *Server) formFailed(w http.ResponseWriter, r *http.Request, err error, k
 	s.render(w, r, http.StatusBadRequest, name, p)
 }
 
-var recordKinds = map[string]bool{"admission": true, "transfer": true, "hearing": true, "order_extension": true,
-	"verdict": true, "release": true, "correction": true, "appeal": true, "dismissal": true}
+// recordKinds are the forms of events about a registered person: one for
+// every kind of person event of the interchange format (docs/interchange.md
+// section 9), and the dismissal, a verdict.
+var recordKinds = map[string]bool{"admission": true, "transfer": true, "cell_assignment": true, "charge_change": true,
+	"order": true, "order_extension": true, "hearing": true, "verdict": true, "dismissal": true, "appeal": true,
+	"health": true, "sentence_reduction": true, "release": true, "death": true, "escape": true, "correction": true}
 
 // formEventKind is the kind of event a form records: its own name, but for
 // the dismissal form, which records a verdict dismissing the charges.
@@ -189,13 +265,39 @@ func (s *Server) recordForm(w http.ResponseWriter, r *http.Request) {
 	}
 	fv.Person, fv.Action = pv, "/staff/persons/"+url.PathEscape(pv.Person.ID)+"/record/"+kind
 	p := s.newPage(r, "event."+kind, fv)
+	if kind == "health" && !principal(r).Can(auth.ReadHealth) {
+		s.fail(w, r, domain.Forbidden("recording health facts needs access to health data"))
+		return
+	}
 	p.Form.Set("idempotency_key", rand.Text())
-	p.Form.Set("date", pv.AsOf.String())
-	if c := pv.State.Case; c != nil {
+	// The register's date, as the user writes dates (31/12/2020, in Khmer
+	// digits on a Khmer page); ISO is read too.
+	p.Form.Set("date", p.Lang.digits(pv.AsOf.DayFirst()))
+	if c := pv.State.Case; c != nil && kind != "admission" {
 		p.Form.Set("case", c.ID)
 	}
 	if t := r.URL.Query().Get("target"); t != "" {
+		// A correction starts from the event as it was recorded.
+		if seq, err := strconv.ParseInt(t, 10, 64); err == nil && kind == "correction" {
+			ev, err := s.reg.CorrectionTarget(r.Context(), principal(r), pv.Person.ID, seq)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			fv.Target, fv.FieldsKind = ev, formOf(ev)
+			if fv.FieldsKind != "" {
+				key := p.Form.Get("idempotency_key")
+				p.Form = formValues(p.Lang, ev)
+				p.Form.Set("idempotency_key", key)
+				p.Form.Set("fields", fv.FieldsKind)
+			}
+		}
 		p.Form.Set("target", t)
+	}
+	fv.setRows(p.Form)
+	if err := s.offerCells(r, fv); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	s.render(w, r, http.StatusOK, "record.html", p)
 }
@@ -217,10 +319,10 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if kind == "admission" {
 		r.PostForm.Set("person_id", id)
-		evs, err = admissionEvents(r.PostForm, false)
+		evs, err = admissionEvents(langOf(r), r.PostForm, false)
 	} else {
 		var ev *domain.Event
-		ev, err = eventFromForm(r.Context(), s, kind, id, r.PostForm)
+		ev, err = eventFromForm(r.Context(), s, langOf(r), kind, id, r.PostForm)
 		evs = []*domain.Event{ev}
 	}
 	var seqs []int64

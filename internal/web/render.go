@@ -48,6 +48,9 @@ func (p *page) On(t time.Time) string { return p.Lang.Date(domain.DateOf(t.UTC()
 // FieldLabel is how the error list names a field of the page's form: its
 // label when the page gives its labels' keys (Labels), else its name.
 func (p *page) FieldLabel(field string) string {
+	if p.Labels == "field." {
+		return p.Lang.fieldLabel(field)
+	}
 	if p.Labels != "" && hasMessage(p.Labels+field) {
 		return p.T(p.Labels + field)
 	}
@@ -71,6 +74,17 @@ func (p *page) Date(d domain.Date) string { return p.Lang.Date(d) }
 func (p *page) Khmer() bool               { return p.Lang == Khmer }
 func (p *page) Can(perm string) bool      { return p.User.Can(perms[perm]) }
 func (p *page) Val(k string) string       { return p.Form.Get(k) }
+
+// Label is the label of a form's field (FieldLabel's "field." labels);
+// a field of a repeated row is labelled as its column, under the row's legend.
+func (p *page) Label(k string) string {
+	if i := strings.LastIndexByte(k, '_'); i > 0 && !hasMessage("field."+k) {
+		if _, err := strconv.Atoi(k[i+1:]); err == nil {
+			k = k[:i]
+		}
+	}
+	return p.Lang.fieldLabel(k)
+}
 func (p *page) Selected(k, v string) bool { return p.Form.Get(k) == v }
 
 // Checked: v is one of the values given for k (a group of checkboxes).
@@ -110,7 +124,7 @@ func (p *page) OtherLang() Lang {
 }
 
 var perms = map[string]auth.Perm{"register": auth.ReadRegister, "pseudo": auth.ReadPseudonymised, "screening": auth.ReadScreening,
-	"custody": auth.RecordCustody, "legal": auth.RecordLegal, "users": auth.ManageUsers, "pledges": auth.EditPledges}
+	"custody": auth.RecordCustody, "health": auth.ReadHealth, "legal": auth.RecordLegal, "users": auth.ManageUsers, "pledges": auth.EditPledges}
 
 func (s *Server) newPage(r *http.Request, title string, data any) *page {
 	return &page{Lang: langOf(r), User: principal(r), Path: r.URL.RequestURI(), Title: title, Data: data, Form: url.Values{},

@@ -400,7 +400,7 @@ func TestRecordForms(t *testing.T) {
 	hostile := `<img src=x onerror=alert(1)> Robert'); DROP TABLE persons;--`
 	form := url.Values{"person_id": {"T-0001"}, "name": {hostile}, "sex": {"F"}, "dob": {"1990-02-30"}, "dob_basis": {"declared"},
 		"date": {"2020-12-31"}, "facility": {"CC1"}, "status": {"pretrial"}, "order_kind": {"detention_order"},
-		"order_expires": {"2021-06-30"}, "case": {"C-1"}, "offence": {"theft"}, "class": {"misdemeanour"}, "max_months": {"36"}}
+		"order_expires": {"2021-06-30"}, "case": {"C-1"}, "procedure": {"ordinary"}, "offence": {"theft"}, "class": {"misdemeanour"}, "max_months": {"36"}}
 	res := reg.post("/staff/admit", form)
 	if res.code != 400 || !strings.Contains(res.body, "dob") || !strings.Contains(res.body, "must be a date that exists") {
 		t.Fatalf("bad date of birth: %d\n%s", res.code, res.body)
@@ -542,7 +542,7 @@ func TestAppealAndDismissalForms(t *testing.T) {
 	reg := f.login("registrar")
 	admit := url.Values{"person_id": {"T-0100"}, "name": {"Test Person"}, "sex": {"M"}, "dob": {"1990-02-03"}, "dob_basis": {"declared"},
 		"date": {"2020-11-02"}, "facility": {"CC1"}, "status": {"pretrial"}, "order_kind": {"detention_order"}, "order_issued": {"2020-11-02"},
-		"order_expires": {"2021-05-02"}, "case": {"C-100"}, "offence": {"theft"}, "class": {"misdemeanour"}, "max_months": {"36"}}
+		"order_expires": {"2021-05-02"}, "case": {"C-100"}, "procedure": {"ordinary"}, "offence": {"theft"}, "class": {"misdemeanour"}, "max_months": {"36"}}
 	if res := reg.post("/staff/admit", admit); res.code != 303 {
 		t.Fatalf("admission: %d\n%s", res.code, res.body)
 	}

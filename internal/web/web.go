@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -126,12 +127,42 @@ var funcs = template.FuncMap{
 	"fieldArgs": func(p *page, name string, required bool) fieldArg {
 		return fieldArg{P: p, Name: name, Required: required}
 	},
+	// dateArgs: a date typed day first or ISO; areaArgs: several lines;
+	// checkArgs: a box ticked.
+	"dateArgs": func(p *page, name string, required bool) fieldArg {
+		return fieldArg{P: p, Name: name, Required: required, Kind: "date"}
+	},
+	"areaArgs":  func(p *page, name string) fieldArg { return fieldArg{P: p, Name: name, Kind: "area"} },
+	"checkArgs": func(p *page, name string) fieldArg { return fieldArg{P: p, Name: name, Kind: "check"} },
+	// selArgs: one of options, each shown as the message prefix+option
+	// (the option itself when prefix is empty); a blank "choose" first.
+	"selArgs": func(p *page, name string, required bool, prefix string, options any) fieldArg {
+		return fieldArg{P: p, Name: name, Required: required, Kind: "select", Prefix: prefix, Options: optionStrings(options)}
+	},
+	"add":        func(a, b int) int { return a + b },
+	"withSuffix": func(a fieldArg, sfx string) fieldArg { a.Name += sfx; return a },
 }
 
 type fieldArg struct {
 	P        *page
 	Name     string
 	Required bool
+	Kind     string // "" (text), date, area, check, select
+	Prefix   string
+	Options  []string
+}
+
+// optionStrings is a slice of strings or of a string type as strings.
+func optionStrings(v any) []string {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice {
+		return nil
+	}
+	out := make([]string, rv.Len())
+	for i := range out {
+		out[i] = rv.Index(i).String()
+	}
+	return out
 }
 
 // parsePages parses each page with the layout, so that every page defines
@@ -365,6 +396,12 @@ func (s *Server) status(r *http.Request, err error) (status int, code, msg, fiel
 	return http.StatusInternalServerError, "internal", "the server could not do this; the error is logged", ""
 }
 
+// isEventForm: the path of a form that records events, where the form is
+// shown (GET) at the path it is sent to (POST).
+func isEventForm(path string) bool {
+	return path == "/staff/admit" || strings.HasPrefix(path, "/staff/persons/") && strings.Contains(path, "/record/")
+}
+
 var errTooLarge = errors.New("the request body is too large")
 
 // fail answers an error: JSON for the API, a page otherwise; the public
@@ -380,6 +417,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if code == http.StatusUnauthorized && r.Method == http.MethodGet {
 		http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		return
+	}
+	if code == http.StatusUnauthorized && r.Method == http.MethodPost && isEventForm(r.URL.Path) {
+		// A session that expired while the form was filled in: after
+		// signing in, the user is back on the form, which the browser
+		// fills again with what was typed (static/draft.js). Only the
+		// path goes in the link; what was typed never leaves the browser.
+		http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.Path), http.StatusSeeOther)
 		return
 	}
 	if errors.Is(err, registry.ErrReadNotRecorded) {
