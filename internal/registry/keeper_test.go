@@ -136,3 +136,43 @@ func testKeepScreenings(t *testing.T, db *sqldb.DB) {
 		t.Errorf("%s kept by the loop: %d held unlawfully, want %d", end, n, endN+3)
 	}
 }
+
+// TestToday: the staff side screens as of the server's date, unless the
+// register has had no entry for more than ArchiveAfter days (an archive,
+// the demo): then as of its latest entry.
+func TestToday(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t, dbtest.SQLiteDSN(t))
+	if _, err := ledger.New(db).Load(ctx, ledger.Actor{Name: "test"}, func(emit func(*domain.Event) error) error {
+		return demo.Generate(ctx, demo.Options{Seed: 7, People: 100}, emit)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	latest, err := db.LatestDate(ctx)
+	if err != nil || latest != day("2020-12-31") {
+		t.Fatalf("the demo's latest entry: %s %v", latest, err)
+	}
+	base := open(t, db)
+	for _, c := range []struct {
+		clock   string
+		want    string
+		archive bool
+	}{
+		{"2021-01-10", "2021-01-10", false},
+		{"2021-01-31", "2021-01-31", false}, // 31 days without an entry
+		{"2021-02-01", "2020-12-31", true},  // 32
+		{"2026-12-06", "2020-12-31", true},
+		{"2020-12-30", "2020-12-31", false}, // an entry dated after the server's date
+	} {
+		clock := time.Date(day(c.clock).Year(), time.Month(day(c.clock).Month()), day(c.clock).Day(), 12, 0, 0, 0, time.Local)
+		reg := registry.New(db, ledger.New(db), nil, base.Pack(), nil, registry.WithClock(func() time.Time { return clock }))
+		got, err := reg.Today(ctx)
+		if err != nil || got.Date != day(c.want) || got.Archive != c.archive || got.Latest != latest {
+			t.Errorf("on %s: today %+v, %v; want %s (archive %v)", c.clock, got, err, c.want, c.archive)
+		}
+		q, err := reg.Queue(ctx, &auth.Principal{User: "a", Role: auth.Admin, Via: "test"}, registry.QueueQuery{Limit: 1})
+		if err != nil || q.AsOf != day(c.want) || q.Today != got {
+			t.Errorf("on %s: the queue is as of %s (today %+v), %v", c.clock, q.AsOf, q.Today, err)
+		}
+	}
+}

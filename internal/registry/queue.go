@@ -39,8 +39,8 @@ type QueueQuery struct {
 	Group     string           // a priority rule (an at-risk group)
 	Crossing  bool             // only people crossing an unlawful limit within 30 days
 	Kind      rules.Kind       // only people for whom a rule of this kind holds
-	// AsOf is the date screened; NoDate is the register's own date (its
-	// latest event), which the queue keeps current after every write.
+	// AsOf is the date screened; NoDate is Today's, which the queue keeps
+	// current after every write.
 	AsOf   domain.Date
 	Limit  int
 	Offset int
@@ -65,9 +65,9 @@ type Queue struct {
 	// whether the law is confirmed, and the records each data check lists.
 	HeldUnlawfully screening.HeldUnlawfully `json:"held_unlawfully"`
 	DataToCheck    []screening.CheckCount   `json:"data_to_check"`
-	// Latest is the register's own date, the queue's date unless another
-	// was asked for.
-	Latest domain.Date `json:"latest"`
+	// Today is the queue's date unless another was asked for, and how it
+	// was chosen (Service.Today).
+	Today Today `json:"today"`
 	// Facets count the people the filters select (all of Total, not only
 	// this page) by each value a filter can take: a caseload at a glance.
 	Facets Facets `json:"facets"`
@@ -169,7 +169,7 @@ func (s *Service) queuePage(ctx context.Context, p *auth.Principal, q QueueQuery
 	if err != nil {
 		return nil, err
 	}
-	latest, err := s.AsOf(ctx)
+	today, err := s.Today(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +189,7 @@ func (s *Service) queuePage(ctx context.Context, p *auth.Principal, q QueueQuery
 	screening.Sort(all)
 	sum := tally.Summary()
 	out := &Queue{AsOf: c.asOf, Head: c.head, Pack: s.pack.ID + " " + s.pack.Version, Total: len(all), Persons: []QueueRow{},
-		HeldUnlawfully: sum.HeldUnlawfully, DataToCheck: sum.DataToCheck, Latest: latest, Facets: s.facets(all)}
+		HeldUnlawfully: sum.HeldUnlawfully, DataToCheck: sum.DataToCheck, Today: today, Facets: s.facets(all)}
 	if q.Limit < 0 {
 		q.Limit = len(all)
 	}
@@ -478,7 +478,7 @@ func (s *Service) screenedOn(ctx context.Context, d domain.Date) (*queueCache, e
 		return s.screened(ctx)
 	}
 	if latest != domain.NoDate && d > latest.AddDays(MaxAhead) {
-		return nil, domain.Invalid("as_of", "no later than %s: a screening looks at most %d days past the register's date (%s)",
+		return nil, domain.Invalid("as_of", "no later than %s: a screening looks at most %d days past today (%s)",
 			latest.AddDays(MaxAhead), MaxAhead, latest)
 	}
 	// Its own lock: a full screening of another date must not hold up the

@@ -45,14 +45,25 @@ type Service struct {
 	dated   *queueCache // the queue on a date asked for, other than the register's
 	keepMu  sync.Mutex
 	keep    *keeper // the saved screenings kept current (keeper.go)
+	now     func() time.Time
 }
 
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock sets the clock that says what day it is (tests).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
 // New returns the service.
-func New(st Store, led *ledger.Service, au *auth.Service, pack *rules.Pack, log *slog.Logger) *Service {
+func New(st Store, led *ledger.Service, au *auth.Service, pack *rules.Pack, log *slog.Logger, opts ...Option) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{st: st, led: led, auth: au, pack: pack, log: log, keep: newKeeper()}
+	s := &Service{st: st, led: led, auth: au, pack: pack, log: log, keep: newKeeper(), now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Pack is the rule pack screening uses.
@@ -210,9 +221,42 @@ func (s *Service) kinds(ctx context.Context) (screening.Kinds, error) {
 	return k, nil
 }
 
-// AsOf is the date screening and the pages use: the latest event date.
+// ArchiveAfter is how many days a register may go without an entry and
+// still be screened as of today: a register whose latest entry is older is
+// an archive (or the demo), screened as of that entry, else everyone in it
+// would be held unlawfully for the years since.
+const ArchiveAfter = 31
+
+// Today is the date the staff side screens by default.
+type Today struct {
+	Date    domain.Date `json:"date"`
+	Latest  domain.Date `json:"latest_entry"` // the register's latest event date
+	Archive bool        `json:"archive"`      // Date is Latest, not the server's date
+}
+
+// Today is the server's date (its local time zone: set it to the
+// jurisdiction's, Asia/Phnom_Penh for Cambodia), or the register's latest
+// event date when that is more than ArchiveAfter days older (an archive,
+// the demo). NoDate for an empty register.
+func (s *Service) Today(ctx context.Context) (Today, error) {
+	latest, err := s.st.LatestDate(ctx)
+	if err != nil || latest == domain.NoDate {
+		return Today{}, err
+	}
+	y, m, d := s.now().Date() // local time: the server's calendar date
+	now := domain.MakeDate(y, int(m), d)
+	if now.DaysSince(latest) > ArchiveAfter {
+		return Today{Date: latest, Latest: latest, Archive: true}, nil
+	}
+	// An entry dated later than the server's date (its clock, or a time
+	// zone east of it) moves today with it.
+	return Today{Date: max(now, latest), Latest: latest}, nil
+}
+
+// AsOf is the date screening and the pages use: Today's date.
 func (s *Service) AsOf(ctx context.Context) (domain.Date, error) {
-	return s.st.LatestDate(ctx)
+	t, err := s.Today(ctx)
+	return t.Date, err
 }
 
 // Person returns a person's file, timeline and screening result, and enters

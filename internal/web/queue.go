@@ -27,11 +27,12 @@ type queueView struct {
 	Kinds      []rules.Kind
 	// Page and Pages number the pages of Total; Jump keeps the filters for
 	// the form that jumps to a page.
-	Page, Pages int
-	Jump        []hidden
-	Facets      []facetGroup
-	Titles      map[string]string // rule and data check ids → titles
-	Filters     string            // the query of the filters in force, for the exports
+	Page, Pages  int
+	Jump         []hidden
+	Facets       []facetGroup
+	Titles       map[string]string // rule and data check ids → titles
+	Filters      string            // the query of the filters in force, for the exports
+	ArchiveAfter int
 }
 
 // hidden is a query parameter carried by a form.
@@ -136,7 +137,8 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := &queueView{Q: res, Facilities: facs, Mechanisms: domain.Mechanisms, Kinds: rules.Kinds, Titles: map[string]string{}}
+	v := &queueView{Q: res, Facilities: facs, Mechanisms: domain.Mechanisms, Kinds: rules.Kinds, Titles: map[string]string{},
+		ArchiveAfter: registry.ArchiveAfter}
 	for _, c := range res.DataToCheck {
 		v.Records += c.People
 	}

@@ -25,9 +25,12 @@ type queueFired struct {
 }
 
 type queueJSON struct {
-	AsOf    string `json:"as_of"`
-	Latest  string `json:"latest"`
-	Total   int    `json:"total"`
+	AsOf  string `json:"as_of"`
+	Today struct {
+		Date    string `json:"date"`
+		Archive bool   `json:"archive"`
+	} `json:"today"`
+	Total   int `json:"total"`
 	Persons []struct {
 		Person   string       `json:"person"`
 		Facility string       `json:"facility"`
@@ -84,8 +87,8 @@ func TestQueueCaseload(t *testing.T) {
 	f := newFixture(t, dbtest.SQLiteDSN(t), publicPeople)
 	c := f.login("admin")
 	all := allQueue(t, c, "")
-	if all.Total == 0 || all.AsOf != all.Latest {
-		t.Fatalf("queue: %d people as of %s (latest %s)", all.Total, all.AsOf, all.Latest)
+	if all.Total == 0 || all.AsOf != all.Today.Date || !all.Today.Archive {
+		t.Fatalf("queue: %d people as of %s (today %+v: the demo is an archive)", all.Total, all.AsOf, all.Today)
 	}
 
 	// Count each filter's values from the rows.
@@ -189,8 +192,8 @@ func TestQueueCaseload(t *testing.T) {
 
 	// Another date: the queue says which, and the register's date stays.
 	month := getQueue(t, c, "as_of=2020-06-30&limit=1")
-	if month.AsOf != "2020-06-30" || month.Latest != all.Latest {
-		t.Errorf("as_of=2020-06-30: as of %s, latest %s (want latest %s)", month.AsOf, month.Latest, all.Latest)
+	if month.AsOf != "2020-06-30" || month.Today != all.Today {
+		t.Errorf("as_of=2020-06-30: as of %s, today %+v (want %+v)", month.AsOf, month.Today, all.Today)
 	}
 	for q, field := range map[string]string{"as_of=31/02/2020": "as_of", "as_of=2999-01-01": "as_of", "page=0": "page", "kind=lawful": "kind"} {
 		res := c.get("/api/v1/queue?" + q)
@@ -295,7 +298,7 @@ func TestScreeningKeptForThePublic(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	held := getQueue(t, f.login("admin"), "limit=1")
-	if held.AsOf != held.Latest || !strings.HasSuffix(held.AsOf, "-31") {
+	if held.AsOf != held.Today.Date || !strings.HasSuffix(held.AsOf, "-31") {
 		t.Fatalf("the demo's latest date %s is not a month-end", held.AsOf)
 	}
 	re := regexp.MustCompile(`id="fig-held_without_basis">([^<]*)<`)
