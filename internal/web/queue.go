@@ -71,7 +71,7 @@ func queueQuery(q url.Values) (registry.QueueQuery, error) {
 	}
 	asOf := domain.NoDate
 	if v := q.Get("as_of"); v != "" {
-		if asOf, err = domain.ParseDate(v); err != nil {
+		if asOf, err = domain.ParseTypedDate(v); err != nil {
 			return registry.QueueQuery{}, domain.Invalid("as_of", "%v", err)
 		}
 	}

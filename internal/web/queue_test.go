@@ -191,7 +191,7 @@ func TestQueueCaseload(t *testing.T) {
 	}
 
 	// Another date: the queue says which, and the register's date stays.
-	month := getQueue(t, c, "as_of=2020-06-30&limit=1")
+	month := getQueue(t, c, "as_of=30/06/2020&limit=1") // day first, as typed in Cambodia
 	if month.AsOf != "2020-06-30" || month.Today != all.Today {
 		t.Errorf("as_of=2020-06-30: as of %s, today %+v (want %+v)", month.AsOf, month.Today, all.Today)
 	}
