@@ -133,7 +133,7 @@ func TestFormsRoundTrip(t *testing.T) {
 			[]*domain.Event{ev(domain.KVerdict, d(2020, 12, 5), "", &domain.VerdictData{Case: "PPC-2020-0077",
 				Court: "Phnom Penh Court of First Instance", Outcome: domain.OutcomeConvicted, Final: true,
 				Sentence: &domain.Sentence{Months: 24, Days: 10, Start: d(2020, 11, 2), PretrialCreditDays: 33, Suspended: true}})},
-			[]string{"convicted"}},
+			[]string{"Convicted"}},
 		{"appeal", url.Values{"date": {"10/12/2020"}, "case": {"PPC-2020-0077"}, "by": {"defence"}},
 			[]*domain.Event{ev(domain.KAppeal, d(2020, 12, 10), "", &domain.AppealData{Case: "PPC-2020-0077", By: "defence"})}, []string{"defence"}},
 		{"sentence_reduction", url.Values{"date": {"01/01/2021"}, "months": {"3"}, "days": {"5"}, "decree": {"Royal decree NS-RKT-0121-001"}},

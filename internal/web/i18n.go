@@ -39,11 +39,24 @@ func langOf(r *http.Request) Lang {
 			v = c.Value
 		}
 	}
+	if v == "" {
+		// No choice made: the browser's languages decide (issue 16, 17).
+		tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+		if err == nil && len(tags) > 0 {
+			if _, i, c := langMatcher.Match(tags...); c != language.No && i == 1 {
+				return Khmer
+			}
+		}
+	}
 	if Lang(v) == Khmer {
 		return Khmer
 	}
 	return English
 }
+
+// langMatcher matches a browser's languages to the two of the pages, in
+// the order of Lang's values (English first: the default).
+var langMatcher = language.NewMatcher([]language.Tag{language.English, language.Khmer})
 
 var printers = map[Lang]*message.Printer{English: message.NewPrinter(language.English), Khmer: message.NewPrinter(language.Khmer)}
 

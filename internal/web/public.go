@@ -252,7 +252,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Vary", "Accept-Encoding, Cookie")
+	h.Set("Vary", "Accept-Encoding, Accept-Language, Cookie")
 	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
 		h.Set("Content-Encoding", "gzip")
 		w.Write(gz)

@@ -161,6 +161,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Add("Vary", "Accept-Language, Cookie") // the language is chosen from them
 	if p.User != nil {
 		h.Set("Cache-Control", "no-store")
 	}

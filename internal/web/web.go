@@ -121,6 +121,7 @@ var funcs = template.FuncMap{
 	"pathEscape": url.PathEscape,
 	"has":        func(list []string, v string) bool { return slices.Contains(list, v) },
 	"pledgeBar":  pledgeBar,
+	"eventRows":  func(p *page, data any) []detailRow { return eventRows(p.Lang, data) },
 	// deref and derefF read a figure the template has checked is there.
 	"deref":  func(p *int) int { return *p },
 	"derefF": func(p *float64) float64 { return *p },
