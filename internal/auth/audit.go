@@ -38,6 +38,11 @@ const (
 	// ActPersonHealthRead: a user opened a person's file with their health
 	// records shown.
 	ActPersonHealthRead = "person.health_read"
+	// ActChecksExport: a user exported the data to check of the screening
+	// queue (/staff/queue/checks.csv), which names people; the subject is
+	// the facility asked for ("" for all the user may see), the detail the
+	// screening date, the ledger head, the rows and the people listed.
+	ActChecksExport = "screening.checks_export"
 )
 
 // userDetail is what the audit keeps of a user after a change: enough to

@@ -201,8 +201,31 @@ func (s *Service) DataToCheck(ctx context.Context, p *auth.Principal, facility s
 	slices.SortFunc(rows, func(a, b CheckRow) int {
 		return cmp.Or(cmp.Compare(a.Facility, b.Facility), cmp.Compare(a.Check, b.Check), cmp.Compare(a.Person, b.Person))
 	})
+	// The export names people, as an opened file does: it is given only
+	// once it is on record, with whom it lists (Mandela Rules 6 and 9).
+	slices.Sort(ids)
+	detail := map[string]any{"as_of": c.asOf.String(), "ledger_seq": c.head.Seq, "rows": len(rows), "persons": nonNilIDs(ids)}
+	if err := s.auth.Record(ctx, p, auth.ActChecksExport, facility, detail); err != nil {
+		if ctx.Err() != nil {
+			return domain.NoDate, store.Head{}, nil, fmt.Errorf("recording that %s exported the data to check: %w", p.User, err)
+		}
+		s.log.Error("the data to check was not exported: the export could not be entered in the audit trail", "user", p.User, "facility", facility, "err", err)
+		return domain.NoDate, store.Head{}, nil, ErrExportNotRecorded
+	}
 	return c.asOf, c.head, rows, nil
 }
+
+func nonNilIDs(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
+}
+
+// ErrExportNotRecorded refuses an export of personal data whose making
+// could not be entered in the audit trail.
+var ErrExportNotRecorded = &domain.Error{Code: domain.ErrUnavailable,
+	Msg: "the export is not given: it could not be entered in the audit trail; try again in a moment"}
 
 func matches(r screening.Result, q QueueQuery) bool {
 	if q.Crossing && !slices.ContainsFunc(r.Upcoming, func(f screening.Fired) bool { return f.Kind == rules.Unlawful }) {
