@@ -66,6 +66,19 @@ func TestEarlierEpisodeEnteredLate(t *testing.T) {
 		if len(rel) != 1 || rel[0].Mechanism != domain.MechBail || rel[0].Count != 1 {
 			t.Errorf("releases of 2019: %+v, want one under judicial supervision", rel)
 		}
+		// The events of an earlier custody may come in any order of date
+		// within the entry, and with an event of the current custody
+		// between them.
+		third := strings.NewReplacer("2019-03-01", "2018-03-01", "2019-06-01", "2018-06-01", "2019-07-01", "2018-07-01", "DO-2019-009", "DO-2018-001", "JS-2019-009", "JS-2018-001")
+		mixed := strings.Join([]string{third.Replace(earlierAdmission),
+			`{"kind":"hearing","date":"2020-08-01","person":"P1","data":{"case":"PPC-2020-00001","purpose":"detention review"}}`,
+			third.Replace(earlierRelease)}, "\n")
+		if _, err := svc.Import(ctx, strings.NewReader(mixed), "older.jsonl", registrar); err != nil {
+			t.Fatalf("an earlier custody with a current event between its two: %v", err)
+		}
+		if got, _ := pop("2018-03-01"); got != 1 {
+			t.Errorf("held on 2018-03-01: %d, want 1", got)
+		}
 		// A later event of the current custody still goes in its place.
 		hearing := `{"kind":"hearing","date":"2020-09-01","person":"P1","data":{"case":"PPC-2020-00001","purpose":"detention review"}}`
 		if _, err := svc.Import(ctx, strings.NewReader(hearing), "next.jsonl", registrar); err != nil {
@@ -122,8 +135,10 @@ func TestEarlierEpisodeRefused(t *testing.T) {
 		}{
 			{"no end", earlierAdmission, 1, "date", "needs its end"},
 			{"no end, then another person", earlierAdmission + "\n" + `{"kind":"cell","date":"2020-05-01","facility":"PP-KDL","data":{"label":"B1","capacity":10}}`, 1, "date", "needs its end"},
-			{"release after the current admission", earlierAdmission + "\n" + overlap, 2, "date", "already in custody"},
+			// the release overlaps the current custody as the admission did
+			{"release after the current admission", earlierAdmission + "\n" + overlap, 1, "date", "already in custody in CC1 since 2019-03-01"},
 			{"admission during the current custody", during, 1, "date", "already in custody"},
+			{"its release from another facility", earlierAdmission + "\n" + strings.Replace(earlierRelease, `"facility":"CC1"`, `"facility":"PP-KDL"`, 1), 2, "date", "P1 is held in CC1, not PP-KDL"},
 		}
 		for _, c := range cases {
 			_, err := svc.Import(ctx, strings.NewReader(c.file), "late.jsonl", registrar)

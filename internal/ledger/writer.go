@@ -438,8 +438,14 @@ func (w *writer) mayWait(ctx context.Context, ev *domain.Event) (bool, error) {
 		return false, err
 	}
 	// Folded up to its date, with it: what came after is not looked at.
-	_, err = domain.Project(ev.Person, append(evs, ev), w, ev.Date)
-	return err == nil, nil
+	if _, err := domain.Project(ev.Person, append(evs, ev), w, ev.Date); err == nil {
+		return true, nil
+	}
+	// It fails there; it may wait only when the file fails there without
+	// it too (an event of the current custody while the earlier one is
+	// still open): otherwise the fault is its own.
+	_, err = domain.Project(ev.Person, evs, w, ev.Date)
+	return err != nil && ev.Kind != domain.KAdmission, nil
 }
 
 // settled refuses the transaction when a person's file still does not
