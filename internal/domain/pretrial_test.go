@@ -9,7 +9,9 @@ import (
 
 type oneFacility struct{}
 
-func (oneFacility) FacilityKind(id string) (domain.FacilityKind, bool) { return domain.Prison, id == "P1" }
+func (oneFacility) FacilityKind(id string) (domain.FacilityKind, bool) {
+	return domain.Prison, id == "P1"
+}
 
 // TestPretrialPeriods: the fold keeps each ended stretch of untried
 // detention with its case and custody; police custody followed by pre-trial
