@@ -78,6 +78,8 @@ func (s *Server) auditRows(r *http.Request, p *page, entries []store.AuditEntry)
 			row.AboutURL = "/pledges#pledge-" + url.PathEscape(strings.TrimPrefix(e.Subject, "pledge/"))
 		case e.Action == auth.ActEventRecord && strings.HasPrefix(e.Subject, "reform/"):
 			row.AboutURL = "/pledges#reform-" + url.PathEscape(strings.TrimPrefix(e.Subject, "reform/"))
+		case e.Action == auth.ActChecksExport && e.Subject == "":
+			row.About = p.T("audit.all_facilities") // no facility asked for
 		}
 		rows[i] = row
 	}
