@@ -606,6 +606,30 @@ func Effective(events []*Event) []*Event {
 	return out
 }
 
+// registerEarly reads the file as registered from its first event, effs[i],
+// when that event belongs to an earlier custody entered late (found in an
+// old register, say): one before a later admission on or after the
+// registration, at which the person was registered. The identity is the
+// person's, not a period's. An event before the registration with no
+// custody after it is more likely a wrong date, of the event or of the
+// registration, and stays refused ("register the person first"). The
+// registration is folded again in its place (it sets the file's last date).
+func (f *PersonFile) registerEarly(effs []*Event, i int) {
+	for j := i + 1; j < len(effs); j++ {
+		r := effs[j]
+		if r.Kind != KPerson {
+			continue
+		}
+		for _, a := range effs[i+1:] {
+			if a.Kind == KAdmission && a.Date >= r.Date {
+				f.identify(r)
+				return
+			}
+		}
+		return
+	}
+}
+
 // Project folds a person's ledger events (in sequence order, corrections
 // included) into their file. Events dated after asOf are ignored when asOf is
 // set, which is how a file is seen as of a past date.
@@ -617,17 +641,7 @@ func Project(id string, events []*Event, fac FacilityLookup, asOf Date) (*Person
 			break
 		}
 		if !f.Registered && ev.Kind != KPerson {
-			// An earlier custody entered late (found in an old register,
-			// say) is dated before the person's registration. The
-			// identity is the person's, not a period's: the file is read
-			// as registered from its first event. The registration is
-			// folded again in its place (it sets the file's last date).
-			for _, r := range effs[i+1:] {
-				if r.Kind == KPerson {
-					f.identify(r)
-					break
-				}
-			}
+			f.registerEarly(effs, i)
 		}
 		if err := f.Apply(ev, fac); err != nil {
 			return f, fmt.Errorf("event %d (%s, %s): %w", ev.Seq, ev.Kind, ev.Date, err)
