@@ -41,6 +41,11 @@ const (
 	// ActQueueExport: a user exported the screening queue (names, reasons)
 	// to a spreadsheet; the detail keeps the filters, date and row count.
 	ActQueueExport = "queue.export"
+	// ActChecksExport: a user exported the data to check of the screening
+	// queue (/staff/queue/checks.csv), which names people; the subject is
+	// the facility asked for ("" for all the user may see), the detail the
+	// screening date, the ledger head, the rows and the people listed.
+	ActChecksExport = "screening.checks_export"
 )
 
 // userDetail is what the audit keeps of a user after a change: enough to

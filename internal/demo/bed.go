@@ -71,6 +71,11 @@ func (g *gen) runBed(p *pool, k int) {
 	}
 	for t <= dayEnd && t < b.close {
 		who := g.choosePerson(r, &b, t)
+		var prev *plan // the person's stay before this one, in this bed
+		if n := len(g.stays); n >= 2 && g.stays[n-2].who == who && !g.stays[n-2].closed {
+			pp := g.stays[n-2].pl
+			prev = &pp
+		}
 		g.stays = append(g.stays, stay{who: who})
 		s := &g.stays[len(g.stays)-1]
 		per := &g.persons[who]
@@ -81,6 +86,7 @@ func (g *gen) runBed(p *pool, k int) {
 			g.planPolice(r, &b, per, t, &s.pl)
 		default:
 			g.planPrison(r, &b, per, t, &s.pl)
+			sameCase(prev, &s.pl)
 		}
 		s.end = s.pl.end
 		if s.end >= b.close {
@@ -167,4 +173,17 @@ func (g *gen) newPersonFor(r *rand.Rand, b *bed, t int) person {
 		age = adultAge(r)
 	}
 	return newPerson(r, sex, t, age)
+}
+
+// sameCase makes a stay that follows a release under judicial supervision
+// before trial a detention again on the same case (the supervision
+// revoked, say): the pre-trial days of both count against one limit
+// (issue 15, item 4). It takes no draw, so the register is otherwise the
+// one it would be.
+func sameCase(prev, pl *plan) {
+	if prev == nil || prev.mech != domain.MechBail || prev.verdict != 0 || prev.offence < 0 || prev.proc != domain.ProcOrdinary ||
+		pl.offence < 0 || pl.proc != domain.ProcOrdinary {
+		return
+	}
+	pl.offence, pl.court, pl.sameCase = prev.offence, prev.court, true
 }

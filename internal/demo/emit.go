@@ -145,7 +145,13 @@ func (g *gen) stayEvents(b *bed, p *person, s *stay) {
 			caseID = g.caseID(pl.court, dateOf(A).Year())
 			cs.Court = ct.name
 		}
+		if pl.sameCase && p.lastCase != "" {
+			// The draws above are made all the same, so that the rest of
+			// the register does not change.
+			caseID, cs.OffenceDate = p.lastCase, p.lastOffence
+		}
 		cs.ID = caseID
+		p.lastCase, p.lastOffence = caseID, cs.OffenceDate
 	}
 	ad := &domain.AdmissionData{Cell: g.label(pl.fac0, pl.cell0), ArrestedAt: localTime(pl.arrest, pl.arrestMin),
 		ArrestPlace: g.est.facs[pl.fac0].Province, Status: pl.status0, Case: cs, RepeatOffender: pl.repeat,

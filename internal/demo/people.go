@@ -63,6 +63,10 @@ type person struct {
 	dead      bool
 	escaped   bool
 	emitted   bool // the person's stays are part of the register (not before it)
+	// the case of the last stay emitted, and its offence date, for a stay
+	// on the same case (plan.sameCase)
+	lastCase    string
+	lastOffence domain.Date
 	// priors before the register opened
 	priorRepeat, priorPrison5y bool
 	// id assigned when the person is emitted

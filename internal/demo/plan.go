@@ -26,6 +26,7 @@ type plan struct {
 	offence2  int // requalified at trial, or -1
 	proc      domain.Procedure
 	court     int
+	sameCase  bool // detained again on the case of the person's last stay (sameCase)
 
 	noOrder      bool
 	noExpiry     bool // the detention order is recorded without its expiry

@@ -69,6 +69,8 @@ func situations(f *domain.PersonFile, d domain.Date, kinds facLookup) []string {
 	// custody (counted in hours) and immediate appearance (two weeks) need
 	// no expiry, and any other order without one cannot be judged.
 	switch o := s.Order; {
+	case kind == domain.DrugCentre:
+		// LB-10's: the rule of drug centres judges their order.
 	case o == nil:
 		add("LB-01")
 	case s.Status == domain.StatusAppeal || s.Status == domain.StatusFinal || s.Status == domain.StatusAcquitted:
@@ -95,15 +97,40 @@ func situations(f *domain.PersonFile, d domain.Date, kinds facLookup) []string {
 		add("LB-03")
 	}
 	adult := age >= 18 || age < 0
+	// Pre-trial limits count the untried days of earlier custodies on the
+	// same case: from a start moved back by them. A limit reached only so
+	// is the situation "pretrial/cumulative".
+	from := s.Admitted
+	if s.Case != nil && s.Case.ID != "" {
+		for _, p := range f.Pretrial {
+			if p.Case == s.Case.ID && p.Episode < len(f.Episodes) {
+				from = from.AddDays(-p.To.DaysSince(p.From))
+			}
+		}
+	}
+	past := func(months int, orOn bool) (all, alone bool) {
+		if orOn {
+			return from.AddMonths(months) <= d, s.Admitted.AddMonths(months) <= d
+		}
+		return from.AddMonths(months) < d, s.Admitted.AddMonths(months) < d
+	}
+	cumulative := false
+	limit := func(id string, all, alone bool) {
+		if all {
+			add(id)
+			cumulative = cumulative || !alone
+		}
+	}
 	// LB-04: adult felony pre-trial beyond 18 months (past the order is LB-01).
-	if adult && s.Status == domain.StatusPretrial && felony && s.Admitted.AddMonths(18) < d {
-		add("LB-04")
+	if adult && s.Status == domain.StatusPretrial && felony {
+		all, alone := past(18, false)
+		limit("LB-04", all, alone)
 	}
 	// LB-05: adult misdemeanour pre-trial beyond 4 months without extension, or beyond 6.
 	if adult && s.Status == domain.StatusPretrial && misd && !felony {
-		if (s.Extensions == 0 && s.Admitted.AddMonths(4) < d) || s.Admitted.AddMonths(6) < d {
-			add("LB-05")
-		}
+		a4, o4 := past(4, false)
+		a6, o6 := past(6, false)
+		limit("LB-05", (s.Extensions == 0 && a4) || a6, (s.Extensions == 0 && o4) || o6)
 	}
 	// The age at the act: on the offence date, or else at the latest on the
 	// day of the arrest or of the first admission on the case.
@@ -130,18 +157,17 @@ func situations(f *domain.PersonFile, d domain.Date, kinds facLookup) []string {
 	}
 	// LB-07: children (at the act) over their pre-trial limits.
 	if atAct >= 14 && atAct < 18 && untried {
-		limit := 4
+		lim := 4
 		switch {
 		case atAct < 16 && felony:
-			limit = 4
+			lim = 4
 		case atAct < 16:
-			limit = 2
+			lim = 2
 		case felony:
-			limit = 6
+			lim = 6
 		}
-		if s.Admitted.AddMonths(limit) < d {
-			add("LB-07")
-		}
+		all, alone := past(lim, false)
+		limit("LB-07", all, alone)
 	}
 	// LB-08: immediate appearance with no judgment two weeks on.
 	if untried && s.Case != nil && s.Case.Procedure == domain.ProcImmediate && days > 14 {
@@ -156,8 +182,12 @@ func situations(f *domain.PersonFile, d domain.Date, kinds facLookup) []string {
 		add("LB-10")
 	}
 	// RV-01: pre-trial time at least the maximum sentence.
-	if untried && maxMonths > 0 && !life && s.Admitted.AddMonths(maxMonths) <= d {
-		add("RV-01")
+	if untried && maxMonths > 0 && !life {
+		all, alone := past(maxMonths, true)
+		limit("RV-01", all, alone)
+	}
+	if cumulative {
+		add("pretrial/cumulative")
 	}
 	// RV-02: acquitted (or the charges dismissed), held pending the
 	// prosecution's appeal; with none on file, RV-03 while the prosecution
@@ -265,7 +295,7 @@ func endOfDay(d domain.Date) time.Time {
 
 // ruleIDs are the rules every one of which must find people.
 var ruleIDs = []string{"LB-01", "LB-01/lapsed", "undecided/LB-01", "LB-02", "LB-03", "LB-04", "LB-05", "LB-06", "LB-06/at-act",
-	"LB-07", "LB-08", "LB-09", "LB-10", "LB-11", "RV-01", "RV-02", "RV-03", "dismissed", "EL-01", "EL-02", "EL-03", "EL-04", "EL-05", "PR-01", "PR-02", "PR-03", "PR-03/pregnant",
+	"LB-07", "LB-08", "LB-09", "LB-10", "LB-11", "RV-01", "pretrial/cumulative", "RV-02", "RV-03", "dismissed", "EL-01", "EL-02", "EL-03", "EL-04", "EL-05", "PR-01", "PR-02", "PR-03", "PR-03/pregnant",
 	"PR-03/dependent", "PR-03/child", "PR-04", "PR-05"}
 
 // checkIDs are the data checks the demo's errors of record must give.

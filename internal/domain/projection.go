@@ -123,6 +123,21 @@ type PersonState struct {
 	AppealAfterAcquittal    bool
 }
 
+// PretrialPeriod is a stretch of untried detention (police custody or
+// pre-trial detention) that has ended, with the case it was on: the limits
+// of pre-trial detention are counted per case, and a person released under
+// judicial supervision and detained again on the same case has used up the
+// earlier days (CPC Arts. 205-209; screening's pretrial_cumulative).
+type PretrialPeriod struct {
+	Case    string // "" when the case has no number: it cannot be matched
+	Episode int    // Episode.N of the custody it belongs to
+	From    Date
+	To      Date // the day it ended (released, tried): To - From days
+}
+
+// Days is the length of the period, the day it began counting as day 0.
+func (p PretrialPeriod) Days() int { return p.To.DaysSince(p.From) }
+
 // caseStart is the first admission of a person on a case.
 type caseStart struct {
 	id       string
@@ -142,6 +157,10 @@ type PersonFile struct {
 	Stays       []Stay
 	Episodes    []Episode
 	Flags       []Flag
+	// Pretrial lists the ended stretches of untried detention, in date
+	// order; stretches of one custody that follow each other (police
+	// custody, then pre-trial detention) are one period.
+	Pretrial []PretrialPeriod
 	// cases are the cases the person has been held on, each with its first
 	// admission (PersonState.CaseAdmitted).
 	cases []caseStart
@@ -191,13 +210,51 @@ func (f *PersonFile) restay(d Date) {
 		Status: f.State.Status, Drug: f.drug(), Sex: f.Identity.Sex, DOB: f.Identity.DOB})
 }
 
+// endUntried closes the open stretch of untried detention at d.
+func (f *PersonFile) endUntried(d Date) {
+	s := &f.State
+	n := d.DaysSince(s.StatusSince)
+	s.PretrialDays += n
+	s.EpisodePretrialDays += n
+	if n <= 0 {
+		return
+	}
+	c := ""
+	if s.Case != nil {
+		c = s.Case.ID
+	}
+	ep := len(f.Episodes)
+	if k := len(f.Pretrial); k > 0 {
+		if p := &f.Pretrial[k-1]; p.Episode == ep && p.Case == c && p.To == s.StatusSince {
+			p.To = d
+			return
+		}
+	}
+	f.Pretrial = append(f.Pretrial, PretrialPeriod{Case: c, Episode: ep, From: s.StatusSince, To: d})
+}
+
+// EarlierPretrial lists the periods of untried detention on case id in
+// custody episodes before the current (or last) one. A case with no number
+// has none: nothing says two such custodies are on the same case.
+func (f *PersonFile) EarlierPretrial(id string) []PretrialPeriod {
+	if id == "" {
+		return nil
+	}
+	var out []PretrialPeriod
+	for _, p := range f.Pretrial {
+		if p.Case == id && p.Episode < len(f.Episodes) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 func (f *PersonFile) setStatus(s LegalStatus, d Date) {
 	if s == "" || s == f.State.Status {
 		return
 	}
 	if f.State.Status.Untried() {
-		f.State.PretrialDays += d.DaysSince(f.State.StatusSince)
-		f.State.EpisodePretrialDays += d.DaysSince(f.State.StatusSince)
+		f.endUntried(d)
 	}
 	if f.State.Status == StatusPolice && f.State.FirstAppearance == NoDate {
 		f.State.FirstAppearance = d
@@ -260,8 +317,7 @@ func (f *PersonFile) endEpisode(ev *Event, mech Mechanism) {
 		}
 	}
 	if f.State.Status.Untried() {
-		f.State.PretrialDays += d.DaysSince(f.State.StatusSince)
-		f.State.EpisodePretrialDays += d.DaysSince(f.State.StatusSince)
+		f.endUntried(d)
 	}
 	st := f.State.Status
 	f.State.InCustody = false
@@ -272,6 +328,21 @@ func (f *PersonFile) endEpisode(ev *Event, mech Mechanism) {
 	if n := len(f.Episodes); n > 0 {
 		e := &f.Episodes[n-1]
 		e.Ended, e.EndKind, e.Mechanism, e.FacilityOut, e.StatusAtEnd = d, ev.Kind, mech, f.State.Facility, st
+	}
+}
+
+// identify applies a registration or an update of identity: the last
+// entered wins, whatever its date.
+func (f *PersonFile) identify(ev *Event) {
+	if f.Registered && ev.Seq < f.identitySeq {
+		return
+	}
+	p := ev.Data.(*PersonData)
+	f.identitySeq = ev.Seq
+	f.Identity = *p
+	f.Registered = true
+	for i := range f.Stays {
+		f.Stays[i].Sex, f.Stays[i].DOB = p.Sex, p.DOB
 	}
 }
 
@@ -287,22 +358,10 @@ func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
 		// Identity is a property of the person, not of a period: an update
 		// (a date of birth established by a document, say) applies to the
 		// whole file, so every stay carries the identity as now known.
-		p := ev.Data.(*PersonData)
 		if ev.Date > f.State.LastDate {
 			f.State.LastDate = ev.Date
 		}
-		if f.Registered && ev.Seq < f.identitySeq {
-			return nil
-		}
-		f.identitySeq = ev.Seq
-		f.Identity = *p
-		f.Registered = true
-		for i := range f.Stays {
-			f.Stays[i].Sex, f.Stays[i].DOB = p.Sex, p.DOB
-		}
-		if ev.Date > f.State.LastDate {
-			f.State.LastDate = ev.Date
-		}
+		f.identify(ev)
 		return nil
 	}
 	if !f.Registered {
@@ -498,6 +557,7 @@ func (f *PersonFile) Clone() *PersonFile {
 	c.Episodes = append([]Episode(nil), f.Episodes...)
 	c.Flags = append([]Flag(nil), f.Flags...)
 	c.cases = append([]caseStart(nil), f.cases...)
+	c.Pretrial = append([]PretrialPeriod(nil), f.Pretrial...)
 	return &c
 }
 
@@ -546,14 +606,42 @@ func Effective(events []*Event) []*Event {
 	return out
 }
 
+// registerEarly reads the file as registered from its first event, effs[i],
+// when that event belongs to an earlier custody entered late (found in an
+// old register, say): one before a later admission on or after the
+// registration, at which the person was registered. The identity is the
+// person's, not a period's. An event before the registration with no
+// custody after it is more likely a wrong date, of the event or of the
+// registration, and stays refused ("register the person first"). The
+// registration is folded again in its place (it sets the file's last date).
+func (f *PersonFile) registerEarly(effs []*Event, i int) {
+	for j := i + 1; j < len(effs); j++ {
+		r := effs[j]
+		if r.Kind != KPerson {
+			continue
+		}
+		for _, a := range effs[i+1:] {
+			if a.Kind == KAdmission && a.Date >= r.Date {
+				f.identify(r)
+				return
+			}
+		}
+		return
+	}
+}
+
 // Project folds a person's ledger events (in sequence order, corrections
 // included) into their file. Events dated after asOf are ignored when asOf is
 // set, which is how a file is seen as of a past date.
 func Project(id string, events []*Event, fac FacilityLookup, asOf Date) (*PersonFile, error) {
 	f := &PersonFile{ID: id}
-	for _, ev := range Effective(events) {
+	effs := Effective(events)
+	for i, ev := range effs {
 		if asOf != NoDate && ev.Date > asOf {
 			break
+		}
+		if !f.Registered && ev.Kind != KPerson {
+			f.registerEarly(effs, i)
 		}
 		if err := f.Apply(ev, fac); err != nil {
 			return f, fmt.Errorf("event %d (%s, %s): %w", ev.Seq, ev.Kind, ev.Date, err)

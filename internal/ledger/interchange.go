@@ -253,6 +253,7 @@ func (s *Service) importStream(ctx context.Context, file string, actor Actor, tr
 			}
 			err := w.prepare(it.ev, w.head.Seq+int64(kept-start)+1)
 			if err == nil {
+				w.line = it.line
 				err = w.apply(ctx, it.ev)
 			}
 			if err != nil {
@@ -279,6 +280,9 @@ func (s *Service) importStream(ctx context.Context, file string, actor Actor, tr
 	}
 	if err := ctx.Err(); err != nil {
 		return ImportResult{}, fmt.Errorf("import interrupted, nothing was written: %w", err)
+	}
+	if err := w.settled(); err != nil {
+		return ImportResult{}, err
 	}
 	if opt.DryRun {
 		return ImportResult{Events: w.count, Persons: w.personsSeen, Head: w.head}, nil // the deferred rollback discards it

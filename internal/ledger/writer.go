@@ -44,6 +44,16 @@ type writer struct {
 	// (LoadOptions.Refused); a refused event must then leave no trace.
 	refused func(line int, err error) bool
 
+	// line is the position in the input of the event being applied.
+	line int
+	// unsettled holds, for each person, the late event (with its line and
+	// why) after which their file does not hold together yet: an earlier
+	// custody entered late, whose admission overlaps the custody that
+	// follows until its end (release, escape or death) is entered too.
+	// Each further event of the person refolds the file; the transaction
+	// is refused at commit while one is left (see settled).
+	unsettled map[string]unsettled
+
 	// estate is the facilities and cells as they stand, with what this
 	// transaction registered (estate.go).
 	estate *domain.Estate
@@ -275,6 +285,7 @@ func (w *writer) add(ctx context.Context, ev *domain.Event, line int) error {
 	if err := w.prepare(ev, seq); err != nil {
 		return asEventError(w.file, line, err)
 	}
+	w.line = line
 	if err := w.apply(ctx, ev); err != nil {
 		return asEventError(w.file, line, err)
 	}
@@ -325,9 +336,22 @@ func (w *writer) apply(ctx context.Context, ev *domain.Event) error {
 			if e, ok := err.(*domain.Error); ok && e.Code == domain.ErrInvalid {
 				return err
 			}
-			return domain.Invalid("date", "out of order: %s is before %s's last event (%s), and entered there the file does not hold together: %v",
+			bad := domain.Invalid("date", "out of order: %s is before %s's last event (%s), and entered there the file does not hold together: %v",
 				ev.Date, ev.Person, f.State.LastDate, err)
+			if wait, werr := w.mayWait(ctx, ev); werr != nil {
+				return werr
+			} else if !wait {
+				return bad
+			}
+			if _, ok := w.unsettled[ev.Person]; !ok {
+				if w.unsettled == nil {
+					w.unsettled = map[string]unsettled{}
+				}
+				w.unsettled[ev.Person] = unsettled{line: w.line, err: bad}
+			}
+			return nil
 		}
+		delete(w.unsettled, ev.Person)
 		return nil
 	}
 	if err := w.checkCell(ev, f); err != nil {
@@ -376,8 +400,67 @@ func (w *writer) refolds(ev *domain.Event) bool {
 	if ev.Kind == domain.KCorrection {
 		return true
 	}
+	if _, ok := w.unsettled[ev.Person]; ok && ev.Kind != domain.KPerson {
+		return true // the file in memory is not the ledger's yet
+	}
 	f := w.files[ev.Person]
 	return f != nil && f.Registered && ev.Kind.PersonKind() && ev.Kind != domain.KPerson && ev.Date < f.State.LastDate
+}
+
+// unsettled is a late event after which a person's file does not hold
+// together yet.
+type unsettled struct {
+	line int
+	err  error
+}
+
+// mayWait reports whether a late event whose file does not hold together
+// may wait for the rest of the transaction: an admission opening an earlier
+// custody, entered late, overlaps the custody after it until its release is
+// entered too, and the events between them come one at a time. It waits
+// only when it holds on its own date (the person was not in custody then,
+// and so on) and with an import that is refused as a whole when it fails;
+// a load that leaves refused events out (LoadOptions.Refused) cannot take
+// back an event once chained.
+func (w *writer) mayWait(ctx context.Context, ev *domain.Event) (bool, error) {
+	if w.refused != nil || ev.Kind == domain.KCorrection {
+		return false, nil
+	}
+	if _, ok := w.unsettled[ev.Person]; !ok && ev.Kind != domain.KAdmission {
+		return false, nil
+	}
+	stored, err := w.ap.PersonEvents(ctx, []string{ev.Person})
+	if err != nil {
+		return false, err
+	}
+	evs, err := store.DecodeEvents(stored[ev.Person])
+	if err != nil {
+		return false, err
+	}
+	// Folded up to its date, with it: what came after is not looked at.
+	if _, err := domain.Project(ev.Person, append(evs, ev), w, ev.Date); err == nil {
+		return true, nil
+	}
+	// It fails there; it may wait only when the file fails there without
+	// it too (an event of the current custody while the earlier one is
+	// still open): otherwise the fault is its own.
+	_, err = domain.Project(ev.Person, evs, w, ev.Date)
+	return err != nil && ev.Kind != domain.KAdmission, nil
+}
+
+// settled refuses the transaction when a person's file still does not
+// hold together, naming the late event after which it stopped.
+func (w *writer) settled() error {
+	var first *unsettled
+	for _, u := range w.unsettled {
+		if first == nil || u.line < first.line {
+			first = &u
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	return asEventError(w.file, first.line, fmt.Errorf("%w (an earlier custody entered late needs its end, a release, escape or death, in the same entry)", first.err))
 }
 
 // checkCell checks that a cell named by the event is registered in the
@@ -592,6 +675,9 @@ func (w *writer) writeFiles(ctx context.Context, fresh, changed []*domain.Person
 // commit writes the rest and the projections of every person still in
 // memory, then commits.
 func (w *writer) commit(ctx context.Context) error {
+	if err := w.settled(); err != nil {
+		return err
+	}
 	if err := w.flush(ctx); err != nil {
 		return err
 	}

@@ -104,7 +104,9 @@ func (s *Service) Queue(ctx context.Context, p *auth.Principal, q QueueQuery) (*
 // QueueExport is the whole queue the filters select, every page, for a
 // spreadsheet. The export is entered in the audit trail before the rows
 // are returned: a list of names leaving the system must be on record, as
-// the opening of a file is.
+// the opening of a file is. The entry keeps the filters, the date and the
+// ledger sequence rather than every person listed: those three give the
+// same list again (a queue export runs to tens of thousands of people).
 func (s *Service) QueueExport(ctx context.Context, p *auth.Principal, q QueueQuery, format string) (*Queue, error) {
 	q.Offset, q.Limit = 0, -1
 	out, err := s.queuePage(ctx, p, q)
@@ -122,11 +124,6 @@ func (s *Service) QueueExport(ctx context.Context, p *auth.Principal, q QueueQue
 	}
 	return out, nil
 }
-
-// ErrExportNotRecorded refuses an export that could not be entered in the
-// audit trail.
-var ErrExportNotRecorded = &domain.Error{Code: domain.ErrUnavailable,
-	Msg: "the export is not made: it could not be entered in the audit trail; try again in a moment"}
 
 // filters are the filters in force, by their query names, for the audit
 // trail.
@@ -296,8 +293,31 @@ func (s *Service) DataToCheck(ctx context.Context, p *auth.Principal, facility s
 	slices.SortFunc(rows, func(a, b CheckRow) int {
 		return cmp.Or(cmp.Compare(a.Facility, b.Facility), cmp.Compare(a.Check, b.Check), cmp.Compare(a.Person, b.Person))
 	})
+	// The export names people, as an opened file does: it is given only
+	// once it is on record, with whom it lists (Mandela Rules 6 and 9).
+	slices.Sort(ids)
+	detail := map[string]any{"as_of": c.asOf.String(), "ledger_seq": c.head.Seq, "rows": len(rows), "persons": nonNilIDs(ids)}
+	if err := s.auth.Record(ctx, p, auth.ActChecksExport, facility, detail); err != nil {
+		if ctx.Err() != nil {
+			return domain.NoDate, store.Head{}, nil, fmt.Errorf("recording that %s exported the data to check: %w", p.User, err)
+		}
+		s.log.Error("the data to check was not exported: the export could not be entered in the audit trail", "user", p.User, "facility", facility, "err", err)
+		return domain.NoDate, store.Head{}, nil, ErrExportNotRecorded
+	}
 	return c.asOf, c.head, rows, nil
 }
+
+func nonNilIDs(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
+}
+
+// ErrExportNotRecorded refuses an export of personal data whose making
+// could not be entered in the audit trail.
+var ErrExportNotRecorded = &domain.Error{Code: domain.ErrUnavailable,
+	Msg: "the export is not given: it could not be entered in the audit trail; try again in a moment"}
 
 func matches(r screening.Result, q QueueQuery) bool {
 	if q.Kind != "" && !slices.ContainsFunc(r.Fired, func(f screening.Fired) bool { return f.Kind == q.Kind }) {

@@ -83,6 +83,16 @@ func dateFunctions() []cel.EnvOption {
 				}
 				return types.Int(b.DaysSince(a))
 			}))),
+		cel.Function("quantity", cel.Overload("quantity_int_string_string", []*cel.Type{cel.IntType, cel.StringType, cel.StringType}, cel.StringType,
+			cel.FunctionBinding(func(args ...ref.Val) ref.Val {
+				n, ok := args[0].(types.Int)
+				one, ok1 := args[1].(types.String)
+				many, ok2 := args[2].(types.String)
+				if !ok || !ok1 || !ok2 {
+					return types.NoSuchOverloadErr()
+				}
+				return types.String(Count(int(n), string(one), string(many)))
+			}))),
 		cel.Function("percent", cel.Overload("percent_double", []*cel.Type{cel.DoubleType}, cel.StringType,
 			cel.UnaryBinding(func(v ref.Val) ref.Val {
 				f, ok := v.(types.Double)
@@ -92,6 +102,16 @@ func dateFunctions() []cel.EnvOption {
 				return types.String(strconv.FormatFloat(float64(f)*100, 'f', 1, 64) + "%")
 			}))),
 	}
+}
+
+// Count writes a number with its noun, singular for 1 (and -1): "1 day",
+// "0 days", "92 days". Reasons are written in English; Khmer, which a
+// translation of them would use, does not mark the plural.
+func Count(n int, one, many string) string {
+	if n == 1 || n == -1 {
+		return strconv.Itoa(n) + " " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 func newEnvironment(params []Param) (*environment, error) {

@@ -82,6 +82,10 @@ const (
 	FDaysInCustody
 	FPretrialDays
 	FPretrialSince
+	FEarlierPretrialDays
+	FEarlierPretrialPeriods
+	FCasePretrialDays
+	FCasePretrialSince
 	FArrestedAt
 	FHoursSinceArrest
 	FHasOrder
@@ -173,6 +177,10 @@ var Facts = [numFacts]Fact{
 	{FDaysInCustody, "days_in_custody", Int, "as_of minus admitted, in days (the day of admission counts as day 0)", ""},
 	{FPretrialDays, "pretrial_days", Int, "days untried (police custody or pretrial) in the current episode up to as_of", ""},
 	{FPretrialSince, "pretrial_since", Date, "as_of minus pretrial_days: where continuous pre-trial detention would have started; limits in months are counted from it", ""},
+	{FEarlierPretrialDays, "earlier_pretrial_days", Int, "days untried on the current case in earlier custody episodes (released, then detained again on the same case number); 0 when the case has no number", ""},
+	{FEarlierPretrialPeriods, "earlier_pretrial_periods", String, "those periods, oldest first, each as FROM to TO (N days), separated by semicolons; empty when there are none", ""},
+	{FCasePretrialDays, "case_pretrial_days", Int, "earlier_pretrial_days plus pretrial_days: the pre-trial detention on the case in all", ""},
+	{FCasePretrialSince, "case_pretrial_since", Date, "as_of minus case_pretrial_days: where continuous detention on the case would have started; the limits in months are counted from it when params.pretrial_cumulative", ""},
 	{FArrestedAt, "arrested_at", String, "date and time of arrest as recorded (YYYY-MM-DDTHH:MM)", "not recorded, or not a valid date and time"},
 	{FHoursSinceArrest, "hours_since_arrest", Int, "hours from the arrest to the end of as_of (24:00), an hour begun counting as an hour", "arrested_at unknown"},
 	{FHasOrder, "has_order", Bool, "a commitment order (warrant, police custody, detention order, judgment, drug-centre order, immediate appearance) is on file", ""},

@@ -139,11 +139,12 @@ func TestMissingDataIsUndecided(t *testing.T) {
 	if r := p.screen(t, pack, "2021-07-11", 0); !fires(r, "LB-04") {
 		t.Errorf("18 months with no date of birth: LB-04 should fire; fired %v undecided %+v", firedIDs(r), r.Undecided)
 	}
-	// A drug-centre placement with no order at all.
+	// A drug-centre placement with no order at all: LB-10, the rule of
+	// drug centres, says so; LB-01 does not say it a second time.
 	q := newPerson("1990-01-01", domain.Male)
 	q.admit("2020-01-01", "DC", &domain.AdmissionData{Status: domain.StatusDrugCentre})
-	if r := q.screen(t, pack, "2020-01-02", 0); !fires(r, "LB-10") || !fires(r, "LB-01") {
-		t.Errorf("drug centre with no order: LB-01 and LB-10 should fire; fired %v", firedIDs(r))
+	if r := q.screen(t, pack, "2020-01-02", 0); !fires(r, "LB-10") || fires(r, "LB-01") || undecided(r, "LB-01") != nil {
+		t.Errorf("drug centre with no order: LB-10 alone should fire; fired %v", firedIDs(r))
 	}
 }
 

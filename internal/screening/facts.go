@@ -91,6 +91,11 @@ func Facts(f *domain.PersonFile, kinds Kinds, d domain.Date, v *rules.Values) {
 	}
 	v.SetInt(rules.FPretrialDays, pre)
 	v.SetString(rules.FPretrialSince, d.AddDays(-pre).String())
+	earlier, periods := earlierPretrial(f)
+	v.SetInt(rules.FEarlierPretrialDays, earlier)
+	v.SetString(rules.FEarlierPretrialPeriods, periods)
+	v.SetInt(rules.FCasePretrialDays, earlier+pre)
+	v.SetString(rules.FCasePretrialSince, d.AddDays(-(earlier + pre)).String())
 	if at, ok := parseArrest(s.ArrestedAt); ok {
 		v.SetString(rules.FArrestedAt, s.ArrestedAt)
 		// to the end of d: the register knows days, not the hour of the
@@ -122,6 +127,38 @@ func Facts(f *domain.PersonFile, kinds Kinds, d domain.Date, v *rules.Values) {
 	}
 	v.SetBool(rules.FConvictedAfterAcquittal, s.ConvictedAfterAcquittal)
 	v.SetBool(rules.FAppealAfterAcquittal, s.AppealAfterAcquittal)
+}
+
+// earlierPretrial counts the days untried on the current case in earlier
+// custody episodes and lists them. The admission names the case: a person
+// released (under judicial supervision, say) and detained again on the same
+// case has used up the earlier days of the limit; detained on another case,
+// the count starts again. A case with no number matches nothing.
+func earlierPretrial(f *domain.PersonFile) (int, string) {
+	s := &f.State
+	if s.Case == nil || s.Case.ID == "" || len(f.Pretrial) == 0 {
+		return 0, ""
+	}
+	days := 0
+	var b []byte
+	cur := len(f.Episodes)
+	for _, p := range f.Pretrial {
+		if p.Case != s.Case.ID || p.Episode >= cur {
+			continue
+		}
+		n := p.Days()
+		days += n
+		if b != nil {
+			b = append(b, "; "...)
+		}
+		b = append(b, p.From.String()...)
+		b = append(b, " to "...)
+		b = append(b, p.To.String()...)
+		b = append(b, " ("...)
+		b = append(b, rules.Count(n, "day", "days")...)
+		b = append(b, ')')
+	}
+	return days, string(b)
 }
 
 // offenceBy is the latest date the alleged offence can have been committed,

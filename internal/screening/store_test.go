@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -89,6 +90,21 @@ func TestDemoRegisterFiresEveryRule(t *testing.T) {
 		if perPerson[id] != listed[id] {
 			t.Errorf("%s: %d in the summary, %d people with it", id, listed[id], perPerson[id])
 		}
+	}
+	// Someone released under judicial supervision and detained again on
+	// the same case is past a pre-trial limit by the days of both custodies
+	// (issue 15, item 4): the reason lists the earlier period.
+	cumulative := 0
+	for r := range rep.Persons() {
+		for _, f := range r.Fired {
+			if slices.Contains([]string{"LB-04", "LB-05", "LB-07", "RV-01"}, f.Rule) && strings.Contains(f.Reason, "in earlier custody") {
+				cumulative++
+			}
+		}
+	}
+	t.Logf("pre-trial limits reached with an earlier custody on the same case: %d", cumulative)
+	if cumulative == 0 {
+		t.Errorf("the demo register has nobody past a pre-trial limit with an earlier custody on the same case")
 	}
 	// Held unlawfully on confirmed and not yet confirmed law: both found in
 	// the demo, adding up to the people held unlawfully.

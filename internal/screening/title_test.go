@@ -87,9 +87,9 @@ func TestTitleOfDetention(t *testing.T) {
 		p.expect(t, pack,
 			expect{"2020-03-15", "LB-01", quiet, nil},
 			expect{"2020-03-16", "LB-01", holds, []string{"held 61 days (since 2020-01-15) in P1", "detention_order reference D1",
-				"issued 2020-01-15", "expired on 2020-03-15", "since 2020-03-16 (1 day(s))", "after 0 extension(s)"}},
+				"issued 2020-01-15", "expired on 2020-03-15", "since 2020-03-16 (1 day),", "after 0 extensions"}},
 			expect{"2020-03-16", "LB-05", quiet, nil},
-			expect{"2020-04-14", "LB-01", holds, []string{"since 2020-03-16 (30 day(s))"}})
+			expect{"2020-04-14", "LB-01", holds, []string{"since 2020-03-16 (30 days)"}})
 	})
 
 	t.Run("a child's order lapsed before the child's limit", func(t *testing.T) {
@@ -111,7 +111,7 @@ func TestTitleOfDetention(t *testing.T) {
 		p.expect(t, pack,
 			expect{"2020-03-16", "LB-01", quiet, nil},
 			expect{"2020-05-15", "LB-01", quiet, nil},
-			expect{"2020-05-16", "LB-01", holds, []string{"expired on 2020-05-15", "after 1 extension(s)"}})
+			expect{"2020-05-16", "LB-01", holds, []string{"expired on 2020-05-15", "after 1 extension and"}})
 	})
 
 	t.Run("a new order continues it", func(t *testing.T) {
@@ -313,7 +313,7 @@ func TestAgeAtTheAct(t *testing.T) {
 		p.expect(t, pack,
 			expect{"2020-03-10", "LB-07", quiet, nil},
 			expect{"2020-03-25", "LB-07", holds, []string{"born 2004-03-20", "aged at most 15 at the alleged offence",
-				"first admission on the case on 2020-01-10", "held 75 days untried since 2020-01-10", "is 2 months, to 2020-03-10"}})
+				"first admission on the case on 2020-01-10", "held 75 days untried (counted from 2020-01-10)", "is 2 months, to 2020-03-10"}})
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/habeas-kh/habeas/internal/auth"
+	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/store"
 )
 
@@ -77,6 +78,8 @@ func (s *Server) auditRows(r *http.Request, p *page, entries []store.AuditEntry)
 			row.AboutURL = "/pledges#pledge-" + url.PathEscape(strings.TrimPrefix(e.Subject, "pledge/"))
 		case e.Action == auth.ActEventRecord && strings.HasPrefix(e.Subject, "reform/"):
 			row.AboutURL = "/pledges#reform-" + url.PathEscape(strings.TrimPrefix(e.Subject, "reform/"))
+		case e.Action == auth.ActChecksExport && e.Subject == "":
+			row.About = p.T("audit.all_facilities") // no facility asked for
 		}
 		rows[i] = row
 	}
@@ -161,6 +164,24 @@ func auditItems(p *page, e store.AuditEntry) []auditItem {
 			break
 		}
 		item("audit.shown", p.N(d.Events))
+	case auth.ActChecksExport:
+		// The people listed are in the detail (the API shows it whole);
+		// the page counts them.
+		var d struct {
+			AsOf    string `json:"as_of"`
+			Rows    int
+			Persons []string
+		}
+		if err = json.Unmarshal([]byte(e.Detail), &d); err != nil {
+			break
+		}
+		asOf := d.AsOf
+		if day, perr := domain.ParseDate(d.AsOf); perr == nil {
+			asOf = p.Lang.Date(day)
+		}
+		item("audit.as_of", asOf)
+		item("audit.rows", p.N(d.Rows))
+		item("audit.people", p.N(len(d.Persons)))
 	default:
 		err = errUnknownAction
 	}

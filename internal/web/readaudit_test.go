@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"net/url"
@@ -26,7 +27,7 @@ type unrecordedReads struct {
 func (d unrecordedReads) ApplyAccount(ctx context.Context, build func(context.Context, store.AccountReader) (store.AccountChange, error)) (store.AuditEntry, error) {
 	return d.DB.ApplyAccount(ctx, func(ctx context.Context, r store.AccountReader) (store.AccountChange, error) {
 		c, err := build(ctx, r)
-		if a := c.Audit.Action; err == nil && d.fail.Load() && (a == auth.ActPersonRead || a == auth.ActPersonHealthRead) {
+		if a := c.Audit.Action; err == nil && d.fail.Load() && (a == auth.ActPersonRead || a == auth.ActPersonHealthRead || a == auth.ActChecksExport) {
 			return c, errors.New("writing the audit entry: disk I/O error")
 		}
 		return c, err
@@ -78,6 +79,80 @@ func TestReadAuditFailsClosed(t *testing.T) {
 	for _, p := range append(pages, "/api/v1/persons/"+f.person) {
 		if res := reg.get(p); res.code != 200 || !strings.Contains(res.body, name) {
 			t.Errorf("%s with the trail working: %d, shows the name %v", p, res.code, strings.Contains(res.body, name))
+		}
+	}
+}
+
+// TestChecksExportAudited: the data-to-check export names people, so it is
+// entered in the audit trail like the opening of a file: who, when, the
+// facility asked for and the people listed; when the entry cannot be
+// written the export is not given (503, saying why).
+func TestChecksExportAudited(t *testing.T) {
+	var fail atomic.Bool
+	f := newFixtureOn(t, dbtest.SQLiteDSN(t), 300, func(db *sqldb.DB) servedDB { return unrecordedReads{db, &fail} })
+	// A person of CC1 whose detention order has no expiry (DQ-03).
+	evs := `{"events":[{"kind":"person","date":"2020-06-01","person":"DQ-TEST","data":{"name":"Data Check","sex":"F","dob":"1990-02-03","dob_basis":"document"}},` +
+		`{"kind":"admission","date":"2020-06-01","person":"DQ-TEST","facility":"CC1","data":{"status":"pretrial",` +
+		`"order":{"kind":"detention_order","authority":"Investigating judge","reference":"DO-9","issued":"2020-06-01"},` +
+		`"case":{"id":"C-DQ","procedure":"ordinary","charges":[{"offence":"theft","class":"misdemeanour","min_months":6,"max_months":36}]}}}]}`
+	if res := f.login("admin").do("POST", "/api/v1/events", strings.NewReader(evs), "application/json"); res.code != 201 {
+		t.Fatalf("recording the test person: %d %s", res.code, res.body)
+	}
+	reg := f.login("registrar")
+	res := reg.get("/staff/queue/checks.csv")
+	if res.code != 200 {
+		t.Fatalf("export: %d %s", res.code, res.body)
+	}
+	rows, err := csv.NewReader(strings.NewReader(res.body)).ReadAll()
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("export: %v %v", err, rows)
+	}
+	listed := map[string]bool{}
+	for _, r := range rows[1:] {
+		listed[r[5]] = true
+	}
+	trail := reg.get("/api/v1/users/registrar/audit")
+	var body struct {
+		Entries []struct {
+			Action, Actor, Subject string
+			Detail                 json.RawMessage
+		}
+	}
+	if trail.code != 200 || json.Unmarshal([]byte(trail.body), &body) != nil {
+		t.Fatalf("the registrar's trail: %d %s", trail.code, trail.body)
+	}
+	found := false
+	if !listed["DQ-TEST"] {
+		t.Errorf("the export does not list DQ-TEST: %v", rows)
+	}
+	for _, e := range body.Entries {
+		if e.Action != auth.ActChecksExport {
+			continue
+		}
+		found = true
+		var d struct {
+			AsOf    string `json:"as_of"`
+			Rows    int
+			Persons []string
+		}
+		if err := json.Unmarshal(e.Detail, &d); err != nil || e.Actor != "registrar" || d.Rows != len(rows)-1 || len(d.Persons) != len(listed) || d.AsOf != rows[1][0] {
+			t.Errorf("the entry of the export: %+v %s (%v), want %d rows, %d people", e, e.Detail, err, len(rows)-1, len(listed))
+		}
+		for _, p := range d.Persons {
+			if !listed[p] {
+				t.Errorf("the entry lists %s, who is not in the export", p)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no %s entry in the registrar's trail: %.1000s", auth.ActChecksExport, trail.body)
+	}
+	fail.Store(true)
+	for _, lang := range []string{"en", "km"} {
+		res := reg.get("/staff/queue/checks.csv?lang=" + lang)
+		want := map[string]string{"en": "could not be entered in the audit trail", "km": "កំណត់ត្រាសវនកម្ម"}[lang]
+		if res.code != 503 || strings.Contains(res.body, "as_of,ledger_head") || !strings.Contains(res.body, want) {
+			t.Errorf("export with the trail failing (%s): %d\n%.400s", lang, res.code, res.body)
 		}
 	}
 }

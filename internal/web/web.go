@@ -431,5 +431,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, registry.ErrReadNotRecorded) {
 		msg = langOf(r).T("person.unrecorded")
 	}
+	if errors.Is(err, registry.ErrExportNotRecorded) {
+		msg = langOf(r).T("queue.export_unrecorded")
+	}
 	s.errorPage(w, r, code, msg)
 }
