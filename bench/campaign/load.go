@@ -158,7 +158,7 @@ func LoadRun(ctx context.Context, h *Habeas, o LoadOptions) (*Load, error) {
 	defer stopAll()
 	hard, cancel := context.WithTimeout(ctx, o.Duration+5*time.Minute)
 	defer cancel()
-	day := time.Now().UTC()
+	day := demoLastDay
 	res := &Load{Reads: map[string]*Reads{}, Setup: time.Since(t0)}
 	for _, k := range readKinds {
 		res.Reads[k] = &Reads{}
@@ -318,6 +318,7 @@ func peopleOf(ctx context.Context, cl *http.Client, base string, acct *Account) 
 // getOK waits until url answers 200.
 func getOK(ctx context.Context, cl *http.Client, u, token string, within time.Duration) error {
 	deadline := time.Now().Add(within)
+	last, lastBody := 0, ""
 	for {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
@@ -328,14 +329,15 @@ func getOK(ctx context.Context, cl *http.Client, u, token string, within time.Du
 		}
 		resp, err := cl.Do(req)
 		if err == nil {
-			io.Copy(io.Discard, resp.Body)
+			b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
+			last, lastBody = resp.StatusCode, string(b)
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not answer 200 within %s (%v)", u, within, err)
+			return fmt.Errorf("%s did not answer 200 within %s (%v, last status %d: %s)", u, within, err, last, tail(lastBody, 1500))
 		}
 		select {
 		case <-ctx.Done():

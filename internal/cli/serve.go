@@ -71,7 +71,9 @@ use --insecure-cookies, or better, put habeas behind an HTTPS proxy.`,
 				return err
 			case <-ctx.Done():
 			}
-			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			// In-flight requests finish: a report being built for a visitor
+			// can take seconds on a busy register.
+			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				return err

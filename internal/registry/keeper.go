@@ -81,6 +81,10 @@ func (s *Service) WantScreening(d domain.Date) {
 func (s *Service) KeepScreenings(ctx context.Context, interval time.Duration, saved func()) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	// Passes are at least gap apart: under a stream of writes (thirty
+	// clerks at once) a pass per write would re-stamp the saved screenings
+	// and drop the dashboard's reports as fast as they are written.
+	gap := min(interval, 5*time.Second)
 	for {
 		n, err := s.KeepOnce(ctx)
 		if err != nil && ctx.Err() == nil {
@@ -88,6 +92,11 @@ func (s *Service) KeepScreenings(ctx context.Context, interval time.Duration, sa
 		}
 		if n > 0 && saved != nil {
 			saved()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(gap):
 		}
 		select {
 		case <-ctx.Done():

@@ -7,6 +7,7 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -422,7 +423,16 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 	} else {
 		r.Notes = append(r.Notes, fmt.Sprintf("No screening was saved for %s, so people held without legal basis are not counted in this report; run habeas screen --as-of %s --save.", asOf, asOf))
 	}
-	if err := r.protect(s, rows, scr.Counts, r.Columns(), threshold, nil); err != nil {
+	err = r.protect(s, rows, scr.Counts, r.Columns(), threshold, nil)
+	var be *disclosure.BlockedError
+	if errors.As(err, &be) && r.Screening != nil {
+		// The screening's counts are what cannot be published (a small
+		// register): the rest of the report still can, without them. A
+		// saved screening must never take the figures down with it.
+		r.Screening, r.Notes = nil, append(r.Notes, fmt.Sprintf("People held without legal basis on %s are not shown: the screening's counts are so small that every way of showing them would identify people.", asOf))
+		err = r.protect(s, rows, nil, r.Columns(), threshold, nil)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if len(r.Releases.ByMechanism) > len(r.Releases.ByFacility.Columns) && len(r.Releases.ByFacility.Rows) > 0 {
