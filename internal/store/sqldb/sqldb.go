@@ -147,6 +147,10 @@ func Open(ctx context.Context, dsn string, log *slog.Logger, opts ...Option) (*D
 		d.db.Close()
 		return nil, err
 	}
+	if err := d.buildTree(ctx); err != nil {
+		d.db.Close()
+		return nil, err
+	}
 	return d, nil
 }
 
