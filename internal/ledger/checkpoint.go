@@ -14,6 +14,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/snapshot"
 	"github.com/habeas-kh/habeas/internal/store"
 	"github.com/habeas-kh/habeas/internal/tree"
 )
@@ -69,9 +70,13 @@ func (s *Service) Checkpoint(ctx context.Context, actor Actor, priv ed25519.Priv
 	if err != nil {
 		return nil, err
 	}
+	pem, err := snapshot.PublicKeyPEM(priv.Public().(ed25519.PublicKey))
+	if err != nil {
+		return nil, err
+	}
 	now := s.now().UTC().Truncate(1e9)
 	rootText := base64.StdEncoding.EncodeToString(root[:])
-	if err := ta.PutCheckpoint(ctx, store.Checkpoint{Size: n, Root: rootText, KeyID: c.KeyID(), Signed: string(c.Signed), Created: now}); err != nil {
+	if err := ta.PutCheckpoint(ctx, store.Checkpoint{Size: n, Root: rootText, KeyID: c.KeyID(), Signed: string(c.Signed), PubKey: pem, Created: now}); err != nil {
 		return nil, err
 	}
 	detail, err := json.Marshal(map[string]any{"size": n, "root": rootText})

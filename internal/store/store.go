@@ -341,6 +341,7 @@ type Checkpoint struct {
 	Root    string // base64
 	KeyID   string
 	Signed  string // the signed note as published
+	PubKey  string // the public key that checks it, PEM
 	Created time.Time
 }
 

@@ -223,14 +223,22 @@ func CheckInclusion(p *InclusionProof, pub ed25519.PublicKey) (*Checkpoint, erro
 	return c, nil
 }
 
-// CheckConsistency checks that the tree of checkpoint newer extends that of
-// older, by a proof between their sizes.
-func CheckConsistency(older, newer *Checkpoint, p *ConsistencyProof) error {
+// CheckOrder checks that two checkpoints are of one log, the older first.
+func CheckOrder(older, newer *Checkpoint) error {
 	if older.Origin != newer.Origin {
 		return domain.Invalid("checkpoint", "the checkpoints are of two logs: %s and %s", older.Origin, newer.Origin)
 	}
 	if older.Size > newer.Size {
 		return domain.Invalid("checkpoint", "the older checkpoint (size %d) is larger than the newer (size %d): give them oldest first", older.Size, newer.Size)
+	}
+	return nil
+}
+
+// CheckConsistency checks that the tree of checkpoint newer extends that of
+// older, by a proof between their sizes.
+func CheckConsistency(older, newer *Checkpoint, p *ConsistencyProof) error {
+	if err := CheckOrder(older, newer); err != nil {
+		return err
 	}
 	if p.From != older.Size || p.To != newer.Size {
 		return domain.Invalid("proof", "the proof is between sizes %d and %d, not between the checkpoints' %d and %d", p.From, p.To, older.Size, newer.Size)

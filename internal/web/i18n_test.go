@@ -171,7 +171,7 @@ func TestKeysUsedExist(t *testing.T) {
 	vocab("event.", "domain.Kinds", strs(domain.Kinds))
 	vocab("role.", "auth.Roles", strs(auth.Roles))
 	vocab("audit.", "the audit actions", []string{auth.ActUserAdd, auth.ActUserRole, auth.ActUserDisable, auth.ActUserEnable,
-		auth.ActUserPass, auth.ActTokenCreate, auth.ActTokenRevoke, auth.ActEventRecord, auth.ActEventImport, auth.ActPersonRead,
+		auth.ActUserPass, auth.ActTokenCreate, auth.ActTokenRevoke, auth.ActEventRecord, auth.ActEventImport, auth.ActCheckpointSign, auth.ActPersonRead,
 		auth.ActPersonHealthRead})
 	for _, k := range slices.Sorted(maps.Keys(used)) {
 		for _, l := range langs {

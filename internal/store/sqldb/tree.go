@@ -137,9 +137,9 @@ func (a *appender) TreeHashes(indexes []int64) ([]tree.Hash, error) {
 }
 
 func (a *appender) PutCheckpoint(ctx context.Context, c store.Checkpoint) error {
-	if _, err := a.c.ExecContext(ctx, a.d.q(`INSERT INTO checkpoints (size, root, key_id, signed, created) VALUES (?,?,?,?,?)
-		ON CONFLICT (size, key_id) DO UPDATE SET root = excluded.root, signed = excluded.signed, created = excluded.created`),
-		c.Size, c.Root, c.KeyID, c.Signed, c.Created.UTC().Format(time.RFC3339)); err != nil {
+	if _, err := a.c.ExecContext(ctx, a.d.q(`INSERT INTO checkpoints (size, root, key_id, signed, pubkey, created) VALUES (?,?,?,?,?,?)
+		ON CONFLICT (size, key_id) DO UPDATE SET root = excluded.root, signed = excluded.signed, pubkey = excluded.pubkey, created = excluded.created`),
+		c.Size, c.Root, c.KeyID, c.Signed, c.PubKey, c.Created.UTC().Format(time.RFC3339)); err != nil {
 		return fmt.Errorf("storing the checkpoint of size %d: %w", c.Size, err)
 	}
 	return nil
@@ -186,7 +186,7 @@ func (d *DB) Tiles(ctx context.Context, fn func(tree.Tile) error) error {
 }
 
 func (d *DB) Checkpoints(ctx context.Context, limit int) ([]store.Checkpoint, error) {
-	q := "SELECT size, root, key_id, signed, created FROM checkpoints ORDER BY size DESC, created DESC"
+	q := "SELECT size, root, key_id, signed, pubkey, created FROM checkpoints ORDER BY size DESC, created DESC"
 	var args []any
 	if limit > 0 {
 		q += " LIMIT ?"
@@ -196,7 +196,7 @@ func (d *DB) Checkpoints(ctx context.Context, limit int) ([]store.Checkpoint, er
 	err := d.each(ctx, "checkpoints", q, args, func(r *sql.Rows) error {
 		var c store.Checkpoint
 		var created string
-		if err := r.Scan(&c.Size, &c.Root, &c.KeyID, &c.Signed, &created); err != nil {
+		if err := r.Scan(&c.Size, &c.Root, &c.KeyID, &c.Signed, &c.PubKey, &created); err != nil {
 			return fmt.Errorf("reading checkpoints: %w", err)
 		}
 		var err error

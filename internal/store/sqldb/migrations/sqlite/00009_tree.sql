@@ -14,13 +14,15 @@ CREATE TABLE tree_tiles (
 );
 
 -- Signed checkpoints of the tree (C2SP checkpoint text, note signature),
--- kept to be published: the server never holds the private key. created is
+-- kept to be published with the public key (PEM) that checks them: the
+-- server never holds the private key. created is
 -- RFC 3339 UTC.
 CREATE TABLE checkpoints (
     size    INTEGER NOT NULL,
     root    TEXT    NOT NULL,
     key_id  TEXT    NOT NULL,
     signed  TEXT    NOT NULL,
+    pubkey  TEXT    NOT NULL,
     created TEXT    NOT NULL,
     PRIMARY KEY (size, key_id)
 );
