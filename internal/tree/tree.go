@@ -100,6 +100,17 @@ type Builder struct {
 	touched map[int]bool
 	load    LoadFunc
 	full    func(Tile) error
+	// edge holds, per tree level, the hash of the last node completed at
+	// that level: all that appending the next leaf reads. Read from the
+	// tiles instead, a node above a tile's level would be recomputed from
+	// up to 128 hashes at every read.
+	edge []edgeHash
+}
+
+type edgeHash struct {
+	k  int64 // node number at its level; -1 when none is kept
+	h  Hash
+	ok bool
 }
 
 // NewBuilder continues a tree of size leaves, whose tiles load reads (nil
@@ -128,16 +139,39 @@ func (b *Builder) ReadHashes(indexes []int64) ([]Hash, error) {
 	return Reader(b.tile).ReadHashes(indexes)
 }
 
+// readEdge reads hashes from the kept right edge, and from the tiles what
+// it does not hold (a builder that continues a stored tree).
+func (b *Builder) readEdge(indexes []int64) ([]Hash, error) {
+	out := make([]Hash, len(indexes))
+	for i, idx := range indexes {
+		level, k := tlog.SplitStoredHashIndex(idx)
+		if level < len(b.edge) && b.edge[level].ok && b.edge[level].k == k {
+			out[i] = b.edge[level].h
+			continue
+		}
+		hs, err := b.ReadHashes([]int64{idx})
+		if err != nil {
+			return nil, err
+		}
+		out[i] = hs[0]
+	}
+	return out, nil
+}
+
 // Append adds a leaf.
 func (b *Builder) Append(leaf Hash) error {
 	n := b.size
-	hashes, err := tlog.StoredHashesForRecordHash(n, leaf, b)
+	hashes, err := tlog.StoredHashesForRecordHash(n, leaf, tlog.HashReaderFunc(b.readEdge))
 	if err != nil {
 		return fmt.Errorf("adding leaf %d to the tree: %w", n, err)
 	}
 	first := tlog.StoredHashCount(n)
 	for i, h := range hashes {
 		level, k := tlog.SplitStoredHashIndex(first + int64(i))
+		for len(b.edge) <= level {
+			b.edge = append(b.edge, edgeHash{})
+		}
+		b.edge[level] = edgeHash{k: k, h: h, ok: true}
 		// Tiles keep the hashes of every TileHeight-th level; the levels
 		// between are computed from them when read.
 		if level%TileHeight != 0 {
