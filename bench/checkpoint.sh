@@ -75,7 +75,7 @@ echo "== consistency proofs, $PROOFS requests"
 port=$(( 20000 + RANDOM % 20000 ))
 "$OUT/habeas" --db "$OUT/n.db" serve --addr "127.0.0.1:$port" 2>"$OUT/serve.log" &
 pid=$!
-until curl -fsS -o /dev/null "http://127.0.0.1:$port/api/v1/checkpoint"; do
+until curl -fsS -o /dev/null "http://127.0.0.1:$port/api/v1/checkpoint" 2>/dev/null; do
   kill -0 "$pid" 2>/dev/null || { cat "$OUT/serve.log"; exit 1; }
   sleep 1
 done
