@@ -36,7 +36,7 @@ func TestCheckpointsPublished(t *testing.T) {
 	}
 	old, newer := filepath.Join(dir, "old.txt"), filepath.Join(dir, "new.txt")
 	for _, args := range [][]string{{"--size", "100", "--out", old}, {"--out", newer}} {
-		if code, _, e := runCLI(t, append([]string{"--db", dsn, "--user", "publisher", "checkpoint", "--key", key + ".key"}, args...)...); code != 0 {
+		if code, _, e := runCLI(t, append([]string{"--db", dsn, "--user", "admin", "checkpoint", "--key", key + ".key"}, args...)...); code != 0 {
 			t.Fatalf("checkpoint %v: %s", args, e)
 		}
 	}
@@ -62,5 +62,17 @@ func TestCheckpointsPublished(t *testing.T) {
 	code, _, e = runCLI(t, "checkpoint", "check", newer, old, "--key", key+".pub", "--server", f.ts.URL)
 	if code == 0 || !strings.Contains(e, "oldest first") {
 		t.Errorf("checkpoints swapped: exit %d, %s", code, e)
+	}
+	// The audit trail of the one who signed shows it, readably.
+	admin := f.login("admin")
+	for lang, want := range map[string][]string{"en": {"signed a checkpoint of the ledger", "Events in the checkpoint"},
+		"km": {"បានចុះហត្ថលេខាលើចំណុចត្រួតពិនិត្យ", "ចំនួនព្រឹត្តិការណ៍ក្នុងចំណុចត្រួតពិនិត្យ"}} {
+		admin.cookies["lang"] = lang
+		page := admin.get("/staff/users/admin").body
+		for _, w := range want {
+			if !strings.Contains(page, w) {
+				t.Errorf("the admin's audit trail (%s) lacks %q", lang, w)
+			}
+		}
 	}
 }
