@@ -122,6 +122,21 @@ func NewBuilder(size int64, load LoadFunc, full func(Tile) error) *Builder {
 	return &Builder{size: size, load: load, full: full, touched: map[int]bool{}}
 }
 
+// Clone is a copy of the builder that reads and writes through load and
+// full: a store keeps the builder of its last commit, to begin the next
+// transaction without reading the tree again.
+func (b *Builder) Clone(load LoadFunc, full func(Tile) error) *Builder {
+	c := NewBuilder(b.size, load, full)
+	c.last = make([]*Tile, len(b.last))
+	for i, t := range b.last {
+		if t != nil {
+			c.last[i] = &Tile{Level: t.Level, N: t.N, Data: append(make([]byte, 0, tileWidth*tlog.HashSize), t.Data...)}
+		}
+	}
+	c.edge = append([]edgeHash(nil), b.edge...)
+	return c
+}
+
 // Size is the number of leaves.
 func (b *Builder) Size() int64 { return b.size }
 

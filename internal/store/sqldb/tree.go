@@ -24,6 +24,13 @@ var _ store.TreeStore = (*DB)(nil)
 // transaction; a tree larger than the ledger means events were deleted
 // outside habeas, and nothing is written until verify has been run.
 func (a *appender) openTree(ctx context.Context) error {
+	a.treeCtx = ctx
+	if t := a.d.lastTree; t != nil && t.Size() == a.head.Seq {
+		// The tiles are those this store committed last: the ledger has
+		// the length it had then.
+		a.tree = t.Clone(a.loadTile, a.writeTile)
+		return nil
+	}
 	size, err := a.d.treeSizeOn(ctx, a.c)
 	if err != nil {
 		return err

@@ -291,6 +291,7 @@ func (a *appender) Commit(ctx context.Context) (err error) {
 	}
 	took("committed")
 	a.done = true
+	a.d.lastTree = a.tree
 	a.backToWAL(context.WithoutCancel(ctx))
 	a.c.Close()
 	a.d.writeMu.Unlock()
