@@ -46,7 +46,7 @@ type DB struct {
 	// writeMu: the next write begins from it when the ledger has not grown
 	// since (another process's write makes it read the tree again).
 	lastTree *tree.Builder
-	log     *slog.Logger
+	log      *slog.Logger
 	// aggFlushAt: see defaultAggFlushAt.
 	aggFlushAt int
 	// loadsAlone: see LoadsAlone.
