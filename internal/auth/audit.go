@@ -32,6 +32,9 @@ const (
 	ActEventRecord = store.ActEventRecord
 	// ActEventImport indexes a load of many events by their range.
 	ActEventImport = store.ActEventImport
+	// ActCheckpointSign: a checkpoint of the ledger's tree was signed and
+	// stored (habeas checkpoint, habeas report publish).
+	ActCheckpointSign = store.ActCheckpointSign
 	// ActPersonRead: a user opened a person's file (Mandela Rules 6 and 9),
 	// through a page or the API; the subject is the person.
 	ActPersonRead = "person.read"

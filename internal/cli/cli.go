@@ -115,7 +115,8 @@ Start with:
 	root.PersistentFlags().StringVar(&a.cpuProf, "cpuprofile", "", "write a CPU profile to this file (for benchmarks)")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(a.demoCmd(), a.importCmd(), a.exportCmd(), a.statsCmd(), a.verifyCmd(), a.serveCmd(),
-		a.screenCmd(), a.rulesCmd(), a.userCmd(), a.reportCmd(), a.pledgeCmd(), a.reformCmd())
+		a.screenCmd(), a.rulesCmd(), a.userCmd(), a.reportCmd(), a.pledgeCmd(), a.reformCmd(),
+		a.checkpointCmd(), a.proveCmd(), a.verifyProofCmd())
 	return root
 }
 

@@ -167,7 +167,7 @@ data: keep it as safe as the database.`,
 }
 
 func (a *app) verifyCmd() *cobra.Command {
-	var head string
+	var head, against, key, exportFile string
 	var rebuild bool
 	cmd := &cobra.Command{
 		Use:   "verify",
@@ -177,7 +177,14 @@ projection (current state, stays, episodes, vulnerabilities, facilities,
 census) from the ledger and compare it with what is stored. Exits 1 and names
 the first bad event when a row was changed, deleted, inserted or reordered
 outside habeas. --head checks that a head hash published earlier is still in
-the ledger. --rebuild replaces the person projections with the rebuild.`,
+the ledger. --rebuild replaces the person projections with the rebuild.
+
+The ledger's Merkle tree is rebuilt from the events and compared with the
+stored tiles. --against CHECKPOINT --key KEY.pub checks that the ledger
+extends a checkpoint published earlier (habeas checkpoint): it fails when any
+event up to it was changed, removed or reordered, even with every later hash
+recomputed, and names the first differing event when the stored tree still
+holds the checkpointed hashes or --export gives an export made before.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -198,7 +205,7 @@ the ledger. --rebuild replaces the person projections with the rebuild.`,
 				return err
 			}
 			fmt.Fprintf(a.out, "events: %d, people: %d, head: %s\n", rep.Events, rep.Persons, rep.Head)
-			fmt.Fprintf(a.out, "hash chain: %s\nprojections: %s\n", okWord(rep.ChainOK), okWord(rep.ProjOK))
+			fmt.Fprintf(a.out, "hash chain: %s\nprojections: %s\ntree: %s\n", okWord(rep.ChainOK), okWord(rep.ProjOK), okWord(rep.TreeOK))
 			for _, p := range rep.Problems {
 				fmt.Fprintln(a.out, "  "+p.String())
 			}
@@ -232,6 +239,15 @@ the ledger. --rebuild replaces the person projections with the rebuild.`,
 			for _, p := range arep.Problems {
 				fmt.Fprintln(a.out, "  "+p)
 			}
+			extends := true
+			if against != "" {
+				if extends, err = a.verifyAgainst(ctx, svc, against, key, exportFile); err != nil {
+					return err
+				}
+			}
+			if !extends {
+				return &exitError{code: 1, msg: "verify: the ledger does not extend the checkpoint " + against}
+			}
 			if !rep.OK() || !arep.OK() {
 				return &exitError{code: 1, msg: "verify: the register does not match its ledger"}
 			}
@@ -240,6 +256,9 @@ the ledger. --rebuild replaces the person projections with the rebuild.`,
 	}
 	cmd.Flags().StringVar(&head, "head", "", "a head hash published earlier that must be in the ledger")
 	cmd.Flags().BoolVar(&rebuild, "rebuild", false, "rebuild the person projections from the ledger first")
+	cmd.Flags().StringVar(&against, "against", "", "a signed checkpoint the ledger must extend")
+	cmd.Flags().StringVar(&key, "key", "", "the public key of the checkpoint (PEM)")
+	cmd.Flags().StringVar(&exportFile, "export", "", "an export made before the checkpoint, to name the first differing event")
 	return cmd
 }
 

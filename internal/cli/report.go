@@ -1,16 +1,21 @@
 package cli
 
 import (
+	"context"
+	"crypto/ed25519"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/report"
 	"github.com/habeas-kh/habeas/internal/snapshot"
+	"github.com/habeas-kh/habeas/internal/store"
+	"github.com/habeas-kh/habeas/internal/tree"
 )
 
 type reportFlags struct {
@@ -128,7 +133,12 @@ func (a *app) reportPublishCmd() *cobra.Command {
 manifest.json (the SHA-256 of every file) and manifest.sig (its Ed25519
 signature with the private key --key). Anyone with the public key can check
 the folder with habeas report verify. The private key stays in its file; it is
-never stored in the database.`,
+never stored in the database.
+
+The folder also holds checkpoint.txt, the checkpoint of the ledger the
+figures were computed from, signed with the same key and stored (see habeas
+checkpoint): whoever keeps it can later check that the ledger behind the
+figures was not rewritten.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if key == "" {
@@ -138,16 +148,29 @@ never stored in the database.`,
 			if err != nil {
 				return err
 			}
+			ctx := cmd.Context()
+			before, err := a.head(ctx)
+			if err != nil {
+				return err
+			}
 			r, _, err := a.buildReport(cmd, &rf, out, "html")
 			if err != nil {
 				return err
 			}
-			m, err := snapshot.Seal(out, map[string]string{"report_as_of": r.AsOf, "period_from": r.From, "ledger_head": r.LedgerHead},
-				r.Generated, priv)
+			cp, err := a.checkpointOf(ctx, r.LedgerHead, before, priv)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "report as of %s published in %s: %d files sealed, signed by key %s\n", r.AsOf, out, len(m.Files), m.KeyID)
+			if err := os.WriteFile(filepath.Join(out, CheckpointFile), cp.Signed, 0o644); err != nil {
+				return fmt.Errorf("writing the checkpoint: %w", err)
+			}
+			m, err := snapshot.Seal(out, map[string]string{"report_as_of": r.AsOf, "period_from": r.From, "ledger_head": r.LedgerHead,
+				"checkpoint_size": strconv.FormatInt(cp.Size, 10)}, r.Generated, priv)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "report as of %s published in %s: %d files sealed, signed by key %s; checkpoint of %d events in %s\n",
+				r.AsOf, out, len(m.Files), m.KeyID, cp.Size, CheckpointFile)
 			return nil
 		},
 	}
@@ -155,6 +178,46 @@ never stored in the database.`,
 	cmd.Flags().StringVarP(&out, "out", "o", "", "folder to write into (new or empty)")
 	cmd.Flags().StringVar(&key, "key", "", "private key file (PEM)")
 	return cmd
+}
+
+// CheckpointFile is the checkpoint of the ledger head in a published report.
+const CheckpointFile = "checkpoint.txt"
+
+func (a *app) head(ctx context.Context) (store.Head, error) {
+	db, _, err := a.open(ctx)
+	if err != nil {
+		return store.Head{}, err
+	}
+	defer db.Close()
+	return db.Head(ctx)
+}
+
+// checkpointOf signs and stores the checkpoint of the ledger up to the
+// event whose hash is head: the head read before the report was built,
+// unless a write came in between and the report read a later one.
+func (a *app) checkpointOf(ctx context.Context, head string, before store.Head, priv ed25519.PrivateKey) (*tree.Checkpoint, error) {
+	db, svc, err := a.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	seq := before.Seq
+	if before.Hash != head {
+		seq = 0
+		err := db.Events(ctx, before.Seq+1, func(e store.StoredEvent) error {
+			if e.Hash == head {
+				seq = e.Seq
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if seq == 0 {
+			return nil, fmt.Errorf("the report's ledger head %s is not in the ledger", head)
+		}
+	}
+	return svc.Checkpoint(ctx, a.actor("report publish"), priv, seq)
 }
 
 func (a *app) reportVerifyCmd() *cobra.Command {

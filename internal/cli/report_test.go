@@ -51,6 +51,11 @@ func TestReportPublishVerify(t *testing.T) {
 	if v := mustRun(t, "report", "verify", out, "--key", pub); !strings.Contains(v, "verify: ok") {
 		t.Fatalf("verify of an untouched report: %s", v)
 	}
+	// The report holds the checkpoint of the ledger it was computed from,
+	// signed with the same key; the ledger extends it.
+	if v := mustRun(t, "--db", dsn, "verify", "--against", filepath.Join(out, "checkpoint.txt"), "--key", pub); !strings.Contains(v, "checkpoint: ok") {
+		t.Fatalf("verify against the report's checkpoint: %s", v)
+	}
 	target := filepath.Join(out, "data", "releases_by_mechanism.csv")
 	b, _ := os.ReadFile(target)
 	b[len(b)/2] ^= 0x04

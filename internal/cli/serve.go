@@ -100,6 +100,9 @@ func (a *app) webServices(db *sqldb.DB, led *ledger.Service) (web.Services, erro
 		Auth:     au,
 		Registry: registry.New(db, led, au, pack, a.log),
 		Reports:  report.NewCache(db, report.CacheOptions{Now: a.now}),
+		// The server publishes the checkpoints signed with habeas
+		// checkpoint; it never holds the key.
+		Checkpoints: led,
 	}, nil
 }
 

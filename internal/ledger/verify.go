@@ -1,14 +1,17 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/store"
+	"github.com/habeas-kh/habeas/internal/tree"
 )
 
 // Problem is one thing verify found wrong.
@@ -30,10 +33,13 @@ func (p Problem) String() string {
 
 // VerifyReport is the outcome of Verify.
 type VerifyReport struct {
-	Events    int64     `json:"events"`
-	Head      string    `json:"head"`
-	Persons   int       `json:"persons"`
-	ChainOK   bool      `json:"chain_ok"`
+	Events  int64  `json:"events"`
+	Head    string `json:"head"`
+	Persons int    `json:"persons"`
+	ChainOK bool   `json:"chain_ok"`
+	// TreeOK: the stored Merkle tree's tiles equal those rebuilt from the
+	// events (true for a store that keeps no tree).
+	TreeOK    bool      `json:"tree_ok"`
 	ProjOK    bool      `json:"projections_ok"`
 	Problems  []Problem `json:"problems,omitempty"`
 	Truncated bool      `json:"truncated,omitempty"`
@@ -67,7 +73,7 @@ func brokenRules(evs ...*domain.Event) []Problem {
 }
 
 // OK reports whether nothing was found wrong.
-func (r *VerifyReport) OK() bool { return r.ChainOK && r.ProjOK }
+func (r *VerifyReport) OK() bool { return r.ChainOK && r.ProjOK && r.TreeOK }
 
 const maxProblems = 20
 
@@ -84,7 +90,14 @@ func (r *VerifyReport) add(p Problem) {
 // when given, is a head hash published earlier: a ledger rewritten as a whole
 // (every hash recomputed) still fails against it.
 func (s *Service) Verify(ctx context.Context, expectHead string) (*VerifyReport, error) {
-	rep := &VerifyReport{ChainOK: true, ProjOK: true}
+	rep := &VerifyReport{ChainOK: true, ProjOK: true, TreeOK: true}
+	// The tree is rebuilt from the rows as they are, in order, and its
+	// tiles compared with the stored ones at the end.
+	rebuilt := map[[2]int64][32]byte{}
+	tb := tree.NewBuilder(0, nil, func(t tree.Tile) error {
+		rebuilt[[2]int64{int64(t.Level), t.N}] = tileDigest(t)
+		return nil
+	})
 	prev := store.Head{Hash: domain.GenesisHash}
 	estate := domain.NewEstate()
 	chainBroken := false
@@ -110,6 +123,11 @@ func (s *Service) Verify(ctx context.Context, expectHead string) (*VerifyReport,
 	}, checkRows, func(rows []rowCheck) error {
 		for _, r := range rows {
 			rep.Events++
+			if leaf, err := tree.Leaf(r.e.Hash); err == nil {
+				if err := tb.Append(leaf); err != nil {
+					return err
+				}
+			}
 			if chainBroken {
 				continue
 			}
@@ -170,6 +188,12 @@ func (s *Service) Verify(ctx context.Context, expectHead string) (*VerifyReport,
 	for _, p := range agg {
 		rep.ProjOK = false
 		rep.add(Problem{What: p})
+	}
+	for _, t := range tb.Partial() {
+		rebuilt[[2]int64{int64(t.Level), t.N}] = tileDigest(t)
+	}
+	if err := s.compareTiles(ctx, rep, rebuilt); err != nil {
+		return nil, err
 	}
 	return rep, nil
 }
@@ -491,4 +515,88 @@ func (s *Service) Rebuild(ctx context.Context) (int, error) {
 		})
 	})
 	return n, err
+}
+
+// compareTiles compares the stored tiles of the ledger's tree with those
+// rebuilt from the events (by digest), naming the first event whose leaf
+// differs when a tile of leaves does.
+func (s *Service) compareTiles(ctx context.Context, rep *VerifyReport, rebuilt map[[2]int64][32]byte) error {
+	ts, ok := s.st.(store.TreeStore)
+	if !ok {
+		return nil
+	}
+	fail := func(p Problem) {
+		rep.TreeOK = false
+		rep.add(p)
+	}
+	var differs []tree.Tile
+	err := ts.Tiles(ctx, func(t tree.Tile) error {
+		k := [2]int64{int64(t.Level), t.N}
+		want, ok := rebuilt[k]
+		delete(rebuilt, k)
+		switch {
+		case !ok:
+			fail(Problem{What: fmt.Sprintf("tree tile %d/%d is stored but the events make no such tile (the tree holds events the ledger lacks)", t.Level, t.N)})
+		case want != tileDigest(t):
+			if t.Level == 0 && len(differs) == 0 {
+				differs = append(differs, t)
+			} else {
+				fail(Problem{What: fmt.Sprintf("tree tile %d/%d differs from the one rebuilt from the events", t.Level, t.N)})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("comparing the ledger's tree: %w", err)
+	}
+	for _, t := range differs {
+		seq, err := s.firstLeafDiff(ctx, t)
+		if err != nil {
+			return err
+		}
+		fail(Problem{Seq: seq, What: "its hash is not the leaf the stored tree holds for it (tree tile 0/" + fmt.Sprint(t.N) + ")"})
+	}
+	for _, k := range sortedKeys(rebuilt) {
+		fail(Problem{What: fmt.Sprintf("tree tile %d/%d is missing from the stored tree", k[0], k[1])})
+	}
+	return nil
+}
+
+// firstLeafDiff is the first event of a tile of leaves whose leaf differs
+// from the stored one.
+func (s *Service) firstLeafDiff(ctx context.Context, t tree.Tile) (int64, error) {
+	first := t.N*256 + 1
+	var found, i int64
+	stop := fmt.Errorf("found")
+	err := s.st.Events(ctx, first, func(e store.StoredEvent) error {
+		off := int(i) * 32
+		i++
+		leaf, _ := tree.Leaf(e.Hash)
+		if off+32 > len(t.Data) || tree.Hash(t.Data[off:off+32]) != leaf {
+			found = first + i - 1
+			return stop
+		}
+		return nil
+	})
+	if err != nil && err != stop {
+		return 0, err
+	}
+	if found == 0 {
+		found = first + i
+	}
+	return found, nil
+}
+
+func sortedKeys(m map[[2]int64][32]byte) [][2]int64 {
+	out := make([][2]int64, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.SortFunc(out, func(a, b [2]int64) int {
+		if c := cmp.Compare(a[0], b[0]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a[1], b[1])
+	})
+	return out
 }

@@ -129,6 +129,15 @@ func readPEM(path, typ string) ([]byte, error) {
 	return blk.Bytes, nil
 }
 
+// PublicKeyPEM encodes a public key as GenerateKey writes it.
+func PublicKeyPEM(pub ed25519.PublicKey) (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return "", fmt.Errorf("encoding the public key: %w", err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})), nil
+}
+
 // KeyID is a short fingerprint of a public key.
 func KeyID(pub ed25519.PublicKey) string {
 	s := sha256.Sum256(pub)

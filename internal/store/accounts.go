@@ -148,6 +148,9 @@ const (
 	// ActEventImport: a load of many events (a file, a sheet, the demo);
 	// Detail names the range "from".."to" of their sequence numbers.
 	ActEventImport = "event.import"
+	// ActCheckpointSign: a checkpoint of the ledger's tree was signed and
+	// stored; Detail names its "size" and "root", Subject the key id.
+	ActCheckpointSign = "checkpoint.sign"
 )
 
 // AuditBody is the canonical JSON of an audit entry without its chain

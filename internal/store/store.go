@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/tree"
 )
 
 // ErrChainConflict means the ledger head moved since the batch was prepared:
@@ -331,4 +332,45 @@ type Store interface {
 	// ReplaceProjections deletes every person projection and writes the given
 	// files in one transaction (a rebuild).
 	ReplaceProjections(ctx context.Context, files func(yield func(*domain.PersonFile) error) error) error
+}
+
+// Checkpoint is a signed checkpoint of the ledger's tree as stored (see
+// package tree): the server keeps and serves them, but never the key.
+type Checkpoint struct {
+	Size    int64
+	Root    string // base64
+	KeyID   string
+	Signed  string // the signed note as published
+	PubKey  string // the public key that checks it, PEM
+	Created time.Time
+}
+
+// TreeStore is a store that keeps the Merkle tree of its ledger as tiles
+// (package tree), written in the transaction of the events they hash, so
+// that the tree always holds exactly the ledger's events.
+type TreeStore interface {
+	Store
+	// TreeSize is the number of leaves the stored tiles hold.
+	TreeSize(ctx context.Context) (int64, error)
+	// TreeTile reads a stored tile's data, nil when there is none.
+	TreeTile(ctx context.Context, level int, n int64) ([]byte, error)
+	// Tiles calls fn with every stored tile, by level then number.
+	Tiles(ctx context.Context, fn func(tree.Tile) error) error
+	// Checkpoints lists the stored checkpoints, newest (largest) first, at
+	// most limit (all when limit <= 0).
+	Checkpoints(ctx context.Context, limit int) ([]Checkpoint, error)
+}
+
+// TreeAppender is the write transaction of a TreeStore.
+type TreeAppender interface {
+	Appender
+	// TreeRoot is the size and root hash of the tree of the transaction's
+	// head (the tree is brought up to the head first when a register made
+	// before the tree has none yet).
+	TreeRoot(ctx context.Context) (int64, tree.Hash, error)
+	// TreeHashes reads the tree through the transaction (tlog.HashReader).
+	TreeHashes(indexes []int64) ([]tree.Hash, error)
+	// PutCheckpoint stores a checkpoint; one of the same size and key is
+	// replaced.
+	PutCheckpoint(ctx context.Context, c Checkpoint) error
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/habeas-kh/habeas/internal/auth"
@@ -28,6 +29,8 @@ func (s *Server) apiRoutes() []Route {
 	return []Route{
 		{"GET", "/api/v1/openapi.json", true, s.apiOpenAPI},
 		{"GET", "/api/v1/report", true, s.apiReport},
+		{"GET", "/api/v1/checkpoint", true, s.apiCheckpoint},
+		{"GET", "/api/v1/checkpoint/proof", true, s.apiCheckpointProof},
 		{"GET", "/api/v1/stats", true, s.apiStats},
 		{"GET", "/api/v1/me", true, s.apiMe},
 		{"GET", "/api/v1/persons", true, s.apiPersons},
@@ -482,4 +485,50 @@ func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiCheckpoint is the newest stored checkpoint of the ledger's tree, as
+// signed (docs/checkpoints.md): public, it holds hashes only.
+func (s *Server) apiCheckpoint(w http.ResponseWriter, r *http.Request) {
+	var cs []store.Checkpoint
+	var err error
+	if s.checkpoints != nil {
+		cs, err = s.checkpoints.Checkpoints(r.Context(), 1)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(cs) == 0 {
+		s.fail(w, r, domain.NotFound("no checkpoint has been published"))
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	io.WriteString(w, cs[0].Signed)
+}
+
+// apiCheckpointProof is the consistency proof between two tree sizes:
+// hashes only, for witnesses who keep checkpoints but not the ledger.
+func (s *Server) apiCheckpointProof(w http.ResponseWriter, r *http.Request) {
+	var sizes [2]int64
+	for i, name := range []string{"from", "to"} {
+		v := r.URL.Query().Get(name)
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			s.fail(w, r, domain.Invalid(name, "%q is not a tree size", v))
+			return
+		}
+		sizes[i] = n
+	}
+	if s.checkpoints == nil {
+		s.fail(w, r, domain.NotFound("no checkpoint has been published"))
+		return
+	}
+	p, err := s.checkpoints.ConsistencyProof(r.Context(), sizes[0], sizes[1])
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
 }

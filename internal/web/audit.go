@@ -158,6 +158,16 @@ func auditItems(p *page, e store.AuditEntry) []auditItem {
 			break
 		}
 		item("audit.events", p.T("audit.range", p.N(d.From), p.N(d.To)))
+	case auth.ActCheckpointSign:
+		var d struct {
+			Size int
+			Root string
+		}
+		if err = json.Unmarshal([]byte(e.Detail), &d); err != nil {
+			break
+		}
+		item("audit.size", p.N(d.Size))
+		item("audit.root", d.Root)
 	case auth.ActPersonRead, auth.ActPersonHealthRead:
 		var d struct{ Events int }
 		if err = json.Unmarshal([]byte(e.Detail), &d); err != nil {

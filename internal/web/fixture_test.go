@@ -91,8 +91,9 @@ func newServicesWith(t *testing.T, db servedDB, lopts ...ledger.Option) web.Serv
 		}
 		return out, nil
 	}))
-	return web.Services{Auth: au, Registry: registry.New(db, ledger.New(db, append([]ledger.Option{ledger.WithLogger(log)}, lopts...)...), au, pack, log),
-		Reports: report.NewCache(db, report.CacheOptions{})}
+	led := ledger.New(db, append([]ledger.Option{ledger.WithLogger(log)}, lopts...)...)
+	return web.Services{Auth: au, Registry: registry.New(db, led, au, pack, log),
+		Reports: report.NewCache(db, report.CacheOptions{}), Checkpoints: led}
 }
 
 // newFixtureOn serves the register through wrap(db) when wrap is not nil,

@@ -171,8 +171,8 @@ func TestKeysUsedExist(t *testing.T) {
 	vocab("event.", "domain.Kinds", strs(domain.Kinds))
 	vocab("role.", "auth.Roles", strs(auth.Roles))
 	vocab("audit.", "the audit actions", []string{auth.ActUserAdd, auth.ActUserRole, auth.ActUserDisable, auth.ActUserEnable,
-		auth.ActUserPass, auth.ActTokenCreate, auth.ActTokenRevoke, auth.ActEventRecord, auth.ActEventImport, auth.ActPersonRead,
-		auth.ActPersonHealthRead, auth.ActChecksExport})
+		auth.ActUserPass, auth.ActTokenCreate, auth.ActTokenRevoke, auth.ActEventRecord, auth.ActEventImport, auth.ActCheckpointSign, auth.ActPersonRead,
+		auth.ActPersonHealthRead, auth.ActChecksExport, auth.ActQueueExport})
 	for _, k := range slices.Sorted(maps.Keys(used)) {
 		for _, l := range langs {
 			if _, ok := c[l][k]; !ok {

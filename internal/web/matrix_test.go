@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
 	"fmt"
 	"net/url"
 	"slices"
@@ -8,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/habeas-kh/habeas/internal/auth"
+	"github.com/habeas-kh/habeas/internal/ledger"
 	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
 )
 
@@ -37,6 +40,11 @@ func TestRouteRoleMatrix(t *testing.T) {
 	}
 	hearing := url.Values{"date": {"2020-12-31"}, "case": {pv.State.Case.ID}, "court": {"Phnom Penh"}}.Encode()
 	hearingJSON := `{"events":[{"kind":"hearing","date":"2020-12-31","person":"` + f.person + `","data":{"case":"` + pv.State.Case.ID + `"}}]}`
+	// A published checkpoint, for the public to read.
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	if _, err := ledger.New(f.db).Checkpoint(t.Context(), ledger.Actor{Name: "publisher", Via: "test"}, priv, 0); err != nil {
+		t.Fatal(err)
+	}
 	table := []struct {
 		method, pattern, path string
 		body                  func(who string) string
@@ -84,6 +92,8 @@ func TestRouteRoleMatrix(t *testing.T) {
 		}, admin},
 		{"GET", "/api/v1/openapi.json", "/api/v1/openapi.json", nil, anyone},
 		{"GET", "/api/v1/report", "/api/v1/report", nil, anyone},
+		{"GET", "/api/v1/checkpoint", "/api/v1/checkpoint", nil, anyone},
+		{"GET", "/api/v1/checkpoint/proof", "/api/v1/checkpoint/proof?from=1&to=2", nil, anyone},
 		// The unprotected figures: only for roles that read the whole register.
 		{"GET", "/api/v1/stats", "/api/v1/stats", nil, "admin legal analyst"},
 		{"GET", "/api/v1/me", "/api/v1/me", nil, staff},

@@ -270,7 +270,22 @@ type download struct {
 type reportsView struct {
 	*dashView
 	Files []download
+	// Checkpoints are the newest signed checkpoints of the ledger's tree,
+	// and PubKey the key that signed the newest (docs/checkpoints.md).
+	Checkpoints []checkpointView
+	PubKey      string
 }
+
+type checkpointView struct {
+	Size  int
+	Date  string
+	KeyID string
+	Root  string
+}
+
+// shownCheckpoints: the reports page lists the newest; the API serves the
+// newest and the proofs between any two.
+const shownCheckpoints = 10
 
 func (s *Server) reports(w http.ResponseWriter, r *http.Request) {
 	asOf, err := s.asOfParam(r)
@@ -290,6 +305,19 @@ func (s *Server) reports(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rv := reportsView{dashView: v}
+	if s.checkpoints != nil {
+		cs, err := s.checkpoints.Checkpoints(r.Context(), shownCheckpoints)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, c := range cs {
+			rv.Checkpoints = append(rv.Checkpoints, checkpointView{Size: int(c.Size), Date: c.Created.UTC().Format("2006-01-02"), KeyID: c.KeyID, Root: c.Root})
+		}
+		if len(cs) > 0 {
+			rv.PubKey = cs[0].PubKey
+		}
+	}
 	for name := range files {
 		if base, ok := strings.CutPrefix(name, "data/"); ok {
 			rv.Files = append(rv.Files, download{Name: name, Key: "file." + strings.TrimSuffix(strings.TrimSuffix(base, ".csv"), ".json")})

@@ -27,6 +27,8 @@ import (
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/registry"
 	"github.com/habeas-kh/habeas/internal/report"
+	"github.com/habeas-kh/habeas/internal/store"
+	"github.com/habeas-kh/habeas/internal/tree"
 )
 
 //go:embed templates/*.html
@@ -43,6 +45,17 @@ type Services struct {
 	Registry *registry.Service
 	// Reports are the public reports, cached per ledger head.
 	Reports *report.Cache
+	// Checkpoints are the signed checkpoints of the ledger's tree and the
+	// consistency proofs between them (ledger.Service); nil when the
+	// server publishes none.
+	Checkpoints Checkpoints
+}
+
+// Checkpoints is what the server publishes of the ledger's tree: the
+// checkpoints signed with habeas checkpoint, and hashes-only proofs.
+type Checkpoints interface {
+	Checkpoints(ctx context.Context, limit int) ([]store.Checkpoint, error)
+	ConsistencyProof(ctx context.Context, from, to int64) (*tree.ConsistencyProof, error)
 }
 
 // Options configure a Server.
@@ -64,6 +77,7 @@ type Server struct {
 	static      fs.FS
 	secure      bool
 	dash        dashCache
+	checkpoints Checkpoints
 }
 
 // New builds the server on the services it is given.
@@ -78,7 +92,7 @@ func New(svc Services, opt Options) (*Server, error) {
 	if _, err := messages(); err != nil {
 		return nil, fmt.Errorf("loading the translations: %w", err)
 	}
-	s := &Server{log: log, auth: svc.Auth, reg: svc.Registry, reportCache: svc.Reports, secure: !opt.InsecureCookies}
+	s := &Server{log: log, auth: svc.Auth, reg: svc.Registry, reportCache: svc.Reports, secure: !opt.InsecureCookies, checkpoints: svc.Checkpoints}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err

@@ -14,6 +14,10 @@ import (
 // screenings table as 00002 made it (the tests that do this save no
 // screening before).
 var undoScreeningSplit = []string{
+	// 00009 first: the tree's tables.
+	"DROP TABLE checkpoints",
+	"DROP TABLE tree_tiles",
+	"DELETE FROM goose_db_version WHERE version_id = 9",
 	"DROP TABLE screenings",
 	`CREATE TABLE screenings (as_of INTEGER NOT NULL, pack TEXT NOT NULL, head TEXT NOT NULL, computed_at TEXT NOT NULL,
 		facility TEXT NOT NULL, kind TEXT NOT NULL, people INTEGER NOT NULL, PRIMARY KEY (as_of, pack, facility, kind))`,

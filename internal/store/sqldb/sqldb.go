@@ -24,6 +24,7 @@ import (
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/store"
+	"github.com/habeas-kh/habeas/internal/tree"
 )
 
 //go:embed migrations
@@ -41,7 +42,11 @@ type DB struct {
 	// SQLite allows one writer; serialising writers here avoids busy waits.
 	// PostgreSQL writers serialise on an advisory lock instead.
 	writeMu sync.Mutex
-	log     *slog.Logger
+	// lastTree is the tree builder of the last committed write, guarded by
+	// writeMu: the next write begins from it when the ledger has not grown
+	// since (another process's write makes it read the tree again).
+	lastTree *tree.Builder
+	log      *slog.Logger
 	// aggFlushAt: see defaultAggFlushAt.
 	aggFlushAt int
 	// loadsAlone: see LoadsAlone.
@@ -144,6 +149,10 @@ func Open(ctx context.Context, dsn string, log *slog.Logger, opts ...Option) (*D
 		return nil, err
 	}
 	if err := d.buildAggregates(ctx); err != nil {
+		d.db.Close()
+		return nil, err
+	}
+	if err := d.buildTree(ctx); err != nil {
 		d.db.Close()
 		return nil, err
 	}

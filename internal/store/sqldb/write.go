@@ -14,6 +14,7 @@ import (
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/store"
+	"github.com/habeas-kh/habeas/internal/tree"
 )
 
 // appender is one write transaction on a dedicated connection. The
@@ -41,6 +42,11 @@ type appender struct {
 	// rebuild of every projection), which costs less than summing the
 	// changes of every person as they come.
 	agg *aggDelta
+	// tree adds the events' leaves to the ledger's tree (tree.go); treeCtx
+	// is the context of the call that reads or writes tiles through it,
+	// since tlog's readers take none.
+	tree    *tree.Builder
+	treeCtx context.Context
 }
 
 // deferredIndexes are dropped while an empty register is filled and built at
@@ -87,6 +93,10 @@ func (d *DB) BeginAppend(ctx context.Context) (store.Appender, error) {
 		}
 	}
 	if a.head, err = d.headOn(ctx, c); err != nil {
+		a.abort(ctx)
+		return nil, err
+	}
+	if err := a.openTree(ctx); err != nil {
 		a.abort(ctx)
 		return nil, err
 	}
@@ -238,6 +248,9 @@ func (a *appender) Commit(ctx context.Context) (err error) {
 		}
 		step = time.Now()
 	}
+	if err := a.flushTree(ctx); err != nil {
+		return err
+	}
 	if a.agg != nil {
 		err = a.d.flush(ctx, a.c, a.agg, false)
 	} else {
@@ -278,6 +291,7 @@ func (a *appender) Commit(ctx context.Context) (err error) {
 	}
 	took("committed")
 	a.done = true
+	a.d.lastTree = a.tree
 	a.backToWAL(context.WithoutCancel(ctx))
 	a.c.Close()
 	a.d.writeMu.Unlock()
@@ -331,6 +345,9 @@ func (a *appender) Write(ctx context.Context, b *store.Batch) error {
 	}
 	if n := len(evs); n > 0 {
 		a.head = store.Head{Seq: evs[n-1].Seq, Hash: evs[n-1].Hash}
+	}
+	if err := a.appendLeaves(ctx, evs); err != nil {
+		return err
 	}
 	for _, f := range b.Facilities {
 		if _, err := c.ExecContext(ctx, d.q(`INSERT INTO facilities (id, name, kind, province, capacity, capacity_date, capacity_source, no)

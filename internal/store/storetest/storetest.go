@@ -77,6 +77,7 @@ var tests = []conformanceTest{
 	{"Reference", testReference},
 	{"AggregateEdges", testAggregateEdges},
 	{"Bulk", testBulk},
+	{"Tree", testTree},
 }
 
 // Run runs every conformance test against fresh, empty, migrated stores made
