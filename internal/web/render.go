@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"bytes"
 	"fmt"
 	"net/http"
@@ -72,6 +73,16 @@ func (p *page) Share(f float64) string    { return p.Lang.Pct(100 * f) }
 func (p *page) Year(y int) string         { return p.Lang.digits(strconv.Itoa(y)) }
 func (p *page) Date(d domain.Date) string { return p.Lang.Date(d) }
 func (p *page) Khmer() bool               { return p.Lang == Khmer }
+
+// PackLang marks the rule pack's text (titles, reasons) as English on a
+// Khmer page: the built-in pack has no Khmer yet, and a pack a user loads
+// may have none; the reader is told the text is not in their language.
+func (p *page) PackLang() template.HTMLAttr {
+	if p.Lang == Khmer {
+		return ` lang="en" class="untranslated"`
+	}
+	return ""
+}
 func (p *page) Can(perm string) bool      { return p.User.Can(perms[perm]) }
 func (p *page) Val(k string) string       { return p.Form.Get(k) }
 
