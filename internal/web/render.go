@@ -1,9 +1,9 @@
 package web
 
 import (
-	"html/template"
 	"bytes"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -83,8 +83,8 @@ func (p *page) PackLang() template.HTMLAttr {
 	}
 	return ""
 }
-func (p *page) Can(perm string) bool      { return p.User.Can(perms[perm]) }
-func (p *page) Val(k string) string       { return p.Form.Get(k) }
+func (p *page) Can(perm string) bool { return p.User.Can(perms[perm]) }
+func (p *page) Val(k string) string  { return p.Form.Get(k) }
 
 // Label is the label of a form's field (FieldLabel's "field." labels);
 // a field of a repeated row is labelled as its column, under the row's legend.
