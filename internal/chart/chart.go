@@ -217,6 +217,9 @@ type Bar struct {
 	Value float64
 	Text  string // the value as shown
 	Class string // extra class ("over": above the reference line)
+	// Lang marks a label in another language than the page's: a name that
+	// is data, with no translation yet (a facility's, on a Khmer page).
+	Lang string
 }
 
 // Bars is a horizontal bar chart, with an optional reference line (100%
@@ -301,7 +304,11 @@ func (c Bars) SVG() template.HTML {
 	for i, b := range c.Bars {
 		r := L.Rows[i]
 		ty := r.Y + r.H/2 - barLine*float64(len(r.Lines)-1)/2 + 4
-		fmt.Fprintf(&sb, `<text x="%.0f" y="%.1f" text-anchor="end" class="lbl">`, barLabelW-6, ty)
+		lang := ""
+		if b.Lang != "" {
+			lang = ` lang="` + esc(b.Lang) + `"`
+		}
+		fmt.Fprintf(&sb, `<text x="%.0f" y="%.1f" text-anchor="end" class="lbl"%s>`, barLabelW-6, ty, lang)
 		if r.Short {
 			fmt.Fprintf(&sb, `<title>%s</title>`, esc(b.Label))
 		}

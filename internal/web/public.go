@@ -96,6 +96,9 @@ func (s *Server) charts(v *dashView, l Lang) {
 		// A facility whose population is hidden has no published occupancy.
 		if f.InSystem() && f.OccupancyPct != nil {
 			b := chart.Bar{Label: f.Name, Value: *f.OccupancyPct, Text: l.Pct(*f.OccupancyPct)}
+			if l == Khmer {
+				b.Lang = "en" // facility names have no Khmer field yet: marked
+			}
 			if *f.OccupancyPct > 100 {
 				b.Class = "over"
 			}

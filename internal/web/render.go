@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -72,8 +73,18 @@ func (p *page) Share(f float64) string    { return p.Lang.Pct(100 * f) }
 func (p *page) Year(y int) string         { return p.Lang.digits(strconv.Itoa(y)) }
 func (p *page) Date(d domain.Date) string { return p.Lang.Date(d) }
 func (p *page) Khmer() bool               { return p.Lang == Khmer }
-func (p *page) Can(perm string) bool      { return p.User.Can(perms[perm]) }
-func (p *page) Val(k string) string       { return p.Form.Get(k) }
+
+// PackLang marks the rule pack's text (titles, reasons) as English on a
+// Khmer page: the built-in pack has no Khmer yet, and a pack a user loads
+// may have none; the reader is told the text is not in their language.
+func (p *page) PackLang() template.HTMLAttr {
+	if p.Lang == Khmer {
+		return ` lang="en" class="untranslated"`
+	}
+	return ""
+}
+func (p *page) Can(perm string) bool { return p.User.Can(perms[perm]) }
+func (p *page) Val(k string) string  { return p.Form.Get(k) }
 
 // Label is the label of a form's field (FieldLabel's "field." labels);
 // a field of a repeated row is labelled as its column, under the row's legend.
