@@ -113,7 +113,7 @@ func faultRound(ctx context.Context, h *Habeas, srv *Server, writers []*Writer, 
 	// A write that has no answer five minutes on is given up and counted.
 	hard, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
-	day := demoLastDay
+	day := writeDay
 	var wg sync.WaitGroup
 	for _, w := range writers {
 		wg.Go(func() { w.Run(stop, hard, cl, srv.URL, day, r.N, nil) })

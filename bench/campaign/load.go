@@ -158,7 +158,7 @@ func LoadRun(ctx context.Context, h *Habeas, o LoadOptions) (*Load, error) {
 	defer stopAll()
 	hard, cancel := context.WithTimeout(ctx, o.Duration+5*time.Minute)
 	defer cancel()
-	day := demoLastDay
+	day := writeDay
 	res := &Load{Reads: map[string]*Reads{}, Setup: time.Since(t0)}
 	for _, k := range readKinds {
 		res.Reads[k] = &Reads{}

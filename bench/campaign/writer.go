@@ -69,12 +69,14 @@ type event struct {
 	Data     any    `json:"data"`
 }
 
-// demoLastDay is the date of the campaigns' writes: the demo register's
-// last day. Dated today, six years after the demo's last entry, they would
-// make a register no one keeps: a month-end the public side shows by
-// default (the one before today) that holds a handful of people, whose
-// figures disclosure control rightly refuses to publish.
-var demoLastDay = time.Date(2020, 12, 31, 12, 0, 0, 0, time.UTC)
+// writeDay is the date of the campaigns' writes: a few days after the
+// demo register's last entry, as a live register's writes follow its last
+// month-end. Dated today, six years after the demo's last entry, they made
+// a register no one keeps: a public month-end (the one before today) that
+// holds a handful of people, whose figures disclosure control rightly
+// refuses to publish. Dated on the demo's last day, every write changed the
+// month-end the public side shows.
+var writeDay = time.Date(2021, 1, 5, 12, 0, 0, 0, time.UTC)
 
 // next is the writer's next write, dated day.
 func (w *Writer) next(day time.Time, round int) *Op {

@@ -180,7 +180,7 @@ func TestQueueCaseload(t *testing.T) {
 			}
 		}
 		page := c.get("/staff/queue?lang=en&limit=500&rule=" + p.Upcoming[0].Rule)
-		if !regexp.MustCompile(`becomes [a-z ]+ – ` + regexp.QuoteMeta(p.Upcoming[0].Rule+" "+title)).MatchString(page.body) {
+		if !regexp.MustCompile(`becomes [a-z ]+ – ` + regexp.QuoteMeta(p.Upcoming[0].Rule+" ") + `(<span[^>]*>)?` + regexp.QuoteMeta(title)).MatchString(page.body) {
 			t.Errorf("the upcoming %s of %s is not shown with its title %q", p.Upcoming[0].Rule, p.Person, title)
 		}
 		shown = true
