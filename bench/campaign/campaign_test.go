@@ -107,7 +107,10 @@ func TestLoadShort(t *testing.T) {
 	for _, be := range dbtest.Backends {
 		t.Run(be.Name, func(t *testing.T) {
 			h := habeasOn(t, be.DSN(t))
-			l, err := LoadRun(t.Context(), h, LoadOptions{Writers: 10, Readers: 10, Accounts: 4, Duration: 5 * time.Second, People: 150, Seed: 1})
+			// 10 s: a dashboard rebuilt under 10 writers takes about 3 s on
+			// an idle machine (issue 16 item 7, not yet mended) and more
+			// under CI's other packages; 5 s left none answered.
+			l, err := LoadRun(t.Context(), h, LoadOptions{Writers: 10, Readers: 10, Accounts: 4, Duration: 10 * time.Second, People: 150, Seed: 1})
 			if err != nil {
 				serverErrors(t, h)
 				t.Fatal(err)
