@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -230,10 +231,7 @@ func (a *app) verifyProofCmd() *cobra.Command {
 		Short: "Check an inclusion proof with the public key alone",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if key == "" {
-				return fmt.Errorf("--key is required: the publisher's public key file")
-			}
-			pub, err := snapshot.LoadPublicKey(key)
+			pub, err := publisherKey(key)
 			if err != nil {
 				return err
 			}
@@ -294,4 +292,13 @@ func (a *app) verifyAgainst(ctx context.Context, svc *ledger.Service, cpFile, ke
 		fmt.Fprintf(a.out, "checkpoint: FAILED\n  %s\n", c.Why)
 	}
 	return false, nil
+}
+
+// publisherKey is the public key a checker names with --key: a report's or a
+// checkpoint's publisher, whose signature is all the checker trusts.
+func publisherKey(path string) (ed25519.PublicKey, error) {
+	if path == "" {
+		return nil, fmt.Errorf("--key is required: the publisher's public key file")
+	}
+	return snapshot.LoadPublicKey(path)
 }

@@ -227,10 +227,7 @@ func (a *app) reportVerifyCmd() *cobra.Command {
 		Short: "Check a published report against its signed manifest",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if key == "" {
-				return fmt.Errorf("--key is required: the publisher's public key file")
-			}
-			pub, err := snapshot.LoadPublicKey(key)
+			pub, err := publisherKey(key)
 			if err != nil {
 				return err
 			}

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -695,5 +696,56 @@ func TestSynthetic(t *testing.T) {
 	}
 	if synth, err := report.Synthetic(ctx, db); err != nil || synth {
 		t.Errorf("a register recorded by a registrar: synthetic %v (%v)", synth, err)
+	}
+}
+
+// TestScreeningGivesWay: on a small register, a saved screening whose
+// counts cannot be published without identifying people is left out of the
+// report, with a note that says so; it never takes the other figures down
+// with it (the dashboard answered 503 when it did). The small demo
+// registers below include such a case.
+func TestScreeningGivesWay(t *testing.T) {
+	ctx := context.Background()
+	day := domain.MustDate("2020-12-31")
+	gaveWay := 0
+	for _, people := range []int{100, 150, 200} {
+		db := dbtest.Open(t, dbtest.SQLiteDSN(t))
+		if _, err := ledger.New(db, ledger.WithClock(func() time.Time { return now })).Load(ctx, ledger.Actor{Name: "test"},
+			func(emit func(*domain.Event) error) error {
+				return demo.Generate(ctx, demo.Options{Seed: 1, People: people}, emit)
+			}); err != nil {
+			t.Fatal(err)
+		}
+		without := build(t, db, report.Options{AsOf: day})
+		p, err := rules.Load(rules.BuiltinID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := screening.Run(ctx, db, p, screening.Options{AsOf: day})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := rep.Saved(now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SaveScreening(ctx, sum); err != nil {
+			t.Fatal(err)
+		}
+		with := build(t, db, report.Options{AsOf: day}) // fails the test on an error
+		if with.Screening != nil {
+			continue
+		}
+		gaveWay++
+		if !slices.ContainsFunc(with.Notes, func(n string) bool { return strings.Contains(n, "are not shown: the screening's counts are so small") }) {
+			t.Errorf("%d people: the screening is left out with no note: %q", people, with.Notes)
+		}
+		if len(with.Columns()) != len(without.Columns()) || len(with.National) != len(without.National) {
+			t.Errorf("%d people: without its screening the report has %d columns and %d national figures, not %d and %d",
+				people, len(with.Columns()), len(with.National), len(without.Columns()), len(without.National))
+		}
+	}
+	if gaveWay == 0 {
+		t.Fatal("no small register had a screening too small to publish: the test no longer reaches the case")
 	}
 }
