@@ -56,6 +56,7 @@ func TestKhmerCoverage(t *testing.T) {
 			slices.ContainsFunc([]string{".csv", ".xlsx", ".json", ".zip", ".pdf", ".txt", ".sig", ".pem", ".png", ".svg", ".css"},
 				func(ext string) bool { return strings.HasSuffix(p, ext) })
 	}
+	iso := regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
 	seen := map[string]bool{}
 	queue := []string{"/", "/staff", "/staff/persons/" + url.PathEscape(f.person), "/staff/queue"}
 	pages := 0
@@ -79,6 +80,10 @@ func TestKhmerCoverage(t *testing.T) {
 			queue = append(queue, m[1])
 		}
 		for _, text := range texts(t, res.body) {
+			// Never an ISO date on a Khmer page (the glossary).
+			if iso.MatchString(text) {
+				t.Errorf("%s: an ISO date in %q", p, text)
+			}
 			if k, ok := whole[text]; ok {
 				t.Errorf("%s: %q is English (message %s)", p, text, k)
 				continue

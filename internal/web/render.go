@@ -74,12 +74,27 @@ func (p *page) Year(y int) string         { return p.Lang.digits(strconv.Itoa(y)
 func (p *page) Date(d domain.Date) string { return p.Lang.Date(d) }
 func (p *page) Khmer() bool               { return p.Lang == Khmer }
 
-// PackLang marks the rule pack's text (titles, reasons) as English on a
-// Khmer page: the built-in pack has no Khmer yet, and a pack a user loads
-// may have none; the reader is told the text is not in their language.
+// ListDate is a date in a list: ISO in English, where it is short and
+// sorts, and in Khmer words on a Khmer page, which never shows ISO dates
+// (the glossary). Empty for no date.
+func (p *page) ListDate(d domain.Date) string {
+	switch {
+	case d == domain.NoDate:
+		return ""
+	case p.Lang == Khmer:
+		return p.Lang.Date(d)
+	}
+	return d.String()
+}
+
+// PackLang marks text with no Khmer yet as English on a Khmer page: the
+// rule pack's titles and reasons (the built-in pack has no Khmer, and a
+// pack a user loads may have none), the report's notes and what a pledge
+// counts (written by the services in English). The reader is told the text
+// is not in their language.
 func (p *page) PackLang() template.HTMLAttr {
 	if p.Lang == Khmer {
-		return ` lang="en" class="untranslated"`
+		return ` lang="en"`
 	}
 	return ""
 }
