@@ -166,10 +166,10 @@ func (s *Server) Stop() error {
 			return fmt.Errorf("habeas serve exited with %d on SIGTERM: %s", ee.ExitCode(), s.logTail())
 		}
 		return nil
-	case <-time.After(40 * time.Second):
+	case <-time.After(45 * time.Second):
 		s.cmd.Process.Kill()
 		<-s.done
-		return fmt.Errorf("habeas serve did not stop within 40 s of SIGTERM (it gives requests in flight 30 s)")
+		return fmt.Errorf("habeas serve did not stop within 45 s of SIGTERM (it gives requests in flight 30 s)")
 	}
 }
 

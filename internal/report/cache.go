@@ -74,6 +74,15 @@ type Cache struct {
 	// two builds side by side would each take as long as both.
 	building sync.Mutex
 
+	// built is, for each date, the last report built without error, on
+	// whatever head (under mu): while another build runs, a visitor is
+	// answered with it rather than queued behind every head a stream of
+	// writes makes (GetFor).
+	built map[domain.Date]*Entry
+	// busy counts the builds running or waiting for the building lock
+	// (under mu).
+	busy int
+
 	perClient, maxWaiting int
 	waiting               int                   // builds started and not finished, under mu
 	clients               map[string]*allowance // under mu
@@ -170,6 +179,33 @@ func (e *Entry) Files() (map[string][]byte, error) {
 	return e.files, e.filesErr
 }
 
+// run builds e once, for every caller waiting on it, and keeps it as the
+// date's last built report; the caller has counted it in busy.
+func (c *Cache) run(ctx context.Context, e *Entry, asOf domain.Date) {
+	e.once.Do(func() {
+		// The build serves every waiting caller: one who gives up must not
+		// cancel it for the others.
+		bctx := context.WithoutCancel(ctx)
+		c.building.Lock()
+		defer c.building.Unlock()
+		e.r, e.err = c.build(bctx, asOf)
+		if e.err == nil {
+			c.mu.Lock()
+			if c.built == nil {
+				c.built = map[domain.Date]*Entry{}
+			}
+			if len(c.built) >= maxCached {
+				clear(c.built)
+			}
+			c.built[asOf] = e
+			c.mu.Unlock()
+		}
+	})
+	c.mu.Lock()
+	c.busy--
+	c.mu.Unlock()
+}
+
 // Invalidate makes the next Get read the ledger head again.
 func (c *Cache) Invalidate() {
 	c.mu.Lock()
@@ -182,7 +218,7 @@ func (c *Cache) Invalidate() {
 func (c *Cache) Drop() {
 	c.mu.Lock()
 	c.checked = time.Time{}
-	c.entries = nil
+	c.entries, c.built = nil, nil
 	c.mu.Unlock()
 }
 
@@ -262,6 +298,24 @@ func (c *Cache) get(ctx context.Context, asOf domain.Date, client string, staff 
 		return nil, fmt.Errorf("%w: the register has no entry after %s", ErrNoData, latest)
 	}
 	e, ok := c.entries[asOf]
+	// Under a stream of writes the head moves every second and builds
+	// queue one behind the other, each for a head already gone: a
+	// visitor would wait for all of them. While a build runs, a visitor is
+	// answered with the last report built for the date, on an earlier
+	// head (it names its head), and the current one is built in turn.
+	// The process's own callers (client "") always wait for the current.
+	if prev := c.built[asOf]; client != "" && c.busy > 0 && prev != nil && prev != e {
+		if !ok {
+			e = &Entry{AsOf: asOf, Latest: latest, Head: c.head}
+			c.entries[asOf] = e
+			c.busy++
+			c.mu.Unlock()
+			go c.run(context.WithoutCancel(ctx), e, asOf)
+			return prev, nil
+		}
+		c.mu.Unlock()
+		return prev, nil
+	}
 	if !ok {
 		// The default date's report is the dashboard's, wanted by
 		// everyone: its build is never refused.
@@ -287,15 +341,9 @@ func (c *Cache) get(ctx context.Context, asOf domain.Date, client string, staff 
 			c.mu.Unlock()
 		}()
 	}
+	c.busy++
 	c.mu.Unlock()
-	e.once.Do(func() {
-		// The build serves every waiting caller: one who gives up must not
-		// cancel it for the others.
-		bctx := context.WithoutCancel(ctx)
-		c.building.Lock()
-		defer c.building.Unlock()
-		e.r, e.err = c.build(bctx, asOf)
-	})
+	c.run(ctx, e, asOf)
 	if e.err != nil {
 		if !errors.Is(e.err, ErrNoData) {
 			// Do not keep a failure that may be passing (the database).

@@ -361,3 +361,57 @@ func TestCachePublicMonthEnds(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheAnswersVisitorsDuringABuild: while a build runs (a stream of
+// writes moves the head every second), a visitor asking for a date already
+// built is answered at once with that report, on its earlier head, and the
+// current one is built in turn; the process's own callers wait for the
+// current one, and a visitor gets it once it is built.
+func TestCacheAnswersVisitorsDuringABuild(t *testing.T) {
+	ctx := t.Context()
+	h := &fakeHeads{}
+	h.move(1, domain.MustDate("2020-12-31"))
+	var builds atomic.Int32
+	release := make(chan struct{})
+	var slow atomic.Bool
+	c := testCache(h, &builds, func(ctx context.Context, asOf domain.Date) error {
+		if slow.Load() {
+			<-release
+		}
+		return nil
+	})
+	first, err := c.GetFor(ctx, domain.NoDate, "visitor", nil)
+	if err != nil || first.Head.Seq != 1 {
+		t.Fatalf("the first report: %+v %v", first, err)
+	}
+
+	// A write; the process starts the new head's build, which is slow.
+	h.move(2, domain.MustDate("2020-12-31"))
+	c.Invalidate()
+	slow.Store(true)
+	done := make(chan *Entry)
+	go func() {
+		e, _ := c.Get(ctx, domain.NoDate)
+		done <- e
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		c.mu.Lock()
+		busy := c.busy
+		c.mu.Unlock()
+		if busy > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	got, err := c.GetFor(ctx, domain.NoDate, "visitor", nil)
+	if err != nil || got != first {
+		t.Fatalf("a visitor during the build: %+v %v; want the report of head 1 at once", got, err)
+	}
+	close(release)
+	current := <-done
+	if current == nil || current.Head.Seq != 2 {
+		t.Fatalf("the process's own caller got %+v; want head 2", current)
+	}
+	if got, err := c.GetFor(ctx, domain.NoDate, "visitor", nil); err != nil || got != current {
+		t.Errorf("a visitor after the build: %+v %v; want the report of head 2", got, err)
+	}
+}
