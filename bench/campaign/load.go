@@ -186,7 +186,10 @@ func LoadRun(ctx context.Context, h *Habeas, o LoadOptions) (*Load, error) {
 					}
 					mu.Unlock()
 				}
-				read(stop, cl, srv.URL, rd.acct, kind, t, mine[kind])
+				// A read started in the window is waited for (up to the
+				// hard limit and the client's timeout), not dropped when the
+				// window ends: a slow answer is measured as slow, not lost.
+				read(hard, cl, srv.URL, rd.acct, kind, t, mine[kind])
 			}
 			mu.Lock()
 			for k, m := range mine {

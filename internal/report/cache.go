@@ -218,7 +218,7 @@ func (c *Cache) Invalidate() {
 func (c *Cache) Drop() {
 	c.mu.Lock()
 	c.checked = time.Time{}
-	c.entries, c.built = nil, nil
+	c.entries = nil // built stays: a visitor may still be answered with it during a build
 	c.mu.Unlock()
 }
 
