@@ -256,3 +256,16 @@ func (d Date) DayFirst() string {
 	}
 	return fmt.Sprintf("%02d/%02d/%04d", d.Day(), d.Month(), d.Year())
 }
+
+// IsMonthEnd reports whether d is the last day of its month.
+func (d Date) IsMonthEnd() bool { return d != NoDate && d.AddDays(1).Day() == 1 }
+
+// LastMonthEnd is the last day of a month on or before d (NoDate for
+// NoDate): the public side's figures are those of month ends, and the
+// screening keeper keeps the last one current.
+func (d Date) LastMonthEnd() Date {
+	if d == NoDate || d.IsMonthEnd() {
+		return d
+	}
+	return d.AddDays(-d.Day())
+}

@@ -31,14 +31,6 @@ import (
 // a late entry touches it.
 const maxKept = 24
 
-// LastMonthEnd is the last day of a month on or before d.
-func LastMonthEnd(d domain.Date) domain.Date {
-	if d == domain.NoDate || d.AddDays(1).Day() == 1 {
-		return d
-	}
-	return domain.Date(d.Year()*10000 + d.Month()*100 + 1).AddDays(-1)
-}
-
 // keeper remembers, for each date kept, the ledger sequence its saved
 // screening is current at (0: not known to this process).
 type keeper struct {
@@ -115,8 +107,8 @@ func (s *Service) KeepOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	s.keepMu.Lock()
-	if _, ok := s.keep.dates[LastMonthEnd(latest)]; !ok {
-		s.keep.dates[LastMonthEnd(latest)] = 0
+	if _, ok := s.keep.dates[latest.LastMonthEnd()]; !ok {
+		s.keep.dates[latest.LastMonthEnd()] = 0
 	}
 	kept := maps.Clone(s.keep.dates)
 	s.keepMu.Unlock()

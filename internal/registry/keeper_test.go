@@ -18,7 +18,7 @@ import (
 func TestLastMonthEnd(t *testing.T) {
 	for in, want := range map[string]string{"2020-12-31": "2020-12-31", "2020-12-30": "2020-11-30", "2020-03-01": "2020-02-29",
 		"2021-03-01": "2021-02-28", "2020-01-15": "2019-12-31"} {
-		if got := registry.LastMonthEnd(day(in)); got != day(want) {
+		if got := day(in).LastMonthEnd(); got != day(want) {
 			t.Errorf("LastMonthEnd(%s) = %s, want %s", in, got, want)
 		}
 	}
@@ -63,8 +63,8 @@ func testKeepScreenings(t *testing.T, db *sqldb.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	end := registry.LastMonthEnd(latest)
-	before := registry.LastMonthEnd(end.AddDays(-1))
+	end := latest.LastMonthEnd()
+	before := end.AddDays(-1).LastMonthEnd()
 	if _, found, _ := db.Screening(ctx, end); found {
 		t.Fatal("a screening is saved before the keeper ran")
 	}

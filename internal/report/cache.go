@@ -231,18 +231,6 @@ func (c *Cache) Get(ctx context.Context, asOf domain.Date) (*Entry, error) {
 	return c.get(ctx, asOf, "", true)
 }
 
-// IsMonthEnd reports whether d is the last day of its month.
-func IsMonthEnd(d domain.Date) bool { return d != domain.NoDate && d.AddDays(1).Day() == 1 }
-
-// LastMonthEnd is the last month end on or before d: the last month the
-// register holds complete (NoDate when d is NoDate).
-func LastMonthEnd(d domain.Date) domain.Date {
-	if d == domain.NoDate || IsMonthEnd(d) {
-		return d
-	}
-	return d.AddDays(-d.Day())
-}
-
 // GetFor is Get on behalf of a client (its address) and a reader (nil:
 // the public). A report already built or being built is shared with every
 // caller, but a client may start only so many builds a minute
@@ -282,13 +270,13 @@ func (c *Cache) get(ctx context.Context, asOf domain.Date, client string, staff 
 		c.mu.Unlock()
 		return nil, fmt.Errorf("the register is empty: %w", ErrEmpty)
 	}
-	def := LastMonthEnd(latest)
+	def := latest.LastMonthEnd()
 	switch {
 	case asOf == domain.NoDate && staff:
 		asOf = latest // staff work on today's register
 	case asOf == domain.NoDate:
 		asOf = def
-	case !staff && !IsMonthEnd(asOf):
+	case !staff && !asOf.IsMonthEnd():
 		c.mu.Unlock()
 		return nil, domain.Forbidden("the public figures are those of month ends (the last complete month ends on %s): "+
 			"the figures of %s are for signed-in staff only", def, asOf)

@@ -356,7 +356,7 @@ func TestCachePublicMonthEnds(t *testing.T) {
 		t.Errorf("staff asking a mid-month date: %v", err)
 	}
 	for d, want := range map[string]string{"2020-12-15": "2020-11-30", "2020-12-31": "2020-12-31", "2020-03-01": "2020-02-29", "2021-01-31": "2021-01-31"} {
-		if got := LastMonthEnd(domain.MustDate(d)).String(); got != want {
+		if got := domain.MustDate(d).LastMonthEnd().String(); got != want {
 			t.Errorf("LastMonthEnd(%s) = %s, want %s", d, got, want)
 		}
 	}

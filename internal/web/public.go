@@ -19,7 +19,6 @@ import (
 	"github.com/habeas-kh/habeas/internal/chart"
 	"github.com/habeas-kh/habeas/internal/disclosure"
 	"github.com/habeas-kh/habeas/internal/domain"
-	"github.com/habeas-kh/habeas/internal/registry"
 	"github.com/habeas-kh/habeas/internal/report"
 	"github.com/habeas-kh/habeas/internal/store"
 )
@@ -71,7 +70,7 @@ func (s *Server) dashboardView(ctx context.Context, l Lang, asOf domain.Date, cl
 	}
 	// A month-end shown without a current screening gets one: the server
 	// computes and keeps it (registry.KeepScreenings).
-	if scr := e.Report().Screening; (scr == nil || !scr.Current) && registry.LastMonthEnd(e.AsOf) == e.AsOf {
+	if scr := e.Report().Screening; (scr == nil || !scr.Current) && e.AsOf.IsMonthEnd() {
 		s.reg.WantScreening(e.AsOf)
 	}
 	key := string(l) + e.AsOf.String()
