@@ -127,13 +127,19 @@ func testKeepScreenings(t *testing.T, db *sqldb.DB) {
 	if _, err := reg.Record(ctx, admin, registration("KEEP-3", end.String(), "CC1")...); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-saved:
-	case <-time.After(time.Minute):
-		t.Fatal("the keeper did not save after a write")
-	}
-	if _, n := unlawful(t, db, end); n != endN+3 {
-		t.Errorf("%s kept by the loop: %d held unlawfully, want %d", end, n, endN+3)
+	// A pass that began before the write may signal first (it re-stamps the
+	// head it read): wait for the one that counts the new person.
+	deadline := time.After(time.Minute)
+	for {
+		select {
+		case <-saved:
+		case <-deadline:
+			_, n := unlawful(t, db, end)
+			t.Fatalf("%s kept by the loop: %d held unlawfully a minute after the write, want %d", end, n, endN+3)
+		}
+		if _, n := unlawful(t, db, end); n == endN+3 {
+			break
+		}
 	}
 }
 
