@@ -33,6 +33,16 @@ type Profile struct {
 	Name    Text     `yaml:"name"`
 	Title   Text     `yaml:"title"`
 	Sources []Credit `yaml:"sources"`
+	// Population is the national population the headline figures are
+	// given per 100,000 of, with its source; none, no rates.
+	Population *Population `yaml:"population"`
+}
+
+// Population is a jurisdiction's population and where the figure comes from.
+type Population struct {
+	Value  int  `yaml:"value"`
+	Year   int  `yaml:"year"`
+	Source Text `yaml:"source"`
 }
 
 // Text is a text of a profile, in English and, where there is one, Khmer.
@@ -117,6 +127,15 @@ func (p *Profile) check() error {
 	for i, s := range p.Sources {
 		f := "sources[" + strconv.Itoa(i) + "]"
 		texts = append(texts, fieldText{f + ".name", s.Name}, fieldText{f + ".use", s.Use})
+	}
+	if pop := p.Population; pop != nil {
+		if pop.Value <= 0 {
+			return domain.Invalid("population.value", "must be a positive number of people, got %d", pop.Value)
+		}
+		if pop.Year < 1900 || pop.Year > 2200 {
+			return domain.Invalid("population.year", "must be the year of the count, got %d", pop.Year)
+		}
+		texts = append(texts, fieldText{"population.source", pop.Source})
 	}
 	for _, x := range texts {
 		if strings.TrimSpace(x.t.En) == "" {

@@ -27,6 +27,9 @@ func TestBuiltinProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if p.Population == nil || p.Population.Value != 15552221 || p.Population.Year != 2019 {
+		t.Errorf("the Cambodia profile's population: %+v", p.Population)
+	}
 	if p.ID != "kh" || p.Name.En != "Cambodia" || p.Title.En != khTitle || p.Title.Km == "" || len(p.Sources) != 1 ||
 		p.Sources[0].Name.En != khSourceName || p.Sources[0].Use.En != khSourceUse {
 		t.Errorf("the Cambodia profile: %+v", p)
@@ -53,6 +56,10 @@ func TestParseProfile(t *testing.T) {
 		{"two lines", strings.Replace(good, "{en: Detention in Xland}", `{en: "Detention\nin Xland"}`, 1), "title.en", "one line"},
 		{"a bad id", strings.Replace(good, "id: xx", "id: X Land", 1), "id", "lower-case"},
 		{"two documents", good + "---\n" + good, "", "more than one"},
+		{"a population of none", good + "population: {value: 0, year: 2019, source: {en: A census}}\n", "population.value", "positive"},
+		{"a population without its year", good + "population: {value: 1000, source: {en: A census}}\n", "population.year", "year"},
+		{"a population without its source", good + "population: {value: 1000, year: 2019}\n", "population.source.en", "required"},
+		{"a population as text", good + "population: {value: many, year: 2019, source: {en: A census}}\n", "", "cannot unmarshal"},
 		{"nothing", "", "", "empty"},
 		{"not a profile", "- a\n- b\n", "", "cannot unmarshal"},
 	} {
@@ -100,7 +107,7 @@ func TestDefaultProfileOutput(t *testing.T) {
 	}
 
 	other := &report.Profile{ID: "xx", Name: report.Text{En: "Xland"}, Title: report.Text{En: "Detention in Xland"},
-		Sources: []report.Credit{{Name: report.Text{En: "The Xland bar"}, Use: report.Text{En: "everything"}}}}
+		Sources: []report.Credit{{Name: report.Text{En: "The Xland bar"}, Use: report.Text{En: "everything"}}}, Population: kh.Population}
 	x := build(t, st, report.Options{AsOf: asOf, Profile: other})
 	if x.Title != "Detention in Xland" || x.Sources[1] != (report.Source{Name: "The Xland bar", Use: "everything"}) ||
 		!slices.Equal(x.Sources[2:], def.Sources[2:]) {

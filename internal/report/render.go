@@ -101,10 +101,18 @@ func (r *Report) JSON() ([]byte, error) {
 // row (the Humanitarian Exchange Language convention), then the data.
 func (r *Report) Tables() map[string][][]string {
 	t := map[string][][]string{}
-	t["national"] = [][]string{{"key", "label", "value", "unit", "date", "source"},
-		{"#indicator+code", "#indicator+name", "#indicator+value+num", "#indicator+unit", "#date", "#meta+source"}}
+	t["national"] = [][]string{{"key", "label", "value", "unit", "date", "source", "headline", "previous_date", "change", "per_100k"},
+		{"#indicator+code", "#indicator+name", "#indicator+value+num", "#indicator+unit", "#date", "#meta+source",
+			"#indicator+headline", "#date+previous", "#indicator+change+num", "#indicator+rate+per100k+num"}}
+	opt := func(f *float64) string {
+		if f == nil {
+			return ""
+		}
+		return num(*f)
+	}
 	for _, f := range r.National {
-		t["national"] = append(t["national"], []string{f.Key, f.Label, num(f.Value), f.Unit, f.Date, f.Source})
+		t["national"] = append(t["national"], []string{f.Key, f.Label, num(f.Value), f.Unit, f.Date, f.Source,
+			strconv.FormatBool(f.Headline), f.PreviousDate, opt(f.Change), opt(f.Per100k)})
 	}
 	head := []string{"facility_id", "facility", "kind", "province", "capacity", "capacity_date", "occupancy_pct"}
 	tags := []string{"#loc+code", "#loc+name", "#loc+type", "#adm1+name", "#capacity", "#date+capacity", "#capacity+occupancy+pct"}
@@ -271,6 +279,29 @@ func (r *Report) HTML() ([]byte, error) {
 				return "*"
 			}
 			return strconv.FormatFloat(*p, 'f', 1, 64) + "%"
+		},
+		"change": func(f Figure) string {
+			if f.Change == nil {
+				return "—"
+			}
+			v := *f.Change
+			unit := ""
+			if f.Unit == "percent" {
+				unit = " points"
+			}
+			switch {
+			case v > 0:
+				return "+" + english.Sprintf("%v", v) + unit
+			case v < 0:
+				return "−" + english.Sprintf("%v", -v) + unit
+			}
+			return "no change"
+		},
+		"rate": func(f *float64) string {
+			if f == nil {
+				return "—"
+			}
+			return english.Sprintf("%.1f", *f)
 		},
 		"trendChart":     func() template.HTML { return trendChart(r.Trend) },
 		"occupancyChart": func() template.HTML { return occupancyChart(r.Facilities) },

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -53,6 +54,19 @@ type Figure struct {
 	Unit   string  `json:"unit"` // people, places, percent
 	Date   string  `json:"date"`
 	Source string  `json:"source"` // register, census or screening
+	// Headline figures are the few the public reads first: shown large,
+	// with their change since the previous month-end and their rate per
+	// 100,000 of the national population.
+	Headline bool `json:"headline"`
+	// PreviousDate and Change: the figure at the month-end before Date and
+	// the change since (percentage points for a percent); absent when
+	// there is no figure for that month-end (before the register, or no
+	// screening kept for it).
+	PreviousDate string   `json:"previous_date,omitempty"`
+	Change       *float64 `json:"change,omitempty"`
+	// Per100k is people per 100,000 of the jurisdiction's population
+	// (Report.PopulationBase); absent for figures that are not people.
+	Per100k *float64 `json:"per_100k,omitempty"`
 }
 
 // FacilityRow is one facility's figures.
@@ -136,6 +150,13 @@ type Point struct {
 	OccupancyPct float64 `json:"occupancy_pct"`
 }
 
+// PopulationBase is the population rates are given per 100,000 of.
+type PopulationBase struct {
+	Value  int    `json:"value"`
+	Year   int    `json:"year"`
+	Source string `json:"source"`
+}
+
 // Source credits where the figures come from.
 type Source struct {
 	Name string `json:"name"`
@@ -163,8 +184,11 @@ type Report struct {
 	Trend         []Point              `json:"trend"`
 	Screening     *ScreeningRef        `json:"screening"`
 	Census        *CensusSection       `json:"census,omitempty"`
-	Notes         []string             `json:"notes"`
-	Sources       []Source             `json:"sources"`
+	// PopulationBase is the national population the rates per 100,000
+	// are of, from the jurisdiction profile.
+	PopulationBase *PopulationBase `json:"population_base,omitempty"`
+	Notes          []string        `json:"notes"`
+	Sources        []Source        `json:"sources"`
 
 	disc *disclosure.Result
 }
@@ -347,6 +371,11 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 		scr     store.ScreeningSummary
 		found   bool
 		synth   bool
+		// The month-end before asOf, for the headline's changes.
+		prev      = asOf.AddDays(-1).LastMonthEnd()
+		prevStats *stats.Stats
+		prevScr   store.ScreeningSummary
+		prevFound bool
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) { head, err = st.Head(gctx); return })
@@ -365,6 +394,15 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 	g.Go(func() (err error) { changes, err = st.PopulationChanges(gctx); return })
 	g.Go(func() (err error) { synth, err = Synthetic(gctx, st); return })
 	g.Go(func() (err error) { scr, found, err = st.Screening(gctx, asOf); return })
+	if prev >= first {
+		g.Go(func() (err error) {
+			if prevStats, err = stats.Compute(gctx, st, prev, stats.Options{}); err != nil {
+				return fmt.Errorf("computing the figures of %s: %w", prev, err)
+			}
+			return nil
+		})
+		g.Go(func() (err error) { prevScr, prevFound, err = st.Screening(gctx, prev); return })
+	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -412,16 +450,18 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 			r.Screening.PackReviewedOn = scr.ReviewedOn.String()
 		}
 		if !r.Screening.Current {
-			r.Notes = append(r.Notes, "The counts of people held without legal basis come from a screening computed on an earlier state of the register (ledger head "+short(scr.Head)+"); run habeas screen --save to bring them up to date.")
+			// Said as a fact, not as a command to run: the public reads
+			// this, and the server screens again by itself after entries.
+			r.Notes = append(r.Notes, "The counts of people held without legal basis come from the screening computed at "+scr.ComputedAt+" on an earlier state of the register (ledger head "+short(scr.Head)+"): entries made since are not in them yet.")
 		}
 		if !r.Screening.Split {
-			r.Notes = append(r.Notes, "The screening was saved before people held without legal basis were split by whether the law is confirmed; run habeas screen --as-of "+asOf.String()+" --save to publish the split.")
+			r.Notes = append(r.Notes, "The screening was computed before people held without legal basis were split by whether the law is confirmed, so the split is not shown.")
 		}
 		if scr.ReviewedBy == "" {
 			r.Notes = append(r.Notes, "The rule pack "+scr.Pack+" has not been reviewed by a lawyer: read the counts of people held without legal basis with its unconfirmed rules in mind.")
 		}
 	} else {
-		r.Notes = append(r.Notes, fmt.Sprintf("No screening was saved for %s, so people held without legal basis are not counted in this report; run habeas screen --as-of %s --save.", asOf, asOf))
+		r.Notes = append(r.Notes, fmt.Sprintf("No screening has been computed for %s yet, so people held without legal basis are not counted in this report.", asOf))
 	}
 	err = r.protect(s, rows, scr.Counts, r.Columns(), threshold, nil)
 	var be *disclosure.BlockedError
@@ -438,6 +478,7 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 	if len(r.Releases.ByMechanism) > len(r.Releases.ByFacility.Columns) && len(r.Releases.ByFacility.Rows) > 0 {
 		r.Notes = append(r.Notes, "Releases by a mechanism used so rarely that a breakdown would identify people are counted nationally only; the facility, province and group tables cover the other mechanisms.")
 	}
+	r.headline(prof, prev, prevStats, prevScr.Counts, prevFound && r.Screening != nil)
 	for _, f := range s.Facilities {
 		if f.CapacitySource != "" && !slices.ContainsFunc(r.Sources, func(x Source) bool { return x.Name == f.CapacitySource }) {
 			r.Sources = append(r.Sources, Source{f.CapacitySource, "official capacities"})
@@ -525,7 +566,9 @@ func trendOf(ctx context.Context, st store.Store, changes []store.PopChange, bas
 }
 
 func round1(f float64) float64 {
-	return float64(int64(f*10+0.5)) / 10
+	// math.Round, not int64(f*10+0.5): a change can be negative, and
+	// -20 must not come out as -19.9.
+	return math.Round(f*10) / 10
 }
 
 // groupLabels are the published names of the release groups.

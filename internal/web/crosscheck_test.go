@@ -84,11 +84,49 @@ func figuresAgree(t *testing.T, c *client, date string) {
 	if len(repNat) != len(rep.National) {
 		t.Fatalf("the report's national table has %d rows, the JSON %d figures", len(repNat), len(rep.National))
 	}
+	first := func(s string) string { return strings.Fields(s + " ")[0] }
+	headlines, changes := 0, 0
 	for i, fg := range rep.National {
 		want := fmtFloat(fg.Value)
 		same("national.csv "+fg.Key, nat[fg.Key][2], want)
 		same("dashboard "+fg.Key, text(byID(t, dash, "fig-"+fg.Key)), want)
 		same("report "+fg.Key, repNat[i][1], want)
+		// The headline's change since the previous month-end and rate per
+		// 100,000: the same in the JSON, the CSV, the report and the page.
+		if !fg.Headline {
+			continue
+		}
+		headlines++
+		byIDOr := func(id string) *html.Node { return find(dash, func(n *html.Node) bool { return attr(n, "id") == id }) }
+		change, rate := byIDOr("change-"+fg.Key), byIDOr("rate-"+fg.Key)
+		if fg.Change == nil {
+			if change != nil || nat[fg.Key][8] != "" {
+				t.Errorf("%s has no change in the JSON but one on the page or in the CSV", fg.Key)
+			}
+		} else {
+			changes++
+			want := fmtFloat(*fg.Change)
+			if *fg.Change > 0 {
+				want = "+" + want
+			}
+			same("national.csv change "+fg.Key, nat[fg.Key][8], fmtFloat(*fg.Change))
+			same("dashboard change "+fg.Key, first(text(change)), want)
+			same("report change "+fg.Key, first(repNat[i][4]), want)
+			same("national.csv previous date "+fg.Key, nat[fg.Key][7], fg.PreviousDate)
+		}
+		if fg.Per100k == nil {
+			if rate != nil {
+				t.Errorf("%s has no rate in the JSON but one on the page", fg.Key)
+			}
+			continue
+		}
+		want = fmtFloat(*fg.Per100k)
+		same("national.csv per 100,000 "+fg.Key, nat[fg.Key][9], want)
+		same("dashboard per 100,000 "+fg.Key, first(text(rate)), want)
+		same("report per 100,000 "+fg.Key, repNat[i][5], want)
+	}
+	if headlines < 3 || changes < 3 {
+		t.Errorf("%d headline figures, %d with a change since the previous month-end: the check proves little", headlines, changes)
 	}
 
 	// Facilities.

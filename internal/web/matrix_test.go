@@ -56,6 +56,8 @@ func TestRouteRoleMatrix(t *testing.T) {
 		{"GET", "/pledges", "/pledges", nil, anyone},
 		{"GET", "/data", "/data", nil, anyone},
 		{"GET", "/data/facilities.csv", "/data/facilities.csv", nil, anyone},
+		{"GET", "/methodology", "/methodology", nil, anyone},
+		{"GET", "/methodology/{doc}", "/methodology/screening", nil, anyone},
 		{"GET", "/lang/{lang}", "/lang/km", nil, anyone},
 		{"GET", "/login", "/login", nil, anyone},
 		{"POST", "/login", "/login", func(string) string { return "name=admin&password=" + url.QueryEscape(password) }, anyone},

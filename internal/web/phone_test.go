@@ -48,7 +48,7 @@ func TestPagesFitAPhone(t *testing.T) {
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
 	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 6*time.Minute)
+	ctx, cancel = context.WithTimeout(ctx, 12*time.Minute)
 	defer cancel()
 	base := strings.Replace(f.ts.URL, "127.0.0.1", "localhost", 1)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }

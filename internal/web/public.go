@@ -255,7 +255,21 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Vary", "Accept-Encoding, Accept-Language, Cookie")
-	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+	// The page changes only with the ledger head, the date and the
+	// language: a reader coming back on a slow connection gets a 304.
+	zipped := acceptsGzip(r)
+	etag := `"` + v.e.Head.Hash[:min(16, len(v.e.Head.Hash))] + "-" + v.AsOf.String() + "-" + string(p.Lang)
+	if zipped {
+		etag += "-gz"
+	}
+	etag += `"`
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", "no-cache") // revalidate: a new entry changes the figures
+	if match := r.Header.Get("If-None-Match"); match != "" && strings.Contains(match, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if zipped {
 		h.Set("Content-Encoding", "gzip")
 		w.Write(gz)
 		return
@@ -400,7 +414,7 @@ func (s *Server) reportFile(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(name, "data/") {
 		h.Set("Content-Disposition", `attachment; filename="habeas-`+asOf.String()+"-"+path.Base(name)+`"`)
 	}
-	h.Set("Vary", "Cookie")
+	h.Add("Vary", "Cookie")
 	w.Write(b)
 }
 

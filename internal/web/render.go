@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -246,6 +247,85 @@ func (p *page) Fig(f report.Figure) string {
 		return p.Lang.Pct(f.Value)
 	}
 	return p.Lang.Num(int(f.Value))
+}
+
+// shareText is what a link to a page shows when it is shared: its title
+// and a line with the headline figures and their date.
+type shareText struct{ Title, Desc string }
+
+// Share is the sharing text of the dashboard; other pages share their
+// title only.
+func (p *page) Sharing() *shareText {
+	v, ok := p.Data.(*dashView)
+	if !ok || v == nil || v.R == nil {
+		return nil
+	}
+	fig := map[string]report.Figure{}
+	for _, f := range v.R.National {
+		fig[f.Key] = f
+	}
+	date := p.Day(v.R.AsOf)
+	st := &shareText{Title: p.T("dash.heading", date)}
+	if f, ok := fig["population"]; ok {
+		st.Title += " — " + p.T("share.held", p.Fig(f))
+		parts := []string{p.T("share.held_in", p.Fig(f))}
+		if o, ok := fig["occupancy_pct"]; ok {
+			parts = append(parts, p.T("share.occupancy", p.Fig(o)))
+		}
+		if u, ok := fig["pretrial"]; ok {
+			parts = append(parts, p.T("share.pretrial", p.Fig(u)))
+		}
+		if h, ok := fig["held_without_basis"]; ok {
+			parts = append(parts, p.T("share.unlawful", p.Fig(h)))
+		}
+		st.Desc = p.T("share.as_of", date) + " " + strings.Join(parts, "; ") + "."
+	}
+	return st
+}
+
+// PublicPage is a page of the public side, which carries a line saying
+// how to cite it.
+func (p *page) PublicPage() bool { return !strings.HasPrefix(p.Path, "/staff") }
+
+// Change is a headline figure's change since the previous month-end, with
+// its sign ("+20", "−1.2 points"), or "" when there is none to show.
+func (p *page) Change(f report.Figure) string {
+	if f.Change == nil {
+		return ""
+	}
+	v, sign := *f.Change, "+"
+	if v < 0 {
+		v, sign = -v, "−"
+	}
+	var s string
+	switch {
+	case v == 0:
+		return p.T("headline.no_change")
+	case f.Unit == "percent":
+		s = fmt.Sprintf(p.T("headline.points"), p.Lang.Dec(v))
+	default:
+		s = p.Lang.Num(int(math.Round(v)))
+	}
+	return sign + s
+}
+
+// Stamp writes a moment the server recorded (RFC 3339) as a date in words
+// and the time in UTC; anything else as it is.
+func (p *page) Stamp(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	t = t.UTC()
+	return p.Lang.Date(domain.MustDate(t.Format("2006-01-02"))) + ", " + p.Lang.digits(t.Format("15:04")) + " UTC"
+}
+
+// Rate is a rate per 100,000 with one decimal.
+func (p *page) Rate(f *float64) string {
+	if f == nil {
+		return ""
+	}
+	return p.Lang.Dec(*f)
 }
 
 // Cell is a protected count: "*" when it is hidden, as in the report.

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/habeas-kh/habeas/docs"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -78,6 +79,9 @@ type Server struct {
 	secure      bool
 	dash        dashCache
 	checkpoints Checkpoints
+	// docs are the public documents of the methodology page, rendered
+	// once from the docs folder embedded in the binary.
+	docs map[string]docs.Page
 }
 
 // New builds the server on the services it is given.
@@ -95,6 +99,9 @@ func New(svc Services, opt Options) (*Server, error) {
 	s := &Server{log: log, auth: svc.Auth, reg: svc.Registry, reportCache: svc.Reports, secure: !opt.InsecureCookies, checkpoints: svc.Checkpoints}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
+		return nil, err
+	}
+	if s.docs, err = docs.Render("/methodology/"); err != nil {
 		return nil, err
 	}
 	s.static, _ = fs.Sub(staticFS, "static")
@@ -223,6 +230,8 @@ func (s *Server) Routes() []Route {
 		{"GET", "/pledges", false, s.pledges},
 		{"GET", "/data", false, s.openData},
 		{"GET", "/data/facilities.csv", false, s.facilitiesCSV},
+		{"GET", "/methodology", false, s.methodology},
+		{"GET", "/methodology/{doc}", false, s.methodologyDoc},
 		{"GET", "/lang/{lang}", false, s.setLang},
 		{"GET", "/login", false, s.loginForm},
 		{"POST", "/login", false, s.login},
@@ -269,7 +278,7 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errCrossOrigin)
 	}))
-	return securityHeaders(cop.Handler(s.identify(mux)))
+	return securityHeaders(compress(cop.Handler(s.identify(mux))))
 }
 
 var errCrossOrigin = errors.New("cross-origin request refused")
