@@ -106,6 +106,11 @@ func TestFollowUpBrowser(t *testing.T) {
 				if buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
 					os.WriteFile(filepath.Join(out, name), buf, 0o644)
 				}
+				// The part that shows the follow-up, to look at.
+				sel := map[bool]string{true: "#queue", false: "#follow-up"}[strings.Contains(p, "queue")]
+				if buf, err := chromedp.Run(ctx, chromedp.Screenshot(css(sel))); err == nil {
+					os.WriteFile(filepath.Join(out, "part_"+name), buf, 0o644)
+				}
 			}
 		}
 	}
