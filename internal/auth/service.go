@@ -607,3 +607,28 @@ func (s *Service) Secret(ctx context.Context, name string) ([]byte, error) {
 		return b
 	})
 }
+
+// MayBeAssigned checks that user name may be given work needing perm in
+// facility (a follow-up assigned to them): an account that exists, is not
+// disabled and holds perm there. It says no more of the account than that,
+// so any user who may assign may ask it.
+func (s *Service) MayBeAssigned(ctx context.Context, by *Principal, name string, perm Perm, facility string) error {
+	if !by.Authenticated() {
+		return domain.ErrUnauthenticated
+	}
+	u, ok, err := s.acc.User(ctx, name)
+	if err != nil {
+		return fmt.Errorf("reading the account %q: %w", name, err)
+	}
+	if !ok || u.Disabled {
+		return domain.Invalid("assignee", "no active user %q", name)
+	}
+	if !principalOf(&u, "").CanIn(perm, facility) {
+		where := ""
+		if facility != "" {
+			where = " in " + facility
+		}
+		return domain.Invalid("assignee", "%s may not %s%s: a follow-up goes to a legal officer, or a registrar of the person's facility", name, perm, where)
+	}
+	return nil
+}

@@ -49,7 +49,7 @@ const (
 
 var Kinds = []Kind{KFacility, KCell, KPerson, KAdmission, KTransfer, KCellAssign, KCharge, KOrder, KExtension,
 	KHearing, KVerdict, KAppeal, KHealth, KReduction, KRelease, KDeath, KEscape, KCorrection, KCensus,
-	KComplaint, KDiscipline, KPledge, KDeclaration, KReform}
+	KComplaint, KDiscipline, KPledge, KDeclaration, KReform, KFollowUp}
 
 // PersonKind reports whether events of this kind concern one person.
 func (k Kind) PersonKind() bool {
@@ -324,6 +324,8 @@ func newPayload(k Kind) (any, bool) {
 		return &DeclarationData{}, true
 	case KReform:
 		return &ReformData{}, true
+	case KFollowUp:
+		return &FollowUpData{}, true
 	}
 	return nil, false
 }

@@ -354,6 +354,13 @@ func (f *PersonFile) Apply(ev *Event, fac FacilityLookup) error {
 	if !ev.Kind.PersonKind() || ev.Kind == KCorrection {
 		return fieldErr("kind", "%s is not an event of a person's file", ev.Kind)
 	}
+	if ev.Kind == KFollowUp {
+		// The staff's work on the person, not custody: it changes nothing
+		// the file keeps, and it does not count as the person's last event
+		// (a custody event entered after a follow-up step of a later date
+		// is not late).
+		return nil
+	}
 	if ev.Kind == KPerson {
 		// Identity is a property of the person, not of a period: an update
 		// (a date of birth established by a document, say) applies to the

@@ -119,6 +119,8 @@ func (ev *Event) validatePayload() error {
 			return Invalid("facility", "a %s event concerns no single facility (name facilities in data.facilities)", ev.Kind)
 		}
 		return ValidateCommitment(ev.Date, d)
+	case *FollowUpData:
+		return validateFollowUp(ev, d)
 	case *FacilityData:
 		if ev.Facility == "" {
 			return Invalid("facility", "missing: the facility's identifier")

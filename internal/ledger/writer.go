@@ -322,6 +322,8 @@ func (w *writer) apply(ctx context.Context, ev *domain.Event) error {
 		return w.applyCorrection(ctx, ev, d)
 	case *domain.PledgeData, *domain.DeclarationData, *domain.ReformData:
 		return w.applyCommitment(ctx, ev)
+	case *domain.FollowUpData:
+		return w.applyFollowUp(ctx, ev)
 	}
 	if err := w.loadFiles(ctx, []string{ev.Person}); err != nil {
 		return err
@@ -514,6 +516,11 @@ func (w *writer) applyCorrection(ctx context.Context, ev *domain.Event, c *domai
 	}
 	if kind == domain.KCensus || kind == domain.KFacility {
 		return w.correctEstate(ev, se, c) // estate.go
+	}
+	if kind == domain.KFollowUp {
+		// A step is superseded by the next step, not corrected: the
+		// follow-up's history stays as it was worked.
+		return domain.Invalid("data.target", "a follow-up step is not corrected: record the next step of the follow-up instead")
 	}
 	if !kind.PersonKind() || kind == domain.KCorrection {
 		return domain.Invalid("data.target", "a %s event cannot be corrected: record a new %s event (or correct the original event, not a correction)", kind, kind)
@@ -777,6 +784,20 @@ func (w *writer) applyCommitment(ctx context.Context, ev *domain.Event) error {
 			return domain.Invalid("data.title", "missing: %q is a new reform, so its first entry needs a title", d.ID)
 		}
 		w.reforms[d.ID] = true
+	}
+	return nil
+}
+
+// applyFollowUp checks a step of a follow-up: it is about a person of the
+// register. It is not custody, so it is not folded into the file (a step
+// dated after the person's last custody event does not make the next one
+// late), and any date up to today is accepted.
+func (w *writer) applyFollowUp(ctx context.Context, ev *domain.Event) error {
+	if err := w.loadFiles(ctx, []string{ev.Person}); err != nil {
+		return err
+	}
+	if f := w.files[ev.Person]; f == nil || !f.Registered {
+		return domain.Invalid("person", "no person %q in the register", ev.Person)
 	}
 	return nil
 }

@@ -187,8 +187,9 @@ func (s *Service) touches(ctx context.Context, from, to int64, d domain.Date) (b
 		if e.Seq > to {
 			return nil
 		}
-		// A facility that changes kind changes everyone's facts in it.
-		if (e.Kind.PersonKind() && (e.Date <= d || e.Kind == domain.KCorrection)) || e.Kind == domain.KFacility {
+		// A facility that changes kind changes everyone's facts in it. A
+		// follow-up step is the staff's work: it changes no one's facts.
+		if (e.Kind.PersonKind() && e.Kind != domain.KFollowUp && (e.Date <= d || e.Kind == domain.KCorrection)) || e.Kind == domain.KFacility {
 			return errFound
 		}
 		return nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/domain"
@@ -29,6 +30,12 @@ type queueCache struct {
 	head    store.Head
 	asOf    domain.Date
 	results map[string]screening.Result
+	steps   followIndex // the follow-up steps up to head
+
+	// The follow-ups derived from steps on asOf, once (Service.followUps).
+	followMu      sync.Mutex
+	follow        map[string]FollowUp
+	followPersons map[string]store.Person
 }
 
 // QueueQuery filters the screening queue.
@@ -39,6 +46,12 @@ type QueueQuery struct {
 	Group     string           // a priority rule (an at-risk group)
 	Crossing  bool             // only people crossing an unlawful limit within 30 days
 	Kind      rules.Kind       // only people for whom a rule of this kind holds
+	// FollowUp keeps the people whose follow-up is in this state; Mine,
+	// those whose follow-up is assigned to the reader. With either, people
+	// no longer held whose follow-up closed when they left are listed too
+	// (when no filter of the screening is in force: they have none).
+	FollowUp FollowUpState
+	Mine     bool
 	// AsOf is the date screened; NoDate is Today's, which the queue keeps
 	// current after every write.
 	AsOf   domain.Date
@@ -49,7 +62,8 @@ type QueueQuery struct {
 // QueueRow is a person in the queue.
 type QueueRow struct {
 	screening.Result
-	Name string `json:"name"`
+	Name     string   `json:"name"`
+	FollowUp FollowUp `json:"follow_up"`
 }
 
 // Queue is a page of the screening queue.
@@ -80,7 +94,8 @@ type Facets struct {
 	Mechanism []Facet `json:"mechanism"` // a release mechanism is open
 	Group     []Facet `json:"group"`     // an at-risk group (priority rule) holds
 	Facility  []Facet `json:"facility"`
-	Check     []Facet `json:"check"` // a data check lists the person
+	Check     []Facet `json:"check"`     // a data check lists the person
+	FollowUp  []Facet `json:"follow_up"` // the state of the person's follow-up
 }
 
 // Facet is one value of a filter and the number of people with it; values
@@ -138,6 +153,12 @@ func (q QueueQuery) filters() map[string]string {
 	if q.Crossing {
 		f["crossing"] = "1"
 	}
+	if q.FollowUp != "" {
+		f["follow_up"] = string(q.FollowUp)
+	}
+	if q.Mine {
+		f["mine"] = "1"
+	}
 	if q.AsOf != domain.NoDate {
 		f["as_of"] = q.AsOf.String()
 	}
@@ -162,9 +183,22 @@ func (s *Service) queuePage(ctx context.Context, p *auth.Principal, q QueueQuery
 	if q.Kind != "" && !slices.Contains(rules.Kinds, q.Kind) {
 		return nil, domain.Invalid("kind", "unknown kind of rule %q", q.Kind)
 	}
+	if q.FollowUp != "" && !slices.Contains(FollowUpStates, q.FollowUp) {
+		return nil, domain.Invalid("follow_up", "unknown state of a follow-up %q", q.FollowUp)
+	}
 	c, err := s.screenedOn(ctx, q.AsOf)
 	if err != nil {
 		return nil, err
+	}
+	follow, followPersons, err := s.followUps(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	fuOf := func(id string) FollowUp {
+		if fu, ok := follow[id]; ok {
+			return fu
+		}
+		return FollowUp{State: FollowOpen}
 	}
 	today, err := s.Today(ctx)
 	if err != nil {
@@ -173,6 +207,12 @@ func (s *Service) queuePage(ctx context.Context, p *auth.Principal, q QueueQuery
 	scope := p.Scope(auth.ReadScreening)
 	var all []screening.Result
 	tally := screening.NewTally(s.pack)
+	// stateCount counts the follow-up states of the people the other
+	// filters select, so that each count is what its filter lists.
+	stateCount := map[FollowUpState]int{}
+	followed := func(fu FollowUp) bool {
+		return (q.FollowUp == "" || fu.State == q.FollowUp) && (!q.Mine || (fu.Assignee == p.User && fu.State != FollowOpen))
+	}
 	for _, r := range c.results {
 		if (q.Facility != "" && r.Facility != q.Facility) || (scope != nil && !slices.Contains(scope, r.Facility)) {
 			continue
@@ -181,12 +221,44 @@ func (s *Service) queuePage(ctx context.Context, p *auth.Principal, q QueueQuery
 		if !matches(r, q) {
 			continue
 		}
-		all = append(all, r)
+		fu := fuOf(r.Person)
+		if !q.Mine || fu.Assignee == p.User {
+			stateCount[fu.State]++
+		}
+		if followed(fu) {
+			all = append(all, r)
+		}
+	}
+	// People no longer held have no screening: they are in the queue only
+	// for their follow-up, closed when they left, and only while no filter
+	// of the screening is in force.
+	if q.Rule == "" && q.Kind == "" && q.Mechanism == "" && q.Group == "" && !q.Crossing {
+		for id, fu := range follow {
+			if _, held := c.results[id]; held || fu.Steps == 0 {
+				continue
+			}
+			per := followPersons[id]
+			if (q.Facility != "" && per.Facility != q.Facility) || (scope != nil && !slices.Contains(scope, per.Facility)) {
+				continue
+			}
+			if q.Mine && fu.Assignee != p.User {
+				continue
+			}
+			stateCount[fu.State]++
+			if (q.FollowUp != "" || q.Mine) && followed(fu) {
+				all = append(all, screening.Result{Person: id, Facility: per.Facility, Status: per.Status, Fired: []screening.Fired{}})
+			}
+		}
 	}
 	screening.Sort(all)
 	sum := tally.Summary()
 	out := &Queue{AsOf: c.asOf, Head: c.head, Pack: s.pack.ID + " " + s.pack.Version, Total: len(all), Persons: []QueueRow{},
 		HeldUnlawfully: sum.HeldUnlawfully, DataToCheck: sum.DataToCheck, Today: today, Facets: s.facets(all)}
+	for _, st := range FollowUpStates {
+		if n := stateCount[st]; n > 0 {
+			out.Facets.FollowUp = append(out.Facets.FollowUp, Facet{Value: string(st), People: n})
+		}
+	}
 	if q.Limit < 0 {
 		q.Limit = len(all)
 	}
@@ -202,7 +274,7 @@ func (s *Service) queuePage(ctx context.Context, p *auth.Principal, q QueueQuery
 		return nil, err
 	}
 	for _, r := range page {
-		out.Persons = append(out.Persons, QueueRow{Result: s.withoutHealth(p, r), Name: names[r.Person].Name})
+		out.Persons = append(out.Persons, QueueRow{Result: s.withoutHealth(p, r), Name: names[r.Person].Name, FollowUp: fuOf(r.Person)})
 	}
 	return out, nil
 }
@@ -370,12 +442,20 @@ func (s *Service) screened(ctx context.Context) (*queueCache, error) {
 		for r := range rep.Persons() {
 			c.results[r.Person] = r
 		}
+		if c.steps, err = s.readSteps(ctx, nil, 0, rep.Head.Seq); err != nil {
+			return nil, err
+		}
 		s.queue = c
 		return c, nil
 	}
 	touched := map[string]bool{}
-	full := false
+	full, steps := false, false
 	err = s.st.Events(ctx, c.head.Seq+1, func(e store.StoredEvent) error {
+		if e.Kind == domain.KFollowUp {
+			// The staff's work, not custody: the screening is unchanged.
+			steps = true
+			return nil
+		}
 		if e.Person != "" {
 			touched[e.Person] = true
 		} else {
@@ -404,9 +484,14 @@ func (s *Service) screened(ctx context.Context) (*queueCache, error) {
 	if err != nil {
 		return nil, err
 	}
-	next := &queueCache{head: head, asOf: asOf, results: make(map[string]screening.Result, len(c.results))}
+	next := &queueCache{head: head, asOf: asOf, results: make(map[string]screening.Result, len(c.results)), steps: c.steps}
 	for k, v := range c.results {
 		next.results[k] = v
+	}
+	if steps {
+		if next.steps, err = s.readSteps(ctx, c.steps, c.head.Seq+1, head.Seq); err != nil {
+			return nil, err
+		}
 	}
 	for _, id := range ids {
 		delete(next.results, id)
@@ -447,7 +532,8 @@ func (s *Service) facets(rs []screening.Result) Facets {
 	}
 	sum := t.Summary()
 	// Every list present, empty when no one has a value: clients iterate.
-	out := Facets{Kind: []Facet{}, Rule: []Facet{}, Mechanism: []Facet{}, Group: []Facet{}, Facility: []Facet{}, Check: []Facet{}}
+	out := Facets{Kind: []Facet{}, Rule: []Facet{}, Mechanism: []Facet{}, Group: []Facet{}, Facility: []Facet{}, Check: []Facet{},
+		FollowUp: []Facet{}}
 	for _, k := range sum.ByKind {
 		if k.Persons > 0 {
 			out.Kind = append(out.Kind, Facet{Value: string(k.Kind), People: k.Persons})
@@ -519,6 +605,9 @@ func (s *Service) screenedOn(ctx context.Context, d domain.Date) (*queueCache, e
 	c := &queueCache{head: rep.Head, asOf: d, results: make(map[string]screening.Result, rep.Len())}
 	for r := range rep.Persons() {
 		c.results[r.Person] = r
+	}
+	if c.steps, err = s.readSteps(ctx, nil, 0, rep.Head.Seq); err != nil {
+		return nil, err
 	}
 	s.dated = c
 	return c, nil

@@ -188,6 +188,9 @@ type PersonView struct {
 	// see (docs/access.md).
 	Withheld int  `json:"withheld,omitempty"`
 	Health   bool `json:"-"` // the reader may see health data
+	// FollowUp is the person's follow-up on AsOf (nil when none was
+	// taken in their custody).
+	FollowUp *FollowUp `json:"follow_up,omitempty"`
 }
 
 // facilityOf is the facility that decides access to a person: where they
@@ -343,6 +346,9 @@ func (s *Service) Person(ctx context.Context, p *auth.Principal, id string) (*Pe
 			}
 		}
 	}
+	if v.Screening != nil || !f.State.InCustody {
+		v.FollowUp = s.personFollowUp(v, evs)
+	}
 	// Who read a file is itself personal data about the staff: the list is
 	// for those who may read the audit trail.
 	if p.Can(auth.ReadAudit) {
@@ -376,7 +382,9 @@ var ErrReadNotRecorded = &domain.Error{Code: domain.ErrUnavailable,
 // Required is the permission needed to record an event of a kind.
 func Required(k domain.Kind) auth.Perm {
 	switch k {
-	case domain.KHearing, domain.KOrder, domain.KExtension, domain.KAppeal:
+	case domain.KHearing, domain.KOrder, domain.KExtension, domain.KAppeal, domain.KFollowUp:
+		// A follow-up is a legal officer's, or a registrar's of the
+		// person's facility: the right to record hearings and orders.
 		return auth.RecordLegal
 	case domain.KFacility, domain.KCell, domain.KCensus:
 		return auth.ManageUsers // the estate is the administrators'
@@ -533,6 +541,13 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, once *ledger.On
 		case exists:
 			if err := s.mayWrite(ctx, p, perm, lf, evs[:i], ev); err != nil {
 				return nil, i, err
+			}
+			// Only once p may write the step: whether an account may be
+			// assigned is not for anyone to ask.
+			if d, ok := ev.Data.(*domain.FollowUpData); ok {
+				if err := s.checkFollowUp(ctx, p, lf, evs[:i], ev, d); err != nil {
+					return nil, i, err
+				}
 			}
 		case ev.Kind == domain.KPerson:
 			// A new person is registered with their admission, into a

@@ -337,7 +337,9 @@ func leftBefore(evs []store.StoredEvent, asOf domain.Date) bool {
 		if e.Kind == domain.KCorrection {
 			return false
 		}
-		if e.Date <= asOf && e.Kind != domain.KPerson && (last == nil || e.Date >= last.Date) {
+		// A follow-up step is the staff's work, not custody: a step dated
+		// after a release does not bring the person back.
+		if e.Date <= asOf && e.Kind != domain.KPerson && e.Kind != domain.KFollowUp && (last == nil || e.Date >= last.Date) {
 			last = e
 		}
 	}

@@ -278,6 +278,10 @@ type Store interface {
 	// Commitments returns the pledge, declaration and reform events, in
 	// sequence order.
 	Commitments(ctx context.Context) ([]StoredEvent, error)
+	// FollowUps calls fn with the follow-up steps (kind follow_up) with
+	// Seq >= from, in sequence order: a few events among millions, which the
+	// queue reads to derive each person's follow-up state.
+	FollowUps(ctx context.Context, from int64, fn func(StoredEvent) error) error
 
 	// AgeBands are the lower bounds of the age bands, ascending from 0, that
 	// Population and Held group by. A store keeps the bands it was created

@@ -36,6 +36,7 @@ func (s *Server) apiRoutes() []Route {
 		{"GET", "/api/v1/persons", true, s.apiPersons},
 		{"GET", "/api/v1/persons/{id}", true, s.apiPerson},
 		{"POST", "/api/v1/events", true, s.apiRecord},
+		{"POST", "/api/v1/persons/{id}/follow-up", true, s.apiFollowUp},
 		{"GET", "/api/v1/queue", true, s.apiQueue},
 		{"GET", "/api/v1/users", true, s.apiUsers},
 		{"POST", "/api/v1/users", true, s.apiAddUser},
@@ -265,6 +266,52 @@ func (s *Server) apiRecord(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if f, msg, ok := domain.FieldOf(err); ok && f == "idempotency_key" {
 			err = domain.Invalid("Idempotency-Key", "%s", msg) // the header's name
+		}
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"seqs": seqs})
+}
+
+// followUpIn is a step of a person's follow-up, as the API takes it: the
+// fields of domain.FollowUpData and the step's date.
+type followUpIn struct {
+	Date     domain.Date             `json:"date"`
+	Action   domain.FollowUpAction   `json:"action"`
+	Rule     string                  `json:"rule"`
+	Assignee string                  `json:"assignee"`
+	Reason   domain.NotPursuedReason `json:"reason"`
+	Until    domain.Date             `json:"until"`
+	Note     string                  `json:"note"`
+}
+
+// apiFollowUp records a step of a person's follow-up: a follow_up event
+// (POST /api/v1/events takes it too), with the same checks.
+func (s *Server) apiFollowUp(w http.ResponseWriter, r *http.Request) {
+	var in followUpIn
+	body, err := readJSONBody(w, r, &in)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ev := &domain.Event{Kind: domain.KFollowUp, Date: in.Date, Person: r.PathValue("id"), Data: &domain.FollowUpData{
+		Action: in.Action, Rule: in.Rule, Assignee: in.Assignee, Reason: in.Reason, Until: in.Until, Note: in.Note}}
+	key := r.Header.Get("Idempotency-Key")
+	seqs, err := s.reg.RecordOnce(r.Context(), principal(r), key, digest(append([]byte(ev.Person+"\n"), body...)), ev)
+	s.invalidate()
+	if err != nil {
+		// The fields are the body's: "date", "until", not events[0].data.until.
+		if f, msg, ok := domain.FieldOf(err); ok {
+			switch f = strings.TrimPrefix(strings.TrimPrefix(f, "events[0]."), "data."); f {
+			case "idempotency_key":
+				f = "Idempotency-Key"
+			case "person":
+				if domain.ErrorCode(err) == domain.ErrInvalid && strings.Contains(msg, "no person") {
+					s.fail(w, r, fmt.Errorf("person %q: %w", ev.Person, domain.ErrNotFound))
+					return
+				}
+			}
+			err = domain.Invalid(f, "%s", msg)
 		}
 		s.fail(w, r, err)
 		return

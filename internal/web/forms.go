@@ -339,6 +339,8 @@ func eventFromForm(ctx context.Context, s *Server, l Lang, kind, person string, 
 		ev.Data = &domain.DeathData{Cause: r.text("cause", false), Circumstances: r.text("circumstances", false)}
 	case "escape":
 		ev.Data = &domain.EscapeData{Note: r.text("note", false)}
+	case "follow_up":
+		ev.Data = followUpFromForm(r, s.ruleIDs(), ev.Date)
 	case "correction":
 		req := registry.CorrectionRequest{Target: int64(r.num("target", true, 1, 1<<50)), Reason: r.text("reason", true),
 			Void: r.check("void")}
@@ -584,8 +586,40 @@ func formOf(ev *domain.Event) string {
 	if vd, ok := ev.Data.(*domain.VerdictData); ok && vd.Outcome == domain.OutcomeDismissed {
 		return "dismissal"
 	}
-	if k := string(ev.Kind); recordKinds[k] && ev.Kind != domain.KCorrection {
+	// A follow-up step is not corrected: the next step supersedes it.
+	if k := string(ev.Kind); recordKinds[k] && ev.Kind != domain.KCorrection && ev.Kind != domain.KFollowUp {
 		return k
 	}
 	return ""
+}
+
+// followUpFromForm reads a step of a follow-up. A field that belongs to
+// another action than the one chosen (a reason with a petition) is refused,
+// never dropped; the assignee left blank is the user who takes it.
+func followUpFromForm(r *formReader, rules []string, date domain.Date) *domain.FollowUpData {
+	act := oneOf(r, "action", domain.FollowUpActions, true)
+	d := &domain.FollowUpData{Action: act, Rule: oneOf(r, "rule", rules, false), Note: r.text("note", false)}
+	only := func(k string, a domain.FollowUpAction) bool {
+		if act != "" && act != a && r.has(k) {
+			r.bad(k, "msg.fu_only", r.lang.T("fuaction."+string(a)))
+			return false
+		}
+		return true
+	}
+	if only("assignee", domain.FollowTake) {
+		d.Assignee = r.text("assignee", false)
+	}
+	if only("reason", domain.FollowNotPursued) {
+		d.Reason = oneOf(r, "reason", domain.NotPursuedReasons, act == domain.FollowNotPursued)
+	}
+	if only("until", domain.FollowSnoozed) {
+		d.Until = r.date("until", act == domain.FollowSnoozed)
+		if d.Until != domain.NoDate && date != domain.NoDate && d.Until <= date {
+			r.bad("until", "msg.fu_until_after")
+		}
+	}
+	if d.Reason == domain.ReasonOther {
+		r.requiredWith("note", "reason")
+	}
+	return d
 }

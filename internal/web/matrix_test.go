@@ -102,6 +102,10 @@ func TestRouteRoleMatrix(t *testing.T) {
 		{"GET", "/api/v1/persons", "/api/v1/persons", nil, staff},
 		{"GET", "/api/v1/persons/{id}", "/api/v1/persons/" + f.person, nil, "admin registrar legal monitor"},
 		{"POST", "/api/v1/events", "/api/v1/events", func(string) string { return hearingJSON }, "admin registrar legal"},
+		// A follow-up: a legal officer, or a registrar of the person's facility.
+		{"POST", "/api/v1/persons/{id}/follow-up", "/api/v1/persons/" + f.person + "/follow-up", func(string) string {
+			return `{"date":"2020-12-31","action":"petition_filed"}`
+		}, "admin registrar legal"},
 		{"GET", "/api/v1/queue", "/api/v1/queue", nil, "admin registrar legal monitor"},
 		{"GET", "/api/v1/users", "/api/v1/users", nil, admin},
 		{"POST", "/api/v1/users", "/api/v1/users", func(who string) string {

@@ -33,6 +33,7 @@ type queueView struct {
 	Titles       map[string]string // rule and data check ids → titles
 	Filters      string            // the query of the filters in force, for the exports
 	ArchiveAfter int
+	FollowStates []registry.FollowUpState
 }
 
 // hidden is a query parameter carried by a form.
@@ -77,6 +78,7 @@ func queueQuery(q url.Values) (registry.QueueQuery, error) {
 	}
 	return registry.QueueQuery{Facility: q.Get("facility"), Rule: q.Get("rule"), Mechanism: domain.Mechanism(q.Get("mechanism")),
 		Group: q.Get("group"), Crossing: q.Get("crossing") == "1" || q.Get("crossing") == "true", Kind: rules.Kind(q.Get("kind")),
+		FollowUp: registry.FollowUpState(q.Get("follow_up")), Mine: q.Get("mine") == "1" || q.Get("mine") == "true",
 		AsOf: asOf, Limit: lim, Offset: off}, nil
 }
 
@@ -117,6 +119,7 @@ func queueFacets(p *page, q url.Values, f registry.Facets, facs []store.Facility
 		group("mechanism", "queue.mechanism", f.Mechanism, func(v registry.Facet) string { return p.T("mech." + v.Value) }),
 		group("group", "queue.group", f.Group, title),
 		group("facility", "field.facility", f.Facility, func(v registry.Facet) string { return cmp.Or(names[v.Value], v.Value) }),
+		group("follow_up", "queue.follow_up", f.FollowUp, func(v registry.Facet) string { return p.T("fustate." + v.Value) }),
 	}
 }
 
@@ -138,7 +141,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := &queueView{Q: res, Facilities: facs, Mechanisms: domain.Mechanisms, Kinds: rules.Kinds, Titles: map[string]string{},
-		ArchiveAfter: registry.ArchiveAfter}
+		ArchiveAfter: registry.ArchiveAfter, FollowStates: registry.FollowUpStates}
 	for _, c := range res.DataToCheck {
 		v.Records += c.People
 	}
@@ -239,11 +242,14 @@ func (s *Server) queueExport(ext string) http.HandlerFunc {
 			return "no"
 		}
 		rows := [][]string{{"as_of", "ledger_seq", "person", "name", "facility", "status", "held_unlawfully", "priority",
-			"on_confirmed_law", "rules", "upcoming", "data_to_check"}}
+			"on_confirmed_law", "rules", "upcoming", "data_to_check",
+			"follow_up_state", "follow_up_assignee", "follow_up_reason", "follow_up_until", "follow_up_rule", "follow_up_last_step"}}
 		for _, p := range res.Persons {
+			fu := p.FollowUp
 			rows = append(rows, []string{res.AsOf.String(), strconv.FormatInt(res.Head.Seq, 10), p.Person, p.Name, p.Facility,
 				string(p.Status), yes(p.Unlawful), strconv.Itoa(p.Priority), yes(p.Unlawful && p.ConfirmedLaw),
-				reasons(p.Fired), reasons(p.Upcoming), reasons(p.Checks)})
+				reasons(p.Fired), reasons(p.Upcoming), reasons(p.Checks),
+				string(fu.State), fu.Assignee, fu.Reason, dateOrBlank(fu.Until), fu.Rule, dateOrBlank(fu.Last)})
 		}
 		for _, row := range rows {
 			if err := tw.Write(row); err != nil {
@@ -255,4 +261,12 @@ func (s *Server) queueExport(ext string) http.HandlerFunc {
 			s.log.Error("writing the queue export", "err", err)
 		}
 	}
+}
+
+// dateOrBlank is d as ISO, or nothing for no date.
+func dateOrBlank(d domain.Date) string {
+	if d == domain.NoDate {
+		return ""
+	}
+	return d.String()
 }

@@ -36,6 +36,11 @@ type formView struct {
 	// ChargeRows and ChildRows are the suffixes of the rows of charges and
 	// of children the form shows: those filled in, and one or two blank.
 	ChargeRows, ChildRows []string
+	// The choices of a follow-up step: its actions, the pack's rules and
+	// the reasons for not pursuing it.
+	FollowActions []domain.FollowUpAction
+	RuleIDs       []string
+	FollowReasons []domain.NotPursuedReason
 }
 
 // setRows sizes the repeated groups to what the form holds, with room for
@@ -68,7 +73,8 @@ func (s *Server) newFormView(r *http.Request, kind string) (*formView, error) {
 	}
 	return &formView{Kind: kind, FieldsKind: fields, Facilities: facs, Statuses: domain.LegalStatuses, Mechanisms: domain.Mechanisms,
 		OrderKinds: domain.OrderKinds, Classes: domain.OffenceClasses, Procedures: domain.Procedures, Facts: domain.HealthFacts,
-		Parties: appealParties, Outcomes: []string{domain.OutcomeConvicted, domain.OutcomeAcquitted}}, nil
+		Parties: appealParties, Outcomes: []string{domain.OutcomeConvicted, domain.OutcomeAcquitted},
+		FollowActions: domain.FollowUpActions, RuleIDs: s.ruleIDs(), FollowReasons: domain.NotPursuedReasons}, nil
 }
 
 func (s *Server) admitForm(w http.ResponseWriter, r *http.Request) {
@@ -228,7 +234,8 @@ func (s *Server) formFailed(w http.ResponseWriter, r *http.Request, err error, k
 // section 9), and the dismissal, a verdict.
 var recordKinds = map[string]bool{"admission": true, "transfer": true, "cell_assignment": true, "charge_change": true,
 	"order": true, "order_extension": true, "hearing": true, "verdict": true, "dismissal": true, "appeal": true,
-	"health": true, "sentence_reduction": true, "release": true, "death": true, "escape": true, "correction": true}
+	"health": true, "sentence_reduction": true, "release": true, "death": true, "escape": true, "correction": true,
+	"follow_up": true}
 
 // formEventKind is the kind of event a form records: its own name, but for
 // the dismissal form, which records a verdict dismissing the charges.
@@ -273,8 +280,11 @@ func (s *Server) recordForm(w http.ResponseWriter, r *http.Request) {
 	// The register's date, as the user writes dates (31/12/2020, in Khmer
 	// digits on a Khmer page); ISO is read too.
 	p.Form.Set("date", p.Lang.digits(pv.AsOf.DayFirst()))
-	if c := pv.State.Case; c != nil && kind != "admission" {
+	if c := pv.State.Case; c != nil && kind != "admission" && kind != "follow_up" {
 		p.Form.Set("case", c.ID)
+	}
+	if a := domain.FollowUpAction(r.URL.Query().Get("action")); kind == "follow_up" && domain.In(a, domain.FollowUpActions) {
+		p.Form.Set("action", string(a)) // the person page's "take the follow-up"
 	}
 	if t := r.URL.Query().Get("target"); t != "" {
 		// A correction starts from the event as it was recorded.
@@ -354,4 +364,14 @@ func (s *Server) recordOnce(r *http.Request, pr *auth.Principal, evs []*domain.E
 	seqs, err := s.reg.RecordOnce(r.Context(), pr, key, digest([]byte(form.Encode())), evs...)
 	s.invalidate()
 	return seqs, err
+}
+
+// ruleIDs are the identifiers of the rules of the pack (not its data
+// checks): what a follow-up may concern.
+func (s *Server) ruleIDs() []string {
+	var ids []string
+	for _, r := range s.reg.Pack().Rules {
+		ids = append(ids, r.ID)
+	}
+	return ids
 }

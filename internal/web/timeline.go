@@ -22,6 +22,7 @@ var codeWords = map[string][]string{
 	"status": {"status."}, "sex": {"sex."}, "dob_basis": {"dob_basis."}, "class": {"class."},
 	"procedure": {"proc."}, "outcome": {"outcome."}, "fact": {"fact."}, "mechanism": {"mech."},
 	"by": {"appeal.by."}, "kind": {"okind.", "kind."}, "target_kind": {"event."},
+	"action": {"fuaction."}, "reason": {"fureason."},
 }
 
 // eventRows lays out an event's data as labelled fields, in the order the

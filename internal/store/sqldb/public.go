@@ -37,6 +37,19 @@ func (d *DB) commitmentsOn(ctx context.Context, q querier) ([]store.StoredEvent,
 	return out, err
 }
 
+// FollowUps reads the follow-up steps by their partial index (migration
+// 00014).
+func (d *DB) FollowUps(ctx context.Context, from int64, fn func(store.StoredEvent) error) error {
+	return d.each(ctx, "follow-ups", "SELECT "+eventCols+" FROM events WHERE kind = 'follow_up' AND seq >= ? ORDER BY seq", []any{from},
+		func(r *sql.Rows) error {
+			e, err := scanEvent(r)
+			if err != nil {
+				return fmt.Errorf("reading follow-ups: %w", err)
+			}
+			return fn(e)
+		})
+}
+
 func (d *DB) ReleaseRows(ctx context.Context, from, to domain.Date) ([]store.ReleaseRow, error) {
 	type key struct {
 		person string

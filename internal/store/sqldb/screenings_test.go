@@ -14,7 +14,10 @@ import (
 // screenings table as 00002 made it (the tests that do this save no
 // screening before).
 var undoScreeningSplit = []string{
-	// 00009 first: the tree's tables.
+	// 00014 first: the follow-ups' index.
+	"DROP INDEX events_follow_ups",
+	"DELETE FROM goose_db_version WHERE version_id = 14",
+	// Then 00009: the tree's tables.
 	"DROP TABLE checkpoints",
 	"DROP TABLE tree_tiles",
 	"DELETE FROM goose_db_version WHERE version_id = 9",

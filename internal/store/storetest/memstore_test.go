@@ -687,6 +687,21 @@ func (m *memStore) Commitments(ctx context.Context) ([]store.StoredEvent, error)
 	return memCommitments(st), nil
 }
 
+func (m *memStore) FollowUps(ctx context.Context, from int64, fn func(store.StoredEvent) error) error {
+	st, err := m.state()
+	if err != nil {
+		return err
+	}
+	for _, e := range st.events {
+		if e.Kind == domain.KFollowUp && e.Seq >= from {
+			if err := fn(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func memCommitments(st *memState) []store.StoredEvent {
 	var out []store.StoredEvent
 	for _, e := range st.events {

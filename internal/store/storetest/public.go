@@ -234,3 +234,53 @@ func testScreenings(t *testing.T, s store.Store) {
 		t.Errorf("a screening with an unreviewed pack: review %q on %s", got.ReviewedBy, got.ReviewedOn)
 	}
 }
+
+// testFollowUps: the follow-up steps come back, and only they, in ledger
+// order from the sequence asked; a step leaves the person's stored state as
+// it was (it is the staff's work, not custody).
+func testFollowUps(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	var seqs []int64
+	collect := func(from int64) []int64 {
+		t.Helper()
+		seqs = nil
+		err := s.FollowUps(ctx, from, func(e store.StoredEvent) error {
+			if e.Kind != domain.KFollowUp {
+				t.Errorf("FollowUps gave event %d of kind %s", e.Seq, e.Kind)
+			}
+			seqs = append(seqs, e.Seq)
+			return nil
+		})
+		fatalIf(t, err, "follow-ups")
+		return seqs
+	}
+	if got := collect(0); len(got) != 0 {
+		t.Fatalf("empty store: follow-ups %v", got)
+	}
+	l := NewLedger()
+	b := l.Begin(t, s)
+	b.Facility(d("2020-01-01"), "CC1", "CC1", domain.CorrectionalCentre, 1600, "GDP")
+	b.Register(d("2020-02-01"), "A", Man("A", d("1990-01-01")))
+	b.Admit(d("2020-02-01"), "A", "CC1", domain.AdmissionData{Status: domain.StatusPretrial})
+	take := b.Add(NewEvent(domain.KFollowUp, d("2020-03-01"), "A", "", &domain.FollowUpData{Action: domain.FollowTake, Assignee: "lawyer1", Rule: "LB-01"}))
+	b.Order(d("2020-03-02"), "A", domain.StatusPretrial)
+	pet := b.Add(NewEvent(domain.KFollowUp, d("2020-03-05"), "A", "", &domain.FollowUpData{Action: domain.FollowPetition}))
+	snooze := b.Add(NewEvent(domain.KFollowUp, d("2020-03-06"), "A", "", &domain.FollowUpData{Action: domain.FollowSnoozed, Until: d("2020-04-01")}))
+	b.Append(t, s)
+	if got := collect(0); !sameList(t, "follow-up seqs", got, []int64{take, pet, snooze}) {
+		return
+	}
+	if got := collect(pet); !sameList(t, "follow-up seqs from the petition", got, []int64{pet, snooze}) {
+		return
+	}
+	if got := collect(snooze + 1); len(got) != 0 {
+		t.Errorf("follow-ups after the last: %v", got)
+	}
+	ps, err := s.Persons(ctx, []string{"A"})
+	fatalIf(t, err, "persons")
+	// The order of 2020-03-02 is the last custody event; the steps of
+	// 2020-03-05 and -06 are not.
+	if p := ps["A"]; !p.InCustody || p.LastDate != d("2020-03-02") {
+		t.Errorf("person after follow-ups: in custody %v, last date %s; want true, 2020-03-02", p.InCustody, p.LastDate)
+	}
+}
