@@ -86,6 +86,9 @@ func bad(name, format string, args ...any) error {
 type archive struct {
 	name string
 	tr   *tar.Reader
+	// raw is what the tar is read from: read to its end once the summary
+	// is read, so that gzip's trailer and age's last chunk are checked.
+	raw io.Reader
 }
 
 const ageMagic = "age-encryption.org/v1\n"
@@ -114,13 +117,15 @@ func openArchive(in io.Reader, name string, ids []age.Identity) (*archive, error
 		r = bufio.NewReaderSize(dr, 1<<20)
 	}
 	gz, err := gzip.NewReader(r)
-	if err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, bad(name, "the file is empty or truncated: not a habeas backup")
-		}
+	switch {
+	case errors.Is(err, io.EOF):
+		return nil, bad(name, "the file is empty: not a habeas backup")
+	case errors.Is(err, gzip.ErrHeader):
 		return nil, bad(name, "not a habeas backup (%v)", err)
+	case err != nil:
+		return nil, (&archive{name: name}).damaged(err)
 	}
-	return &archive{name: name, tr: tar.NewReader(gz)}, nil
+	return &archive{name: name, tr: tar.NewReader(gz), raw: gz}, nil
 }
 
 // next reads the next entry, which must be named want.
@@ -143,7 +148,7 @@ func (a *archive) damaged(err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return bad(a.name, "the backup is truncated (%v)", err)
 	}
-	return bad(a.name, "the backup is damaged (%v)", err)
+	return bad(a.name, "the backup is truncated or damaged (%v)", err)
 }
 
 func (a *archive) readJSON(want string, v any) error {
@@ -180,6 +185,8 @@ func (a *archive) manifest() (Manifest, error) {
 	return m, nil
 }
 
+// summary reads the last entry, then checks that nothing follows and that
+// the file ends where its compression and encryption say it does.
 func (a *archive) summary() (Summary, error) {
 	var s Summary
 	if err := a.readJSON(summaryName, &s); err != nil {
@@ -187,6 +194,15 @@ func (a *archive) summary() (Summary, error) {
 	}
 	if s.Tables == nil {
 		return s, bad(a.name, "%s: no tables", summaryName)
+	}
+	switch h, err := a.tr.Next(); {
+	case err == nil:
+		return s, bad(a.name, "the backup holds %s after its summary: not a backup this habeas wrote", h.Name)
+	case !errors.Is(err, io.EOF):
+		return s, a.damaged(err)
+	}
+	if _, err := io.Copy(io.Discard, a.raw); err != nil {
+		return s, a.damaged(err)
 	}
 	return s, nil
 }
@@ -337,7 +353,7 @@ func (r *restorer) intoPostgres(ctx context.Context, ar *archive) error {
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(writeTar(pw, m, dir, files, sum)) }()
 	defer pr.Close()
-	inner := &archive{name: r.name, tr: tar.NewReader(pr)}
+	inner := &archive{name: r.name, tr: tar.NewReader(pr), raw: pr}
 	if _, err := inner.manifest(); err != nil {
 		return err
 	}
@@ -385,29 +401,40 @@ func (r *restorer) loadLedger(ctx context.Context, ar *archive, db *sqldb.DB) (S
 				return err
 			}
 			d := newDigest()
-			sc := bufio.NewScanner(ar.tr)
-			sc.Buffer(make([]byte, 0, 64<<10), 64<<20)
+			br := bufio.NewReaderSize(ar.tr, 1<<16)
 			var batch [][]any
-			line := 0
-			for sc.Scan() {
-				line++
-				b := append(sc.Bytes(), '\n')
+			put := func() error {
+				if err := rw.PutRows(ctx, t, batch); err != nil {
+					return fmt.Errorf("restoring %s from %s: %w", entry, r.name, err)
+				}
+				batch = batch[:0]
+				return nil
+			}
+			for line := 1; ; line++ {
+				b, err := br.ReadBytes('\n')
+				if errors.Is(err, io.EOF) && len(b) == 0 {
+					break
+				}
+				if err != nil {
+					if errors.Is(err, io.EOF) {
+						// Every row ends with a newline: a last one
+						// without is a row cut short.
+						err = io.ErrUnexpectedEOF
+					}
+					return ar.damaged(fmt.Errorf("%s line %d: %w", entry, line, err))
+				}
 				d.add(b)
 				row, err := decodeRow(t, b)
 				if err != nil {
 					return bad(r.name, "%s line %d: %v", entry, line, err)
 				}
 				if batch = append(batch, row); len(batch) == 1000 {
-					if err := rw.PutRows(ctx, t, batch); err != nil {
+					if err := put(); err != nil {
 						return err
 					}
-					batch = batch[:0]
 				}
 			}
-			if err := sc.Err(); err != nil {
-				return ar.damaged(err)
-			}
-			if err := rw.PutRows(ctx, t, batch); err != nil {
+			if err := put(); err != nil {
 				return err
 			}
 			got[t.Name] = d.sum()
