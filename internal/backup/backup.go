@@ -8,8 +8,9 @@
 // (summary.json: the ledger head and a digest of every copied table), whose
 // absence means the file was cut short. Between them:
 //
-//   - kind "sqlite": register.db, a copy of the SQLite file made with
-//     VACUUM INTO in one read transaction while the server goes on writing;
+//   - kind "sqlite": register.db, a copy of the SQLite file made with the
+//     online backup API in one step (one read transaction) while the server
+//     goes on writing;
 //   - kind "ledger": ledger.jsonl (the ledger as 'habeas export events'
 //     writes it) and tables/NAME.jsonl for every table sqldb.BackupTables
 //     lists (users, tokens, secrets, audit chain, checkpoints, ...), all read
@@ -129,7 +130,7 @@ func prepare(ctx context.Context, db *sqldb.DB, dir string, now time.Time, asLed
 	if db.Dialect() == sqldb.SQLite && !asLedger {
 		m.Kind = KindSQLite
 		copyPath := filepath.Join(dir, sqliteName)
-		if err := db.VacuumInto(ctx, copyPath); err != nil {
+		if err := db.CopyInto(ctx, copyPath); err != nil {
 			return m, nil, Summary{}, err
 		}
 		// The summary is read from the copy itself: it is what the copy
