@@ -31,6 +31,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -98,6 +99,7 @@ type Options struct {
 	// needs room for a copy of the register.
 	TempDir string
 	Now     func() time.Time
+	Log     *slog.Logger
 }
 
 // Backup writes a consistent copy of db to out and returns its summary.
@@ -105,6 +107,10 @@ func Backup(ctx context.Context, db *sqldb.DB, out io.Writer, opt Options) (Summ
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	start := time.Now()
 	dir, err := os.MkdirTemp(opt.TempDir, "habeas-backup-")
 	if err != nil {
 		return Summary{}, fmt.Errorf("making a temporary directory for the backup: %w", err)
@@ -114,9 +120,11 @@ func Backup(ctx context.Context, db *sqldb.DB, out io.Writer, opt Options) (Summ
 	if err != nil {
 		return Summary{}, err
 	}
+	opt.Log.Info("backup: register copied", "kind", m.Kind, "head", sum.Head.Seq, "elapsed", time.Since(start))
 	if err := writeArchive(out, opt.Recipients, m, dir, files, sum); err != nil {
 		return Summary{}, err
 	}
+	opt.Log.Info("backup: archive written", "elapsed", time.Since(start))
 	return sum, nil
 }
 
@@ -133,6 +141,7 @@ func prepare(ctx context.Context, db *sqldb.DB, dir string, now time.Time, asLed
 		if err := db.CopyInto(ctx, copyPath); err != nil {
 			return m, nil, Summary{}, err
 		}
+		copied := time.Now()
 		// The summary is read from the copy itself: it is what the copy
 		// holds, whatever was written since.
 		cp, err := sqldb.Open(ctx, copyPath, nil)
@@ -150,6 +159,7 @@ func prepare(ctx context.Context, db *sqldb.DB, dir string, now time.Time, asLed
 		if cerr := cp.Close(); err == nil {
 			err = cerr
 		}
+		_ = copied
 		if err != nil {
 			return m, nil, Summary{}, err
 		}

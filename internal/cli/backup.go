@@ -24,8 +24,9 @@ func (a *app) backupCmd() *cobra.Command {
 		Long: `Write a backup of the register named by --db to FILE, while the server goes
 on serving and writing (docs/backup.md).
 
-A SQLite register is copied with VACUUM INTO in one read transaction: writers
-are not held up, and the copy is the register as it was when the backup began.
+A SQLite register is copied page by page with SQLite's online backup API in one
+step, one read transaction: writers are not held up, and the copy is the
+register as it was when the backup began.
 A PostgreSQL register is written as its ledger (as 'habeas export events'
 writes it) and the tables that are not derived from it (users, API tokens,
 secrets, the audit chain, checkpoints, settings, saved screenings, idempotency
@@ -62,7 +63,7 @@ It is written to FILE.partial and renamed to FILE when complete.`,
 				return fmt.Errorf("writing the backup: %w", err)
 			}
 			start := time.Now()
-			sum, err := backup.Backup(ctx, db, f, backup.Options{Recipients: recs, TempDir: tmpDir, Now: a.now})
+			sum, err := backup.Backup(ctx, db, f, backup.Options{Recipients: recs, TempDir: tmpDir, Now: a.now, Log: a.log})
 			if err == nil {
 				err = f.Sync()
 			}
