@@ -28,13 +28,18 @@ const maxLine = 1 << 20
 // none: the first bad line aborts the whole file with an error naming the
 // line and field.
 func (s *Service) Import(ctx context.Context, r io.Reader, file string, actor Actor) (ImportResult, error) {
+	return s.ImportWith(ctx, r, file, actor, LoadOptions{})
+}
+
+// ImportWith is Import with options (DryRun and Restore are heeded).
+func (s *Service) ImportWith(ctx context.Context, r io.Reader, file string, actor Actor, opt LoadOptions) (ImportResult, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), maxLine)
 	line := 0
 	workers := max(1, runtime.GOMAXPROCS(0))
 	// Lines are read and decoded a chunk ahead of validation, the decoding
 	// spread over the cores.
-	return s.importStream(ctx, file, actor, false, LoadOptions{}, func() ([]item, error) {
+	return s.importStream(ctx, file, actor, false, opt, func() ([]item, error) {
 		items := make([]item, 0, chunkSize)
 		var raw [][]byte
 		for len(items) < chunkSize && sc.Scan() {
@@ -128,6 +133,14 @@ type LoadOptions struct {
 	// the database, or of an event's place in the hash chain, are never
 	// offered. It is called from the loading goroutine.
 	Refused func(line int, err error) bool
+	// Restore, when set, makes the load a restore from a backup into an
+	// empty register: the events are the backup's ledger, whose audit
+	// entries the backup holds, so the load writes no entry of its own;
+	// Restore is called instead, before the commit and in the load's
+	// transaction (ap, with the ledger head head), to write the audit chain
+	// and the rest of what the backup kept. An error from it rolls
+	// everything back.
+	Restore func(ctx context.Context, ap store.Appender, head store.Head) error
 }
 
 // LoadWith is Load (or DryRun) with options.
@@ -194,6 +207,7 @@ func (s *Service) importStream(ctx context.Context, file string, actor Actor, tr
 	w.trusted = trusted
 	w.maybeStored = opt.Stored
 	w.refused = opt.Refused
+	w.restore = opt.Restore
 	workers := max(1, runtime.GOMAXPROCS(0))
 	type chunk struct {
 		items []item

@@ -29,6 +29,10 @@ type writer struct {
 	// audit, when set, is the entry that indexes the events written (Record);
 	// otherwise commit writes one naming their range (an import).
 	audit *store.AuditEntry
+	// restore, when set, writes in the transaction, instead of the entry
+	// commit would write, what a backup kept beside the ledger (see
+	// LoadOptions.Restore).
+	restore func(ctx context.Context, ap store.Appender, head store.Head) error
 	// key, when set, is the idempotency key written with the events; keys
 	// created before keyExpired are deleted.
 	key        *store.IdempotencyKey
@@ -705,7 +709,11 @@ func (w *writer) commit(ctx context.Context) error {
 	if err := w.stopWriter(); err != nil {
 		return err
 	}
-	if err := w.appendAudit(ctx); err != nil {
+	if w.restore != nil {
+		if err := w.restore(ctx, w.ap, w.head); err != nil {
+			return err
+		}
+	} else if err := w.appendAudit(ctx); err != nil {
 		return err
 	}
 	if w.key != nil {
