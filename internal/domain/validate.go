@@ -119,6 +119,11 @@ func (ev *Event) validatePayload() error {
 			return Invalid("facility", "a %s event concerns no single facility (name facilities in data.facilities)", ev.Kind)
 		}
 		return ValidateCommitment(ev.Date, d)
+	case *PlanData:
+		if ev.Facility != "" {
+			return Invalid("facility", "a plan event concerns no single facility (its facilities are in data)")
+		}
+		return d.Validate()
 	case *FacilityData:
 		if ev.Facility == "" {
 			return Invalid("facility", "missing: the facility's identifier")

@@ -14,7 +14,9 @@ import (
 // screenings table as 00002 made it (the tests that do this save no
 // screening before).
 var undoScreeningSplit = []string{
-	// 00009 first: the tree's tables.
+	// 00010 first: the plans' index; then 00009: the tree's tables.
+	"DROP INDEX events_plans",
+	"DELETE FROM goose_db_version WHERE version_id = 10",
 	"DROP TABLE checkpoints",
 	"DROP TABLE tree_tiles",
 	"DELETE FROM goose_db_version WHERE version_id = 9",
