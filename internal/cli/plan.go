@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -12,7 +14,7 @@ import (
 )
 
 func (a *app) planCmd() *cobra.Command {
-	var asOf, target, facility, exclude, mechanisms, format, pack string
+	var asOf, target, facility, exclude, mechanisms, format, pack, save string
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "A decongestion plan: who to release, by which mechanism and on whose decision, to reach a target",
@@ -79,7 +81,12 @@ aggregates.`,
 			if _, err := parseDay("as-of", asOf, domain.NoDate); err != nil {
 				return err
 			}
-			db, _, err := a.open(ctx)
+			if save != "" {
+				if err := (&domain.PlanData{Name: save, Publish: true}).Validate(); err != nil {
+					return fmt.Errorf("--save: %s", err.(*domain.Error).Msg)
+				}
+			}
+			db, svc, err := a.open(ctx)
 			if err != nil {
 				return err
 			}
@@ -117,6 +124,16 @@ aggregates.`,
 			if err != nil {
 				return flagErr(err)
 			}
+			if save != "" {
+				// The plan is entered as computed; the ledger refuses a
+				// name already saved, and then nothing is written.
+				ev := &domain.Event{Kind: domain.KPlan, Date: day, Data: pl.Entry(save)}
+				seqs, err := svc.Record(ctx, a.actor("habeas cli"), ev)
+				if err != nil {
+					return fmt.Errorf("--save: saving plan %q: %w", save, err)
+				}
+				fmt.Fprintf(a.errOut, "plan %q saved as event %d (%d people)\n", save, seqs[0], len(pl.People))
+			}
 			switch format {
 			case "json":
 				return pl.WriteJSON(a.out)
@@ -134,6 +151,100 @@ aggregates.`,
 	f.StringVar(&mechanisms, "mechanisms", "", "the release mechanisms the plan may use (comma-separated; default all of the pack's)")
 	f.StringVar(&format, "format", "table", "json, csv or table")
 	f.StringVar(&pack, "pack", rules.BuiltinID, "rule pack: a built-in name or a YAML file")
+	f.StringVar(&save, "save", "", "enter the plan in the ledger under this name (staff-only until published)")
+	cmd.AddCommand(a.planPublishCmd(), a.planProgressCmd())
+	return cmd
+}
+
+func (a *app) planPublishCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "publish NAME",
+		Short: "Make a saved plan's aggregates and progress public (no one named; small counts protected)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			db, svc, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			s, err := plan.ReadSaved(ctx, db, args[0])
+			if err != nil {
+				return err
+			}
+			ev := &domain.Event{Kind: domain.KPlan, Date: s.Plan.AsOf, Data: &domain.PlanData{Name: args[0], Publish: true}}
+			seqs, err := svc.Record(ctx, a.actor("habeas cli"), ev)
+			if err != nil {
+				return fmt.Errorf("publishing plan %q: %w", args[0], err)
+			}
+			_, err = fmt.Fprintf(a.out, "plan %q published as event %d\n", args[0], seqs[0])
+			return err
+		},
+	}
+}
+
+func (a *app) planProgressCmd() *cobra.Command {
+	var format string
+	var public bool
+	var threshold int
+	cmd := &cobra.Command{
+		Use:   "progress NAME",
+		Short: "How far a saved plan has come: releases after its date of the people in it, planned against done",
+		Long: `A release dated after the plan's date of a person in the plan counts as done,
+by the mechanism planned and the facility. The people of the plan still held
+are listed by id (staff only); --public gives the figures as the public page
+shows them: counts only, those of 1 to --threshold people withheld with
+whatever would give them away.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if format != "json" && format != "table" {
+				return fmt.Errorf("--format must be json or table, not %q", format)
+			}
+			db, _, err := a.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			s, err := plan.ReadSaved(ctx, db, args[0])
+			if err != nil {
+				return err
+			}
+			pr, err := plan.Track(ctx, db, s)
+			if err != nil {
+				return err
+			}
+			var v any = pr
+			if public {
+				if !s.Published {
+					return fmt.Errorf("--public: plan %q is not published (habeas plan publish %s)", args[0], args[0])
+				}
+				if v, err = pr.Public(threshold); err != nil {
+					return err
+				}
+			}
+			if format == "json" {
+				enc := json.NewEncoder(a.out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(v)
+			}
+			fmt.Fprintf(a.out, "Plan %s (as of %s, target %s), saved by %s at %s; published: %v\n", pr.Name, pr.AsOf, pr.Target, pr.SavedBy, pr.SavedAt, pr.Published)
+			fmt.Fprintf(a.out, "Planned %d, done %d, still held %d, left otherwise %d\n", pr.Planned, pr.Done, len(pr.StillHeld), pr.LeftOtherwise)
+			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', tabwriter.AlignRight)
+			fmt.Fprintln(tw, "facility\tplanned\tdone\t")
+			for _, f := range pr.Facilities {
+				fmt.Fprintf(tw, "%s\t%d\t%d\t\n", f.ID, f.Planned, f.Done)
+			}
+			fmt.Fprintln(tw, "mechanism\tplanned\tdone\t")
+			for _, m := range pr.ByMechanism {
+				fmt.Fprintf(tw, "%s\t%d\t%d\t\n", m.Mechanism, m.Planned, m.Done)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "table", "json or table")
+	cmd.Flags().BoolVar(&public, "public", false, "the figures as published: counts only, small counts protected")
+	cmd.Flags().IntVar(&threshold, "threshold", 5, "with --public: counts from 1 to this are withheld")
 	return cmd
 }
 

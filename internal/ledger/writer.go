@@ -63,9 +63,9 @@ type writer struct {
 	reforms map[string]bool
 	// plans saved so far, by name: whether published (loaded on the first
 	// plan event)
-	plans map[string]bool
-	files   map[string]*domain.PersonFile
-	stored  map[string]bool // person in files had events before this transaction
+	plans  map[string]bool
+	files  map[string]*domain.PersonFile
+	stored map[string]bool // person in files had events before this transaction
 
 	pending    store.Batch
 	flushEvery int
