@@ -108,6 +108,13 @@ aggregates.`,
 					return fmt.Errorf("--facility: no facility %q in the register", facility)
 				}
 			}
+			if save != "" {
+				// A name saved before is refused before the screening, not
+				// after a minute of it (the ledger refuses it too).
+				if _, err := plan.ReadSaved(ctx, db, save); err == nil {
+					return fmt.Errorf("--save: a plan named %q is already saved: choose another name", save)
+				}
+			}
 			opt := plan.Options{Target: t, Facility: facility, Exclude: ex, Mechanisms: mechs}
 			if t.Kind == plan.TargetPledge {
 				// The pledge is checked before the screening: a minute of

@@ -46,7 +46,7 @@ func TestPlanCommand(t *testing.T) {
 		t.Skip("builds a demo register")
 	}
 	dsn := dbtest.SQLiteDSN(t)
-	mustRun(t, "--db", dsn, "demo", "--people", "1500")
+	mustRun(t, "--db", dsn, "demo", "--people", "600")
 	var p planJSON
 	out := mustRun(t, "--db", dsn, "plan", "--as-of", "2020-12-31", "--target", "capacity", "--format", "json")
 	if err := json.Unmarshal([]byte(out), &p); err != nil {
