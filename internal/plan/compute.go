@@ -377,8 +377,7 @@ func Compute(asOf domain.Date, pack *rules.Pack, results []screening.Result, est
 	}
 	cost := func(choice, value string, with []int) {
 		c := Cost{Choice: choice, Value: value, ByFacility: map[string]int{}}
-		for i, fp := range p.Facilities {
-			_ = i
+		for _, fp := range p.Facilities {
 			k := facIdx[fp.ID]
 			if d := with[k] - fp.Releases; d > 0 {
 				c.Lost += d

@@ -12,7 +12,7 @@ import (
 // must happen to someone held without legal basis. A pack's mechanisms
 // section names who must act for it under this key, beside the release
 // mechanisms of domain.Mechanisms.
-const ReleaseUnlawful domain.Mechanism = "release_unlawful"
+const ReleaseUnlawful = domain.PlanUnlawful
 
 // MechanismInfo says who must act to release a person by a mechanism, and
 // on what law: what a plan tells a ministry planner for each person in it.
