@@ -45,16 +45,18 @@ const (
 	KPledge      Kind = "pledge"      // a pledge (releases, cases cleared) or its amendment
 	KDeclaration Kind = "declaration" // a figure an authority declared against a pledge
 	KReform      Kind = "reform"      // a reform commitment or a change of its status
+	// KPlan enters a decongestion plan (PlanData), or publishes one.
+	KPlan Kind = "plan"
 )
 
 var Kinds = []Kind{KFacility, KCell, KPerson, KAdmission, KTransfer, KCellAssign, KCharge, KOrder, KExtension,
 	KHearing, KVerdict, KAppeal, KHealth, KReduction, KRelease, KDeath, KEscape, KCorrection, KCensus,
-	KComplaint, KDiscipline, KPledge, KDeclaration, KReform, KFollowUp}
+	KComplaint, KDiscipline, KPledge, KDeclaration, KReform, KFollowUp, KPlan}
 
 // PersonKind reports whether events of this kind concern one person.
 func (k Kind) PersonKind() bool {
 	switch k {
-	case KFacility, KCell, KCensus, KPledge, KDeclaration, KReform:
+	case KFacility, KCell, KCensus, KPledge, KDeclaration, KReform, KPlan:
 		return false
 	}
 	return true
@@ -326,6 +328,8 @@ func newPayload(k Kind) (any, bool) {
 		return &ReformData{}, true
 	case KFollowUp:
 		return &FollowUpData{}, true
+	case KPlan:
+		return &PlanData{}, true
 	}
 	return nil, false
 }

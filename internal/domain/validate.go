@@ -121,6 +121,11 @@ func (ev *Event) validatePayload() error {
 		return ValidateCommitment(ev.Date, d)
 	case *FollowUpData:
 		return validateFollowUp(ev, d)
+	case *PlanData:
+		if ev.Facility != "" {
+			return Invalid("facility", "a plan event concerns no single facility (its facilities are in data)")
+		}
+		return d.Validate()
 	case *FacilityData:
 		if ev.Facility == "" {
 			return Invalid("facility", "missing: the facility's identifier")

@@ -65,8 +65,11 @@ type writer struct {
 	// event), so a declaration can be checked against its pledge.
 	pledges map[string]bool
 	reforms map[string]bool
-	files   map[string]*domain.PersonFile
-	stored  map[string]bool // person in files had events before this transaction
+	// plans saved so far, by name: whether published (loaded on the first
+	// plan event)
+	plans  map[string]bool
+	files  map[string]*domain.PersonFile
+	stored map[string]bool // person in files had events before this transaction
 
 	pending    store.Batch
 	flushEvery int
@@ -328,6 +331,8 @@ func (w *writer) apply(ctx context.Context, ev *domain.Event) error {
 		return w.applyCommitment(ctx, ev)
 	case *domain.FollowUpData:
 		return w.applyFollowUp(ctx, ev)
+	case *domain.PlanData:
+		return w.applyPlan(ctx, d)
 	}
 	if err := w.loadFiles(ctx, []string{ev.Person}); err != nil {
 		return err
@@ -807,5 +812,43 @@ func (w *writer) applyFollowUp(ctx context.Context, ev *domain.Event) error {
 	if f := w.files[ev.Person]; f == nil || !f.Registered {
 		return domain.Invalid("person", "no person %q in the register", ev.Person)
 	}
+	return nil
+}
+
+// applyPlan checks a plan against those saved before: a name is saved once,
+// and a plan is published once, after it is saved.
+func (w *writer) applyPlan(ctx context.Context, d *domain.PlanData) error {
+	if w.plans == nil {
+		w.plans = map[string]bool{}
+		if w.head.Seq > 0 {
+			ps, ok := w.ap.(store.PlanStore)
+			if !ok {
+				return fmt.Errorf("this store cannot keep plans")
+			}
+			stored, err := ps.Plans(ctx)
+			if err != nil {
+				return fmt.Errorf("reading the saved plans: %w", err)
+			}
+			evs, err := store.DecodeEvents(stored)
+			if err != nil {
+				return err
+			}
+			for _, e := range evs {
+				if p, ok := e.Data.(*domain.PlanData); ok {
+					w.plans[p.Name] = w.plans[p.Name] || p.Publish
+				}
+			}
+		}
+	}
+	published, saved := w.plans[d.Name]
+	switch {
+	case d.Publish && !saved:
+		return domain.Invalid("data.name", "no plan %q has been saved", d.Name)
+	case d.Publish && published:
+		return &domain.Error{Code: domain.ErrConflict, Field: "data.name", Msg: fmt.Sprintf("plan %q is already published", d.Name)}
+	case !d.Publish && saved:
+		return &domain.Error{Code: domain.ErrConflict, Field: "data.name", Msg: fmt.Sprintf("a plan named %q is already saved: choose another name", d.Name)}
+	}
+	w.plans[d.Name] = d.Publish
 	return nil
 }

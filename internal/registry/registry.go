@@ -388,7 +388,9 @@ func Required(k domain.Kind) auth.Perm {
 		return auth.RecordLegal
 	case domain.KFacility, domain.KCell, domain.KCensus:
 		return auth.ManageUsers // the estate is the administrators'
-	case domain.KPledge, domain.KDeclaration, domain.KReform:
+	case domain.KPledge, domain.KDeclaration, domain.KReform, domain.KPlan:
+		// A plan is entered, and published, by those who keep the
+		// public commitments it answers.
 		return auth.EditPledges
 	}
 	return auth.RecordCustody

@@ -85,6 +85,10 @@ type Pack struct {
 	Rules      []*Rule // the rules of law: unlawful, review, eligible, priority
 	// Checks are the data checks (kind data_check), in the order of the file.
 	Checks []*Rule
+	// Mechanisms says, per release mechanism (and for release from
+	// unlawful detention, ReleaseUnlawful), who must act and on what law, in
+	// the order a plan prefers them; nil when the pack has no such section.
+	Mechanisms []MechanismInfo
 
 	env *environment
 }
@@ -142,6 +146,7 @@ func (l *loader) parse(data []byte) *Pack {
 	root := doc.Content[0]
 	p := &Pack{File: l.file}
 	seen := map[string]bool{}
+	mechLine := 0
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		if seen[k.Value] {
@@ -167,6 +172,9 @@ func (l *loader) parse(data []byte) *Pack {
 			p.ReviewedOn = l.date(v, "reviewed_on")
 		case "params":
 			p.Params = l.params(v)
+		case "mechanisms":
+			p.Mechanisms = l.mechanisms(v)
+			mechLine = k.Line
 		case "rules":
 			for _, r := range l.rules(v) {
 				if r.Kind == DataCheck {
@@ -176,7 +184,7 @@ func (l *loader) parse(data []byte) *Pack {
 				}
 			}
 		default:
-			l.errf(k.Line, "unknown key %q (expected pack, jurisdiction, version, effective_from, effective_to, sources, reviewed_by, reviewed_on, params, rules)", k.Value)
+			l.errf(k.Line, "unknown key %q (expected pack, jurisdiction, version, effective_from, effective_to, sources, reviewed_by, reviewed_on, params, mechanisms, rules)", k.Value)
 		}
 	}
 	// A review is a lawyer's name and a date, or it is not a review.
@@ -195,6 +203,7 @@ func (l *loader) parse(data []byte) *Pack {
 			l.errf(root.Line, "missing %s", req.key)
 		}
 	}
+	l.checkMechanisms(p, mechLine)
 	if p.EffectiveTo != domain.NoDate && p.EffectiveTo < p.EffectiveFrom {
 		l.errf(root.Line, "effective_to %s is before effective_from %s", p.EffectiveTo, p.EffectiveFrom)
 	}

@@ -72,6 +72,7 @@ func (e *encoder) add(b *batch, r *Result) error {
 	buf := appendString(b.buf, r.Person)
 	buf = appendString(buf, r.Facility)
 	buf = appendString(buf, string(r.Status))
+	buf = appendTraits(buf, &r.Traits)
 	buf = binary.AppendUvarint(buf, uint64(len(r.Fired)))
 	for i := range r.Fired {
 		if buf = e.appendFired(buf, &r.Fired[i]); buf == nil {
@@ -105,6 +106,54 @@ func (e *encoder) add(b *batch, r *Result) error {
 	}
 	b.buf = buf
 	return nil
+}
+
+// Trait bits of the encoding.
+const (
+	trViolent = 1 << iota
+	trFelony
+	trDrug
+	trGrave
+	trChronic
+	trDaysLeft
+	trIll
+	trPregnant
+	trMother
+	trMinor
+)
+
+func appendTraits(buf []byte, t *Traits) []byte {
+	var bits uint16
+	for _, x := range []struct {
+		on  bool
+		bit uint16
+	}{{t.Violent, trViolent}, {t.Felony, trFelony}, {t.Drug, trDrug}, {t.Grave, trGrave}, {t.Chronic, trChronic}, {t.HasDaysLeft, trDaysLeft},
+		{t.Ill, trIll}, {t.Pregnant, trPregnant}, {t.Mother, trMother}, {t.Minor, trMinor}} {
+		if x.on {
+			bits |= x.bit
+		}
+	}
+	buf = binary.AppendUvarint(buf, uint64(bits))
+	buf = binary.AppendUvarint(buf, uint64(t.Age+1)) // -1 (unknown) is 0
+	buf = binary.AppendVarint(buf, int64(t.DaysLeft))
+	return appendString(buf, t.Cell)
+}
+
+func (r *reader) traits() Traits {
+	bits := r.uvarint()
+	t := Traits{Violent: bits&trViolent != 0, Felony: bits&trFelony != 0, Drug: bits&trDrug != 0, Grave: bits&trGrave != 0,
+		Chronic: bits&trChronic != 0, Ill: bits&trIll != 0, Pregnant: bits&trPregnant != 0, Mother: bits&trMother != 0,
+		Minor: bits&trMinor != 0}
+	t.Age = int(r.uvarint()) - 1
+	t.HasDaysLeft = bits&trDaysLeft != 0
+	d, n := binary.Varint(*r)
+	if n <= 0 {
+		panic("screening: corrupt result encoding")
+	}
+	*r = (*r)[n:]
+	t.DaysLeft = int(d)
+	t.Cell = r.string()
+	return t
 }
 
 func (e *encoder) appendFired(buf []byte, f *Fired) []byte {
@@ -212,6 +261,7 @@ func (rs *results) decode(e entry) Result {
 	rd := reader(rs.chunks[e.chunk][e.off:])
 	res := Result{Person: rd.string(), Facility: rd.string(), Status: domain.LegalStatus(rd.string()),
 		Unlawful: e.unlawful, ConfirmedLaw: e.confirmed, Priority: int(e.priority)}
+	res.Traits = rd.traits()
 	firedList := func() []Fired {
 		n := rd.uvarint()
 		if n == 0 {

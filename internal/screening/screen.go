@@ -56,6 +56,56 @@ type Result struct {
 	// right, listed for staff to correct. They are not law and change
 	// nothing above.
 	Checks []Fired `json:"data_to_check,omitempty"`
+	// Traits are the few facts of the person that planning releases needs
+	// besides the rules (exclusions, groups, housing). They stay out of the
+	// screening's JSON: its documents are the rules' findings, and a
+	// planner reads these through the plan.
+	Traits Traits `json:"-"`
+}
+
+// Traits are facts of a screened person kept with the result, for the
+// plan (package plan) and the outbreak model, which group and exclude
+// people by them. A fact unknown for the person (no charge on file, no
+// date of birth) is false, or -1 for the age.
+type Traits struct {
+	Age     int  // completed years on the date screened; -1 when no date of birth
+	Violent bool // fact violent: some charge is an offence of violence
+	Felony  bool // fact charge_class == "felony": the most serious charge is a felony
+	Drug    bool // fact drug: some charge is a drug offence
+	Grave   bool // fact grave: genocide, a crime against humanity or a war crime
+	Chronic bool // fact chronic_illness
+	// Ill: chronic_illness, mental_illness or disability; Pregnant: fact
+	// pregnant; Mother: a woman with children_in_custody or a
+	// dependent_child; Minor: charged, the most serious charge not a felony
+	// (charge_class petty or misdemeanour).
+	Ill, Pregnant, Mother, Minor bool
+	Cell                         string // the cell holding the person ("" when none recorded)
+	// DaysLeft is fact days_left (days of a fixed sentence still to serve)
+	// when HasDaysLeft: a sentence reduction of at most 12 months releases
+	// only someone with that little left.
+	DaysLeft    int
+	HasDaysLeft bool
+}
+
+// traitsOf reads the traits from facts computed for the person.
+func traitsOf(f *domain.PersonFile, v *rules.Values) Traits {
+	t := Traits{Age: -1, Cell: f.State.Cell}
+	if a, ok := v.Get(rules.FAge).(int64); ok {
+		t.Age = int(a)
+	}
+	b := func(id rules.FactID) bool { x, _ := v.Get(id).(bool); return x }
+	t.Violent, t.Drug, t.Grave, t.Chronic = b(rules.FViolent), b(rules.FDrug), b(rules.FGrave), b(rules.FChronicIllness)
+	c, _ := v.Get(rules.FChargeClass).(string)
+	t.Felony = c == string(domain.Felony)
+	t.Minor = c != "" && !t.Felony
+	t.Ill = t.Chronic || b(rules.FMentalIllness) || b(rules.FDisability)
+	t.Pregnant = b(rules.FPregnant)
+	kids, _ := v.Get(rules.FChildrenInCustody).(int64)
+	t.Mother = f.Identity.Sex == domain.Female && (kids > 0 || b(rules.FDependentChild))
+	if d, ok := v.Get(rules.FDaysLeft).(int64); ok {
+		t.DaysLeft, t.HasDaysLeft = int(d), true
+	}
+	return t
 }
 
 // Options of a screening.
@@ -94,6 +144,7 @@ func (sc *screener) screen(f *domain.PersonFile, asOf domain.Date, within int) (
 	s := &f.State
 	res := Result{Person: f.ID, Facility: s.Facility, Status: s.Status, Fired: []Fired{}}
 	Facts(f, sc.kinds, asOf, &sc.vals)
+	res.Traits = traitsOf(f, &sc.vals)
 	sc.outcomes = sc.pack.Evaluate(&sc.vals, sc.outcomes)
 	done := make(map[string]bool, len(sc.outcomes))
 	for _, o := range sc.outcomes {
@@ -265,7 +316,7 @@ func Run(ctx context.Context, st store.Store, p *rules.Pack, opt Options) (*Repo
 					}
 					if opt.FactsOnly {
 						Facts(f, kinds, opt.AsOf, &sc.vals)
-						r := Result{Person: f.ID, Facility: f.State.Facility, Status: f.State.Status, Fired: []Fired{}}
+						r := Result{Person: f.ID, Facility: f.State.Facility, Status: f.State.Status, Fired: []Fired{}, Traits: traitsOf(f, &sc.vals)}
 						if !keep(out, &r) {
 							return
 						}

@@ -338,6 +338,13 @@ type Store interface {
 	ReplaceProjections(ctx context.Context, files func(yield func(*domain.PersonFile) error) error) error
 }
 
+// PlanStore reads the decongestion plans entered in the ledger (kind plan),
+// in sequence order: a few events among millions, found by an index
+// (migration 00010). A store and its write transactions implement it.
+type PlanStore interface {
+	Plans(ctx context.Context) ([]StoredEvent, error)
+}
+
 // Checkpoint is a signed checkpoint of the ledger's tree as stored (see
 // package tree): the server keeps and serves them, but never the key.
 type Checkpoint struct {

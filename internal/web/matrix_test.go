@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/habeas-kh/habeas/internal/auth"
+	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/ledger"
+	"github.com/habeas-kh/habeas/internal/plan"
 	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
 )
 
@@ -43,6 +45,14 @@ func TestRouteRoleMatrix(t *testing.T) {
 	// A published checkpoint, for the public to read.
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	if _, err := ledger.New(f.db).Checkpoint(t.Context(), ledger.Actor{Name: "publisher", Via: "test"}, priv, 0); err != nil {
+		t.Fatal(err)
+	}
+	// A saved and published plan, for its pages.
+	planOpt := plan.Options{Target: plan.Target{Kind: plan.TargetCapacity}}
+	if _, _, err := f.srv.Registry().SavePlan(t.Context(), root, "matrix", domain.NoDate, planOpt); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.srv.Registry().PublishPlan(t.Context(), root, "matrix"); err != nil {
 		t.Fatal(err)
 	}
 	table := []struct {
@@ -92,6 +102,12 @@ func TestRouteRoleMatrix(t *testing.T) {
 			return url.Values{"reform_id": {"matrix-" + who}, "reform_title": {"Matrix"}, "reform_status": {"announced"},
 				"reform_date": {"2020-12-31"}, "reform_source": {"matrix test"}}.Encode()
 		}, admin},
+		{"GET", "/staff/plan", "/staff/plan", nil, "admin registrar legal monitor"},
+		{"POST", "/staff/plan", "/staff/plan", func(who string) string {
+			return url.Values{"target": {"capacity"}, "name": {"matrix-" + who}}.Encode()
+		}, admin},
+		{"GET", "/staff/plans/{name}", "/staff/plans/matrix", nil, "admin legal"},
+		{"GET", "/plans/{name}", "/plans/matrix", nil, anyone},
 		{"GET", "/api/v1/openapi.json", "/api/v1/openapi.json", nil, anyone},
 		{"GET", "/api/v1/report", "/api/v1/report", nil, anyone},
 		{"GET", "/api/v1/checkpoint", "/api/v1/checkpoint", nil, anyone},

@@ -259,6 +259,10 @@ func (s *Server) Routes() []Route {
 		{"POST", "/staff/account/tokens/{id}/revoke", false, s.revokeTokenForm},
 		{"GET", "/staff/pledges", false, s.pledgesEdit},
 		{"POST", "/staff/pledges/{kind}", false, s.recordCommitment},
+		{"GET", "/staff/plan", false, s.planBuilder},
+		{"POST", "/staff/plan", false, s.savePlan},
+		{"GET", "/staff/plans/{name}", false, s.planProgress},
+		{"GET", "/plans/{name}", false, s.publicPlan},
 	}
 	return append(r, s.apiRoutes()...)
 }

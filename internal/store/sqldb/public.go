@@ -50,6 +50,30 @@ func (d *DB) FollowUps(ctx context.Context, from int64, fn func(store.StoredEven
 		})
 }
 
+// Plans reads the plan events (migration 00010).
+func (d *DB) Plans(ctx context.Context) ([]store.StoredEvent, error) {
+	return d.plansOn(ctx, d.db)
+}
+
+func (a *appender) Plans(ctx context.Context) ([]store.StoredEvent, error) {
+	return a.d.plansOn(ctx, a.c)
+}
+
+// plansOn reads the plan events by the partial index of migration 00010.
+func (d *DB) plansOn(ctx context.Context, q querier) ([]store.StoredEvent, error) {
+	var out []store.StoredEvent
+	err := d.eachOn(ctx, q, "plans", "SELECT "+eventCols+" FROM events WHERE kind = 'plan' ORDER BY seq", nil,
+		func(r *sql.Rows) error {
+			e, err := scanEvent(r)
+			if err != nil {
+				return fmt.Errorf("reading plans: %w", err)
+			}
+			out = append(out, e)
+			return nil
+		})
+	return out, err
+}
+
 func (d *DB) ReleaseRows(ctx context.Context, from, to domain.Date) ([]store.ReleaseRow, error) {
 	type key struct {
 		person string

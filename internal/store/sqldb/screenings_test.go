@@ -14,10 +14,12 @@ import (
 // screenings table as 00002 made it (the tests that do this save no
 // screening before).
 var undoScreeningSplit = []string{
-	// 00014 first: the follow-ups' index.
+	// The later migrations first, newest first: 00014 (the follow-ups'
+	// index), 00010 (the plans' index), then 00009 (the tree's tables).
 	"DROP INDEX events_follow_ups",
 	"DELETE FROM goose_db_version WHERE version_id = 14",
-	// Then 00009: the tree's tables.
+	"DROP INDEX events_plans",
+	"DELETE FROM goose_db_version WHERE version_id = 10",
 	"DROP TABLE checkpoints",
 	"DROP TABLE tree_tiles",
 	"DELETE FROM goose_db_version WHERE version_id = 9",
