@@ -153,7 +153,6 @@ const (
 type severity struct {
 	hospSym  [NStrata]float64 // probability a symptomatic case needs hospital care
 	deathHos [NStrata]float64 // probability a hospitalised case dies
-	mult     [NStrata]float64 // housing multiplier of the force of infection
 }
 
 // IFR is the infection fatality ratio of a stratum: Levin's formula at the
@@ -192,10 +191,6 @@ func (p *Params) severity() severity {
 			// hospitalised; when the symptomatic cannot carry it (an IFR
 			// above 1-asymptomatic), deaths are capped there.
 			sv.deathHos[i] = math.Min(ifr/ihr, 1)
-		}
-		sv.mult[i] = 1
-		if s.Housing == Dormitory {
-			sv.mult[i] = p.DormitoryMultiplier
 		}
 	}
 	return sv
@@ -246,7 +241,7 @@ func (p *Params) crowding(occ float64) float64 {
 	if p.Transmission != Density || occ <= 0 {
 		return 1
 	}
-	m := math.Pow(1+p.CrowdingPer10Points, 10*(occ-p.CrowdingReferenceOccupancy))
+	m := math.Exp(10 * math.Log1p(p.CrowdingPer10Points) * (occ - p.CrowdingReferenceOccupancy))
 	return math.Min(m, p.CrowdingMaxMultiplier)
 }
 
@@ -306,6 +301,20 @@ func (m *sim) binom(n float64, p float64) float64 {
 		return n * p
 	}
 	return float64(binomial(m.rng, m.src, int(n+0.5), p))
+}
+
+// binomP is binom with a probability prepared by newProb.
+func (m *sim) binomP(n float64, pr prob) float64 {
+	if n <= 0 || pr.p <= 0 {
+		return 0
+	}
+	if pr.p >= 1 {
+		return n
+	}
+	if m.det {
+		return n * pr.p
+	}
+	return float64(binomialP(m.rng, m.src, int(n+0.5), pr))
 }
 
 func (m *sim) poisson(mean float64) float64 {
@@ -430,11 +439,16 @@ func (m *sim) run(f *Facility, days int, r0 float64, rel []dayRelease) outcome {
 	})
 
 	// Per-step probabilities of leaving each state.
-	pE := 1 - math.Exp(-dt/p.LatentDays)
-	pI := 1 - math.Exp(-dt/p.InfectiousDays)
-	pLag := 1 - math.Exp(-dt/p.HospitalLagDays)
-	pStay := 1 - math.Exp(-dt/p.HospitalStayDays)
-	pDie := 1 - math.Exp(-dt/p.HospitalToDeathDays)
+	pE := newProb(1 - math.Exp(-dt/p.LatentDays))
+	pI := newProb(1 - math.Exp(-dt/p.InfectiousDays))
+	pLag := newProb(1 - math.Exp(-dt/p.HospitalLagDays))
+	pStay := newProb(1 - math.Exp(-dt/p.HospitalStayDays))
+	pDie := newProb(1 - math.Exp(-dt/p.HospitalToDeathDays))
+	pAsym := newProb(p.AsymptomaticShare)
+	var pHosp, pDeath [NStrata]prob
+	for g := range NStrata {
+		pHosp[g], pDeath[g] = newProb(m.sv.hospSym[g]), newProb(m.sv.deathHos[g])
+	}
 	pComm := 1 - math.Exp(-dt*p.CommunityDailyIncidence)
 	relPC := 0.0
 	if n0 > 0 {
@@ -450,15 +464,15 @@ func (m *sim) run(f *Facility, days int, r0 float64, rel []dayRelease) outcome {
 			m.take(float64(rel[ri].count), []int{rel[ri].stratum}, func(int, int, float64) {})
 			ri++
 		}
+		// Routine admissions and releases, once a day as the register
+		// counts them.
+		if a := m.poisson(f.AdmissionsPerDay * p.AdmissionsMultiplier); a > 0 {
+			m.admit(a, &out)
+		}
+		if relPC > 0 {
+			m.take(m.poisson(m.held()*relPC), allStrata, func(int, int, float64) {})
+		}
 		for step := range steps {
-			// Routine admissions and releases.
-			if a := m.poisson(f.AdmissionsPerDay * p.AdmissionsMultiplier * dt); a > 0 {
-				m.admit(a, &out)
-			}
-			if relPC > 0 {
-				held := m.held()
-				m.take(m.poisson(held*relPC*dt), allStrata, func(int, int, float64) {})
-			}
 			// Force of infection.
 			held, infRes := 0.0, 0.0
 			for g := range m.st {
@@ -480,28 +494,31 @@ func (m *sim) run(f *Facility, days int, r0 float64, rel []dayRelease) outcome {
 			if held > 0 {
 				lamStaff = beta * p.StaffContact * infRes / held
 			}
-			m.stepStaff(lamStaff, dt, pComm, pE, pI)
+			m.stepStaff(lamStaff, dt, pComm, pE, pI, pAsym)
+			// The probability of infection in a step: one per housing.
+			var pInf [2]prob
+			if lam > 0 {
+				pInf[Cell] = newProb(1 - math.Exp(-lam*dt))
+				pInf[Dormitory] = newProb(1 - math.Exp(-lam*p.DormitoryMultiplier*dt))
+			}
 			for g := range m.st {
 				s := &m.st[g]
 				if s[cE]+s[cA]+s[cIr]+s[cIh]+s[cHr]+s[cHd] == 0 && (lam == 0 || s[cS] == 0) {
 					continue
 				}
-				newE := 0.0
-				if lam > 0 {
-					newE = m.binom(s[cS], 1-math.Exp(-lam*m.sv.mult[g]*dt))
-				}
-				leaveE := m.binom(s[cE], pE)
-				toA := m.binom(leaveE, p.AsymptomaticShare)
+				newE := m.binomP(s[cS], pInf[g%2])
+				leaveE := m.binomP(s[cE], pE)
+				toA := m.binomP(leaveE, pAsym)
 				sym := leaveE - toA
-				toIh := m.binom(sym, m.sv.hospSym[g])
+				toIh := m.binomP(sym, pHosp[g])
 				toIr := sym - toIh
-				leaveA := m.binom(s[cA], pI)
-				leaveIr := m.binom(s[cIr], pI)
-				leaveIh := m.binom(s[cIh], pLag)
-				toHd := m.binom(leaveIh, m.sv.deathHos[g])
+				leaveA := m.binomP(s[cA], pI)
+				leaveIr := m.binomP(s[cIr], pI)
+				leaveIh := m.binomP(s[cIh], pLag)
+				toHd := m.binomP(leaveIh, pDeath[g])
 				toHr := leaveIh - toHd
-				dead := m.binom(s[cHd], pDie)
-				cured := m.binom(s[cHr], pStay)
+				dead := m.binomP(s[cHd], pDie)
+				cured := m.binomP(s[cHr], pStay)
 				s[cS] -= newE
 				s[cE] += newE - leaveE
 				s[cA] += toA - leaveA
@@ -622,17 +639,19 @@ func (m *sim) admit(a float64, out *outcome) {
 // stepStaff moves the staff compartment one step: staff are infected by
 // residents at work (lam) and in the community (pComm). Their illness is
 // not followed past infectiousness: staff deaths are not deaths in custody.
-func (m *sim) stepStaff(lam, dt, pComm, pE, pI float64) {
+func (m *sim) stepStaff(lam, dt, pComm float64, pE, pI, pAsym prob) {
 	s := &m.stf
 	if s[sS]+s[sE]+s[sA]+s[sI] == 0 {
 		return
 	}
-	pInf := 1 - (1-pComm)*math.Exp(-lam*dt)
-	newE := m.binom(s[sS], pInf)
-	leaveE := m.binom(s[sE], pE)
-	toA := m.binom(leaveE, m.p.AsymptomaticShare)
-	leaveA := m.binom(s[sA], pI)
-	leaveI := m.binom(s[sI], pI)
+	newE := 0.0
+	if lam > 0 || pComm > 0 {
+		newE = m.binom(s[sS], 1-(1-pComm)*math.Exp(-lam*dt))
+	}
+	leaveE := m.binomP(s[sE], pE)
+	toA := m.binomP(leaveE, pAsym)
+	leaveA := m.binomP(s[sA], pI)
+	leaveI := m.binomP(s[sI], pI)
 	s[sS] -= newE
 	s[sE] += newE - leaveE
 	s[sA] += toA - leaveA

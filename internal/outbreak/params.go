@@ -326,3 +326,6 @@ func readEntry(sp *spec, keyLine int, n *yaml.Node, bad func(int, string, ...any
 	}
 	return e, ok
 }
+
+// DefaultParamsYAML is the built-in parameter file, to start another from.
+func DefaultParamsYAML() []byte { return append([]byte(nil), defaultParams...) }

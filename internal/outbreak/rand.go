@@ -13,6 +13,21 @@ import (
 // the first two kinds (few people change state in a step), which cost no
 // allocation and no log-gamma.
 func binomial(rng *rand.Rand, src rand.Source, n int, p float64) int {
+	return binomialP(rng, src, n, newProb(p))
+}
+
+// prob is a probability with the logarithms inversion needs, computed once
+// for the probabilities the model uses at every step.
+type prob struct {
+	p, logq, logp float64 // p, log(1-p), log(p)
+}
+
+func newProb(p float64) prob {
+	return prob{p: p, logq: math.Log1p(-p), logp: math.Log(p)}
+}
+
+func binomialP(rng *rand.Rand, src rand.Source, n int, pr prob) int {
+	p := pr.p
 	if n <= 0 || p <= 0 {
 		return 0
 	}
@@ -20,8 +35,10 @@ func binomial(rng *rand.Rand, src rand.Source, n int, p float64) int {
 		return n
 	}
 	flip := p > 0.5
+	logq := pr.logq
 	if flip {
 		p = 1 - p
+		logq = pr.logp
 	}
 	var x int
 	switch {
@@ -35,7 +52,7 @@ func binomial(rng *rand.Rand, src rand.Source, n int, p float64) int {
 		q := 1 - p
 		s := p / q
 		a := float64(n+1) * s
-		r := math.Exp(float64(n) * math.Log1p(-p))
+		r := math.Exp(float64(n) * logq)
 		u := rng.Float64()
 		for u > r && x < n {
 			u -= r

@@ -67,7 +67,9 @@ func testStrata(t *testing.T, s store.Store) {
 	} {
 		got, err := s.Strata(t.Context(), d(c.on), bands, 10)
 		fatalIf(t, err, "Strata")
-		key := func(r sr) string { return fmt.Sprintf("%s/%d/%v/%s/%d", r.Facility, r.AgeBand, r.Chronic, r.Housing, r.Count) }
+		key := func(r sr) string {
+			return fmt.Sprintf("%s/%d/%v/%s/%d", r.Facility, r.AgeBand, r.Chronic, r.Housing, r.Count)
+		}
 		gk, wk := []string{}, []string{}
 		for _, r := range got {
 			gk = append(gk, key(r))
