@@ -27,6 +27,7 @@ type outbreakOutput struct {
 
 func (a *app) outbreakCmd() *cobra.Command {
 	var asOf, paramsFile, facility, format string
+	var detOnly bool
 	var runs, days int
 	var seed uint64
 	cmd := &cobra.Command{
@@ -79,11 +80,16 @@ in the format of the built-in one (habeas outbreak --print-params).`,
 				return err
 			}
 			in := outbreak.Input{Params: p, Facilities: fs, Start: day, Days: days, Runs: runs, Seed: seed}
-			res, err := outbreak.Run(ctx, in, nil)
+			det, err := outbreak.Deterministic(ctx, in, nil)
 			if err != nil {
 				return err
 			}
-			det, err := outbreak.Deterministic(ctx, in, nil)
+			if detOnly {
+				enc := json.NewEncoder(a.out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(det)
+			}
+			res, err := outbreak.Run(ctx, in, nil)
 			if err != nil {
 				return err
 			}
@@ -107,6 +113,7 @@ in the format of the built-in one (habeas outbreak --print-params).`,
 	cmd.Flags().StringVar(&facility, "facility", "", "model this facility only (its figures are those it has in the national run)")
 	cmd.Flags().StringVar(&format, "format", "table", "json, csv or table")
 	var printParams bool
+	cmd.Flags().BoolVar(&detOnly, "deterministic", false, "run only the deterministic version (R0 at its mean, expected values), as JSON")
 	cmd.Flags().BoolVar(&printParams, "print-params", false, "print the built-in parameter file and exit")
 	prev := cmd.RunE
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
