@@ -26,7 +26,7 @@ type outbreakOutput struct {
 }
 
 func (a *app) outbreakCmd() *cobra.Command {
-	var asOf, paramsFile, facility, format string
+	var asOf, paramsFile, scenarioFile, facility, format string
 	var detOnly bool
 	var runs, days int
 	var seed uint64
@@ -43,7 +43,12 @@ interval of --runs runs over --days days, and one deterministic run of the
 same model beside them. The same --seed gives the same figures.
 
 Parameters and their sources: docs/outbreak.md; --params loads another file
-in the format of the built-in one (habeas outbreak --print-params).`,
+in the format of the built-in one (habeas outbreak --print-params).
+--scenario-params runs a second set (measures such as isolation of detected
+cases, prior immunity, fewer admissions) on the same random numbers as the
+baseline, run by run, and prints it as "plan" with the deaths and infections
+it averts ("averted"). A decongestion plan's own releases (habeas plan) are
+not wired yet: docs/outbreak.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -56,15 +61,17 @@ in the format of the built-in one (habeas outbreak --print-params).`,
 			if days < 1 || days > outbreak.MaxDays {
 				return fmt.Errorf("--days %d is out of range: want 1 to %d", days, outbreak.MaxDays)
 			}
-			p := outbreak.DefaultParams()
-			if paramsFile != "" {
-				data, err := os.ReadFile(paramsFile)
+			p, err := loadParams("params", paramsFile)
+			if err != nil {
+				return err
+			}
+			var sc *outbreak.Scenario
+			if scenarioFile != "" {
+				sp, err := loadParams("scenario-params", scenarioFile)
 				if err != nil {
-					return fmt.Errorf("--params: %w", err)
-				}
-				if p, err = outbreak.ParseParams(paramsFile, data); err != nil {
 					return err
 				}
+				sc = &outbreak.Scenario{Name: "parameters of " + scenarioFile, Params: sp}
 			}
 			db, _, err := a.open(ctx)
 			if err != nil {
@@ -80,7 +87,7 @@ in the format of the built-in one (habeas outbreak --print-params).`,
 				return err
 			}
 			in := outbreak.Input{Params: p, Facilities: fs, Start: day, Days: days, Runs: runs, Seed: seed}
-			det, err := outbreak.Deterministic(ctx, in, nil)
+			det, err := outbreak.Deterministic(ctx, in, sc)
 			if err != nil {
 				return err
 			}
@@ -89,7 +96,7 @@ in the format of the built-in one (habeas outbreak --print-params).`,
 				enc.SetIndent("", "  ")
 				return enc.Encode(det)
 			}
-			res, err := outbreak.Run(ctx, in, nil)
+			res, err := outbreak.Run(ctx, in, sc)
 			if err != nil {
 				return err
 			}
@@ -110,6 +117,7 @@ in the format of the built-in one (habeas outbreak --print-params).`,
 	cmd.Flags().IntVar(&days, "days", 180, fmt.Sprintf("days each run covers (1 to %d)", outbreak.MaxDays))
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the random numbers: the same seed gives the same figures")
 	cmd.Flags().StringVar(&paramsFile, "params", "", "YAML file of parameters replacing the built-in ones (docs/outbreak.md)")
+	cmd.Flags().StringVar(&scenarioFile, "scenario-params", "", "YAML file of parameters for a scenario (measures: isolation, prior immunity, fewer admissions) run against the baseline on the same random numbers")
 	cmd.Flags().StringVar(&facility, "facility", "", "model this facility only (its figures are those it has in the national run)")
 	cmd.Flags().StringVar(&format, "format", "table", "json, csv or table")
 	var printParams bool
@@ -124,6 +132,18 @@ in the format of the built-in one (habeas outbreak --print-params).`,
 		return prev(cmd, args)
 	}
 	return cmd
+}
+
+// loadParams reads a parameter file named by a flag; "" is the built-in one.
+func loadParams(flag, file string) (*outbreak.Params, error) {
+	if file == "" {
+		return outbreak.DefaultParams(), nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("--%s: %w", flag, err)
+	}
+	return outbreak.ParseParams(file, data)
 }
 
 // outbreakFacilities fills the model's facilities from the register on a
@@ -218,6 +238,19 @@ func printOutbreak(w io.Writer, r *outbreak.Result, det *outbreak.DeterministicR
 	d := det.Baseline
 	fmt.Fprintf(tw, "deterministic (R0 %.2f)\t\t\t%.0f\t%.0f\t%.0f\t%.0f\t\n", det.R0, d.Infections, d.Hospitalisations, d.PeakBeds, d.Deaths)
 	tw.Flush()
+	if r.Plan == nil {
+		return
+	}
+	fmt.Fprintf(w, "\nScenario: %s (paired with the baseline, run by run)\n\n", r.PlanName)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "facility\tinfections\tdeaths\tinfections averted\tdeaths averted\t")
+	for _, f := range r.Facilities {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", f.ID, fmtInterval(f.Plan.Infections), fmtInterval(f.Plan.Deaths),
+			fmtInterval(f.Averted.Infections), fmtInterval(f.Averted.Deaths))
+	}
+	fmt.Fprintf(tw, "national\t%s\t%s\t%s\t%s\t\n", fmtInterval(r.Plan.Infections), fmtInterval(r.Plan.Deaths),
+		fmtInterval(r.Averted.Infections), fmtInterval(r.Averted.Deaths))
+	tw.Flush()
 }
 
 func writeOutbreakCSV(w io.Writer, r *outbreak.Result) error {
@@ -236,6 +269,23 @@ func writeOutbreakCSV(w io.Writer, r *outbreak.Result) error {
 		put(fr.ID, fr.Population, fr.Capacity, "baseline", fr.Baseline)
 	}
 	put("national", r.Population, r.Capacity, "baseline", r.Baseline)
+	if r.Plan != nil {
+		for _, fr := range r.Facilities {
+			put(fr.ID, fr.Population, fr.Capacity, "plan", *fr.Plan)
+			putAverted(cw, fr.ID, fr.Population, fr.Capacity, fr.Averted, f)
+		}
+		put("national", r.Population, r.Capacity, "plan", *r.Plan)
+		putAverted(cw, "national", r.Population, r.Capacity, r.Averted, f)
+	}
 	cw.Flush()
 	return cw.Error()
+}
+
+func putAverted(cw *csv.Writer, id string, pop, capacity int, a *outbreak.Averted, f func(float64) string) {
+	for _, c := range []struct {
+		name string
+		i    outbreak.Interval
+	}{{"infections", a.Infections}, {"deaths", a.Deaths}} {
+		_ = cw.Write([]string{id, strconv.Itoa(pop), strconv.Itoa(capacity), "averted", c.name, f(c.i.Median), f(c.i.P5), f(c.i.P95)})
+	}
 }

@@ -77,8 +77,26 @@ func TestOutbreakCommand(t *testing.T) {
 		t.Errorf("table:\n%s", table)
 	}
 
-	bad := filepath.Join(dir, "p.yaml")
 	params := mustRun(t, "outbreak", "--print-params")
+	// A scenario with half the people immune, paired with the baseline.
+	scen := filepath.Join(dir, "s.yaml")
+	if err := os.WriteFile(scen, []byte(strings.Replace(params, "prior_immune_share:\n  value: 0\n", "prior_immune_share:\n  value: 0.5\n", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var cmp struct {
+		Baseline, Plan map[string]struct{ Median, P5, P95 float64 }
+		Averted        map[string]struct{ Median, P5, P95 float64 }
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, append(args, "--format", "json", "--scenario-params", scen)...)), &cmp); err != nil {
+		t.Fatal(err)
+	}
+	if cmp.Plan["infections"].Median >= cmp.Baseline["infections"].Median || cmp.Averted["infections"].Median <= 0 {
+		t.Errorf("half immune: baseline %+v, plan %+v, averted %+v", cmp.Baseline["infections"], cmp.Plan["infections"], cmp.Averted["infections"])
+	}
+	if _, ok := cmp.Averted["deaths"]; !ok {
+		t.Error("no averted deaths")
+	}
+	bad := filepath.Join(dir, "p.yaml")
 	if err := os.WriteFile(bad, []byte(strings.Replace(params, "  value: 4.1\n", "  value: -4.1\n", 1)), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -93,6 +111,7 @@ func TestOutbreakCommand(t *testing.T) {
 		{[]string{"--params", bad}, "p.yaml:"},
 		{[]string{"--params", bad}, "infectious_days: -4.1 is negative"},
 		{[]string{"--params", filepath.Join(dir, "none.yaml")}, "--params:"},
+		{[]string{"--scenario-params", bad}, "infectious_days: -4.1 is negative"},
 	} {
 		code, _, errOut := run(t, append(args, c.args...)...)
 		if code == 0 || !strings.Contains(errOut, c.want) {

@@ -248,10 +248,11 @@ func (p *Params) crowding(occ float64) float64 {
 // R0Mean is the mean of the R0 distribution, the deterministic run's R0.
 func (p *Params) R0Mean() float64 { return (p.R0[0] + p.R0[1] + p.R0[2]) / 3 }
 
-// drawR0 draws R0 from the triangular distribution.
-func (p *Params) drawR0(rng *rand.Rand) float64 {
+// r0At is the quantile u of the triangular distribution of R0: a run
+// draws u once, so that a scenario with other parameters gets the R0 at the
+// same quantile of its own distribution (paired runs).
+func (p *Params) r0At(u float64) float64 {
 	a, c, b := p.R0[0], p.R0[1], p.R0[2]
-	u := rng.Float64()
 	if b == a {
 		return a
 	}

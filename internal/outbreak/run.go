@@ -34,10 +34,13 @@ type Input struct {
 	Workers int
 }
 
-// Scenario is an alternative to the baseline: a plan's releases.
+// Scenario is an alternative to the baseline: a plan's releases, other
+// parameters (measures: isolation, prior immunity, fewer admissions), or
+// both. It runs on the baseline's random numbers, run by run.
 type Scenario struct {
 	Name     string
 	Releases []Release
+	Params   *Params // nil: the baseline's
 }
 
 // Interval is a figure over the runs: its median and 90% interval.
@@ -204,6 +207,10 @@ func Run(ctx context.Context, in Input, sc *Scenario) (*Result, error) {
 			defer wg.Done()
 			m := &sim{p: in.Params, sv: in.Params.severity(), src: rand.NewPCG(0, 0)}
 			m.rng = rand.New(m.src)
+			ms := m
+			if sc != nil && sc.Params != nil {
+				ms = &sim{p: sc.Params, sv: sc.Params.severity(), src: m.src, rng: m.rng}
+			}
 			beds := make([]float64, in.Days)
 			for {
 				r := int(next.Add(1)) - 1
@@ -213,8 +220,9 @@ func Run(ctx context.Context, in Input, sc *Scenario) (*Result, error) {
 				// R0 has its own stream, so that every facility of a run
 				// (and the scenario) shares it.
 				m.src.Seed(streamSeed(in.Seed, r, "\x00r0"))
-				r0 := in.Params.drawR0(m.rng)
-				one := func(rel map[string][]dayRelease) ([]outcome, outcome) {
+				u := m.rng.Float64()
+				one := func(m *sim, rel map[string][]dayRelease) ([]outcome, outcome) {
+					r0 := m.p.r0At(u)
 					outs := make([]outcome, nf)
 					clear(beds)
 					m.beds = beds
@@ -231,9 +239,9 @@ func Run(ctx context.Context, in Input, sc *Scenario) (*Result, error) {
 					nat.PeakBeds = slices.Max(append(beds, 0))
 					return outs, nat
 				}
-				res.base[r], res.natBase[r] = one(nil)
+				res.base[r], res.natBase[r] = one(m, nil)
 				if sc != nil {
-					res.plan[r], res.natPlan[r] = one(rel)
+					res.plan[r], res.natPlan[r] = one(ms, rel)
 				}
 			}
 		}()
@@ -341,7 +349,8 @@ func Deterministic(ctx context.Context, in Input, sc *Scenario) (*DeterministicR
 	}
 	r0 := in.Params.R0Mean()
 	m := &sim{p: in.Params, sv: in.Params.severity(), det: true}
-	one := func(rel map[string][]dayRelease, per map[string]Point) Point {
+	one := func(m *sim, rel map[string][]dayRelease, per map[string]Point) Point {
+		r0 := m.p.R0Mean()
 		beds := make([]float64, in.Days)
 		m.beds = beds
 		var nat Point
@@ -359,9 +368,13 @@ func Deterministic(ctx context.Context, in Input, sc *Scenario) (*DeterministicR
 		return nat
 	}
 	out := &DeterministicResult{R0: r0, Facilities: map[string]Point{}}
-	out.Baseline = one(nil, out.Facilities)
+	out.Baseline = one(m, nil, out.Facilities)
 	if sc != nil {
-		p := one(rel, nil)
+		ms := m
+		if sc.Params != nil {
+			ms = &sim{p: sc.Params, sv: sc.Params.severity(), det: true}
+		}
+		p := one(ms, rel, nil)
 		out.Plan = &p
 	}
 	return out, ctx.Err()

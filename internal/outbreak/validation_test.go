@@ -495,3 +495,36 @@ func TestDeterministicIsTheMean(t *testing.T) {
 		t.Errorf("deterministic final size %.0f, equation %.0f", det.Baseline.Infections, z)
 	}
 }
+
+// TestPairedMeasures: a scenario identical to the baseline averts exactly
+// nothing in every run (the runs are paired on the same random numbers);
+// one with half the people immune averts infections in most runs.
+func TestPairedMeasures(t *testing.T) {
+	p := DefaultParams()
+	fs := []Facility{homogeneous("A", 1500, 600), homogeneous("B", 400, 500)}
+	fs[0].AdmissionsPerDay, fs[0].ReleasesPerDay = 4, 4
+	in := Input{Params: p, Facilities: fs, Start: start, Days: 120, Runs: 60, Seed: 8}
+	same := *p
+	res, err := Run(context.Background(), in, &Scenario{Name: "same", Params: &same})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(res.natBase, res.natPlan) || res.Averted.Deaths != (Interval{}) || res.Averted.Infections != (Interval{}) {
+		t.Fatalf("an identical scenario averted %+v", res.Averted)
+	}
+	immune := *p
+	immune.PriorImmuneShare = 0.5
+	res, err = Run(context.Background(), in, &Scenario{Name: "immune", Params: &immune})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fewer := 0
+	for r := range res.natBase {
+		if res.natPlan[r].Infections < res.natBase[r].Infections {
+			fewer++
+		}
+	}
+	if fewer < 50 || res.Averted.Infections.P5 <= 0 {
+		t.Errorf("half immune: fewer infections in %d of 60 runs, averted %+v", fewer, res.Averted.Infections)
+	}
+}
