@@ -659,3 +659,15 @@ func (m *sim) stepStaff(lam, dt, pComm float64, pE, pI, pAsym prob) {
 	s[sI] += leaveE - toA - leaveI
 	s[sR] += leaveA + leaveI
 }
+
+// StratumFor is the stratum of a person: their age in completed years on
+// the date (negative when unknown), whether a chronic illness is recorded,
+// and whether they sleep in a dormitory. A plan passes each person it
+// releases as Release{Facility, StratumFor(...), Date, 1}.
+func StratumFor(age int, chronic, dormitory bool) Stratum {
+	s := Stratum{Age: AgeIndex(age), Chronic: chronic}
+	if dormitory {
+		s.Housing = Dormitory
+	}
+	return s
+}

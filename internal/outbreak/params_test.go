@@ -84,3 +84,29 @@ func TestParamsErrors(t *testing.T) {
 		t.Errorf("empty file: %v", err)
 	}
 }
+
+// TestStrata: ages fall in the bands as documented (75-84 and 85+ apart),
+// and a stratum's index is its own.
+func TestStrata(t *testing.T) {
+	for _, c := range []struct{ age, band int }{{-1, 1}, {0, 0}, {17, 0}, {18, 1}, {44, 1}, {45, 2}, {64, 3}, {65, 4}, {74, 4}, {75, 5}, {84, 5}, {85, 6}, {104, 6}} {
+		if got := AgeIndex(c.age); got != c.band {
+			t.Errorf("age %d: band %d, want %d", c.age, got, c.band)
+		}
+	}
+	seen := map[int]bool{}
+	for a := range NAges {
+		for _, ch := range []bool{false, true} {
+			for _, h := range []Housing{Cell, Dormitory} {
+				s := Stratum{Age: a, Chronic: ch, Housing: h}
+				i := s.Index()
+				if i < 0 || i >= NStrata || seen[i] || StratumOf(i) != s {
+					t.Errorf("%+v: index %d", s, i)
+				}
+				seen[i] = true
+			}
+		}
+	}
+	if s := StratumFor(80, true, true); s != (Stratum{Age: 5, Chronic: true, Housing: Dormitory}) {
+		t.Errorf("StratumFor(80, chronic, dormitory) = %+v", s)
+	}
+}
