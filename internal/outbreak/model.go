@@ -365,24 +365,34 @@ func (m *sim) take(k float64, strata []int, put func(g, c int, n float64)) {
 		}
 		return
 	}
+	// One person at a time, by a uniform over everyone removable: first
+	// the stratum (from its total), then the compartment within it, in the
+	// order of a single scan over all of them.
+	var sums [NStrata]float64
+	for i, g := range strata {
+		for _, c := range removable {
+			sums[i] += m.st[g][c]
+		}
+	}
 	for range int(k) {
 		u := m.rng.Float64() * total
-		done := false
-		for _, g := range strata {
+		for i, g := range strata {
+			if u >= sums[i] {
+				u -= sums[i]
+				continue
+			}
 			for _, c := range removable {
 				n := m.st[g][c]
-				if u < n && n >= 1 {
+				if u < n {
 					m.st[g][c]--
+					sums[i]--
 					total--
 					put(g, c, 1)
-					done = true
 					break
 				}
 				u -= n
 			}
-			if done {
-				break
-			}
+			break
 		}
 	}
 }
