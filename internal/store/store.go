@@ -94,6 +94,26 @@ type PopRow struct {
 	Count    int
 }
 
+// Housing is where the people of a StratumRow sleep.
+type Housing string
+
+const (
+	HousingCell      Housing = "cell"
+	HousingDormitory Housing = "dormitory"
+	HousingUnknown   Housing = "" // no cell recorded, or a cell the estate does not list
+)
+
+// StratumRow counts the people held on a date who share an age band, a
+// chronic illness in force or not, and a housing: the strata of the
+// outbreak model, counts only.
+type StratumRow struct {
+	Facility string
+	AgeBand  int // lower bound of the band asked for; -1 when the date of birth is unknown
+	Chronic  bool
+	Housing  Housing
+	Count    int
+}
+
 // FlagRow counts people (or, for children with their mothers, children) in
 // custody in a facility with a vulnerability on a date.
 type FlagRow struct {
@@ -299,6 +319,14 @@ type Store interface {
 	// CellsOn is the population of each cell on asOf, largest first, at most
 	// limit rows (none when limit <= 0). People with no cell are not counted.
 	CellsOn(ctx context.Context, asOf domain.Date, limit int) ([]CellCount, error)
+	// Strata counts the people held at the end of asOf per facility, age
+	// band (bands are lower bounds ascending from 0, the age in completed
+	// years on asOf), chronic illness (a FlagChronic in force on asOf) and
+	// housing: a dormitory when the capacity recorded for their cell is at
+	// least dormitoryFrom, a cell when it is less, unknown when they have no
+	// cell or the estate does not list it. One aggregate read; no row of a
+	// person leaves the store.
+	Strata(ctx context.Context, asOf domain.Date, bands []int, dormitoryFrom int) ([]StratumRow, error)
 	// Admissions counts admissions with from <= date <= to per facility; drug
 	// counts those whose episode involved a drug charge.
 	Admissions(ctx context.Context, from, to domain.Date) (all, drug []FacilityCount, err error)

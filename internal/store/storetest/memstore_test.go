@@ -553,6 +553,46 @@ func (m *memStore) FlagsOn(ctx context.Context, asOf domain.Date) ([]store.FlagR
 	return out, nil
 }
 
+func (m *memStore) Strata(ctx context.Context, asOf domain.Date, bands []int, dormitoryFrom int) ([]store.StratumRow, error) {
+	if err := domain.CheckAgeBands(bands); err != nil {
+		return nil, err
+	}
+	st, err := m.state()
+	if err != nil {
+		return nil, err
+	}
+	type key struct {
+		facility string
+		band     int
+		chronic  bool
+		housing  store.Housing
+	}
+	counts := map[key]int{}
+	for _, r := range st.persons {
+		for _, s := range r.stays {
+			if !inStay(s, asOf) {
+				continue
+			}
+			k := key{facility: s.Facility, band: domain.AgeBandOf(bands, s.DOB.AgeOn(asOf))}
+			for _, fl := range r.flags {
+				k.chronic = k.chronic || fl.Kind == domain.FlagChronic && fl.From <= asOf && asOf < fl.To
+			}
+			if c, ok := st.cells[cellKey{s.Facility, s.Cell}]; ok {
+				k.housing = store.HousingCell
+				if c.Capacity >= dormitoryFrom {
+					k.housing = store.HousingDormitory
+				}
+			}
+			counts[k]++
+		}
+	}
+	var out []store.StratumRow
+	for k, n := range counts {
+		out = append(out, store.StratumRow{Facility: k.facility, AgeBand: k.band, Chronic: k.chronic, Housing: k.housing, Count: n})
+	}
+	return out, nil
+}
+
 func (m *memStore) CellsOn(ctx context.Context, asOf domain.Date, limit int) ([]store.CellCount, error) {
 	st, err := m.state()
 	if err != nil {

@@ -66,6 +66,7 @@ var tests = []conformanceTest{
 	{"AgeBands", testAgeBands},
 	{"FlagsOn", testFlagsOn},
 	{"CellsOn", testCellsOn},
+	{"Strata", testStrata},
 	{"Admissions", testAdmissions},
 	{"Releases", testReleases},
 	{"ReleaseRows", testReleaseRows},
