@@ -15,6 +15,7 @@ func TestConformance(t *testing.T) {
 			storetest.Run(t, func(t *testing.T) store.Store { return dbtest.Open(t, be.DSN(t)) })
 			storetest.RunAccounts(t, func(t *testing.T) store.Accounts { return dbtest.Open(t, be.DSN(t)) })
 			storetest.RunLedgerAudit(t, func(t *testing.T) storetest.LedgerAccounts { return dbtest.Open(t, be.DSN(t)) })
+			storetest.RunOrgs(t, func(t *testing.T) storetest.OrgStore { return dbtest.Open(t, be.DSN(t)) })
 		})
 	}
 }
