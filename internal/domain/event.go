@@ -49,12 +49,12 @@ const (
 
 var Kinds = []Kind{KFacility, KCell, KPerson, KAdmission, KTransfer, KCellAssign, KCharge, KOrder, KExtension,
 	KHearing, KVerdict, KAppeal, KHealth, KReduction, KRelease, KDeath, KEscape, KCorrection, KCensus,
-	KComplaint, KDiscipline, KPledge, KDeclaration, KReform}
+	KComplaint, KDiscipline, KPledge, KDeclaration, KReform, KMarker}
 
 // PersonKind reports whether events of this kind concern one person.
 func (k Kind) PersonKind() bool {
 	switch k {
-	case KFacility, KCell, KCensus, KPledge, KDeclaration, KReform:
+	case KFacility, KCell, KCensus, KPledge, KDeclaration, KReform, KMarker:
 		return false
 	}
 	return true
@@ -324,6 +324,8 @@ func newPayload(k Kind) (any, bool) {
 		return &DeclarationData{}, true
 	case KReform:
 		return &ReformData{}, true
+	case KMarker:
+		return &MarkerData{}, true
 	}
 	return nil, false
 }
