@@ -61,7 +61,8 @@ type Orgs interface {
 	// RecordKey returns the wrapped key of the record at seq; ok is false
 	// when there is none (the event carries no restricted record).
 	RecordKey(ctx context.Context, seq int64) (k RecordKey, ok bool, err error)
-	// RecordKeys lists the record keys of an organisation, by seq.
+	// RecordKeys lists the record keys of an organisation (all when org is
+	// empty), by seq.
 	RecordKeys(ctx context.Context, org string) ([]RecordKey, error)
 	// Origins returns, of the given original hashes, those already imported,
 	// with the sequence number each got here.

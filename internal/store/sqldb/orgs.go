@@ -98,8 +98,12 @@ func (d *DB) RecordKey(ctx context.Context, seq int64) (store.RecordKey, bool, e
 
 // RecordKeys lists an organisation's record keys by seq.
 func (d *DB) RecordKeys(ctx context.Context, org string) ([]store.RecordKey, error) {
+	q, args := "SELECT seq, org, wrapped, destroyed FROM record_keys ORDER BY seq", []any(nil)
+	if org != "" {
+		q, args = "SELECT seq, org, wrapped, destroyed FROM record_keys WHERE org = ? ORDER BY seq", []any{org}
+	}
 	var out []store.RecordKey
-	err := d.each(ctx, "record keys", "SELECT seq, org, wrapped, destroyed FROM record_keys WHERE org = ? ORDER BY seq", []any{org}, func(r *sql.Rows) error {
+	err := d.each(ctx, "record keys", q, args, func(r *sql.Rows) error {
 		k, err := scanRecordKey(r)
 		if err != nil {
 			return fmt.Errorf("reading record keys: %w", err)

@@ -156,6 +156,12 @@ func testRecordKeys(t *testing.T, s OrgStore) {
 	if len(ks) != 2 || ks[0].Seq != 1 || ks[0].Wrapped != nil || ks[1].Seq != 2 || string(ks[1].Wrapped) != "second" {
 		t.Errorf("RecordKeys(ngo) = %+v", ks)
 	}
+	if ks, err := s.RecordKeys(ctx, ""); err != nil || len(ks) != 2 {
+		t.Errorf("RecordKeys of all = %+v %v, want 2", ks, err)
+	}
+	if ks, err := s.RecordKeys(ctx, store.DefaultOrg); err != nil || len(ks) != 0 {
+		t.Errorf("RecordKeys of an organisation without records = %+v %v", ks, err)
+	}
 	if h, err := s.Head(ctx); err != nil || h.Seq != 2 {
 		t.Errorf("the events are still there: head %d (%v), want 2", h.Seq, err)
 	}
