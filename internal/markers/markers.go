@@ -287,29 +287,3 @@ func (s *Service) marker(ctx context.Context, seq int64) (*domain.Event, *domain
 func (s *Service) Destroy(ctx context.Context, accounts *auth.Service, by *auth.Principal, seq int64, reason string) error {
 	return accounts.DestroyRecordKey(ctx, by, seq, reason)
 }
-
-// Counts is the number of markers per category over every organisation,
-// whose data key is kept: what the public sees, before protection. A
-// person marked by two organisations counts twice: the markers are sealed
-// for each, and no one can match them.
-func (s *Service) Counts(ctx context.Context, asOf domain.Date) (map[string]int, error) {
-	keys, err := s.st.RecordKeys(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]int{}
-	for _, k := range keys {
-		if k.Wrapped == nil {
-			continue
-		}
-		ev, m, err := s.marker(ctx, k.Seq)
-		if err != nil {
-			return nil, err
-		}
-		if m == nil || (asOf != domain.NoDate && ev.Date > asOf) {
-			continue
-		}
-		out[m.Category]++
-	}
-	return out, nil
-}

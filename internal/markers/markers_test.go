@@ -2,7 +2,9 @@ package markers_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,6 +16,7 @@ import (
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/ledger"
 	"github.com/habeas-kh/habeas/internal/markers"
+	"github.com/habeas-kh/habeas/internal/report"
 	"github.com/habeas-kh/habeas/internal/restricted"
 	"github.com/habeas-kh/habeas/internal/store"
 	"github.com/habeas-kh/habeas/internal/store/sqldb"
@@ -175,11 +178,11 @@ func TestMarkersRestricted(t *testing.T) {
 	if err != nil || !rep.OK() {
 		t.Fatalf("verify: %v %+v", err, rep)
 	}
-	counts, err := f.svc.Counts(ctx, domain.NoDate)
+	counts, err := report.ConcernCounts(ctx, f.db, domain.NoDate)
 	if err != nil || counts[domain.MarkerPolitical] != 1 || counts[domain.MarkerIllTreatment] != 1 || len(counts) != 2 {
 		t.Errorf("counts %v (%v), want one political and one ill-treatment", counts, err)
 	}
-	if counts, _ := f.svc.Counts(ctx, domain.MustDate("2026-03-01")); len(counts) != 0 {
+	if counts, _ := report.ConcernCounts(ctx, f.db, domain.MustDate("2026-03-01")); len(counts) != 0 {
 		t.Errorf("counts on the day before the markers: %v", counts)
 	}
 }
@@ -233,7 +236,7 @@ func TestConsentWithdrawn(t *testing.T) {
 	if err != nil || !rep.OK() {
 		t.Fatalf("verify after destroying: %v %+v", err, rep)
 	}
-	if counts, _ := f.svc.Counts(ctx, domain.NoDate); len(counts) != 0 {
+	if counts, _ := report.ConcernCounts(ctx, f.db, domain.NoDate); len(counts) != 0 {
 		t.Errorf("a withdrawn marker still counts: %v", counts)
 	}
 	audit, err := f.acc.AuditSubject(ctx, strconv.FormatInt(seq, 10), 10)
@@ -246,3 +249,48 @@ func TestConsentWithdrawn(t *testing.T) {
 }
 
 func errorsAs(err error, target **domain.Error) bool { return errors.As(err, target) }
+
+// TestConcernsInReport: the public report shows national counts per
+// category, protected like every count of people (1 to 5 hidden), and
+// nothing of who was marked.
+func TestConcernsInReport(t *testing.T) {
+	ctx := t.Context()
+	f := setup(t)
+	for i := range 6 {
+		if _, err := f.svc.Add(ctx, f.dara, political(fmt.Sprintf("Pseudo-%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ill := political("Pseudo-0")
+	ill.Category = domain.MarkerIllTreatment
+	if _, err := f.svc.Add(ctx, f.vann, ill); err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.Build(ctx, f.db, report.Options{AsOf: domain.MustDate("2026-03-05")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Concerns == nil || len(r.Concerns.Rows) != 3 {
+		t.Fatalf("concerns section %+v", r.Concerns)
+	}
+	want := map[string]string{domain.MarkerPolitical: "6", domain.MarkerDrugArbitrary: "0", domain.MarkerIllTreatment: "*"}
+	for _, row := range r.Concerns.Rows {
+		if got := row.Markers.CSV(); got != want[row.Category] {
+			t.Errorf("%s: published %s, want %s", row.Category, got, want[row.Category])
+		}
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"Pseudo-", "XYZZY", "licadho", "adhoc"} {
+		if bytes.Contains(b, []byte(text)) {
+			t.Errorf("the public report holds %q", text)
+		}
+	}
+	// Before the markers' date, none.
+	r, err = report.Build(ctx, f.db, report.Options{AsOf: domain.MustDate("2026-03-01")})
+	if err != nil || r.Concerns != nil {
+		t.Errorf("report before the markers: %+v %v", r.Concerns, err)
+	}
+}

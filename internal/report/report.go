@@ -163,10 +163,14 @@ type Report struct {
 	Trend         []Point              `json:"trend"`
 	Screening     *ScreeningRef        `json:"screening"`
 	Census        *CensusSection       `json:"census,omitempty"`
+	Concerns      *ConcernSection      `json:"concerns,omitempty"`
 	Notes         []string             `json:"notes"`
 	Sources       []Source             `json:"sources"`
 
 	disc *disclosure.Result
+	// concerns are the national counts of concern markers, before
+	// protection (nil: the store keeps none).
+	concerns map[string]int
 }
 
 // Disclosure is what disclosure control decided for this report's counts:
@@ -422,6 +426,11 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 		}
 	} else {
 		r.Notes = append(r.Notes, fmt.Sprintf("No screening was saved for %s, so people held without legal basis are not counted in this report; run habeas screen --as-of %s --save.", asOf, asOf))
+	}
+	if cr, ok := st.(ConcernReader); ok {
+		if r.concerns, err = ConcernCounts(ctx, cr, asOf); err != nil {
+			return nil, fmt.Errorf("counting concern markers: %w", err)
+		}
 	}
 	err = r.protect(s, rows, scr.Counts, r.Columns(), threshold, nil)
 	var be *disclosure.BlockedError
