@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/habeas-kh/habeas/internal/auth"
+	"github.com/habeas-kh/habeas/internal/markers"
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/registry"
 	"github.com/habeas-kh/habeas/internal/report"
@@ -49,6 +50,9 @@ type Services struct {
 	// consistency proofs between them (ledger.Service); nil when the
 	// server publishes none.
 	Checkpoints Checkpoints
+	// Markers are the monitoring organisations' concern markers; nil when
+	// the server keeps none (no organisation key configured).
+	Markers *markers.Service
 }
 
 // Checkpoints is what the server publishes of the ledger's tree: the
@@ -78,6 +82,7 @@ type Server struct {
 	secure      bool
 	dash        dashCache
 	checkpoints Checkpoints
+	markers     *markers.Service
 }
 
 // New builds the server on the services it is given.
@@ -92,7 +97,8 @@ func New(svc Services, opt Options) (*Server, error) {
 	if _, err := messages(); err != nil {
 		return nil, fmt.Errorf("loading the translations: %w", err)
 	}
-	s := &Server{log: log, auth: svc.Auth, reg: svc.Registry, reportCache: svc.Reports, secure: !opt.InsecureCookies, checkpoints: svc.Checkpoints}
+	s := &Server{log: log, auth: svc.Auth, reg: svc.Registry, reportCache: svc.Reports, secure: !opt.InsecureCookies, checkpoints: svc.Checkpoints,
+		markers: svc.Markers}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
@@ -250,6 +256,8 @@ func (s *Server) Routes() []Route {
 		{"POST", "/staff/account/tokens/{id}/revoke", false, s.revokeTokenForm},
 		{"GET", "/staff/pledges", false, s.pledgesEdit},
 		{"POST", "/staff/pledges/{kind}", false, s.recordCommitment},
+		{"GET", "/staff/markers", false, s.markersPage},
+		{"POST", "/staff/markers", false, s.addMarker},
 	}
 	return append(r, s.apiRoutes()...)
 }
