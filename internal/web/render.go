@@ -102,8 +102,8 @@ func (p *page) Can(perm string) bool { return p.User.Can(perms[perm]) }
 
 // Monitoring: the user belongs to a monitoring organisation (the concern
 // markers page is theirs).
-func (p *page) Monitoring() bool { return inMonitoringOrg(p.User) }
-func (p *page) Val(k string) string  { return p.Form.Get(k) }
+func (p *page) Monitoring() bool    { return inMonitoringOrg(p.User) }
+func (p *page) Val(k string) string { return p.Form.Get(k) }
 
 // Label is the label of a form's field (FieldLabel's "field." labels);
 // a field of a repeated row is labelled as its column, under the row's legend.

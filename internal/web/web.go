@@ -24,8 +24,8 @@ import (
 	"time"
 
 	"github.com/habeas-kh/habeas/internal/auth"
-	"github.com/habeas-kh/habeas/internal/markers"
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/markers"
 	"github.com/habeas-kh/habeas/internal/registry"
 	"github.com/habeas-kh/habeas/internal/report"
 	"github.com/habeas-kh/habeas/internal/store"
