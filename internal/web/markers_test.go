@@ -105,6 +105,15 @@ func TestMarkersPage(t *testing.T) {
 	if other := f.login("vann").get("/staff/markers"); other.code != 200 || strings.Contains(other.body, "Zq-page-7") {
 		t.Errorf("adhoc's monitor: %d, sees licadho's marker: %v", other.code, strings.Contains(other.body, "Zq-page-7"))
 	}
+	// The public dashboard shows the national count, protected: one marker
+	// is a count from 1 to 5, hidden.
+	dash := f.login("").get("/")
+	if dash.code != 200 || !strings.Contains(dash.body, `id="concerns-table"`) || strings.Contains(dash.body, "Zq-page-7") {
+		t.Errorf("the dashboard's concerns: %d, table %v", dash.code, strings.Contains(dash.body, `id="concerns-table"`))
+	}
+	if m := regexp.MustCompile(`(?s)id="concerns-table".*?</table>`).FindString(dash.body); strings.Contains(m, ">1<") {
+		t.Errorf("a count of one marker is published:\n%s", m)
+	}
 	for _, who := range []string{"admin", "monitor", "registrar"} {
 		if res := f.login(who).get("/staff/markers"); res.code != http.StatusForbidden || strings.Contains(res.body, "Zq-page-7") {
 			t.Errorf("%s of the prison administration: %d", who, res.code)
