@@ -49,6 +49,17 @@ const (
 	// the facility asked for ("" for all the user may see), the detail the
 	// screening date, the ledger head, the rows and the people listed.
 	ActChecksExport = "screening.checks_export"
+	// ActOrgAdd: an organisation was added; the subject is its id.
+	ActOrgAdd = "org.add"
+	// ActOrgKeyAdd: a key that may sign the organisation's offline bundles
+	// was registered; the subject is the organisation.
+	ActOrgKeyAdd = "org.key_add"
+	// ActRecordKeyDestroy: the data key of a restricted record was destroyed
+	// (consent withdrawn); the subject is the event's sequence number.
+	ActRecordKeyDestroy = "record.key_destroy"
+	// ActRestrictedRead: a user read restricted records of their
+	// organisation; the detail names the sequence numbers.
+	ActRestrictedRead = "restricted.read"
 )
 
 // userDetail is what the audit keeps of a user after a change: enough to
@@ -60,13 +71,20 @@ type userDetail struct {
 	Health     bool     `json:"health,omitempty"`
 	Disabled   bool     `json:"disabled,omitempty"`
 	Password   string   `json:"password_sha256"`
+	// Org is the user's organisation, left out for the default one, so that
+	// the entries written before organisations existed still mean the same.
+	Org string `json:"org,omitempty"`
 	// RevokedTokens are the tokens the change revoked (a password change,
 	// disabling the user).
 	RevokedTokens []string `json:"revoked_tokens,omitempty"`
 }
 
 func detailOf(u *store.User) userDetail {
-	return userDetail{Role: Role(u.Role), Facilities: nonNil(u.Facilities), Health: u.Health, Disabled: u.Disabled, Password: sha256hex(u.PassHash)}
+	org := u.Org
+	if org == store.DefaultOrg {
+		org = ""
+	}
+	return userDetail{Role: Role(u.Role), Facilities: nonNil(u.Facilities), Health: u.Health, Disabled: u.Disabled, Password: sha256hex(u.PassHash), Org: org}
 }
 
 type tokenDetail struct {
@@ -271,8 +289,8 @@ func VerifyAuditFrom(ctx context.Context, acc store.Accounts, from, ledgerHead i
 		}
 		got := detailOf(u)
 		if got.Role != d.Role || !slices.Equal(got.Facilities, d.Facilities) || got.Health != d.Health ||
-			got.Disabled != d.Disabled || got.Password != d.Password {
-			problem(&rep.TablesOK, "user %s differs from the audit chain (role, facilities, access, password or disabled changed outside habeas)", u.Name)
+			got.Disabled != d.Disabled || got.Password != d.Password || got.Org != d.Org {
+			problem(&rep.TablesOK, "user %s differs from the audit chain (role, facilities, access, organisation, password or disabled changed outside habeas)", u.Name)
 		}
 	}
 	for name := range users {

@@ -90,6 +90,20 @@ type Principal struct {
 	Facilities []string
 	Health     bool   // a monitor granted personal health data
 	Via        string // "web 192.0.2.1", "api 192.0.2.1", "cli"
+	// Org is the user's organisation and OrgKind its kind. The command
+	// line's principal has none unless told which to act for.
+	Org     string
+	OrgKind string
+}
+
+// grantsOf is p's role table row. An administrator of a monitoring
+// organisation manages its users and nothing of the register: an NGO's
+// administrator must not record custody events nor read health data.
+func grantsOf(p *Principal) struct{ all, scoped []Perm } {
+	if p.OrgKind == OrgMonitoring && p.Role == Admin {
+		return struct{ all, scoped []Perm }{all: []Perm{ManageUsers}}
+	}
+	return grants[p.Role]
 }
 
 // Authenticated reports whether p is a user rather than the public.
@@ -103,7 +117,7 @@ func (p *Principal) Can(perm Perm) bool {
 	if perm == ReadHealth && p.Role == Monitor && p.Health {
 		return true
 	}
-	g := grants[p.Role]
+	g := grantsOf(p)
 	return slices.Contains(g.all, perm) || (slices.Contains(g.scoped, perm) && len(p.Facilities) > 0)
 }
 
@@ -115,7 +129,7 @@ func (p *Principal) CanIn(perm Perm, facility string) bool {
 	if perm == ReadHealth && p.Role == Monitor && p.Health {
 		return slices.Contains(p.Facilities, facility)
 	}
-	g := grants[p.Role]
+	g := grantsOf(p)
 	if slices.Contains(g.all, perm) {
 		return true
 	}
@@ -128,7 +142,7 @@ func (p *Principal) Scope(perm Perm) []string {
 	if !p.Authenticated() {
 		return []string{}
 	}
-	if slices.Contains(grants[p.Role].all, perm) {
+	if slices.Contains(grantsOf(p).all, perm) {
 		return nil
 	}
 	if p.Can(perm) {

@@ -26,6 +26,7 @@ type Service struct {
 	argon      Argon2Params
 	sessionTTL time.Duration
 	facilities func(ctx context.Context) (map[string]bool, error)
+	orgs       store.Orgs
 	dummyHash  string
 }
 
@@ -75,6 +76,41 @@ type NewUser struct {
 	Role       Role
 	Facilities []string
 	Health     bool
+	// Org is the organisation the user belongs to: by default the one of
+	// whoever adds them (the prison administration for the command line).
+	Org string
+}
+
+// checkOrg checks that by may put a user in org (an existing organisation,
+// their own unless they manage organisations) with role: a monitoring
+// organisation's users are administrators, monitors or analysts, never
+// registrars or legal officers, who write the custody register.
+func (s *Service) checkOrg(ctx context.Context, by *Principal, org string, role Role) error {
+	if s.orgs == nil {
+		if org != "" && org != store.DefaultOrg {
+			return domain.Invalid("org", "organisations are not available on this store")
+		}
+		return nil
+	}
+	o, err := s.Org(ctx, orgOrDefault(org))
+	if err != nil {
+		return err
+	}
+	if !by.manages(o.ID) {
+		return &domain.Error{Code: domain.ErrForbidden, Msg: fmt.Sprintf("%s may not manage the users of %s", by.User, o.ID)}
+	}
+	if o.Kind == OrgMonitoring && (role == Registrar || role == Legal) {
+		return domain.Invalid("role", "a user of the monitoring organisation %s may be admin, monitor or analyst, not %s", o.ID, role)
+	}
+	return nil
+}
+
+// orgOfNew is the organisation a new user goes in when none is named.
+func orgOfNew(by *Principal, org string) string {
+	if org != "" {
+		return org
+	}
+	return orgOrDefault(by.Org)
 }
 
 func (s *Service) checkAccess(ctx context.Context, role Role, facilities []string) error {
@@ -131,9 +167,13 @@ func (s *Service) AddUser(ctx context.Context, by *Principal, nu NewUser) error 
 	if err := s.checkAccess(ctx, nu.Role, nu.Facilities); err != nil {
 		return err
 	}
+	nu.Org = orgOfNew(by, nu.Org)
+	if err := s.checkOrg(ctx, by, nu.Org, nu.Role); err != nil {
+		return err
+	}
 	now := s.now().UTC().Truncate(time.Second)
 	u := &store.User{Name: nu.Name, Display: strings.TrimSpace(nu.Display), Role: string(nu.Role), Facilities: nu.Facilities,
-		Health: nu.Health && nu.Role == Monitor, PassHash: HashPassword(nu.Password, s.argon), Created: now, Updated: now}
+		Health: nu.Health && nu.Role == Monitor, PassHash: HashPassword(nu.Password, s.argon), Created: now, Updated: now, Org: nu.Org}
 	err := s.apply(ctx, by, ActUserAdd, u.Name, detailOf(u), store.AccountChange{NewUser: u})
 	if errors.Is(err, store.ErrExists) {
 		return domain.Invalid("name", "a user %q already exists", nu.Name)
@@ -159,11 +199,15 @@ func (s *Service) SetRole(ctx context.Context, by *Principal, name string, role 
 	if err := by.Require(ManageUsers, ""); err != nil {
 		return err
 	}
-	if _, err := existing(ctx, s.acc, name); err != nil {
+	target, err := existing(ctx, s.acc, name)
+	if err != nil {
 		return err // before the facilities, so that a missing user is named as such
 	}
 	facilities = cleanFacilities(facilities)
 	if err := s.checkAccess(ctx, role, facilities); err != nil {
+		return err
+	}
+	if err := s.checkOrg(ctx, by, target.Org, role); err != nil {
 		return err
 	}
 	return s.applyWith(ctx, by, ActUserRole, name, func(ctx context.Context, r store.AccountReader) (any, store.AccountChange, error) {
@@ -172,6 +216,9 @@ func (s *Service) SetRole(ctx context.Context, by *Principal, name string, role 
 		u, err := existing(ctx, r, name)
 		if err != nil {
 			return nil, store.AccountChange{}, err
+		}
+		if u.Org != target.Org {
+			return nil, store.AccountChange{}, &domain.Error{Code: domain.ErrConflict, Msg: fmt.Sprintf("user %s moved to another organisation meanwhile: try again", name)}
 		}
 		if u.Name == by.User && role != Admin && Role(u.Role) == Admin {
 			return nil, store.AccountChange{}, domain.Invalid("role", "you cannot remove your own administrator role: ask another administrator")
@@ -199,6 +246,9 @@ func (s *Service) SetDisabled(ctx context.Context, by *Principal, name string, d
 		u, err := existing(ctx, r, name)
 		if err != nil {
 			return nil, store.AccountChange{}, err
+		}
+		if !by.manages(u.Org) {
+			return nil, store.AccountChange{}, &domain.Error{Code: domain.ErrForbidden, Msg: fmt.Sprintf("%s may not manage the users of %s", by.User, u.Org)}
 		}
 		u.Disabled, u.Updated = disabled, s.now().UTC().Truncate(time.Second)
 		d := detailOf(u)
@@ -261,6 +311,9 @@ func (s *Service) SetPassword(ctx context.Context, by *Principal, name string, p
 		if err != nil {
 			return nil, store.AccountChange{}, err
 		}
+		if by.User != name && !by.manages(u.Org) {
+			return nil, store.AccountChange{}, &domain.Error{Code: domain.ErrForbidden, Msg: fmt.Sprintf("%s may not manage the users of %s", by.User, u.Org)}
+		}
 		u.PassHash, u.Updated = hash, s.now().UTC().Truncate(time.Second)
 		d := detailOf(u)
 		if !pc.KeepTokens {
@@ -277,7 +330,12 @@ func (s *Service) Users(ctx context.Context, by *Principal) ([]store.User, error
 	if err := by.Require(ManageUsers, ""); err != nil {
 		return nil, err
 	}
-	return s.acc.Users(ctx)
+	us, err := s.acc.Users(ctx)
+	if err != nil || by.OrgAdmin() {
+		return us, err
+	}
+	// An organisation's administrator sees its own users only.
+	return slices.DeleteFunc(us, func(u store.User) bool { return orgOrDefault(u.Org) != orgOrDefault(by.Org) }), nil
 }
 
 // User returns one account: one's own, or anyone's for an administrator.
@@ -290,11 +348,20 @@ func (s *Service) User(ctx context.Context, by *Principal, name string) (*store.
 			return nil, err
 		}
 	}
-	return existing(ctx, s.acc, name)
+	u, err := existing(ctx, s.acc, name)
+	if err == nil && by.User != name && !by.manages(u.Org) {
+		return nil, &domain.Error{Code: domain.ErrForbidden, Msg: fmt.Sprintf("%s may not manage the users of %s", by.User, u.Org)}
+	}
+	return u, err
 }
 
-func principalOf(u *store.User, via string) *Principal {
-	return &Principal{User: u.Name, Role: Role(u.Role), Facilities: u.Facilities, Health: u.Health, Via: via}
+func (s *Service) principalOf(ctx context.Context, u *store.User, via string) (*Principal, error) {
+	kind, err := s.orgKind(ctx, u.Org)
+	if err != nil {
+		return nil, err
+	}
+	return &Principal{User: u.Name, Role: Role(u.Role), Facilities: u.Facilities, Health: u.Health, Via: via,
+		Org: orgOrDefault(u.Org), OrgKind: kind}, nil
 }
 
 // Credentials are what a sign-in presents.
@@ -416,7 +483,11 @@ func (s *Service) Login(ctx context.Context, c Credentials) (SignIn, error) {
 		return SignIn{}, err
 	}
 	s.log.Info("signed in", "user", u.Name, "remote", c.Remote, "known_device", dev != "")
-	return SignIn{Secret: secret, Principal: principalOf(u, ""), Device: device}, nil
+	p, err := s.principalOf(ctx, u, "")
+	if err != nil {
+		return SignIn{}, err
+	}
+	return SignIn{Secret: secret, Principal: p, Device: device}, nil
 }
 
 // Session returns the principal of a session cookie value.
@@ -442,7 +513,7 @@ func (s *Service) active(ctx context.Context, name, via string) (*Principal, err
 	if !ok || u.Disabled {
 		return nil, domain.ErrUnauthenticated
 	}
-	return principalOf(&u, via), nil
+	return s.principalOf(ctx, &u, via)
 }
 
 // Logout ends a session.
@@ -486,8 +557,12 @@ func (s *Service) CreateToken(ctx context.Context, by *Principal, user, label st
 	err := s.applyWith(ctx, by, ActTokenCreate, user, func(ctx context.Context, r store.AccountReader) (any, store.AccountChange, error) {
 		// A token for a user that does not exist is refused by the store
 		// too; read here, it is refused with the user's name.
-		if _, err := existing(ctx, r, user); err != nil {
+		u, err := existing(ctx, r, user)
+		if err != nil {
 			return nil, store.AccountChange{}, err
+		}
+		if user != by.User && !by.manages(u.Org) {
+			return nil, store.AccountChange{}, &domain.Error{Code: domain.ErrForbidden, Msg: fmt.Sprintf("%s may not manage the users of %s", by.User, u.Org)}
 		}
 		return tokenDetail{ID: id, User: user, Label: label, Hash: t.Hash}, store.AccountChange{Token: &t}, nil
 	})
@@ -623,7 +698,11 @@ func (s *Service) MayBeAssigned(ctx context.Context, by *Principal, name string,
 	if !ok || u.Disabled {
 		return domain.Invalid("assignee", "no active user %q", name)
 	}
-	if !principalOf(&u, "").CanIn(perm, facility) {
+	ap, err := s.principalOf(ctx, &u, "")
+	if err != nil {
+		return err
+	}
+	if !ap.CanIn(perm, facility) {
 		where := ""
 		if facility != "" {
 			where = " in " + facility

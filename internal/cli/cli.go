@@ -28,6 +28,7 @@ type app struct {
 	userName string
 	verbose  bool
 	cpuProf  string
+	orgKeys  []string // ORG=FILE: the organisations' record keys (--org-key, HABEAS_ORG_KEYS)
 	out      io.Writer
 	errOut   io.Writer
 	log      *slog.Logger
@@ -112,11 +113,18 @@ Start with:
 	root.PersistentFlags().StringVar(&a.dsn, "db", def, "database: a SQLite file path, or a postgres:// URL (env HABEAS_DB)")
 	root.PersistentFlags().StringVar(&a.userName, "user", "", "who is making the entries (default: the login name)")
 	root.PersistentFlags().BoolVarP(&a.verbose, "verbose", "v", false, "log what is being done")
+	var keysDef []string
+	if v := os.Getenv("HABEAS_ORG_KEYS"); v != "" {
+		keysDef = []string{v}
+	}
+	root.PersistentFlags().StringArrayVar(&a.orgKeys, "org-key", keysDef,
+		"ORG=FILE: the key file of a monitoring organisation, which seals and opens its restricted records (repeat; env HABEAS_ORG_KEYS=ORG=FILE,ORG=FILE)")
 	root.PersistentFlags().StringVar(&a.cpuProf, "cpuprofile", "", "write a CPU profile to this file (for benchmarks)")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(a.demoCmd(), a.importCmd(), a.exportCmd(), a.statsCmd(), a.verifyCmd(), a.serveCmd(),
 		a.screenCmd(), a.rulesCmd(), a.userCmd(), a.reportCmd(), a.pledgeCmd(), a.reformCmd(),
-		a.checkpointCmd(), a.proveCmd(), a.verifyProofCmd(), a.backupCmd(), a.restoreCmd(), a.planCmd(), a.outbreakCmd())
+		a.checkpointCmd(), a.proveCmd(), a.verifyProofCmd(), a.backupCmd(), a.restoreCmd(), a.planCmd(), a.outbreakCmd(),
+		a.orgCmd(), a.markerCmd())
 	return root
 }
 

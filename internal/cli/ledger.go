@@ -113,7 +113,7 @@ Use - to read standard input.`,
 		},
 	}
 	events.RunE = a.removeNewDBOnError(events.RunE)
-	cmd.AddCommand(events)
+	cmd.AddCommand(events, a.importBundleCmd())
 	a.addTableImports(cmd) // import_table.go: facilities, census, --infer
 	return cmd
 }
@@ -161,7 +161,7 @@ data: keep it as safe as the database.`,
 		},
 	}
 	ev.Flags().StringVarP(&out, "out", "o", "", "file to write (default: standard output)")
-	cmd.AddCommand(ev)
+	cmd.AddCommand(ev, a.exportBundleCmd())
 	a.addTableExports(cmd) // import_table.go: facilities, census as CSV or XLSX
 	return cmd
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/habeas-kh/habeas/internal/demo"
 	"github.com/habeas-kh/habeas/internal/ledger"
+	"github.com/habeas-kh/habeas/internal/markers"
 	"github.com/habeas-kh/habeas/internal/registry"
 	"github.com/habeas-kh/habeas/internal/report"
 	"github.com/habeas-kh/habeas/internal/rules"
@@ -104,14 +105,24 @@ func (a *app) webServices(db *sqldb.DB, led *ledger.Service) (web.Services, erro
 		return web.Services{}, fmt.Errorf("loading the built-in rule pack: %w", err)
 	}
 	au := a.newAuth(db)
-	return web.Services{
+	svc := web.Services{
 		Auth:     au,
 		Registry: registry.New(db, led, au, pack, a.log),
 		Reports:  report.NewCache(db, report.CacheOptions{Now: a.now}),
 		// The server publishes the checkpoints signed with habeas
 		// checkpoint; it never holds the key.
 		Checkpoints: led,
-	}, nil
+	}
+	// The monitoring organisations' keys (--org-key): without one, the
+	// server keeps no concern markers.
+	if len(a.orgKeys) > 0 {
+		keys, err := a.keyring()
+		if err != nil {
+			return web.Services{}, err
+		}
+		svc.Markers = markers.New(db, led, keys, au)
+	}
+	return svc, nil
 }
 
 func displayAddr(addr string) string {

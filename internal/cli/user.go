@@ -42,7 +42,7 @@ func (a *app) newAuth(db *sqldb.DB) *auth.Service {
 		}
 		return out, nil
 	}
-	return auth.New(db, auth.WithClock(a.now), auth.WithLogger(a.log), auth.WithFacilities(facs))
+	return auth.New(db, auth.WithClock(a.now), auth.WithLogger(a.log), auth.WithFacilities(facs), auth.WithOrgs(db))
 }
 
 // withAuth runs a user command with the account service on the register,
@@ -91,7 +91,7 @@ func readPassword(r io.Reader) (string, error) {
 }
 
 func (a *app) userAddCmd() *cobra.Command {
-	var role, display string
+	var role, display, org string
 	var facilities []string
 	var health, stdin bool
 	cmd := &cobra.Command{
@@ -112,7 +112,7 @@ line of standard input; otherwise a random one is made and printed once.`,
 			}
 			defer db.Close()
 			if err := s.AddUser(ctx, by, auth.NewUser{Name: args[0], Display: display, Password: pw, Role: auth.Role(role),
-				Facilities: facilities, Health: health}); err != nil {
+				Facilities: facilities, Health: health, Org: org}); err != nil {
 				return fmt.Errorf("adding user %s: %w", args[0], err)
 			}
 			fmt.Fprintf(a.out, "added user %s (%s)\n", args[0], role)
@@ -127,6 +127,7 @@ line of standard input; otherwise a random one is made and printed once.`,
 	cmd.Flags().StringSliceVar(&facilities, "facility", nil, "facility id the role applies to (repeat, or separate with commas)")
 	cmd.Flags().BoolVar(&health, "health", false, "a monitor may read personal health data")
 	cmd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input")
+	cmd.Flags().StringVar(&org, "org", "", "the organisation the user belongs to (default: the prison administration; habeas org list)")
 	_ = cmd.MarkFlagRequired("role")
 	return cmd
 }
@@ -287,13 +288,13 @@ func (a *app) userListCmd() *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(a.out, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tROLE\tFACILITIES\tSTATE\tDISPLAY")
+			fmt.Fprintln(tw, "NAME\tROLE\tFACILITIES\tSTATE\tDISPLAY\tORG")
 			for _, u := range us {
 				st := "active"
 				if u.Disabled {
 					st = "disabled"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, strings.Join(u.Facilities, ","), st, u.Display)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, strings.Join(u.Facilities, ","), st, u.Display, u.Org)
 			}
 			return tw.Flush()
 		},

@@ -51,12 +51,12 @@ const (
 
 var Kinds = []Kind{KFacility, KCell, KPerson, KAdmission, KTransfer, KCellAssign, KCharge, KOrder, KExtension,
 	KHearing, KVerdict, KAppeal, KHealth, KReduction, KRelease, KDeath, KEscape, KCorrection, KCensus,
-	KComplaint, KDiscipline, KPledge, KDeclaration, KReform, KFollowUp, KPlan}
+	KComplaint, KDiscipline, KPledge, KDeclaration, KReform, KFollowUp, KPlan, KMarker}
 
 // PersonKind reports whether events of this kind concern one person.
 func (k Kind) PersonKind() bool {
 	switch k {
-	case KFacility, KCell, KCensus, KPledge, KDeclaration, KReform, KPlan:
+	case KFacility, KCell, KCensus, KPledge, KDeclaration, KReform, KPlan, KMarker:
 		return false
 	}
 	return true
@@ -330,6 +330,8 @@ func newPayload(k Kind) (any, bool) {
 		return &FollowUpData{}, true
 	case KPlan:
 		return &PlanData{}, true
+	case KMarker:
+		return &MarkerData{}, true
 	}
 	return nil, false
 }

@@ -417,8 +417,10 @@ var EarliestDate = MakeDate(1900, 1, 1)
 // textLimit is the longest text a field may hold, by its JSON name.
 func textLimit(field string) int {
 	switch field {
-	case "id", "case", "cell", "label", "reference", "to", "pledge", "target_kind", "facility":
+	case "id", "case", "cell", "label", "reference", "to", "pledge", "target_kind", "facility", "org":
 		return MaxID
+	case "ciphertext":
+		return MaxSealed
 	case "name", "other_names", "child_name", "authority", "court", "province", "nationality", "id_document",
 		"offence", "category", "made_by", "declared_by", "title", "gender", "lawyer", "decree", "sanction",
 		"capacity_source", "arrested_at", "arrest_place", "purpose", "outcome", "by", "subject", "cause":

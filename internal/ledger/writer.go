@@ -44,6 +44,9 @@ type writer struct {
 	// trusted writers (the built-in demo generator) may set the attribution
 	// fields themselves.
 	trusted bool
+	// origins, when set, are the hashes that events brought in an offline
+	// bundle had where they were recorded, written with them (bundle.go).
+	origins map[*domain.Event]store.Origin
 	// refused, when set, may leave out an event the register refuses
 	// (LoadOptions.Refused); a refused event must then leave no trace.
 	refused func(line int, err error) bool
@@ -315,6 +318,18 @@ func (w *writer) chain(ev *domain.Event, body []byte, line int) error {
 	ev.Prev, ev.Hash = w.head.Hash, hash
 	w.pending.Events = append(w.pending.Events, store.StoredEvent{Seq: ev.Seq, Kind: ev.Kind, Date: ev.Date,
 		Person: ev.Person, Facility: ev.Facility, Body: body, Prev: ev.Prev, Hash: hash})
+	// A restricted record's wrapped data key is kept beside its event, by
+	// seq, in the same transaction: not in the body, so that destroying it
+	// leaves the chain as it was.
+	if sp, ok := ev.Data.(domain.SealedPayload); ok {
+		if r := sp.SealedRecord(); r.Wrapped != nil {
+			w.pending.RecordKeys = append(w.pending.RecordKeys, store.RecordKey{Seq: ev.Seq, Org: r.Org, Wrapped: r.Wrapped})
+		}
+	}
+	if o, ok := w.origins[ev]; ok {
+		o.Seq = ev.Seq
+		w.pending.Origins = append(w.pending.Origins, o)
+	}
 	w.head = store.Head{Seq: ev.Seq, Hash: hash}
 	w.count++
 	return nil
@@ -333,6 +348,12 @@ func (w *writer) apply(ctx context.Context, ev *domain.Event) error {
 		return w.applyFollowUp(ctx, ev)
 	case *domain.PlanData:
 		return w.applyPlan(ctx, d)
+	case *domain.MarkerData:
+		// Nothing in the register to check it against: its person, if
+		// from the register, is inside the sealed record, which the
+		// ledger cannot read (the markers service checks it before
+		// sealing).
+		return nil
 	}
 	if err := w.loadFiles(ctx, []string{ev.Person}); err != nil {
 		return err

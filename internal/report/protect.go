@@ -270,6 +270,16 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 		}
 	}
 
+	// Concern markers: national counts per category, never exact, so that
+	// a handful of people marked is not published as such.
+	if len(r.concerns) > 0 {
+		for _, c := range domain.MarkerCategories {
+			if err := set.Add(concernKey(c), r.concerns[c], false); err != nil {
+				return err
+			}
+		}
+	}
+
 	// The stronger rule first: a small count must not even be confined to
 	// the range suppression hides. Exact national totals can make that
 	// impossible (four minors in all, held in two prisons); the weaker rule
@@ -344,6 +354,13 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 		Marker: disclosure.CSVMarker,
 		Note:   fmt.Sprintf("Counts of 1 to %d people below national level are not shown, nor the further counts that would let them be recomputed from totals or from another table of this report. National totals, releases by mechanism and releases against pledges are exact.", res.Threshold())}
 
+	if len(r.concerns) > 0 {
+		r.Concerns = &ConcernSection{Note: "Counts of markers that monitoring organisations recorded, over all organisations; a person marked by two organisations counts twice. Who was marked is known to the organisation that marked them only. Counts of 1 to " +
+			strconv.Itoa(res.Threshold()) + " are not shown."}
+		for _, c := range domain.MarkerCategories {
+			r.Concerns.Rows = append(r.Concerns.Rows, ConcernRow{Category: c, Label: ConcernLabels[c], Markers: cell(concernKey(c))})
+		}
+	}
 	for _, f := range s.Facilities {
 		row := FacilityRow{ID: f.ID, Name: f.Name, Kind: f.Kind, Province: f.Province, Capacity: f.Capacity, CapacityDate: f.CapacityDate,
 			Counts: map[string]Cell{}}

@@ -198,6 +198,12 @@ func (r *Report) Tables() map[string][][]string {
 				strconv.Itoa(c.Capacity), c.Warning})
 		}
 	}
+	if r.Concerns != nil {
+		t["concerns"] = [][]string{{"category", "label", "markers"}, {"#x_concern+code", "#x_concern+name", "#affected+markers+num"}}
+		for _, c := range r.Concerns.Rows {
+			t["concerns"] = append(t["concerns"], []string{c.Category, c.Label, c.Markers.CSV()})
+		}
+	}
 	t["trend"] = [][]string{{"date", "population", "capacity", "occupancy_pct"}, {"#date", "#population+total", "#capacity", "#capacity+occupancy+pct"}}
 	for _, p := range r.Trend {
 		t["trend"] = append(t["trend"], []string{p.Date, strconv.Itoa(p.Population), strconv.Itoa(p.Capacity), num(p.OccupancyPct)})

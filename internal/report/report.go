@@ -187,10 +187,14 @@ type Report struct {
 	// PopulationBase is the national population the rates per 100,000
 	// are of, from the jurisdiction profile.
 	PopulationBase *PopulationBase `json:"population_base,omitempty"`
+	Concerns       *ConcernSection `json:"concerns,omitempty"`
 	Notes          []string        `json:"notes"`
 	Sources        []Source        `json:"sources"`
 
 	disc *disclosure.Result
+	// concerns are the national counts of concern markers, before
+	// protection (nil: the store keeps none).
+	concerns map[string]int
 }
 
 // Disclosure is what disclosure control decided for this report's counts:
@@ -462,6 +466,11 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 		}
 	} else {
 		r.Notes = append(r.Notes, fmt.Sprintf("No screening has been computed for %s yet, so people held without legal basis are not counted in this report.", asOf))
+	}
+	if cr, ok := st.(ConcernReader); ok {
+		if r.concerns, err = ConcernCounts(ctx, cr, asOf); err != nil {
+			return nil, fmt.Errorf("counting concern markers: %w", err)
+		}
 	}
 	err = r.protect(s, rows, scr.Counts, r.Columns(), threshold, nil)
 	var be *disclosure.BlockedError

@@ -98,6 +98,7 @@ type User struct {
 	Role       string
 	Facilities []string // facilities the role applies to (registrars, monitors)
 	Health     bool     // may read personal health data (monitors)
+	Org        string   // the organisation the user belongs to (DefaultOrg when not said)
 	PassHash   string   // PHC-formatted Argon2id hash
 	Disabled   bool
 	Created    time.Time
@@ -191,7 +192,15 @@ type AccountChange struct {
 	RevokeTokens        []string
 	EndSessions         string
 	ClearSignInFailures string
-	Audit               AuditEntry
+	// NewOrg inserts an organisation (ErrExists when the id is taken);
+	// OrgKey inserts a bundle key (ErrExists when the organisation has one
+	// of that id); DestroyRecordKey deletes the wrapped data key of the
+	// record at that seq for good (ErrNotFound when there is none or it is
+	// already destroyed), so that the record can never be read again.
+	NewOrg           *Org
+	OrgKey           *OrgKey
+	DestroyRecordKey int64
+	Audit            AuditEntry
 }
 
 // SignInFailure is the count of failed sign-ins under one key.

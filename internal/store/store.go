@@ -82,6 +82,12 @@ type Batch struct {
 	Capacities []Capacity
 	Cells      []Cell
 	Census     []Census // upserted by Seq
+	// RecordKeys are the wrapped data keys of the restricted records the
+	// events carry, and Origins the original hashes of events brought in an
+	// offline bundle (stores that implement Orgs keep them; ErrExists for
+	// an origin already imported).
+	RecordKeys []RecordKey
+	Origins    []Origin
 }
 
 // PopRow is one group of the population on a date.

@@ -172,7 +172,8 @@ func TestKeysUsedExist(t *testing.T) {
 	vocab("role.", "auth.Roles", strs(auth.Roles))
 	vocab("audit.", "the audit actions", []string{auth.ActUserAdd, auth.ActUserRole, auth.ActUserDisable, auth.ActUserEnable,
 		auth.ActUserPass, auth.ActTokenCreate, auth.ActTokenRevoke, auth.ActEventRecord, auth.ActEventImport, auth.ActCheckpointSign, auth.ActPersonRead,
-		auth.ActPersonHealthRead, auth.ActChecksExport, auth.ActQueueExport})
+		auth.ActPersonHealthRead, auth.ActChecksExport, auth.ActQueueExport, auth.ActOrgAdd, auth.ActOrgKeyAdd, auth.ActRecordKeyDestroy,
+		auth.ActRestrictedRead})
 	for _, k := range slices.Sorted(maps.Keys(used)) {
 		for _, l := range langs {
 			if _, ok := c[l][k]; !ok {

@@ -97,6 +97,12 @@ func TestRouteRoleMatrix(t *testing.T) {
 		}, staff},
 		{"POST", "/staff/account/tokens", "/staff/account/tokens", func(string) string { return "label=matrix" }, staff},
 		{"POST", "/staff/account/tokens/{id}/revoke", "/staff/account/tokens/TOKEN/revoke", nil, staff},
+		// Concern markers are a monitoring organisation's: none of these
+		// users (all of the prison administration) may use them.
+		{"GET", "/staff/markers", "/staff/markers", nil, ""},
+		{"POST", "/staff/markers", "/staff/markers", func(string) string {
+			return url.Values{"date": {"2020-12-31"}, "category": {"political"}, "pseudonym": {"X"}, "source_kind": {"interview"}, "source_reference": {"notes"}}.Encode()
+		}, ""},
 		{"GET", "/staff/pledges", "/staff/pledges", nil, admin},
 		{"POST", "/staff/pledges/{kind}", "/staff/pledges/reform", func(who string) string {
 			return url.Values{"reform_id": {"matrix-" + who}, "reform_title": {"Matrix"}, "reform_status": {"announced"},

@@ -100,7 +100,11 @@ func (p *page) PackLang() template.HTMLAttr {
 	return ""
 }
 func (p *page) Can(perm string) bool { return p.User.Can(perms[perm]) }
-func (p *page) Val(k string) string  { return p.Form.Get(k) }
+
+// Monitoring: the user belongs to a monitoring organisation (the concern
+// markers page is theirs).
+func (p *page) Monitoring() bool    { return inMonitoringOrg(p.User) }
+func (p *page) Val(k string) string { return p.Form.Get(k) }
 
 // Label is the label of a form's field (FieldLabel's "field." labels);
 // a field of a repeated row is labelled as its column, under the row's legend.

@@ -26,6 +26,7 @@ import (
 
 	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/markers"
 	"github.com/habeas-kh/habeas/internal/registry"
 	"github.com/habeas-kh/habeas/internal/report"
 	"github.com/habeas-kh/habeas/internal/store"
@@ -50,6 +51,9 @@ type Services struct {
 	// consistency proofs between them (ledger.Service); nil when the
 	// server publishes none.
 	Checkpoints Checkpoints
+	// Markers are the monitoring organisations' concern markers; nil when
+	// the server keeps none (no organisation key configured).
+	Markers *markers.Service
 }
 
 // Checkpoints is what the server publishes of the ledger's tree: the
@@ -81,7 +85,8 @@ type Server struct {
 	checkpoints Checkpoints
 	// docs are the public documents of the methodology page, rendered
 	// once from the docs folder embedded in the binary.
-	docs map[string]docs.Page
+	docs    map[string]docs.Page
+	markers *markers.Service
 }
 
 // New builds the server on the services it is given.
@@ -96,7 +101,8 @@ func New(svc Services, opt Options) (*Server, error) {
 	if _, err := messages(); err != nil {
 		return nil, fmt.Errorf("loading the translations: %w", err)
 	}
-	s := &Server{log: log, auth: svc.Auth, reg: svc.Registry, reportCache: svc.Reports, secure: !opt.InsecureCookies, checkpoints: svc.Checkpoints}
+	s := &Server{log: log, auth: svc.Auth, reg: svc.Registry, reportCache: svc.Reports, secure: !opt.InsecureCookies, checkpoints: svc.Checkpoints,
+		markers: svc.Markers}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
@@ -263,6 +269,8 @@ func (s *Server) Routes() []Route {
 		{"POST", "/staff/plan", false, s.savePlan},
 		{"GET", "/staff/plans/{name}", false, s.planProgress},
 		{"GET", "/plans/{name}", false, s.publicPlan},
+		{"GET", "/staff/markers", false, s.markersPage},
+		{"POST", "/staff/markers", false, s.addMarker},
 	}
 	return append(r, s.apiRoutes()...)
 }

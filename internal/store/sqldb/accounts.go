@@ -14,14 +14,14 @@ import (
 
 var _ store.Accounts = (*DB)(nil)
 
-const userCols = "name, display, role, facilities, health, pass_hash, disabled, created, updated"
+const userCols = "name, display, role, facilities, health, pass_hash, disabled, created, updated, org"
 
 func scanUser(r interface{ Scan(...any) error }) (store.User, error) {
 	var u store.User
 	var facs string
 	var health, disabled int
 	var created, updated int64
-	if err := r.Scan(&u.Name, &u.Display, &u.Role, &facs, &health, &u.PassHash, &disabled, &created, &updated); err != nil {
+	if err := r.Scan(&u.Name, &u.Display, &u.Role, &facs, &health, &u.PassHash, &disabled, &created, &updated, &u.Org); err != nil {
 		return u, err
 	}
 	if err := json.Unmarshal([]byte(facs), &u.Facilities); err != nil {
@@ -109,6 +109,9 @@ func (d *DB) ApplyAccount(ctx context.Context, build func(context.Context, store
 		return store.AuditEntry{}, fmt.Errorf("committing the account change: %w", err)
 	}
 	committed = true
+	if c.DestroyRecordKey != 0 {
+		d.scrubDestroyed(ctx)
+	}
 	return a, nil
 }
 
@@ -144,15 +147,15 @@ func (d *DB) applyAccountOn(ctx context.Context, conn *sql.Conn, c store.Account
 			return fmt.Errorf("user %s: %w", u.Name, store.ErrExists)
 		}
 		facs, _ := json.Marshal(nonNil(u.Facilities))
-		if _, err := exec("adding user "+u.Name, "INSERT INTO users ("+userCols+") VALUES (?,?,?,?,?,?,?,?,?)",
-			u.Name, u.Display, u.Role, string(facs), b2i(u.Health), u.PassHash, b2i(u.Disabled), u.Created.Unix(), u.Updated.Unix()); err != nil {
+		if _, err := exec("adding user "+u.Name, "INSERT INTO users ("+userCols+") VALUES (?,?,?,?,?,?,?,?,?,?)",
+			u.Name, u.Display, u.Role, string(facs), b2i(u.Health), u.PassHash, b2i(u.Disabled), u.Created.Unix(), u.Updated.Unix(), orgOrDefault(u.Org)); err != nil {
 			return err
 		}
 	}
 	if u := c.User; u != nil {
 		facs, _ := json.Marshal(nonNil(u.Facilities))
-		res, err := exec("updating user "+u.Name, "UPDATE users SET display = ?, role = ?, facilities = ?, health = ?, pass_hash = ?, disabled = ?, updated = ? WHERE name = ?",
-			u.Display, u.Role, string(facs), b2i(u.Health), u.PassHash, b2i(u.Disabled), u.Updated.Unix(), u.Name)
+		res, err := exec("updating user "+u.Name, "UPDATE users SET display = ?, role = ?, facilities = ?, health = ?, pass_hash = ?, disabled = ?, updated = ?, org = ? WHERE name = ?",
+			u.Display, u.Role, string(facs), b2i(u.Health), u.PassHash, b2i(u.Disabled), u.Updated.Unix(), orgOrDefault(u.Org), u.Name)
 		if err != nil {
 			return err
 		}
@@ -180,6 +183,9 @@ func (d *DB) applyAccountOn(ctx context.Context, conn *sql.Conn, c store.Account
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("token %s: %w", id, domain.ErrNotFound)
 		}
+	}
+	if err := d.applyOrgsOn(ctx, conn, c); err != nil {
+		return err
 	}
 	if u := c.EndSessions; u != "" {
 		if _, err := exec("ending the sessions of "+u, "DELETE FROM sessions WHERE user_name = ?", u); err != nil {

@@ -62,7 +62,19 @@ func cols(spec string) []Column {
 // BackupTables are copied in this order (users before the tokens that name
 // them).
 var BackupTables = []BackupTable{
-	{Name: "users", Cols: cols("name:t display:t role:t facilities:t health:i pass_hash:t disabled:i created:i updated:i"), Key: []string{"name"}},
+	// The organisations before the users who belong to them (the
+	// migration made the default one: replaced by the backup's).
+	{Name: "organisations", Cols: cols("id:t name:t kind:t created:i"), Key: []string{"id"}, Replace: true},
+	{Name: "users", Cols: cols("name:t display:t role:t facilities:t health:i pass_hash:t disabled:i created:i updated:i org:t"), Key: []string{"name"}},
+	// The keys allowed to sign an organisation's bundles.
+	{Name: "org_keys", Cols: cols("org:t key_id:t pubkey:t added:i"), Key: []string{"org", "key_id"}},
+	// The wrapped key of each restricted record: without them the
+	// restored records could never be read again (and a destroyed one
+	// stays destroyed).
+	{Name: "record_keys", Cols: cols("seq:i org:t wrapped:b destroyed:i"), Key: []string{"seq"}},
+	// Which bundle events were imported, so a bundle imported before the
+	// backup is still recognised after the restore.
+	{Name: "bundle_events", Cols: cols("origin:t seq:i org:t key_id:t"), Key: []string{"origin"}},
 	{Name: "api_tokens", Cols: cols("id:t user_name:t label:t hash:t created:i revoked:i"), Key: []string{"id"}},
 	// The pseudonym key among them: without it, the pseudonyms published
 	// before the restore would no longer match.

@@ -16,6 +16,7 @@ func TestConformance(t *testing.T) {
 			storetest.RunAccounts(t, func(t *testing.T) store.Accounts { return dbtest.Open(t, be.DSN(t)) })
 			storetest.RunLedgerAudit(t, func(t *testing.T) storetest.LedgerAccounts { return dbtest.Open(t, be.DSN(t)) })
 			storetest.RunPlans(t, func(t *testing.T) storetest.PlanStore { return dbtest.Open(t, be.DSN(t)) })
+			storetest.RunOrgs(t, func(t *testing.T) storetest.OrgStore { return dbtest.Open(t, be.DSN(t)) })
 		})
 	}
 }

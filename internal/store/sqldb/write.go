@@ -349,6 +349,9 @@ func (a *appender) Write(ctx context.Context, b *store.Batch) error {
 	if err := a.appendLeaves(ctx, evs); err != nil {
 		return err
 	}
+	if err := d.writeOrgRows(ctx, c, b); err != nil {
+		return err
+	}
 	for _, f := range b.Facilities {
 		if _, err := c.ExecContext(ctx, d.q(`INSERT INTO facilities (id, name, kind, province, capacity, capacity_date, capacity_source, no)
 			VALUES (?,?,?,?,?,?,?, (SELECT COALESCE(MAX(no), 0) + 1 FROM facilities)) ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind,

@@ -1,0 +1,109 @@
+package restricted_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/habeas-kh/habeas/internal/restricted"
+)
+
+func TestSealOpen(t *testing.T) {
+	dir := t.TempDir()
+	licFile, adhocFile := filepath.Join(dir, "lic.key"), filepath.Join(dir, "adhoc.key")
+	licPub, err := restricted.Generate(licFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := restricted.Generate(adhocFile); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := restricted.Generate(licFile); err == nil {
+		t.Error("Generate overwrote an existing key file")
+	}
+	if st, _ := os.Stat(licFile); st.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode %v, want 0600", st.Mode().Perm())
+	}
+	specs, err := restricted.ParseSpecs([]string{"licadho=" + licFile + ",adhoc=" + adhocFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := restricted.Load(specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testimony := []byte("I was beaten at the police station on 3 March")
+	s, err := k.Seal("licadho", testimony)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Org != "licadho" || len(s.Wrapped) == 0 || strings.Contains(s.Ciphertext, "beaten") {
+		t.Fatalf("sealed %+v", s)
+	}
+	payload, _ := base64.StdEncoding.DecodeString(s.Ciphertext)
+	if bytes.Contains(payload, testimony) || bytes.Contains(s.Wrapped, testimony) {
+		t.Fatal("the plaintext is in the sealed record")
+	}
+	// The wrapped key is an age header addressed to the organisation's key.
+	if !bytes.HasPrefix(s.Wrapped, []byte("age-encryption.org/v1\n-> X25519 ")) {
+		t.Errorf("wrapped key %q is not an age header to an X25519 recipient", s.Wrapped)
+	}
+	got, err := k.Open(&s, s.Wrapped)
+	if err != nil || !bytes.Equal(got, testimony) {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+	// Two seals of one text: two data keys, two ciphertexts.
+	s2, _ := k.Seal("licadho", testimony)
+	if s2.Ciphertext == s.Ciphertext || bytes.Equal(s2.Wrapped, s.Wrapped) {
+		t.Error("two records share a data key")
+	}
+	// Another organisation's key does not open it, even named as the owner.
+	other := s
+	other.Org = "adhoc"
+	if _, err := k.Open(&other, s.Wrapped); err == nil {
+		t.Error("adhoc's key opened licadho's record")
+	}
+	// Another record's data key does not open it either.
+	if _, err := k.Open(&s, s2.Wrapped); err == nil {
+		t.Error("a record opened with another record's data key")
+	}
+	// Destroyed: never again.
+	if _, err := k.Open(&s, nil); !errors.Is(err, restricted.ErrDestroyed) {
+		t.Errorf("Open without the data key: %v, want ErrDestroyed", err)
+	}
+	// A changed ciphertext is refused, not decrypted into something else.
+	bad := s
+	p := append([]byte(nil), payload...)
+	p[len(p)-1] ^= 1
+	bad.Ciphertext = base64.StdEncoding.EncodeToString(p)
+	if _, err := k.Open(&bad, s.Wrapped); err == nil {
+		t.Error("a changed ciphertext opened")
+	}
+	// A laptop holding only the public key seals and cannot open.
+	pubFile := filepath.Join(dir, "lic.pub")
+	os.WriteFile(pubFile, []byte(licPub+"\n"), 0o644)
+	pk, err := restricted.Load(map[string]string{"licadho": pubFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3, err := pk.Seal("licadho", testimony)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pk.Open(&s3, s3.Wrapped); !errors.Is(err, restricted.ErrNoKey) {
+		t.Errorf("the public key opened a record: %v", err)
+	}
+	if got, err := k.Open(&s3, s3.Wrapped); err != nil || !bytes.Equal(got, testimony) {
+		t.Errorf("the organisation cannot open what its laptop sealed: %q %v", got, err)
+	}
+	if _, err := k.Seal("nobody", testimony); !errors.Is(err, restricted.ErrNoKey) {
+		t.Errorf("sealing for an organisation without a key: %v", err)
+	}
+	if _, err := restricted.ParseSpecs([]string{"licadho"}); err == nil {
+		t.Error("a spec without a file accepted")
+	}
+}
