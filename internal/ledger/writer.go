@@ -769,8 +769,13 @@ func (w *writer) applyCommitment(ctx context.Context, ev *domain.Event) error {
 		}
 		w.pledges[d.ID] = true
 	case *domain.DeclarationData:
-		if !w.pledges[d.Pledge] {
+		if d.Pledge != "" && !w.pledges[d.Pledge] {
 			return domain.Invalid("data.pledge", "no pledge %q has been recorded", d.Pledge)
+		}
+		if d.Facility != "" {
+			if _, ok := w.FacilityKind(d.Facility); !ok {
+				return domain.Invalid("data.facility", "unknown facility %q (a place the register does not hold is an area)", d.Facility)
+			}
 		}
 	case *domain.ReformData:
 		if !w.reforms[d.ID] && strings.TrimSpace(d.Title) == "" {

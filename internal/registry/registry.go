@@ -590,6 +590,9 @@ func commitmentSubject(ev *domain.Event) string {
 	case *domain.PledgeData:
 		return "pledge/" + d.ID
 	case *domain.DeclarationData:
+		if d.Pledge == "" {
+			return "declaration/" + d.Place()
+		}
 		return "pledge/" + d.Pledge
 	case *domain.ReformData:
 		return "reform/" + d.ID
