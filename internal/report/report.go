@@ -160,11 +160,14 @@ type Report struct {
 	Releases      Releases             `json:"releases"`
 	Pledges       []pledges.Progress   `json:"pledges"`
 	Reforms       []pledges.ReformView `json:"reforms"`
-	Trend         []Point              `json:"trend"`
-	Screening     *ScreeningRef        `json:"screening"`
-	Census        *CensusSection       `json:"census,omitempty"`
-	Notes         []string             `json:"notes"`
-	Sources       []Source             `json:"sources"`
+	// Declared are figures authorities declared not about a pledge (what
+	// monitors collect, with or without a register), with their totals.
+	Declared  *pledges.DeclaredSummary `json:"declared"`
+	Trend     []Point                  `json:"trend"`
+	Screening *ScreeningRef            `json:"screening"`
+	Census    *CensusSection           `json:"census,omitempty"`
+	Notes     []string                 `json:"notes"`
+	Sources   []Source                 `json:"sources"`
 
 	disc *disclosure.Result
 }
@@ -372,6 +375,15 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("measuring pledges: %w", err)
 	}
+	for i := range pl.Declared.Figures {
+		// The register's count beside a figure declared for one facility
+		// is a count below national level: small, it is suppressed as the
+		// facility tables' are (shown as not available).
+		f := &pl.Declared.Figures[i]
+		if f.Facility != "" && f.Recorded != nil && *f.Recorded > 0 && *f.Recorded <= threshold {
+			f.Recorded, f.Difference = nil, nil
+		}
+	}
 	for i := range pl.Pledges {
 		// A pledge's releases by group are exact and small groups are small:
 		// published, they would undo the protected group table. The report
@@ -393,6 +405,7 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 		Scope:      s.Scope,
 		Pledges:    pl.Pledges,
 		Reforms:    pl.Reforms,
+		Declared:   pl.Declared,
 		Trend:      trend,
 		Notes:      []string{},
 		Sources: []Source{
