@@ -83,7 +83,7 @@ type Mapping struct {
 	// a blank or missing cell is not flagged, and any other value is an
 	// error: a flag is never guessed.
 	Flags []string
-	Line       int // of the root, for errors about the whole file
+	Line  int // of the root, for errors about the whole file
 }
 
 // Field is how one field of the register is read from a row: one way, or
