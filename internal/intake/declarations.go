@@ -178,7 +178,16 @@ func (rd *reading) declaration(rw *row, tr tabular.Row) *domain.Event {
 	}
 	if err := d.Validate(day); err != nil {
 		field, msg, _ := domain.FieldOf(err)
-		rw.bad = append(rw.bad, &RowError{File: rd.opt.File, Row: rw.num, Column: cols[field], Msg: field + ": " + msg, Err: err})
+		col := cols[field]
+		if col == "" {
+			// No value: the column the mapping reads it from.
+			for mf, df := range declFields {
+				if df == field {
+					col = b.ColumnOf(mf)
+				}
+			}
+		}
+		rw.bad = append(rw.bad, &RowError{File: rd.opt.File, Row: rw.num, Column: col, Msg: field + ": " + msg, Err: err})
 		return nil
 	}
 	return &domain.Event{Kind: domain.KDeclaration, Date: day, Data: d}

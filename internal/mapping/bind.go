@@ -345,6 +345,9 @@ func (b *Bound) ColumnOf(field string) string {
 		if ba.a.Column != "" {
 			return b.Header[ba.cols[0]]
 		}
+		if len(ba.a.Columns) > 0 {
+			return strings.Join(ba.a.Columns, " + ")
+		}
 	}
 	return ""
 }
