@@ -45,16 +45,18 @@ const (
 	KPledge      Kind = "pledge"      // a pledge (releases, cases cleared) or its amendment
 	KDeclaration Kind = "declaration" // a figure an authority declared against a pledge
 	KReform      Kind = "reform"      // a reform commitment or a change of its status
+	// Monitoring: a team's visit to a facility (visit.go).
+	KVisit Kind = "visit"
 )
 
 var Kinds = []Kind{KFacility, KCell, KPerson, KAdmission, KTransfer, KCellAssign, KCharge, KOrder, KExtension,
 	KHearing, KVerdict, KAppeal, KHealth, KReduction, KRelease, KDeath, KEscape, KCorrection, KCensus,
-	KComplaint, KDiscipline, KPledge, KDeclaration, KReform}
+	KComplaint, KDiscipline, KPledge, KDeclaration, KReform, KVisit}
 
 // PersonKind reports whether events of this kind concern one person.
 func (k Kind) PersonKind() bool {
 	switch k {
-	case KFacility, KCell, KCensus, KPledge, KDeclaration, KReform:
+	case KFacility, KCell, KCensus, KPledge, KDeclaration, KReform, KVisit:
 		return false
 	}
 	return true
@@ -324,6 +326,8 @@ func newPayload(k Kind) (any, bool) {
 		return &DeclarationData{}, true
 	case KReform:
 		return &ReformData{}, true
+	case KVisit:
+		return &VisitData{}, true
 	}
 	return nil, false
 }

@@ -61,8 +61,13 @@ type writer struct {
 	// event), so a declaration can be checked against its pledge.
 	pledges map[string]bool
 	reforms map[string]bool
-	files   map[string]*domain.PersonFile
-	stored  map[string]bool // person in files had events before this transaction
+	// visits and recommendations known so far (loaded on the first visit):
+	// a visit's id is unique, and a follow-up is of a recommendation made
+	// at an earlier visit to the same facility.
+	visits map[string]bool
+	recs   map[string]recMade
+	files  map[string]*domain.PersonFile
+	stored map[string]bool // person in files had events before this transaction
 
 	pending    store.Batch
 	flushEvery int
@@ -322,6 +327,8 @@ func (w *writer) apply(ctx context.Context, ev *domain.Event) error {
 		return w.applyCorrection(ctx, ev, d)
 	case *domain.PledgeData, *domain.DeclarationData, *domain.ReformData:
 		return w.applyCommitment(ctx, ev)
+	case *domain.VisitData:
+		return w.applyVisit(ctx, ev, d)
 	}
 	if err := w.loadFiles(ctx, []string{ev.Person}); err != nil {
 		return err

@@ -382,6 +382,8 @@ func Required(k domain.Kind) auth.Perm {
 		return auth.ManageUsers // the estate is the administrators'
 	case domain.KPledge, domain.KDeclaration, domain.KReform:
 		return auth.EditPledges
+	case domain.KVisit:
+		return auth.RecordVisits
 	}
 	return auth.RecordCustody
 }

@@ -204,6 +204,9 @@ type Appender interface {
 	// Commitments returns the pledges, declarations and reforms, read
 	// through the transaction (see Store.Commitments).
 	Commitments(ctx context.Context) ([]StoredEvent, error)
+	// Visits returns the visit events read through the transaction (see
+	// Store.Visits).
+	Visits(ctx context.Context, facility string) ([]StoredEvent, error)
 	// AppendAudit adds an entry to the audit chain in this transaction, so
 	// that it is committed or rolled back with the events it names. The
 	// entry is chained here (its Seq, Prev and Hash are set, see
@@ -278,6 +281,9 @@ type Store interface {
 	// Commitments returns the pledge, declaration and reform events, in
 	// sequence order.
 	Commitments(ctx context.Context) ([]StoredEvent, error)
+	// Visits returns the monitoring visits to a facility ("" for every
+	// facility), by facility, date and sequence.
+	Visits(ctx context.Context, facility string) ([]StoredEvent, error)
 
 	// AgeBands are the lower bounds of the age bands, ascending from 0, that
 	// Population and Held group by. A store keeps the bands it was created

@@ -71,6 +71,7 @@ var tests = []conformanceTest{
 	{"ReleaseRows", testReleaseRows},
 	{"PopulationChanges", testPopulationChanges},
 	{"Commitments", testCommitments},
+	{"Visits", testVisits},
 	{"Screenings", testScreenings},
 	{"Digests", testDigests},
 	{"ReplaceProjections", testReplaceProjections},
