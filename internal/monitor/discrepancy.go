@@ -115,17 +115,25 @@ func Discrepancies(ctx context.Context, st store.Store, facility string, p Param
 				d.Official, d.Basis = &n, "census"
 			}
 			if d.Official != nil {
-				diff := d.Observed - *d.Official
-				d.Difference = &diff
-				if *d.Official > 0 {
-					pct := math.Round(1000*float64(diff)/float64(*d.Official)) / 10
-					d.Pct = &pct
-				}
-				abs := max(diff, -diff)
-				d.Flagged = abs > p.MinPeople && (*d.Official == 0 || 100*float64(abs) > p.MinPct*float64(*d.Official))
+				d.Difference, d.Pct, d.Flagged = compare(d.Observed, *d.Official, p)
 			}
 			out = append(out, d)
 		}
 	}
 	return out, nil
+}
+
+// compare is the difference between an observed and an official figure, as
+// a number and a percentage of the official one (nil when it is 0), and
+// whether it exceeds both of p's thresholds.
+func compare(observed, official int, p Params) (*int, *float64, bool) {
+	diff := observed - official
+	var pct *float64
+	if official > 0 {
+		x := math.Round(1000*float64(diff)/float64(official)) / 10
+		pct = &x
+	}
+	abs := max(diff, -diff)
+	flagged := abs > p.MinPeople && (official == 0 || 100*float64(abs) > p.MinPct*float64(official))
+	return &diff, pct, flagged
 }
