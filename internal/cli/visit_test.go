@@ -101,6 +101,25 @@ func TestVisitsCommand(t *testing.T) {
 		ds[1].Category != "pretrial" || *ds[1].Official != pre || *ds[1].Diff != 0 || ds[1].Flagged {
 		t.Fatalf("discrepancies: %s", mustRun(t, "--db", dsn, "monitor", "discrepancies", "--facility", "CC1"))
 	}
+	// The public report: CC1's latest count is v1's, beside the register's
+	// of the same day.
+	rep := filepath.Join(t.TempDir(), "rep")
+	// On 2020-12-31 too: the later visit v9 counted no one, so v1's count
+	// is still the monitors' latest.
+	mustRun(t, "--db", dsn, "report", "--as-of", "2020-12-31", "--format", "csv", "--out", rep)
+	obsCSV, err := os.ReadFile(filepath.Join(rep, "observed.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("CC1,\"Correctional Centre 1 (Prey Sar, men)\",2020-06-30,%d,monitoring visit v1,%d,", obs, pop)
+	if !strings.Contains(string(obsCSV), want) || !strings.Contains(string(obsCSV), fmt.Sprintf(",%d,", obs-pop)) {
+		t.Errorf("observed.csv lacks %q:\n%s", want, obsCSV)
+	}
+	for _, leak := range []string{"police station", "torture", "monitor.a"} {
+		if strings.Contains(string(obsCSV), leak) {
+			t.Errorf("observed.csv shows %q", leak)
+		}
+	}
 	// The restricted part never shows in what monitor prints.
 	if out := mustRun(t, "--db", dsn, "monitor", "indicators", "--format", "json"); strings.Contains(out, "police station") {
 		t.Errorf("indicators show an allegation:\n%s", out)

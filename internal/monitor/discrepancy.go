@@ -70,6 +70,34 @@ func Discrepancies(ctx context.Context, st store.Store, facility string, p Param
 	if err != nil {
 		return nil, err
 	}
+	return compareVisits(ctx, st, vs, p)
+}
+
+// Latest is the discrepancies of each facility's latest visit on or before
+// asOf that counted everyone present (a total observed): what the public
+// side shows beside the official figure.
+func Latest(ctx context.Context, st store.Store, asOf domain.Date, p Params) ([]Discrepancy, error) {
+	vs, err := Load(ctx, st, "")
+	if err != nil {
+		return nil, err
+	}
+	// Visits come by facility and date: the last of a facility's run on
+	// or before asOf is its latest.
+	var latest []Visit
+	for i, v := range vs {
+		if v.Ev.Date > asOf || v.Data.Observed.Total == nil {
+			continue
+		}
+		if n := len(latest); n > 0 && latest[n-1].Ev.Facility == v.Ev.Facility {
+			latest[n-1] = vs[i]
+		} else {
+			latest = append(latest, vs[i])
+		}
+	}
+	return compareVisits(ctx, st, latest, p)
+}
+
+func compareVisits(ctx context.Context, st store.Store, vs []Visit, p Params) ([]Discrepancy, error) {
 	census, err := st.Census(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading census counts: %w", err)

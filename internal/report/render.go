@@ -205,6 +205,7 @@ func (r *Report) Tables() map[string][][]string {
 			}
 		}
 	}
+	t["observed"] = r.observedTable()
 	t["reforms"] = [][]string{{"id", "title", "promised_by", "date", "status", "source", "note"},
 		{"#x_reform+code", "#x_reform+name", "#org+name", "#date", "#status", "#meta+source", "#description"}}
 	for _, rf := range r.Reforms {

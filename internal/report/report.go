@@ -162,12 +162,14 @@ type Report struct {
 	Reforms       []pledges.ReformView `json:"reforms"`
 	// Declared are figures authorities declared not about a pledge (what
 	// monitors collect, with or without a register), with their totals.
-	Declared  *pledges.DeclaredSummary `json:"declared"`
-	Trend     []Point                  `json:"trend"`
-	Screening *ScreeningRef            `json:"screening"`
-	Census    *CensusSection           `json:"census,omitempty"`
-	Notes     []string                 `json:"notes"`
-	Sources   []Source                 `json:"sources"`
+	Declared *pledges.DeclaredSummary `json:"declared"`
+	// Observed are monitors' latest headcounts beside the official figure.
+	Observed  []ObservedRow  `json:"observed"`
+	Trend     []Point        `json:"trend"`
+	Screening *ScreeningRef  `json:"screening"`
+	Census    *CensusSection `json:"census,omitempty"`
+	Notes     []string       `json:"notes"`
+	Sources   []Source       `json:"sources"`
 
 	disc *disclosure.Result
 	// declaredOnly: the register holds no facilities; the report has only
@@ -462,6 +464,13 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 	}
 	if len(r.Releases.ByMechanism) > len(r.Releases.ByFacility.Columns) && len(r.Releases.ByFacility.Rows) > 0 {
 		r.Notes = append(r.Notes, "Releases by a mechanism used so rarely that a breakdown would identify people are counted nationally only; the facility, province and group tables cover the other mechanisms.")
+	}
+	names := map[string]string{}
+	for _, f := range s.Facilities {
+		names[f.ID] = f.Name
+	}
+	if r.Observed, err = observedRows(ctx, st, asOf, threshold, names); err != nil {
+		return nil, err
 	}
 	for _, f := range s.Facilities {
 		if f.CapacitySource != "" && !slices.ContainsFunc(r.Sources, func(x Source) bool { return x.Name == f.CapacitySource }) {
