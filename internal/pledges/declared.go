@@ -51,11 +51,11 @@ type DeclaredSummary struct {
 	Register bool `json:"register"`
 }
 
-// declared sums the standalone declarations and sets the register's count
-// beside each where it can: releases nationwide or from a registered
-// facility, cases cleared nationwide (rows are every release up to asOf
-// when the caller read them, nil otherwise).
-func declared(ctx context.Context, st store.Store, ds []domain.Declaration, asOf domain.Date) (*DeclaredSummary, error) {
+// declared sums the standalone declarations (those declared by the report's
+// date) and sets the register's count beside each where it can: releases
+// nationwide or from a registered facility, cases cleared nationwide, over
+// the declaration's own period.
+func declared(ctx context.Context, st store.Store, ds []domain.Declaration) (*DeclaredSummary, error) {
 	out := &DeclaredSummary{ByKind: []Count{}, ByReason: []Count{}, ByMechanism: []Count{}, Figures: []Figure{}}
 	if len(ds) == 0 {
 		return out, nil

@@ -222,7 +222,7 @@ func ComputeWith(ctx context.Context, st store.Store, asOf domain.Date, have []s
 		}
 		res.Reforms = append(res.Reforms, v)
 	}
-	if res.Declared, err = declared(ctx, st, c.Declarations, asOf); err != nil {
+	if res.Declared, err = declared(ctx, st, c.Declarations); err != nil {
 		return nil, fmt.Errorf("summing declared figures: %w", err)
 	}
 	return res, nil
