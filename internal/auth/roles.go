@@ -55,12 +55,14 @@ const (
 	EditPledges
 	// ReadAudit: the audit trail of any user.
 	ReadAudit
+	// RecordVisits: monitoring visits to a facility (issue 20).
+	RecordVisits
 )
 
 var permNames = map[Perm]string{ReadRegister: "read the register", ReadPseudonymised: "read pseudonymised records",
 	ReadScreening: "read the screening", ReadHealth: "read health data", RecordCustody: "record custody events",
 	RecordLegal: "record hearings and orders", ManageUsers: "manage users", EditPledges: "edit pledges and reforms",
-	ReadAudit: "read the audit trail"}
+	ReadAudit: "read the audit trail", RecordVisits: "record monitoring visits"}
 
 func (p Perm) String() string { return permNames[p] }
 
@@ -68,10 +70,10 @@ func (p Perm) String() string { return permNames[p] }
 // assigned to the user.
 var grants = map[Role]struct{ all, scoped []Perm }{
 	Admin: {all: []Perm{ReadRegister, ReadPseudonymised, ReadScreening, ReadHealth, RecordCustody, RecordLegal,
-		ManageUsers, EditPledges, ReadAudit}},
+		ManageUsers, EditPledges, ReadAudit, RecordVisits}},
 	Registrar: {scoped: []Perm{ReadRegister, ReadScreening, ReadHealth, RecordCustody, RecordLegal}},
 	Legal:     {all: []Perm{ReadRegister, ReadScreening, ReadHealth, RecordLegal}},
-	Monitor:   {scoped: []Perm{ReadRegister, ReadScreening}},
+	Monitor:   {scoped: []Perm{ReadRegister, ReadScreening, RecordVisits}},
 	Analyst:   {all: []Perm{ReadPseudonymised}},
 }
 

@@ -38,6 +38,8 @@ func (a *app) addTableImports(cmd *cobra.Command) {
   habeas import facilities FILE --map MAP.yaml     facilities and their capacity from a spreadsheet
   habeas import cells FILE [--map MAP.yaml]        cells: label, floor area, capacity, category
   habeas import census FILE --map MAP.yaml         counts per facility and date from a spreadsheet
+  habeas import declarations FILE --map MAP.yaml   figures authorities declared (releases, cases
+                                                   cleared), with or without a pledge
   habeas import people FILE [--map MAP.yaml]       people: identity, date of birth, nationality
   habeas import admissions FILE [--charges FILE]   custody episodes: admission, order, case, release
   habeas import charges FILE                       charges, per case and date
@@ -52,7 +54,7 @@ how dates are written and which values mean "missing" (docs/import.md;
 examples/ has mappings for real published data).`
 	cmd.AddCommand(a.tableImportCmd(intake.Facilities), a.tableImportCmd(intake.Cells), a.tableImportCmd(intake.Census),
 		a.tableImportCmd(intake.People), a.tableImportCmd(intake.Admissions), a.tableImportCmd(intake.Charges),
-		a.registerImportCmd())
+		a.tableImportCmd(intake.Declarations), a.registerImportCmd())
 }
 
 func (a *app) tableImportCmd(what intake.What) *cobra.Command {
@@ -60,15 +62,28 @@ func (a *app) tableImportCmd(what intake.What) *cobra.Command {
 	var chargesFile, chargesMap, chargesRejects string
 	var dryRun, skipInvalid, noProgress bool
 	short := map[intake.What]string{
-		intake.Facilities: "Register facilities and their capacity from a CSV or XLSX file",
-		intake.Census:     "Record counts per facility and date from a CSV or XLSX file",
-		intake.Cells:      "Register cells and their floor area and capacity from a CSV or XLSX file (one row per cell)",
-		intake.People:     "Register people from a CSV or XLSX file (one row per person)",
-		intake.Admissions: "Record custody episodes from a CSV or XLSX file (one row per admission, with its release)",
-		intake.Charges:    "Record charges from a CSV or XLSX file (one row per charge)",
+		intake.Facilities:   "Register facilities and their capacity from a CSV or XLSX file",
+		intake.Census:       "Record counts per facility and date from a CSV or XLSX file",
+		intake.Cells:        "Register cells and their floor area and capacity from a CSV or XLSX file (one row per cell)",
+		intake.People:       "Register people from a CSV or XLSX file (one row per person)",
+		intake.Admissions:   "Record custody episodes from a CSV or XLSX file (one row per admission, with its release)",
+		intake.Charges:      "Record charges from a CSV or XLSX file (one row per charge)",
+		intake.Declarations: "Record figures authorities declared from a CSV or XLSX file (one row per declaration)",
 	}[what]
 	order := ""
 	switch what {
+	case intake.Declarations:
+		order = `
+
+A declaration needs a date, a figure, who declared it and its source; without
+a pledge, what the figure counts (releases, cases_cleared,
+population_reduction) and where (a registered facility or a free area:
+a province, a state, nationwide). declaration.reasons maps each reason to the
+column that flags it with one of the mapping's flags: values (x). Totals and
+footnotes are left out by the mapping's skip rules, never guessed; a row
+declaring no figure, a date that is not one, a blank source are refused with
+the row named. Declarations are imported all or none (no --skip-invalid).
+See docs/monitoring.md and examples/ucla-*-releases.yaml.`
 	case intake.Cells:
 		order = `
 
@@ -172,7 +187,12 @@ were new, unchanged or corrected. Ctrl-C stops the import and writes nothing.` +
 				prog = &progressLine{w: a.errOut, start: start}
 				iopt.Progress = prog.update
 			}
-			res, err := in.Import(ctx, r, m, iopt)
+			var res *intake.Result
+			if what == intake.Declarations {
+				res, err = in.ImportDeclarations(ctx, r, m, iopt)
+			} else {
+				res, err = in.Import(ctx, r, m, iopt)
+			}
 			prog.done()
 			if err != nil {
 				if ctx.Err() != nil {

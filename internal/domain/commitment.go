@@ -61,15 +61,130 @@ type PledgeData struct {
 	Note       string      `json:"note,omitempty"`
 }
 
-// DeclarationData is a figure an authority declared against a pledge: what
-// it said, when (the event's date) and where it was published.
+// DeclaredKind is what a declared figure counts.
+type DeclaredKind string
+
+const (
+	// DeclaredReleases counts people released.
+	DeclaredReleases DeclaredKind = "releases"
+	// DeclaredCleared counts cases cleared (the backlog).
+	DeclaredCleared DeclaredKind = "cases_cleared"
+	// DeclaredReduction counts how much a population fell, by releases and
+	// other measures together (fewer admissions, transfers): UCLA's "Mix".
+	DeclaredReduction DeclaredKind = "population_reduction"
+)
+
+var DeclaredKinds = []DeclaredKind{DeclaredReleases, DeclaredCleared, DeclaredReduction}
+
+// Nationwide is the area of a declaration about the whole country.
+const Nationwide = "nationwide"
+
+// DeclarationData is a figure an authority declared: what it said, when (the
+// event's date), where it was published, and what it is about. It may be
+// about a pledge (the figure then counts what the pledge counts), or stand
+// alone, as the figures monitors collect where they have no register: a
+// number released from a province's prisons, by a mechanism or for reasons
+// the authority gave.
+//
+// Every field added after the first version is optional and left out of the
+// JSON when empty, so that declarations recorded before decode, and encode,
+// as they were (the ledger hashes their bytes).
 type DeclarationData struct {
-	Pledge     string `json:"pledge"`
+	Pledge     string `json:"pledge,omitempty"` // "" for a declaration not about a pledge
 	Figure     int    `json:"figure"`
-	AsOf       Date   `json:"as_of,omitempty"` // the date the figure counts up to; the event's date when empty
+	AsOf       Date   `json:"as_of,omitempty"` // the date the figure counts up to (the period's end); the event's date when empty
 	DeclaredBy string `json:"declared_by"`
 	Source     string `json:"source"`
 	Note       string `json:"note,omitempty"`
+	// Counts is what the figure counts; required without a pledge (a
+	// pledge's figure counts what the pledge counts).
+	Counts DeclaredKind `json:"counts,omitempty"`
+	// From is the first day of the period the figure covers, when said.
+	From Date `json:"from,omitempty"`
+	// Where: a registered facility, or an area the register need not know
+	// (a province, a state, "nationwide", a facility of another country).
+	Facility string `json:"facility,omitempty"`
+	Area     string `json:"area,omitempty"`
+	// Mechanism is the legal mechanism of the releases, when one was named.
+	Mechanism Mechanism `json:"mechanism,omitempty"`
+	// Reasons are the authority's own categories of why people were
+	// released ("vulnerable populations"); a figure may carry several, so
+	// figures per reason do not add up to the total.
+	Reasons []string `json:"reasons,omitempty"`
+	Group   Group    `json:"group,omitempty"` // the group released, when one was named
+	// PopulationBefore is the population the authority gave for before the
+	// releases; nil when not given.
+	PopulationBefore *int `json:"population_before,omitempty"`
+}
+
+// Kind is what the figure counts, given the kind of its pledge ("" when
+// it has none).
+func (d *DeclarationData) Kind(pledge PledgeKind) DeclaredKind {
+	if d.Counts != "" {
+		return d.Counts
+	}
+	if pledge == PledgeBacklog {
+		return DeclaredCleared
+	}
+	return DeclaredReleases
+}
+
+// Place is where the declaration is about, in words: the facility or area,
+// "" when it says neither.
+func (d *DeclarationData) Place() string {
+	if d.Facility != "" {
+		return d.Facility
+	}
+	return d.Area
+}
+
+// Validate checks a declaration on its own (date is the event's); that the
+// pledge and the facility exist is the ledger's check.
+func (d *DeclarationData) Validate(date Date) error {
+	blank := func(s string) bool { return strings.TrimSpace(s) == "" }
+	switch {
+	case d.Figure < 0:
+		return fieldErr("data.figure", "must not be negative")
+	case blank(d.DeclaredBy):
+		return fieldErr("data.declared_by", "missing: who declared the figure")
+	case blank(d.Source):
+		return fieldErr("data.source", "missing: a declared figure needs its source (a statement, a report, an article)")
+	case d.AsOf != NoDate && d.AsOf > date:
+		return fieldErr("data.as_of", "%s is after the declaration's date %s", d.AsOf, date)
+	case d.Counts != "" && !In(d.Counts, DeclaredKinds):
+		return fieldErr("data.counts", "unknown %q (one of %s)", d.Counts, joinAny(DeclaredKinds))
+	case blank(d.Pledge) && d.Counts == "":
+		return fieldErr("data.counts", "missing: a declaration not about a pledge must say what its figure counts (%s)", joinAny(DeclaredKinds))
+	case blank(d.Pledge) && blank(d.Facility) && blank(d.Area):
+		return fieldErr("data.area", "missing: a declaration not about a pledge must say where: a facility, or an area (a province, a state, %q)", Nationwide)
+	case !blank(d.Facility) && !blank(d.Area):
+		return fieldErr("data.area", "give a facility or an area, not both (%q and %q)", d.Facility, d.Area)
+	case d.Mechanism != "" && !In(d.Mechanism, Mechanisms):
+		return fieldErr("data.mechanism", "unknown mechanism %q (one of %s)", d.Mechanism, joinAny(Mechanisms))
+	case d.Group != "" && !In(d.Group, ReleaseGroups):
+		return fieldErr("data.group", "unknown group %q (one of %s)", d.Group, joinAny(ReleaseGroups))
+	case d.PopulationBefore != nil && *d.PopulationBefore < 0:
+		return fieldErr("data.population_before", "must not be negative")
+	}
+	end := d.AsOf
+	if end == NoDate {
+		end = date
+	}
+	if d.From != NoDate && d.From > end {
+		return fieldErr("data.from", "%s is after the end of the period, %s", d.From, end)
+	}
+	for i, r := range d.Reasons {
+		if blank(r) {
+			return fieldErr(fmt.Sprintf("data.reasons[%d]", i), "empty")
+		}
+		if slices.Contains(d.Reasons[:i], r) {
+			return fieldErr(fmt.Sprintf("data.reasons[%d]", i), "%q is given twice", r)
+		}
+	}
+	if d.Counts == DeclaredCleared && (d.Mechanism != "" || d.Group != "" || len(d.Reasons) > 0) {
+		return fieldErr("data.counts", "a figure of cases cleared counts cases, not releases: leave mechanism, reasons and group out")
+	}
+	return nil
 }
 
 // ReformStatus is where a promised reform stands.
@@ -140,18 +255,7 @@ func ValidateCommitment(date Date, data any) error {
 			return fieldErr("data.kind", "a cases_cleared pledge counts cases, not releases: leave mechanisms and groups out")
 		}
 	case *DeclarationData:
-		switch {
-		case blank(d.Pledge):
-			return fieldErr("data.pledge", "missing: the id of the pledge the figure is about")
-		case d.Figure < 0:
-			return fieldErr("data.figure", "must not be negative")
-		case blank(d.DeclaredBy):
-			return fieldErr("data.declared_by", "missing: who declared the figure")
-		case blank(d.Source):
-			return fieldErr("data.source", "missing: a declared figure needs its source (a statement, a report, an article)")
-		case d.AsOf != NoDate && d.AsOf > date:
-			return fieldErr("data.as_of", "%s is after the declaration's date %s", d.AsOf, date)
-		}
+		return d.Validate(date)
 	case *ReformData:
 		switch {
 		case blank(d.ID):
@@ -222,6 +326,8 @@ func (r *Reform) Status(asOf Date) (ReformChange, bool) {
 type Commitments struct {
 	Pledges []*Pledge
 	Reforms []*Reform
+	// Declarations are the declared figures not about a pledge, by date.
+	Declarations []Declaration
 }
 
 // FoldCommitments builds the pledges and reforms from their events (in
@@ -246,7 +352,9 @@ func FoldCommitments(evs []*Event, asOf Date) *Commitments {
 			p.PledgeData = *d
 			p.Versions++
 		case *DeclarationData:
-			if p := pledges[d.Pledge]; p != nil {
+			if d.Pledge == "" {
+				c.Declarations = append(c.Declarations, Declaration{DeclarationData: *d, Date: ev.Date})
+			} else if p := pledges[d.Pledge]; p != nil {
 				p.Declarations = append(p.Declarations, Declaration{DeclarationData: *d, Date: ev.Date})
 			}
 		case *ReformData:
@@ -269,6 +377,7 @@ func FoldCommitments(evs []*Event, asOf Date) *Commitments {
 		// Entered late, a status still belongs at its date.
 		slices.SortStableFunc(r.History, func(a, b ReformChange) int { return int(a.Date) - int(b.Date) })
 	}
+	slices.SortStableFunc(c.Declarations, func(a, b Declaration) int { return int(a.Date) - int(b.Date) })
 	for _, p := range c.Pledges {
 		slices.SortStableFunc(p.Declarations, func(a, b Declaration) int { return int(a.Date) - int(b.Date) })
 	}

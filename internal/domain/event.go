@@ -47,16 +47,18 @@ const (
 	KReform      Kind = "reform"      // a reform commitment or a change of its status
 	// KPlan enters a decongestion plan (PlanData), or publishes one.
 	KPlan Kind = "plan"
+	// Monitoring: a team's visit to a facility (visit.go).
+	KVisit Kind = "visit"
 )
 
 var Kinds = []Kind{KFacility, KCell, KPerson, KAdmission, KTransfer, KCellAssign, KCharge, KOrder, KExtension,
 	KHearing, KVerdict, KAppeal, KHealth, KReduction, KRelease, KDeath, KEscape, KCorrection, KCensus,
-	KComplaint, KDiscipline, KPledge, KDeclaration, KReform, KFollowUp, KPlan, KMarker}
+	KComplaint, KDiscipline, KPledge, KDeclaration, KReform, KFollowUp, KPlan, KMarker, KVisit}
 
 // PersonKind reports whether events of this kind concern one person.
 func (k Kind) PersonKind() bool {
 	switch k {
-	case KFacility, KCell, KCensus, KPledge, KDeclaration, KReform, KPlan, KMarker:
+	case KFacility, KCell, KCensus, KPledge, KDeclaration, KReform, KPlan, KMarker, KVisit:
 		return false
 	}
 	return true
@@ -332,6 +334,8 @@ func newPayload(k Kind) (any, bool) {
 		return &PlanData{}, true
 	case KMarker:
 		return &MarkerData{}, true
+	case KVisit:
+		return &VisitData{}, true
 	}
 	return nil, false
 }

@@ -134,6 +134,11 @@ func (ev *Event) validatePayload() error {
 		if ev.Facility == "" {
 			return Invalid("facility", "missing")
 		}
+	case *VisitData:
+		if ev.Facility == "" {
+			return Invalid("facility", "missing: the facility visited")
+		}
+		return d.Validate(ev.Date)
 	case *PersonData:
 		if err := d.Validate(); err != nil {
 			return InField("data", err)

@@ -70,7 +70,12 @@ type writer struct {
 	reforms map[string]bool
 	// plans saved so far, by name: whether published (loaded on the first
 	// plan event)
-	plans  map[string]bool
+	plans map[string]bool
+	// visits and recommendations known so far (loaded on the first visit):
+	// a visit's id is unique, and a follow-up is of a recommendation made
+	// at an earlier visit to the same facility.
+	visits map[string]bool
+	recs   map[string]recMade
 	files  map[string]*domain.PersonFile
 	stored map[string]bool // person in files had events before this transaction
 
@@ -354,6 +359,8 @@ func (w *writer) apply(ctx context.Context, ev *domain.Event) error {
 		// ledger cannot read (the markers service checks it before
 		// sealing).
 		return nil
+	case *domain.VisitData:
+		return w.applyVisit(ctx, ev, d)
 	}
 	if err := w.loadFiles(ctx, []string{ev.Person}); err != nil {
 		return err
@@ -810,8 +817,13 @@ func (w *writer) applyCommitment(ctx context.Context, ev *domain.Event) error {
 		}
 		w.pledges[d.ID] = true
 	case *domain.DeclarationData:
-		if !w.pledges[d.Pledge] {
+		if d.Pledge != "" && !w.pledges[d.Pledge] {
 			return domain.Invalid("data.pledge", "no pledge %q has been recorded", d.Pledge)
+		}
+		if d.Facility != "" {
+			if _, ok := w.FacilityKind(d.Facility); !ok {
+				return domain.Invalid("data.facility", "unknown facility %q (a place the register does not hold is an area)", d.Facility)
+			}
 		}
 	case *domain.ReformData:
 		if !w.reforms[d.ID] && strings.TrimSpace(d.Title) == "" {

@@ -145,7 +145,7 @@ func (b *Bound) Shape(row tabular.Row) *CellError {
 			return &CellError{Column: col, Msg: msg}
 		}
 	}
-	for i := len(row.Cells) - 1; i >= n; i-- {
+	for i := len(row.Cells) - 1; i >= n+b.M.ExtraColumns; i-- {
 		if row.Cells[i] != "" {
 			return &CellError{Msg: fmt.Sprintf("the row has a cell in column %d, %s, past the %d columns of the header: a number written with a thousands separator and no quotes (18,913) splits in two and shifts every later cell; quote such numbers, or save the file with another separator",
 				i+1, tabular.Clip(row.Cells[i]), n)}
@@ -160,7 +160,7 @@ func (b *Bound) Shape(row tabular.Row) *CellError {
 
 // numberFields are the fields read as numbers.
 func numberField(name string) bool {
-	return strings.HasPrefix(name, "census.counts.") || NumberFields[name] ||
+	return strings.HasPrefix(name, "census.counts.") || NumberFields[name] || name == "declaration.figure" || name == "declaration.population_before" ||
 		name == "facility.capacity" || name == "cell.capacity" || name == "cell.area_m2"
 }
 
@@ -332,4 +332,22 @@ func (b *Bound) Date(field string, row tabular.Row) (d domain.Date, ok bool, err
 		return domain.NoDate, false, &CellError{Column: col, Msg: perr.Error()}
 	}
 	return d, true, nil
+}
+
+// ColumnOf is the first column a field is read from ("" when it is not
+// mapped, or read from a constant), for messages about a missing value.
+func (b *Bound) ColumnOf(field string) string {
+	bf := b.fields[field]
+	if bf == nil {
+		return ""
+	}
+	for _, ba := range bf.alts {
+		if ba.a.Column != "" {
+			return b.Header[ba.cols[0]]
+		}
+		if len(ba.a.Columns) > 0 {
+			return strings.Join(ba.a.Columns, " + ")
+		}
+	}
+	return ""
 }

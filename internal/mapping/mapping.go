@@ -35,10 +35,14 @@ var Sections = map[string][]string{
 		"order_issued", "order_expires", "case", "court", "procedure", "offence_date",
 		"release_date", "release_mechanism", "release_authority", "release_reference"},
 	"charge": {"case", "date", "offence", "class", "min_months", "max_months", "life", "drug", "violent", "grave"},
+	// A declared figure (habeas import declarations): reasons map each
+	// reason category to the column that flags it (see flags).
+	"declaration": {"date", "figure", "counts", "pledge", "as_of", "from", "facility", "area", "mechanism", "reasons", "group",
+		"population_before", "declared_by", "source", "note"},
 }
 
 // topKeys are the settings outside the sections.
-var topKeys = []string{"source", "sheet", "header_row", "delimiter", "encoding", "decimal_comma", "missing", "dates", "skip", "totals", "short_rows"}
+var topKeys = []string{"source", "sheet", "header_row", "delimiter", "encoding", "decimal_comma", "missing", "dates", "skip", "totals", "short_rows", "flags", "extra_columns"}
 
 // DefaultTotals are the words that make a row a total rather than a
 // facility when its facility identifier or name is one of them (compared
@@ -64,11 +68,22 @@ type Mapping struct {
 	// ShortRows lets a CSV row have fewer cells than the header, the missing
 	// ones being unknown; otherwise a short row is an error.
 	ShortRows bool
+	// ExtraColumns is how many columns past the header's last name the
+	// file has without a name: their cells are not read (a stray note in
+	// an unnamed column). Any cell further right is still an error.
+	ExtraColumns int
 	// Fields by name ("facility.id", "census.counts.total").
 	Fields map[string]*Field
 	// Categories are the census count categories in the order written.
 	Categories []string
-	Line       int // of the root, for errors about the whole file
+	// Reasons are the declaration reason categories in the order written
+	// (fields declaration.reasons.CATEGORY, each a column that flags it).
+	Reasons []string
+	// Flags are the values that mark a reason column as flagged ("x");
+	// a blank or missing cell is not flagged, and any other value is an
+	// error: a flag is never guessed.
+	Flags []string
+	Line  int // of the root, for errors about the whole file
 }
 
 // Field is how one field of the register is read from a row: one way, or
@@ -220,6 +235,14 @@ func (l *loader) parse(data []byte) *Mapping {
 			}
 		case "skip":
 			m.Skip = l.skips(v)
+		case "extra_columns":
+			n, err := strconv.Atoi(l.str(v, "extra_columns"))
+			if err != nil || n < 1 {
+				l.errf(v.Line, "extra_columns must be a number of columns from 1")
+			}
+			m.ExtraColumns = n
+		case "flags":
+			m.Flags = l.strList(v, "flags", false)
 		default:
 			fields, ok := Sections[k.Value]
 			if !ok {
@@ -255,6 +278,23 @@ func (l *loader) section(m *Mapping, name string, fields []string, v *yaml.Node)
 		full := name + "." + k.Value
 		if _, dup := m.Fields[full]; dup {
 			l.errf(k.Line, "%s is given twice", full)
+			continue
+		}
+		if full == "declaration.reasons" {
+			if fv.Kind != yaml.MappingNode || len(fv.Content) == 0 {
+				l.errf(fv.Line, "declaration.reasons must map each reason to the column that flags it, e.g. vulnerable_populations: Vulnerable_Populations")
+				continue
+			}
+			for j := 0; j+1 < len(fv.Content); j += 2 {
+				ck, cv := fv.Content[j], fv.Content[j+1]
+				cat := strings.TrimSpace(ck.Value)
+				if cat == "" || contains(m.Reasons, cat) {
+					l.errf(ck.Line, "reason %q is empty or given twice", ck.Value)
+					continue
+				}
+				m.Reasons = append(m.Reasons, cat)
+				m.Fields["declaration.reasons."+cat] = l.field("declaration.reasons."+cat, cv)
+			}
 			continue
 		}
 		if full == "census.counts" {

@@ -92,6 +92,8 @@ type Result struct {
 	AsOf    string       `json:"as_of"`
 	Pledges []Progress   `json:"pledges"`
 	Reforms []ReformView `json:"reforms"`
+	// Declared are the figures authorities declared not about a pledge.
+	Declared *DeclaredSummary `json:"declared"`
 }
 
 // Routine are the mechanisms by which people leave prison with no policy
@@ -219,6 +221,9 @@ func ComputeWith(ctx context.Context, st store.Store, asOf domain.Date, have []s
 			}
 		}
 		res.Reforms = append(res.Reforms, v)
+	}
+	if res.Declared, err = declared(ctx, st, c.Declarations); err != nil {
+		return nil, fmt.Errorf("summing declared figures: %w", err)
 	}
 	return res, nil
 }

@@ -392,6 +392,8 @@ func Required(k domain.Kind) auth.Perm {
 		// A plan is entered, and published, by those who keep the
 		// public commitments it answers.
 		return auth.EditPledges
+	case domain.KVisit:
+		return auth.RecordVisits
 	}
 	return auth.RecordCustody
 }
@@ -607,6 +609,9 @@ func commitmentSubject(ev *domain.Event) string {
 	case *domain.PledgeData:
 		return "pledge/" + d.ID
 	case *domain.DeclarationData:
+		if d.Pledge == "" {
+			return "declaration/" + d.Place()
+		}
 		return "pledge/" + d.Pledge
 	case *domain.ReformData:
 		return "reform/" + d.ID

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
+	"github.com/habeas-kh/habeas/internal/pledges"
 	"github.com/habeas-kh/habeas/internal/tabular"
 )
 
@@ -183,6 +184,36 @@ func (r *Report) Tables() map[string][][]string {
 			t["declared_figures"] = append(t["declared_figures"], []string{p.ID, d.Date, d.AsOf, strconv.Itoa(d.Figure), d.DeclaredBy, rec, diff, d.Source})
 		}
 	}
+	t["declarations"] = [][]string{{"date", "from", "as_of", "counts", "figure", "facility", "area", "mechanism", "reasons", "group", "population_before",
+		"declared_by", "recorded", "difference", "source", "note"},
+		{"#date+declared", "#date+start", "#date+end", "#x_declared+type", "#reached+declared+num", "#loc+code", "#loc+name", "#x_mechanism",
+			"#x_reason", "#group+code", "#population+before+num", "#org+name", "#reached+recorded+num", "#reached+difference+num", "#meta+source", "#description"}}
+	t["declared_totals"] = [][]string{{"by", "key", "figure"}, {"#meta+dimension", "#x_category", "#reached+declared+num"}}
+	if d := r.Declared; d != nil {
+		for _, f := range d.Figures {
+			rec, diff, pop := "", "", ""
+			if f.Recorded != nil {
+				rec, diff = strconv.Itoa(*f.Recorded), strconv.Itoa(*f.Difference)
+			}
+			if f.Population != nil {
+				pop = strconv.Itoa(*f.Population)
+			}
+			t["declarations"] = append(t["declarations"], []string{f.Date, f.From, f.AsOf, f.Counts, strconv.Itoa(f.Figure), f.Facility, f.Area,
+				f.Mechanism, strings.Join(f.Reasons, ";"), f.Group, pop, f.DeclaredBy, rec, diff, f.Source, f.Note})
+		}
+		if d.Count > 0 {
+			t["declared_totals"] = append(t["declared_totals"], []string{"all", "total", strconv.Itoa(d.Total)})
+		}
+		for _, dim := range []struct {
+			by string
+			cs []pledges.Count
+		}{{"counts", d.ByKind}, {"reason", d.ByReason}, {"mechanism", d.ByMechanism}} {
+			for _, c := range dim.cs {
+				t["declared_totals"] = append(t["declared_totals"], []string{dim.by, c.Key, strconv.Itoa(c.Count)})
+			}
+		}
+	}
+	t["observed"] = r.observedTable()
 	t["reforms"] = [][]string{{"id", "title", "promised_by", "date", "status", "source", "note"},
 		{"#x_reform+code", "#x_reform+name", "#org+name", "#date", "#status", "#meta+source", "#description"}}
 	for _, rf := range r.Reforms {

@@ -181,9 +181,14 @@ type Report struct {
 	Releases      Releases             `json:"releases"`
 	Pledges       []pledges.Progress   `json:"pledges"`
 	Reforms       []pledges.ReformView `json:"reforms"`
-	Trend         []Point              `json:"trend"`
-	Screening     *ScreeningRef        `json:"screening"`
-	Census        *CensusSection       `json:"census,omitempty"`
+	// Declared are figures authorities declared not about a pledge (what
+	// monitors collect, with or without a register), with their totals.
+	Declared *pledges.DeclaredSummary `json:"declared"`
+	// Observed are monitors' latest headcounts beside the official figure.
+	Observed  []ObservedRow  `json:"observed"`
+	Trend     []Point        `json:"trend"`
+	Screening *ScreeningRef  `json:"screening"`
+	Census    *CensusSection `json:"census,omitempty"`
 	// PopulationBase is the national population the rates per 100,000
 	// are of, from the jurisdiction profile.
 	PopulationBase *PopulationBase `json:"population_base,omitempty"`
@@ -195,7 +200,14 @@ type Report struct {
 	// concerns are the national counts of concern markers, before
 	// protection (nil: the store keeps none).
 	concerns map[string]int
+	// declaredOnly: the register holds no facilities; the report has only
+	// what authorities declared.
+	declaredOnly bool
 }
+
+// DeclaredOnly reports whether the report has only declared figures (the
+// register holds no facilities): the register's sections are left out.
+func (r *Report) DeclaredOnly() bool { return r.declaredOnly }
 
 // Disclosure is what disclosure control decided for this report's counts:
 // what was hidden and what an outsider can see (for audits and tests).
@@ -365,6 +377,11 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 	} else if err := prof.check(); err != nil {
 		return nil, fmt.Errorf("the jurisdiction profile %s: %w", prof.ID, err)
 	}
+	if facs, err := st.Facilities(ctx); err != nil {
+		return nil, err
+	} else if len(facs) == 0 {
+		return declaredOnly(ctx, st, asOf, from, threshold, now, prof)
+	}
 	// The reads are independent: run them side by side (both databases
 	// serve concurrent readers), and the report costs about its longest.
 	var (
@@ -414,6 +431,15 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("measuring pledges: %w", err)
 	}
+	for i := range pl.Declared.Figures {
+		// The register's count beside a figure declared for one facility
+		// is a count below national level: small, it is suppressed as the
+		// facility tables' are (shown as not available).
+		f := &pl.Declared.Figures[i]
+		if f.Facility != "" && f.Recorded != nil && *f.Recorded > 0 && *f.Recorded <= threshold {
+			f.Recorded, f.Difference = nil, nil
+		}
+	}
 	for i := range pl.Pledges {
 		// A pledge's releases by group are exact and small groups are small:
 		// published, they would undo the protected group table. The report
@@ -435,6 +461,7 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 		Scope:      s.Scope,
 		Pledges:    pl.Pledges,
 		Reforms:    pl.Reforms,
+		Declared:   pl.Declared,
 		Trend:      trend,
 		Notes:      []string{},
 		Sources: []Source{
@@ -488,10 +515,64 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 		r.Notes = append(r.Notes, "Releases by a mechanism used so rarely that a breakdown would identify people are counted nationally only; the facility, province and group tables cover the other mechanisms.")
 	}
 	r.headline(prof, prev, prevStats, prevScr.Counts, prevFound && r.Screening != nil)
+	names := map[string]string{}
+	for _, f := range s.Facilities {
+		names[f.ID] = f.Name
+	}
+	if r.Observed, err = observedRows(ctx, st, asOf, threshold, names); err != nil {
+		return nil, err
+	}
 	for _, f := range s.Facilities {
 		if f.CapacitySource != "" && !slices.ContainsFunc(r.Sources, func(x Source) bool { return x.Name == f.CapacitySource }) {
 			r.Sources = append(r.Sources, Source{f.CapacitySource, "official capacities"})
 		}
+	}
+	return r, nil
+}
+
+// declaredOnly is the report of a register that holds no facilities, only
+// what authorities declared (and pledges, reforms): monitors without a
+// register. The figures stand alone; there is nothing of the register's to
+// count, protect or chart.
+func declaredOnly(ctx context.Context, st store.Store, asOf, from domain.Date, threshold int, now time.Time, prof *Profile) (*Report, error) {
+	head, err := st.Head(ctx)
+	if err != nil {
+		return nil, err
+	}
+	synth, err := Synthetic(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := pledges.Compute(ctx, st, asOf)
+	if err != nil {
+		return nil, fmt.Errorf("measuring pledges: %w", err)
+	}
+	r := &Report{
+		Title:      prof.Title.En,
+		Synthetic:  synth,
+		AsOf:       asOf.String(),
+		From:       from.String(),
+		Generated:  now.UTC().Format(time.RFC3339),
+		LedgerHead: head.Hash,
+		Scope:      "figures declared by authorities only: the register holds no facilities, so it counts nothing of its own",
+		Protection: Protection{Threshold: threshold, Rule: "no count of the register is published", Marker: "*",
+			Note: "This report publishes only figures authorities declared, as they declared them."},
+		National:   []Figure{},
+		Facilities: []FacilityRow{},
+		Releases: Releases{From: from.String(), To: asOf.String(), ByMechanism: []pledges.Count{}, ByProvince: []ProvinceRow{},
+			ByFacility: ReleaseTable{Rows: []string{}, Labels: []string{}}, ByGroup: ReleaseTable{Rows: []string{}, Labels: []string{}}},
+		Pledges:      pl.Pledges,
+		Reforms:      pl.Reforms,
+		Declared:     pl.Declared,
+		Trend:        []Point{},
+		declaredOnly: true,
+		Notes:        []string{"The register holds no facilities: this report shows the figures authorities declared, alone, with nothing of the register's beside them."},
+		Sources: []Source{
+			{"habeas register", "figures declared by authorities, as recorded in the custody ledger (ledger head " + short(head.Hash) + ")"},
+		},
+	}
+	if synth {
+		r.SyntheticNote = SyntheticNote
 	}
 	return r, nil
 }

@@ -230,6 +230,9 @@ type Appender interface {
 	// Commitments returns the pledges, declarations and reforms, read
 	// through the transaction (see Store.Commitments).
 	Commitments(ctx context.Context) ([]StoredEvent, error)
+	// Visits returns the visit events read through the transaction (see
+	// Store.Visits).
+	Visits(ctx context.Context, facility string) ([]StoredEvent, error)
 	// AppendAudit adds an entry to the audit chain in this transaction, so
 	// that it is committed or rolled back with the events it names. The
 	// entry is chained here (its Seq, Prev and Hash are set, see
@@ -308,6 +311,9 @@ type Store interface {
 	// Seq >= from, in sequence order: a few events among millions, which the
 	// queue reads to derive each person's follow-up state.
 	FollowUps(ctx context.Context, from int64, fn func(StoredEvent) error) error
+	// Visits returns the monitoring visits to a facility ("" for every
+	// facility), by facility, date and sequence.
+	Visits(ctx context.Context, facility string) ([]StoredEvent, error)
 
 	// AgeBands are the lower bounds of the age bands, ascending from 0, that
 	// Population and Held group by. A store keeps the bands it was created

@@ -351,7 +351,7 @@ func (s *Server) reports(w http.ResponseWriter, r *http.Request) {
 }
 
 var fileOrders = []string{"report.json", "national.csv", "facilities.csv", "trend.csv", "releases_by_mechanism.csv", "releases_by_facility.csv",
-	"releases_by_province.csv", "releases_by_group.csv", "pledges.csv", "declared_figures.csv", "reforms.csv"}
+	"releases_by_province.csv", "releases_by_group.csv", "pledges.csv", "declared_figures.csv", "declarations.csv", "declared_totals.csv", "observed.csv", "reforms.csv"}
 
 func fileOrder(name string) int {
 	if i := slices.Index(fileOrders, path.Base(name)); i >= 0 {

@@ -74,6 +74,36 @@ func (d *DB) plansOn(ctx context.Context, q querier) ([]store.StoredEvent, error
 	return out, err
 }
 
+// Visits reads the monitoring visits (migration 00011).
+func (d *DB) Visits(ctx context.Context, facility string) ([]store.StoredEvent, error) {
+	return d.visitsOn(ctx, d.db, facility)
+}
+
+func (a *appender) Visits(ctx context.Context, facility string) ([]store.StoredEvent, error) {
+	return a.d.visitsOn(ctx, a.c, facility)
+}
+
+// visitsOn reads the visits by the partial index of migration 00011.
+func (d *DB) visitsOn(ctx context.Context, q querier, facility string) ([]store.StoredEvent, error) {
+	query := "SELECT " + eventCols + " FROM events WHERE kind = 'visit'"
+	var args []any
+	if facility != "" {
+		query += " AND facility = ?"
+		args = append(args, facility)
+	}
+	var out []store.StoredEvent
+	err := d.eachOn(ctx, q, "visits", query+" ORDER BY facility, date, seq", args,
+		func(r *sql.Rows) error {
+			e, err := scanEvent(r)
+			if err != nil {
+				return fmt.Errorf("reading visits: %w", err)
+			}
+			out = append(out, e)
+			return nil
+		})
+	return out, err
+}
+
 func (d *DB) ReleaseRows(ctx context.Context, from, to domain.Date) ([]store.ReleaseRow, error) {
 	type key struct {
 		person string

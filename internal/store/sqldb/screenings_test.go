@@ -15,8 +15,8 @@ import (
 // screening before).
 var undoScreeningSplit = []string{
 	// The later migrations first, newest first: 00014 (the follow-ups'
-	// index), 00013 (the organisations), 00010 (the plans' index), then
-	// 00009 (the tree's tables).
+	// index), 00013 (the organisations), 00011 (the visits' index), 00010
+	// (the plans' index), then 00009 (the tree's tables).
 	"DROP INDEX events_follow_ups",
 	"DELETE FROM goose_db_version WHERE version_id = 14",
 	"DROP TABLE bundle_events",
@@ -25,6 +25,8 @@ var undoScreeningSplit = []string{
 	"ALTER TABLE users DROP COLUMN org",
 	"DROP TABLE organisations",
 	"DELETE FROM goose_db_version WHERE version_id = 13",
+	"DROP INDEX events_visits",
+	"DELETE FROM goose_db_version WHERE version_id = 11",
 	"DROP INDEX events_plans",
 	"DELETE FROM goose_db_version WHERE version_id = 10",
 	"DROP TABLE checkpoints",

@@ -209,6 +209,13 @@ func (a *memAppender) Commitments(ctx context.Context) ([]store.StoredEvent, err
 	return memCommitments(a.st), nil
 }
 
+func (a *memAppender) Visits(ctx context.Context, facility string) ([]store.StoredEvent, error) {
+	if a.done {
+		return nil, errors.New("memstore: transaction already finished")
+	}
+	return memVisits(a.st, facility), nil
+}
+
 func (a *memAppender) Head() store.Head { return a.st.head() }
 
 func (a *memAppender) Commit(ctx context.Context) error {
@@ -740,6 +747,27 @@ func (m *memStore) FollowUps(ctx context.Context, from int64, fn func(store.Stor
 		}
 	}
 	return nil
+}
+
+func (m *memStore) Visits(ctx context.Context, facility string) ([]store.StoredEvent, error) {
+	st, err := m.state()
+	if err != nil {
+		return nil, err
+	}
+	return memVisits(st, facility), nil
+}
+
+func memVisits(st *memState, facility string) []store.StoredEvent {
+	var out []store.StoredEvent
+	for _, e := range st.events {
+		if e.Kind == domain.KVisit && (facility == "" || e.Facility == facility) {
+			out = append(out, e)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b store.StoredEvent) int {
+		return cmp.Or(cmp.Compare(a.Facility, b.Facility), cmp.Compare(a.Date, b.Date), cmp.Compare(a.Seq, b.Seq))
+	})
+	return out
 }
 
 func memCommitments(st *memState) []store.StoredEvent {

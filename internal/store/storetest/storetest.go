@@ -73,6 +73,7 @@ var tests = []conformanceTest{
 	{"PopulationChanges", testPopulationChanges},
 	{"Commitments", testCommitments},
 	{"FollowUps", testFollowUps},
+	{"Visits", testVisits},
 	{"Screenings", testScreenings},
 	{"Digests", testDigests},
 	{"ReplaceProjections", testReplaceProjections},
