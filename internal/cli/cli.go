@@ -116,7 +116,7 @@ Start with:
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(a.demoCmd(), a.importCmd(), a.exportCmd(), a.statsCmd(), a.verifyCmd(), a.serveCmd(),
 		a.screenCmd(), a.rulesCmd(), a.userCmd(), a.reportCmd(), a.pledgeCmd(), a.reformCmd(),
-		a.checkpointCmd(), a.proveCmd(), a.verifyProofCmd())
+		a.checkpointCmd(), a.proveCmd(), a.verifyProofCmd(), a.configCmd())
 	return root
 }
 
