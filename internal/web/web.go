@@ -277,7 +277,7 @@ func (s *Server) Handler() http.Handler {
 	// database and the screenings are current enough to serve.
 	mux.Handle("GET /healthz", routed(http.HandlerFunc(s.healthz)))
 	mux.Handle("GET /readyz", routed(http.HandlerFunc(s.readyz)))
-	mux.Handle("/", routed(http.HandlerFunc(s.notFound)))
+	mux.HandleFunc("/", s.notFound) // logged and measured as "unmatched"
 	// Cross-origin protection refuses state-changing requests that a
 	// browser marks as coming from another site (Sec-Fetch-Site, Origin),
 	// on every route; API clients that are not browsers send neither header.
