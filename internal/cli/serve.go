@@ -164,13 +164,13 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, ready listening) error
 		msrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: time.Minute}
 		go func() { errc <- msrv.Serve(mln) }()
 	}
-	if ready != nil {
-		ready(ln.Addr(), maddr)
-	}
 	hup := make(chan os.Signal, 1)
 	if certs != nil {
 		signal.Notify(hup, syscall.SIGHUP)
 		defer signal.Stop(hup)
+	}
+	if ready != nil {
+		ready(ln.Addr(), maddr)
 	}
 	a.log.Info("serving", "url", scheme+"://"+displayAddr(ln.Addr().String()), "db", maskSecret(fmt.Sprintf("%q", a.dsn)), "metrics", cfg.MetricsAddr)
 	fmt.Fprintf(a.errOut, "habeas is serving %s on %s://%s (Ctrl-C to stop)\n", maskSecret(fmt.Sprintf("%q", a.dsn)), scheme, displayAddr(ln.Addr().String()))
