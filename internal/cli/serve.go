@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -172,8 +173,9 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, ready listening) error
 	if ready != nil {
 		ready(ln.Addr(), maddr)
 	}
-	a.log.Info("serving", "url", scheme+"://"+displayAddr(ln.Addr().String()), "db", maskSecret(fmt.Sprintf("%q", a.dsn)), "metrics", cfg.MetricsAddr)
-	fmt.Fprintf(a.errOut, "habeas is serving %s on %s://%s (Ctrl-C to stop)\n", maskSecret(fmt.Sprintf("%q", a.dsn)), scheme, displayAddr(ln.Addr().String()))
+	shown, _ := strconv.Unquote(maskSecret(strconv.Quote(a.dsn)))
+	a.log.Info("serving", "url", scheme+"://"+displayAddr(ln.Addr().String()), "db", shown, "metrics", cfg.MetricsAddr)
+	fmt.Fprintf(a.errOut, "habeas is serving %s on %s://%s (Ctrl-C to stop)\n", shown, scheme, displayAddr(ln.Addr().String()))
 	for stop := false; !stop; {
 		select {
 		case err := <-errc:
@@ -218,7 +220,17 @@ func (a *app) shutdown(srv, msrv *http.Server, timeout time.Duration, stopBG con
 		srv.Close()
 		err = nil
 	}
-	wg.Wait()
+	// The keeper and the warm-up end at their next check of the context;
+	// a screening pass on a large register checks it between facilities.
+	// Bounded too: past the limit the database is closed under them, and
+	// what they were writing rolls back.
+	waited := make(chan struct{})
+	go func() { wg.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-time.After(timeout):
+		a.log.Warn("stopping: the background work did not end in time; closing the database under it", "after", timeout.String())
+	}
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

@@ -130,7 +130,7 @@ func (s *Server) KeepScreenings(ctx context.Context, interval time.Duration) {
 
 func (s *Server) Warm(ctx context.Context) {
 	for _, l := range []Lang{English, Khmer} {
-		if _, err := s.dashboardView(ctx, l, domain.NoDate, "", nil); err != nil && !errors.Is(err, errEmpty) {
+		if _, err := s.dashboardView(ctx, l, domain.NoDate, "", nil); err != nil && !errors.Is(err, errEmpty) && ctx.Err() == nil {
 			s.log.Warn("warming the dashboard", "err", err)
 			return
 		}
