@@ -124,7 +124,7 @@ Start with:
 	root.AddCommand(a.demoCmd(), a.importCmd(), a.exportCmd(), a.statsCmd(), a.verifyCmd(), a.serveCmd(),
 		a.screenCmd(), a.rulesCmd(), a.userCmd(), a.reportCmd(), a.pledgeCmd(), a.reformCmd(),
 		a.checkpointCmd(), a.proveCmd(), a.verifyProofCmd(), a.backupCmd(), a.restoreCmd(), a.planCmd(), a.outbreakCmd(),
-		a.orgCmd(), a.markerCmd(), a.visitCmd(), a.monitorCmd())
+		a.orgCmd(), a.markerCmd(), a.visitCmd(), a.monitorCmd(), a.configCmd())
 	return root
 }
 

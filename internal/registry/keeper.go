@@ -36,6 +36,13 @@ const maxKept = 24
 type keeper struct {
 	dates map[domain.Date]int64
 	wake  chan struct{}
+	// started is when KeepScreenings began (zero: it is not running);
+	// currentSeq and currentAt are the ledger sequence every kept
+	// screening was current at after the last pass that succeeded, and
+	// when that pass began (ScreeningLag).
+	started    time.Time
+	currentSeq int64
+	currentAt  time.Time
 }
 
 func newKeeper() *keeper {
@@ -73,12 +80,24 @@ func (s *Service) WantScreening(d domain.Date) {
 func (s *Service) KeepScreenings(ctx context.Context, interval time.Duration, saved func()) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	s.keepMu.Lock()
+	s.keep.started = time.Now()
+	s.keepMu.Unlock()
+	defer func() {
+		s.keepMu.Lock()
+		s.keep.started = time.Time{}
+		s.keepMu.Unlock()
+	}()
 	// Passes are at least gap apart: under a stream of writes (thirty
 	// clerks at once) a pass per write would re-stamp the saved screenings
 	// and drop the dashboard's reports as fast as they are written.
 	gap := min(interval, 5*time.Second)
 	for {
+		start := time.Now()
 		n, err := s.KeepOnce(ctx)
+		if s.obs != nil && ctx.Err() == nil {
+			s.obs.ScreeningPass(time.Since(start), n, err)
+		}
 		if err != nil && ctx.Err() == nil {
 			s.log.Warn("keeping the saved screenings current", "err", err)
 		}
@@ -102,9 +121,18 @@ func (s *Service) KeepScreenings(ctx context.Context, interval time.Duration, sa
 // KeepOnce brings every kept screening up to date and returns how many it
 // saved (screened again, or found still true at the new ledger head).
 func (s *Service) KeepOnce(ctx context.Context) (int, error) {
-	latest, err := s.AsOf(ctx)
-	if err != nil || latest == domain.NoDate {
+	passAt := time.Now()
+	head, err := s.st.Head(ctx)
+	if err != nil {
 		return 0, err
+	}
+	latest, err := s.AsOf(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if latest == domain.NoDate {
+		s.current(head.Seq, passAt)
+		return 0, nil
 	}
 	s.keepMu.Lock()
 	if _, ok := s.keep.dates[latest.LastMonthEnd()]; !ok {
@@ -130,7 +158,54 @@ func (s *Service) KeepOnce(ctx context.Context) (int, error) {
 		s.keep.dates[d] = seq
 		s.keepMu.Unlock()
 	}
+	// Each date was made current at a head read after head.
+	s.current(head.Seq, passAt)
 	return saved, nil
+}
+
+// current notes that every kept screening is current at ledger sequence
+// seq, as of a pass begun at.
+func (s *Service) current(seq int64, at time.Time) {
+	s.keepMu.Lock()
+	defer s.keepMu.Unlock()
+	if seq >= s.keep.currentSeq {
+		s.keep.currentSeq, s.keep.currentAt = seq, at
+	}
+}
+
+// ScreeningLag is how far the saved screenings the public side shows are
+// behind the ledger.
+type ScreeningLag struct {
+	// Running: KeepScreenings is keeping them current in this process.
+	Running bool
+	// Behind is how many events the ledger holds beyond the last sequence
+	// every kept screening was known current at; Age is how long ago the
+	// pass that knew it began (since the keeper started, when no pass has
+	// succeeded yet). Both are 0 when the screenings are current.
+	Behind int64
+	Age    time.Duration
+}
+
+// ScreeningLag reports how far the saved screenings are behind the ledger
+// head (the readiness check and the metrics).
+func (s *Service) ScreeningLag(ctx context.Context) (ScreeningLag, error) {
+	head, err := s.st.Head(ctx)
+	if err != nil {
+		return ScreeningLag{}, fmt.Errorf("reading the ledger head: %w", err)
+	}
+	s.keepMu.Lock()
+	k := *s.keep
+	s.keepMu.Unlock()
+	lag := ScreeningLag{Running: !k.started.IsZero()}
+	switch {
+	case k.currentAt.IsZero() && lag.Running:
+		lag.Behind, lag.Age = head.Seq, time.Since(k.started)
+	case k.currentAt.IsZero():
+		lag.Behind = head.Seq
+	case head.Seq > k.currentSeq:
+		lag.Behind, lag.Age = head.Seq-k.currentSeq, time.Since(k.currentAt)
+	}
+	return lag, nil
 }
 
 // keepDate makes the saved screening of d current at the ledger head and

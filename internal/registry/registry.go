@@ -46,7 +46,21 @@ type Service struct {
 	keepMu  sync.Mutex
 	keep    *keeper // the saved screenings kept current (keeper.go)
 	now     func() time.Time
+	obs     Observer
 }
+
+// Observer measures the service's writes and screening passes (habeas
+// serve passes Prometheus metrics).
+type Observer interface {
+	// Wrote is one write to the ledger through the service, committed or
+	// not (err).
+	Wrote(d time.Duration, err error)
+	// ScreeningPass is one pass of the keeper of saved screenings.
+	ScreeningPass(d time.Duration, saved int, err error)
+}
+
+// WithObserver has the service report its writes and screening passes.
+func WithObserver(o Observer) Option { return func(s *Service) { s.obs = o } }
 
 // Option configures a Service.
 type Option func(*Service)
@@ -589,7 +603,11 @@ func (s *Service) record(ctx context.Context, p *auth.Principal, once *ledger.On
 	if subject == "" && len(evs) == 1 {
 		subject = commitmentSubject(evs[0])
 	}
+	start := time.Now()
 	seqs, _, err := s.led.RecordAbout(ctx, ledger.Actor{Name: p.User, Via: p.Via}, subject, once, evs...)
+	if s.obs != nil {
+		s.obs.Wrote(time.Since(start), err)
+	}
 	if err != nil {
 		// The ledger places its refusal at the event's position in the batch.
 		var ee *ledger.EventError

@@ -75,7 +75,12 @@ func newServices(t *testing.T, db servedDB) web.Services {
 // newServicesWith is newServices with options for the ledger (a clock).
 func newServicesWith(t *testing.T, db servedDB, lopts ...ledger.Option) web.Services {
 	t.Helper()
-	log := testLog(t)
+	return newServicesLogged(t, db, testLog(t), lopts...)
+}
+
+// newServicesLogged is newServicesWith logging to log.
+func newServicesLogged(t *testing.T, db servedDB, log *slog.Logger, lopts ...ledger.Option) web.Services {
+	t.Helper()
 	pack, err := rules.Builtin(rules.BuiltinID)
 	if err != nil {
 		t.Fatal(err)

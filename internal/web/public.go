@@ -209,10 +209,10 @@ func (s *Server) noReport(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &be) {
 		// Small national totals can make every way of publishing the
 		// breakdowns identify someone: then nothing is published.
-		s.log.Warn("the report cannot be published", "path", r.URL.Path, "err", err)
+		s.logOf(r.Context()).Warn("the report cannot be published", "route", r.Pattern, "err", err)
 		msg = l.T("report.blocked")
 	} else {
-		s.log.Error("the report could not be built", "path", r.URL.Path, "err", err)
+		s.logOf(r.Context()).Error("the report could not be built", "route", r.Pattern, "err", err)
 	}
 	if api {
 		s.apiError(w, http.StatusServiceUnavailable, "unavailable", msg)

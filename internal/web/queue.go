@@ -253,12 +253,12 @@ func (s *Server) queueExport(ext string) http.HandlerFunc {
 		}
 		for _, row := range rows {
 			if err := tw.Write(row); err != nil {
-				s.log.Error("writing the queue export", "err", err)
+				s.logOf(r.Context()).Error("writing the queue export", "err", err)
 				return
 			}
 		}
 		if err := tw.Close(); err != nil {
-			s.log.Error("writing the queue export", "err", err)
+			s.logOf(r.Context()).Error("writing the queue export", "err", err)
 		}
 	}
 }

@@ -171,7 +171,7 @@ func (s *Server) synthetic(r *http.Request) bool {
 	}
 	synth, err := s.reportCache.Synthetic(r.Context())
 	if err != nil {
-		s.log.Warn("reading whether the register is synthetic", "err", err)
+		s.logOf(r.Context()).Warn("reading whether the register is synthetic", "err", err)
 	}
 	return synth
 }
@@ -186,7 +186,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
-		s.log.Error("rendering", "page", name, "err", err)
+		s.logOf(r.Context()).Error("rendering", "page", name, "err", err)
 		http.Error(w, "the page could not be rendered", http.StatusInternalServerError)
 		return
 	}

@@ -9,8 +9,16 @@ import (
 	"github.com/habeas-kh/habeas/internal/auth"
 )
 
+// loginView is what the sign-in page shows besides the form.
+type loginView struct {
+	// PlainHTTP: the page came over plain HTTP to another machine, where
+	// the browser will not keep the Secure session cookie: signing in
+	// would bounce back here without a word, so the page says why.
+	PlainHTTP bool
+}
+
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
-	p := s.newPage(r, "login.heading", nil)
+	p := s.newPage(r, "login.heading", loginView{PlainHTTP: s.plainRemote(r)})
 	p.Form.Set("next", localPath(r.URL.Query().Get("next")))
 	s.render(w, r, http.StatusOK, "login.html", p)
 }
@@ -45,8 +53,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := s.auth.Login(r.Context(), credentials(r, r.PostForm.Get("name"), r.PostForm.Get("password")))
 	if err != nil {
+		if s.obs != nil && (errors.Is(err, auth.ErrBadCredentials) || errors.Is(err, auth.ErrRateLimited)) {
+			s.obs.SignInFailure()
+		}
 		code, _, _, _ := s.status(r, err)
-		p := s.newPage(r, "login.heading", nil)
+		p := s.newPage(r, "login.heading", loginView{PlainHTTP: s.plainRemote(r)})
 		p.Form.Set("name", r.PostForm.Get("name"))
 		p.Form.Set("next", localPath(r.PostForm.Get("next")))
 		p.Flash = p.T("login.failed")

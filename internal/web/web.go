@@ -16,8 +16,8 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"reflect"
 	"slices"
@@ -70,6 +70,14 @@ type Options struct {
 	// other machines on a trusted network. Browsers accept Secure cookies
 	// from http://localhost, so the default works on one's own machine.
 	InsecureCookies bool
+	// TrustedProxies are the reverse proxies whose Forwarded,
+	// X-Forwarded-For, X-Forwarded-Proto and X-Request-Id headers are
+	// believed; from anyone else they are ignored.
+	TrustedProxies []netip.Prefix
+	// Observer measures the requests (nil: nothing is measured).
+	Observer Observer
+	// Health answers /readyz (nil: ready when the process is up).
+	Health Health
 }
 
 // Server holds the handlers' dependencies.
@@ -87,6 +95,9 @@ type Server struct {
 	// once from the docs folder embedded in the binary.
 	docs    map[string]docs.Page
 	markers *markers.Service
+	proxies []netip.Prefix
+	obs     Observer
+	health  Health
 }
 
 // New builds the server on the services it is given.
@@ -102,7 +113,7 @@ func New(svc Services, opt Options) (*Server, error) {
 		return nil, fmt.Errorf("loading the translations: %w", err)
 	}
 	s := &Server{log: log, auth: svc.Auth, reg: svc.Registry, reportCache: svc.Reports, secure: !opt.InsecureCookies, checkpoints: svc.Checkpoints,
-		markers: svc.Markers}
+		markers: svc.Markers, proxies: opt.TrustedProxies, obs: opt.Observer, health: opt.Health}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
@@ -131,7 +142,7 @@ func (s *Server) KeepScreenings(ctx context.Context, interval time.Duration) {
 
 func (s *Server) Warm(ctx context.Context) {
 	for _, l := range []Lang{English, Khmer} {
-		if _, err := s.dashboardView(ctx, l, domain.NoDate, "", nil); err != nil && !errors.Is(err, errEmpty) {
+		if _, err := s.dashboardView(ctx, l, domain.NoDate, "", nil); err != nil && !errors.Is(err, errEmpty) && ctx.Err() == nil {
 			s.log.Warn("warming the dashboard", "err", err)
 			return
 		}
@@ -279,10 +290,14 @@ func (s *Server) Routes() []Route {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.Routes() {
-		mux.HandleFunc(rt.Method+" "+rt.Pattern, rt.h)
+		mux.Handle(rt.Method+" "+rt.Pattern, routed(rt.h))
 	}
-	mux.Handle("GET /static/", http.StripPrefix("/static/", staticHandler(s.static)))
-	mux.HandleFunc("/", s.notFound)
+	mux.Handle("GET /static/", routed(http.StripPrefix("/static/", staticHandler(s.static))))
+	// For a supervisor or a load balancer: the process answers; the
+	// database and the screenings are current enough to serve.
+	mux.Handle("GET /healthz", routed(http.HandlerFunc(s.healthz)))
+	mux.Handle("GET /readyz", routed(http.HandlerFunc(s.readyz)))
+	mux.HandleFunc("/", s.notFound) // logged and measured as "unmatched"
 	// Cross-origin protection refuses state-changing requests that a
 	// browser marks as coming from another site (Sec-Fetch-Site, Origin),
 	// on every route; API clients that are not browsers send neither header.
@@ -290,7 +305,7 @@ func (s *Server) Handler() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errCrossOrigin)
 	}))
-	return securityHeaders(compress(cop.Handler(s.identify(mux))))
+	return s.requests(securityHeaders(compress(cop.Handler(s.identify(mux)))))
 }
 
 var errCrossOrigin = errors.New("cross-origin request refused")
@@ -328,15 +343,13 @@ const principalKey ctxKey = 0
 
 const sessionCookie = "habeas_session"
 
-// remote is the client address for the audit and rate limiting. Only the
-// connection's address is trusted: a proxy in front must be configured to
-// pass it some other way.
+// remote is the client address for the audit and rate limiting: the
+// connection's, or the one a trusted proxy reports (Options.TrustedProxies).
 func remote(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+	if in := infoOf(r.Context()); in != nil && in.remote != "" {
+		return in.remote
 	}
-	return host
+	return hostOf(r.RemoteAddr)
 }
 
 // identify resolves the principal of a request: a bearer token, or a session
@@ -352,7 +365,7 @@ func (s *Server) identify(h http.Handler) http.Handler {
 			}
 			if !ok || err != nil {
 				if err != nil && !errors.Is(err, domain.ErrUnauthenticated) {
-					s.log.Error("checking a bearer token", "err", err)
+					s.logOf(r.Context()).Error("checking a bearer token", "err", err)
 				}
 				s.apiError(w, http.StatusUnauthorized, "unauthenticated", "the bearer token is not valid, revoked, or its user is disabled")
 				return
@@ -364,7 +377,7 @@ func (s *Server) identify(h http.Handler) http.Handler {
 			}
 			p, err = s.auth.Session(r.Context(), c.Value, via)
 			if err != nil && !errors.Is(err, domain.ErrUnauthenticated) {
-				s.log.Error("checking a session", "err", err)
+				s.logOf(r.Context()).Error("checking a session", "err", err)
 			}
 		}
 		if p != nil {
@@ -428,7 +441,9 @@ func (s *Server) status(r *http.Request, err error) (status int, code, msg, fiel
 	case domain.ErrUnavailable:
 		return http.StatusServiceUnavailable, string(c), err.Error(), ""
 	}
-	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	// The route pattern, not the path, which may hold a person's
+	// identifier.
+	s.logOf(r.Context()).Error("request failed", "method", r.Method, "route", r.Pattern, "err", err)
 	return http.StatusInternalServerError, "internal", "the server could not do this; the error is logged", ""
 }
 

@@ -140,21 +140,9 @@ func schemaVersionOn(ctx context.Context, q querier) (int64, error) {
 	return v, nil
 }
 
-// LatestSchema is the last migration this build knows.
-func LatestSchema() int64 {
-	entries, err := migrations.ReadDir("migrations/" + SQLite)
-	if err != nil {
-		panic(err) // embedded at build time
-	}
-	var v int64
-	for _, e := range entries {
-		var n int64
-		if _, err := fmt.Sscanf(e.Name(), "%d_", &n); err == nil {
-			v = max(v, n)
-		}
-	}
-	return v
-}
+// LatestSchema is the last migration this build knows (both dialects
+// have the same numbers).
+func LatestSchema() int64 { return LatestMigration(SQLite) }
 
 // CopyInto writes a consistent copy of a SQLite register to path, which
 // must not exist, with SQLite's online backup API in one step: the pages

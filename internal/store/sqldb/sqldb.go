@@ -7,10 +7,8 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"math"
 	"slices"
@@ -20,15 +18,11 @@ import (
 
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3" // registers the "sqlite3" driver
-	"github.com/pressly/goose/v3"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/store"
 	"github.com/habeas-kh/habeas/internal/tree"
 )
-
-//go:embed migrations
-var migrations embed.FS
 
 const (
 	SQLite   = "sqlite"
@@ -139,7 +133,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger, opts ...Option) (*D
 		d.db.Close()
 		return nil, fmt.Errorf("connecting to %s database: %w", d.dialect, err)
 	}
-	if err := d.migrate(ctx); err != nil {
+	if err := d.migrate(ctx, dsn); err != nil {
 		d.db.Close()
 		return nil, err
 	}
@@ -164,29 +158,6 @@ var _ = stdlib.GetDefaultDriver // the pgx driver registers itself as "pgx"
 // busyTimeoutMS is how long a SQLite connection waits for another process's
 // lock before it gives up.
 const busyTimeoutMS = "10000"
-
-func (d *DB) migrate(ctx context.Context) error {
-	sub, err := fs.Sub(migrations, "migrations/"+d.dialect)
-	if err != nil {
-		return fmt.Errorf("finding migrations: %w", err)
-	}
-	dialect := goose.DialectSQLite3
-	if d.dialect == Postgres {
-		dialect = goose.DialectPostgres
-	}
-	p, err := goose.NewProvider(dialect, d.db, sub)
-	if err != nil {
-		return fmt.Errorf("preparing migrations: %w", err)
-	}
-	res, err := p.Up(ctx)
-	if err != nil {
-		return fmt.Errorf("migrating the %s schema: %w", d.dialect, err)
-	}
-	for _, r := range res {
-		d.log.Info("migrated", "version", r.Source.Version, "file", r.Source.Path)
-	}
-	return nil
-}
 
 // checkAgeBands checks bands as domain.CheckAgeBands does, and that the
 // aggregate tables can hold them.
