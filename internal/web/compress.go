@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -26,12 +27,7 @@ var gzipPool = sync.Pool{New: func() any {
 // cached dashboard) sets Content-Encoding and is passed through.
 func compress(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Add("Vary", "Accept-Encoding")
-		if !acceptsGzip(r) {
-			h.ServeHTTP(w, r)
-			return
-		}
-		gw := &gzipWriter{ResponseWriter: w}
+		gw := &gzipWriter{ResponseWriter: w, accepts: acceptsGzip(r)}
 		defer gw.close()
 		h.ServeHTTP(gw, r)
 	})
@@ -50,16 +46,36 @@ func acceptsGzip(r *http.Request) bool {
 // gzipWriter decides at the header whether to compress.
 type gzipWriter struct {
 	http.ResponseWriter
+	accepts bool // the client accepts gzip
 	decided bool
 	gz      *gzip.Writer
+}
+
+// vary names Accept-Encoding in the response's Vary, as one header line
+// with what the handler put there (a client reading the first line sees
+// every header the response depends on).
+func vary(h http.Header) {
+	var names []string
+	for _, v := range h.Values("Vary") {
+		for _, n := range strings.Split(v, ",") {
+			if n = strings.TrimSpace(n); n != "" && !slices.ContainsFunc(names, func(m string) bool { return strings.EqualFold(m, n) }) {
+				names = append(names, n)
+			}
+		}
+	}
+	if !slices.ContainsFunc(names, func(m string) bool { return strings.EqualFold(m, "Accept-Encoding") }) {
+		names = append(names, "Accept-Encoding")
+	}
+	h.Set("Vary", strings.Join(names, ", "))
 }
 
 func (g *gzipWriter) WriteHeader(code int) {
 	if !g.decided {
 		g.decided = true
 		h := g.Header()
+		vary(h)
 		ct, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
-		if h.Get("Content-Encoding") == "" && compressible[ct] && code != http.StatusNoContent && code != http.StatusNotModified && code >= 200 {
+		if g.accepts && h.Get("Content-Encoding") == "" && compressible[ct] && code != http.StatusNoContent && code != http.StatusNotModified && code >= 200 {
 			h.Set("Content-Encoding", "gzip")
 			h.Del("Content-Length")
 			if et := h.Get("ETag"); et != "" && !strings.HasPrefix(et, "W/") {
