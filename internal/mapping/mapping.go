@@ -281,37 +281,13 @@ func (l *loader) section(m *Mapping, name string, fields []string, v *yaml.Node)
 			continue
 		}
 		if full == "declaration.reasons" {
-			if fv.Kind != yaml.MappingNode || len(fv.Content) == 0 {
-				l.errf(fv.Line, "declaration.reasons must map each reason to the column that flags it, e.g. vulnerable_populations: Vulnerable_Populations")
-				continue
-			}
-			for j := 0; j+1 < len(fv.Content); j += 2 {
-				ck, cv := fv.Content[j], fv.Content[j+1]
-				cat := strings.TrimSpace(ck.Value)
-				if cat == "" || contains(m.Reasons, cat) {
-					l.errf(ck.Line, "reason %q is empty or given twice", ck.Value)
-					continue
-				}
-				m.Reasons = append(m.Reasons, cat)
-				m.Fields["declaration.reasons."+cat] = l.field("declaration.reasons."+cat, cv)
-			}
+			m.Reasons = l.columnMap(m, full, fv, "reason",
+				"declaration.reasons must map each reason to the column that flags it, e.g. vulnerable_populations: Vulnerable_Populations")
 			continue
 		}
 		if full == "census.counts" {
-			if fv.Kind != yaml.MappingNode || len(fv.Content) == 0 {
-				l.errf(fv.Line, "census.counts must map each category to a column, e.g. total: \"People present\"")
-				continue
-			}
-			for j := 0; j+1 < len(fv.Content); j += 2 {
-				ck, cv := fv.Content[j], fv.Content[j+1]
-				cat := strings.TrimSpace(ck.Value)
-				if cat == "" || contains(m.Categories, cat) {
-					l.errf(ck.Line, "census category %q is empty or given twice", ck.Value)
-					continue
-				}
-				m.Categories = append(m.Categories, cat)
-				m.Fields["census.counts."+cat] = l.field("census.counts."+cat, cv)
-			}
+			m.Categories = l.columnMap(m, full, fv, "census category",
+				"census.counts must map each category to a column, e.g. total: \"People present\"")
 			continue
 		}
 		m.Fields[full] = l.field(full, fv)
@@ -319,6 +295,28 @@ func (l *loader) section(m *Mapping, name string, fields []string, v *yaml.Node)
 }
 
 // field reads a field: "Column name", {column: ...}, or a list of those.
+// columnMap reads a mapping of categories to columns (census.counts,
+// declaration.reasons): each category becomes the field full.CATEGORY; it
+// returns the categories in the order written.
+func (l *loader) columnMap(m *Mapping, full string, fv *yaml.Node, what, usage string) []string {
+	if fv.Kind != yaml.MappingNode || len(fv.Content) == 0 {
+		l.errf(fv.Line, "%s", usage)
+		return nil
+	}
+	var cats []string
+	for j := 0; j+1 < len(fv.Content); j += 2 {
+		ck, cv := fv.Content[j], fv.Content[j+1]
+		cat := strings.TrimSpace(ck.Value)
+		if cat == "" || contains(cats, cat) {
+			l.errf(ck.Line, "%s %q is empty or given twice", what, ck.Value)
+			continue
+		}
+		cats = append(cats, cat)
+		m.Fields[full+"."+cat] = l.field(full+"."+cat, cv)
+	}
+	return cats
+}
+
 func (l *loader) field(name string, v *yaml.Node) *Field {
 	f := &Field{Name: name, Line: v.Line}
 	switch v.Kind {
