@@ -54,7 +54,7 @@ func Fault(ctx context.Context, h *Habeas, o FaultOptions) ([]*Round, error) {
 	tag := fmt.Sprintf("F%04x", rand.N(1<<16))
 	t0 := time.Now()
 	accounts := writerAccounts(o.Writers, o.Accounts)
-	if err := Setup(ctx, h, o.People, accounts); err != nil {
+	if err := Setup(ctx, h, o.People, "", accounts); err != nil {
 		return nil, fmt.Errorf("setting up the register: %w", err)
 	}
 	writers := make([]*Writer, o.Writers)

@@ -18,7 +18,8 @@ type LoadOptions struct {
 	Writers, Readers int
 	Accounts         int // the writers share (0: one each)
 	Duration         time.Duration
-	People           int // size of the demo register
+	People           int    // size of the demo register
+	From             string // a SQLite register to copy instead of building the demo
 	Seed             uint64
 }
 
@@ -108,7 +109,7 @@ func LoadRun(ctx context.Context, h *Habeas, o LoadOptions) (*Load, error) {
 	accounts := readerAccounts()
 	nReaderAccts := len(accounts)
 	accounts = append(accounts, writerAccounts(o.Writers, o.Accounts)...)
-	if err := Setup(ctx, h, o.People, accounts); err != nil {
+	if err := Setup(ctx, h, o.People, o.From, accounts); err != nil {
 		return nil, fmt.Errorf("setting up the register: %w", err)
 	}
 	addr, err := freeAddr()

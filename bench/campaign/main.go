@@ -29,6 +29,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -49,11 +50,12 @@ func run(ctx context.Context, args []string) int {
 		"a PostgreSQL server (any database on it) on which a database of the campaign's own is created and dropped")
 	work := fs.String("work", "", "folder for the SQLite register and the server's log (default: a new temporary one, removed after)")
 	rounds := fs.Int("rounds", 10, "fault: rounds")
-	writers := fs.Int("writers", 0, "concurrent writers (default 30 for fault, 50 for load)")
+	writers := fs.Int("writers", -1, "concurrent writers (default 30 for fault, 50 for load; 0: none)")
 	accounts := fs.Int("accounts", 0, "registrar accounts the writers share (default: one each)")
 	readers := fs.Int("readers", 50, "load: concurrent readers")
 	dur := fs.Duration("duration", 60*time.Second, "load: how long")
 	people := fs.Int("people", 0, "the demo register's people held on 2020-03-31 (default 300 for fault, 1000 for load)")
+	from := fs.String("from", "", "load: copy this SQLite register (made by habeas demo) instead of building a demo register")
 	killMin := fs.Duration("kill-min", time.Second, "fault: the earliest kill after the writers start")
 	killMax := fs.Duration("kill-max", 4*time.Second, "fault: the latest kill")
 	after := fs.Duration("after", time.Second, "fault: how long the writers go on after the restart")
@@ -70,7 +72,7 @@ func run(ctx context.Context, args []string) int {
 		return 2
 	}
 	mode := fs.Arg(0)
-	if *writers == 0 {
+	if *writers < 0 {
 		*writers = map[string]int{"fault": 30, "load": 50}[mode]
 	}
 	if *people == 0 {
@@ -111,9 +113,14 @@ func run(ctx context.Context, args []string) int {
 			KillMax: *killMax, After: *after, Seed: *seed, Out: os.Stdout})
 		ok = printFaultTotals(os.Stdout, rs)
 	case "load":
-		fmt.Printf("load: %d writers, %d readers, %s, demo register of %d people\n", *writers, *readers, *dur, *people)
+		if *from != "" {
+			fmt.Printf("load: %d writers, %d readers, %s, a copy of the register %s\n", *writers, *readers, *dur, *from)
+		} else {
+			fmt.Printf("load: %d writers, %d readers, %s, demo register of %d people\n", *writers, *readers, *dur, *people)
+		}
 		var l *Load
-		l, err = LoadRun(ctx, h, LoadOptions{Writers: *writers, Accounts: *accounts, Readers: *readers, Duration: *dur, People: *people, Seed: *seed})
+		l, err = LoadRun(ctx, h, LoadOptions{Writers: *writers, Accounts: *accounts, Readers: *readers, Duration: *dur, People: *people,
+			From: *from, Seed: *seed})
 		ok = l != nil && l.Check != nil && printLoad(os.Stdout, l)
 	}
 	if err != nil {
@@ -196,6 +203,17 @@ func printLoad(w io.Writer, l *Load) bool {
 	fmt.Fprintf(w, "%-12s %9s %9s %9s %9s %9s %6s %6s %9s\n", "", "requests", "per s", "p50", "p99", "max", "5xx", "other", "no answer")
 	fmt.Fprintf(w, "%-12s %9d %9.1f %9s %9s %9s %6d %6d %9d\n", "writes", acked, float64(acked)/secs, pct(wl, .5), pct(wl, .99), pct(wl, 1),
 		w5xx, wRefused, wNoAnswer)
+	// The writes of a single event (the others admit a new person: the
+	// person and the admission in one request), the figure of a clerk's one
+	// entry.
+	var one []time.Duration
+	for _, op := range l.Writes {
+		if op.Acked() && len(op.Kinds) == 1 {
+			one = append(one, op.Latency)
+		}
+	}
+	slices.Sort(one)
+	fmt.Fprintf(w, "%-12s %9d %9.1f %9s %9s %9s\n", "  one event", len(one), float64(len(one))/secs, pct(one, .5), pct(one, .99), pct(one, 1))
 	var r5xx, rOther, rNoAnswer int
 	for _, k := range readKinds {
 		r := l.Reads[k]

@@ -5,8 +5,12 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -91,9 +95,16 @@ func NewPostgres(ctx context.Context, base string) (dsn string, drop func() erro
 func NewSQLite(dir string) string { return filepath.Join(dir, "register.db") }
 
 // Setup fills an empty register with the demo of people (held on
-// 2020-03-31) and creates the accounts with their tokens.
-func Setup(ctx context.Context, h *Habeas, people int, accounts []*Account) error {
-	if _, _, err := h.Run(ctx, "demo", "--people", fmt.Sprint(people), "--seed", "1"); err != nil {
+// 2020-03-31), or, when from names a SQLite register, copies that file in
+// its place (a register built once with habeas demo, for the
+// million-person figures: building it takes the better part of an hour);
+// then it creates the accounts with their tokens.
+func Setup(ctx context.Context, h *Habeas, people int, from string, accounts []*Account) error {
+	if from != "" {
+		if err := copyRegister(from, h.DSN); err != nil {
+			return err
+		}
+	} else if _, _, err := h.Run(ctx, "demo", "--people", fmt.Sprint(people), "--seed", "1"); err != nil {
 		return err
 	}
 	// Several at a time: each is a process that spends most of its time
@@ -122,4 +133,36 @@ func Setup(ctx context.Context, h *Habeas, people int, accounts []*Account) erro
 		})
 	}
 	return g.Wait()
+}
+
+// copyRegister copies the SQLite register src (with its write-ahead log,
+// if one is left) to dst, which must not exist: the campaign writes into
+// its own copy and never changes the register it was given.
+func copyRegister(src, dst string) error {
+	if strings.Contains(dst, "://") {
+		return fmt.Errorf("-from copies a SQLite register: it cannot fill %s", dst)
+	}
+	for _, suffix := range []string{"", "-wal"} {
+		in, err := os.Open(src + suffix)
+		if suffix != "" && errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("copying the register: %w", err)
+		}
+		out, err := os.OpenFile(dst+suffix, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			in.Close()
+			return fmt.Errorf("copying the register: %w", err)
+		}
+		_, err = io.Copy(out, in)
+		in.Close()
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("copying the register to %s: %w", dst+suffix, err)
+		}
+	}
+	return nil
 }
