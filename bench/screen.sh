@@ -37,11 +37,13 @@ rm -f "$T".*
 # appends "seconds maxrss_kb" to $T.LABEL.txt
 measure() {
   local label=$1 out=$2; shift 2
-  /usr/bin/time -f "%e %M" -o "$T.time" "$@" >"$out" 2>"$T.stderr" || { cat "$T.stderr" >&2; exit 1; }
+  /usr/bin/time -f "%e %M %U %S" -o "$T.time" "$@" >"$out" 2>"$T.stderr" || { cat "$T.stderr" >&2; exit 1; }
   cat "$T.time" >>"$T.$label.txt"
 }
 med_time() { cut -d' ' -f1 "$T.$1.txt" | median; }
 med_mem_mb() { cut -d' ' -f2 "$T.$1.txt" | median | awk '{printf "%.0f", $1/1024}'; }
+# CPU seconds (user + system): on a shared machine the steadier figure
+med_cpu() { awk '{ print $3 + $4 }' "$T.$1.txt" | median; }
 max_mem_mb() { cut -d' ' -f2 "$T.$1.txt" | sort -n | tail -1 | awk '{printf "%.0f", $1/1024}'; }
 
 echo "== habeas screen --as-of $AS_OF on $DB, against --facts-only, $RUNS runs each"
@@ -54,6 +56,8 @@ st=$(med_time screen); rt=$(med_time read)
 echo "screen: median $st s, median peak memory $(med_mem_mb screen) MB"
 echo "read (facts only): median $rt s, median peak memory $(med_mem_mb read) MB"
 echo "ratio screen/read: $(awk -v a="$st" -v b="$rt" 'BEGIN{if (b > 0) printf "%.2f", a/b; else print "n/a (read took 0 s)"}') (goal <= 1.5)"
+sc=$(med_cpu screen); rc=$(med_cpu read)
+echo "cpu (user + system): screen median $sc s, read median $rc s, ratio $(awk -v a="$sc" -v b="$rc" 'BEGIN{if (b > 0) printf "%.2f", a/b; else print "n/a"}')"
 peak=$(max_mem_mb screen)
 echo "screen peak memory under 1.5 GB: $(awk -v m="$peak" 'BEGIN{print (m < 1536 ? "yes" : "NO")}') (highest of $RUNS runs: $peak MB)"
 rm -f "$T".*

@@ -1,5 +1,7 @@
 package domain
 
+import "maps"
+
 // The estate is the other half of the register: the places of detention,
 // their official capacity over time, their cells, and the counts recorded
 // where there are no individual records (census). Like a person's file it is
@@ -76,6 +78,13 @@ type Estate struct {
 func NewEstate() *Estate {
 	return &Estate{Facilities: map[string]Facility{}, Capacities: map[CapacityKey]Capacity{},
 		Cells: map[CellKey]Cell{}, Census: map[int64]Census{}}
+}
+
+// Clone is a copy of the estate that can be changed without changing e (a
+// map left out of e stays left out).
+func (e *Estate) Clone() *Estate {
+	return &Estate{Facilities: maps.Clone(e.Facilities), Capacities: maps.Clone(e.Capacities), Cells: maps.Clone(e.Cells),
+		Census: maps.Clone(e.Census)}
 }
 
 // FacilityKind implements FacilityLookup, so that persons are folded against

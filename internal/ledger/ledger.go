@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/habeas-kh/habeas/internal/domain"
@@ -27,6 +28,9 @@ type Service struct {
 	st  store.Store
 	now func() time.Time
 	log *slog.Logger
+
+	estMu sync.Mutex
+	est   *cachedEstate // nil: to be read (estate.go)
 }
 
 // Option configures a Service.

@@ -62,8 +62,11 @@ type writer struct {
 	unsettled map[string]unsettled
 
 	// estate is the facilities and cells as they stand, with what this
-	// transaction registered (estate.go).
-	estate *domain.Estate
+	// transaction registered (estate.go). While estateShared, it is the
+	// Service's cached estate, which other transactions read: it is copied
+	// before this one changes it.
+	estate       *domain.Estate
+	estateShared bool
 	// pledges and reforms known so far (loaded on the first commitment
 	// event), so a declaration can be checked against its pledge.
 	pledges map[string]bool
@@ -110,21 +113,13 @@ func (s *Service) begin(ctx context.Context, actor Actor, file string) (*writer,
 	if actor.Name == "" {
 		return nil, fmt.Errorf("no user: every entry must say who made it")
 	}
-	facs, err := s.st.Facilities(ctx)
-	if err != nil {
-		return nil, err
-	}
-	cells, err := s.st.Cells(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ap, err := s.st.BeginAppend(ctx)
+	ap, est, err := s.beginWithEstate(ctx)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now().UTC().Truncate(time.Second)
 	w := &writer{s: s, ap: ap, actor: actor, file: file, now: now, today: domain.DateOf(now), head: ap.Head(),
-		estate: estateOf(facs, cells), files: map[string]*domain.PersonFile{},
+		estate: est, estateShared: true, files: map[string]*domain.PersonFile{},
 		stored: map[string]bool{}, flushEvery: 20000,
 		touched: map[string]int{}, evicted: map[uint64]struct{}{}, seed: maphash.MakeSeed()}
 	w.first = w.head.Seq + 1

@@ -233,6 +233,12 @@ type Appender interface {
 	// Visits returns the visit events read through the transaction (see
 	// Store.Visits).
 	Visits(ctx context.Context, facility string) ([]StoredEvent, error)
+	// EstateChangedSince reports whether an event after seq (and up to the
+	// transaction's head) may have changed the facilities or cells: a
+	// facility, cell or correction event. The writer keeps the estate it
+	// starts from between transactions and reads it again only when this
+	// says so, whichever process appended since.
+	EstateChangedSince(ctx context.Context, seq int64) (bool, error)
 	// AppendAudit adds an entry to the audit chain in this transaction, so
 	// that it is committed or rolled back with the events it names. The
 	// entry is chained here (its Seq, Prev and Hash are set, see

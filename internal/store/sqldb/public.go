@@ -83,6 +83,17 @@ func (a *appender) Visits(ctx context.Context, facility string) ([]store.StoredE
 	return a.d.visitsOn(ctx, a.c, facility)
 }
 
+func (a *appender) EstateChangedSince(ctx context.Context, seq int64) (bool, error) {
+	// A range of the primary key from seq: the few events since the
+	// writer's last transaction, or once all of an import made meanwhile.
+	var n int
+	err := a.c.QueryRowContext(ctx, a.d.q("SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE seq > ? AND kind IN ('facility', 'cell', 'correction') LIMIT 1) AS x"), seq).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("looking for changes of the estate after event %d: %w", seq, err)
+	}
+	return n > 0, nil
+}
+
 // visitsOn reads the visits by the partial index of migration 00011.
 func (d *DB) visitsOn(ctx context.Context, q querier, facility string) ([]store.StoredEvent, error) {
 	query := "SELECT " + eventCols + " FROM events WHERE kind = 'visit'"

@@ -209,6 +209,18 @@ func (a *memAppender) Commitments(ctx context.Context) ([]store.StoredEvent, err
 	return memCommitments(a.st), nil
 }
 
+func (a *memAppender) EstateChangedSince(ctx context.Context, seq int64) (bool, error) {
+	if a.done {
+		return false, errors.New("memstore: transaction already finished")
+	}
+	for _, e := range a.st.events[min(max(seq, 0), int64(len(a.st.events))):] {
+		if e.Kind == domain.KFacility || e.Kind == domain.KCell || e.Kind == domain.KCorrection {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 func (a *memAppender) Visits(ctx context.Context, facility string) ([]store.StoredEvent, error) {
 	if a.done {
 		return nil, errors.New("memstore: transaction already finished")

@@ -54,6 +54,7 @@ var tests = []conformanceTest{
 	{"ConcurrentAppend", testConcurrentAppend},
 	{"BeginAppendCommit", testBeginAppendCommit},
 	{"BeginAppendRollback", testBeginAppendRollback},
+	{"EstateChangedSince", testEstateChangedSince},
 	{"BeginAppendExclusive", testBeginAppendExclusive},
 	{"CommitCancelled", testCommitCancelled},
 	{"LatestDate", testLatestDate},

@@ -267,3 +267,41 @@ func testLatestDate(t *testing.T, s store.Store) {
 		t.Errorf("LatestDate = %s, want 2024-05-02", dt)
 	}
 }
+
+// testEstateChangedSince: a facility, a cell or a correction after the seq
+// asked about is seen, through the transaction, including one it wrote
+// itself; a person's events and a census count are not estate changes.
+func testEstateChangedSince(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	l := NewLedger()
+	b := l.Begin(t, s)
+	fac := b.Facility(d("2020-01-01"), "CC1", "CC1", domain.CorrectionalCentre, 1600, "GDP")
+	cell := b.Cell(d("2020-01-01"), "CC1", domain.CellData{Label: "A1", AreaM2: 30, Capacity: 10})
+	b.Register(d("2024-01-01"), "A", Man("A", d("1990-01-01")))
+	b.Admit(d("2024-01-02"), "A", "CC1", Held(domain.StatusPretrial, "C1"))
+	b.Census(d("2024-01-31"), "CC1", "total", 250, "visit")
+	b.Append(t, s)
+	head := l.Head().Seq
+
+	a := beginAppend(t, s)
+	for _, c := range []struct {
+		after int64
+		want  bool
+	}{{0, true}, {fac - 1, true}, {fac, true}, {cell - 1, true}, {cell, false}, {head, false}, {head + 5, false}} {
+		got, err := a.EstateChangedSince(ctx, c.after)
+		fatalIf(t, err, "EstateChangedSince")
+		if got != c.want {
+			t.Errorf("EstateChangedSince(%d) = %v, want %v (facility is event %d, cell %d, head %d)", c.after, got, c.want, fac, cell, head)
+		}
+	}
+	// A cell written in this transaction is seen by it.
+	b1 := l.BeginAt(a.Head())
+	b1.Cell(d("2024-02-01"), "CC1", domain.CellData{Label: "A2", AreaM2: 20, Capacity: 6})
+	write(t, a, b1)
+	got, err := a.EstateChangedSince(ctx, head)
+	fatalIf(t, err, "EstateChangedSince")
+	if !got {
+		t.Errorf("EstateChangedSince(%d) after writing a cell in the transaction = false, want true", head)
+	}
+	fatalIf(t, a.Rollback(ctx), "Rollback")
+}
