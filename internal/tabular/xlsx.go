@@ -24,9 +24,57 @@ func NewXLSX(r io.Reader, name string, opt Options) (rd Reader, err error) {
 	if err != nil {
 		return nil, &FormatError{File: name, Msg: fmt.Sprintf("is not a readable Excel workbook: %v", err)}
 	}
+	return sheetReader(f, name, opt, true)
+}
+
+// Workbook is an Excel workbook open for reading several of its sheets
+// (a KoboToolbox export has one per repeat group), read from the archive
+// once.
+type Workbook struct {
+	f    *excelize.File
+	name string
+}
+
+// OpenWorkbook reads an XLSX workbook; name is used in errors.
+func OpenWorkbook(r io.Reader, name string) (w *Workbook, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			w, err = nil, &FormatError{File: name, Msg: fmt.Sprintf("is not a readable Excel workbook (%v)", p)}
+		}
+	}()
+	f, err := excelize.OpenReader(r)
+	if err != nil {
+		return nil, &FormatError{File: name, Msg: fmt.Sprintf("is not a readable Excel workbook: %v", err)}
+	}
+	return &Workbook{f: f, name: name}, nil
+}
+
+// Sheets are the names of the workbook's worksheets, in order.
+func (w *Workbook) Sheets() []string { return w.f.GetSheetList() }
+
+// Sheet reads one worksheet (opt.Sheet; the first when empty). Closing
+// the reader leaves the workbook open.
+func (w *Workbook) Sheet(opt Options) (Reader, error) { return sheetReader(w.f, w.name, opt, false) }
+
+// Close releases the workbook.
+func (w *Workbook) Close() error { return w.f.Close() }
+
+// sheetReader reads one sheet of f; owns says that closing the reader
+// closes f.
+func sheetReader(f *excelize.File, name string, opt Options, owns bool) (rd Reader, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			rd, err = nil, &FormatError{File: name, Msg: fmt.Sprintf("is not a readable Excel workbook (%v)", p)}
+		}
+	}()
+	closeF := func() {
+		if owns {
+			f.Close()
+		}
+	}
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		f.Close()
+		closeF()
 		return nil, &FormatError{File: name, Msg: "the workbook has no worksheet"}
 	}
 	sheet := sheets[0]
@@ -39,16 +87,16 @@ func NewXLSX(r io.Reader, name string, opt Options) (rd Reader, err error) {
 			}
 		}
 		if sheet == "" {
-			f.Close()
+			closeF()
 			return nil, &FormatError{File: name, Msg: fmt.Sprintf("has no sheet %q (sheets: %s)", opt.Sheet, strings.Join(sheets, ", "))}
 		}
 	}
 	rows, err := f.Rows(sheet)
 	if err != nil {
-		f.Close()
+		closeF()
 		return nil, &FormatError{File: name, Msg: fmt.Sprintf("sheet %q cannot be read: %v", sheet, err)}
 	}
-	x := &xlsxReader{name: fmt.Sprintf("%s[%s]", name, sheet), f: f, rows: rows, total: sheetRows(f, sheet)}
+	x := &xlsxReader{name: fmt.Sprintf("%s[%s]", name, sheet), f: f, owns: owns, rows: rows, total: sheetRows(f, sheet)}
 	headerRow := max(opt.HeaderRow, 1)
 	for x.row < headerRow {
 		rec, err := x.read()
@@ -91,6 +139,7 @@ func sheetRows(f *excelize.File, sheet string) int {
 type xlsxReader struct {
 	name   string
 	f      *excelize.File
+	owns   bool // Close closes f
 	rows   *excelize.Rows
 	header []string
 	row    int
@@ -138,5 +187,8 @@ func (x *xlsxReader) Progress() float64 {
 
 func (x *xlsxReader) Close() error {
 	x.rows.Close()
+	if !x.owns {
+		return nil
+	}
 	return x.f.Close()
 }
