@@ -310,6 +310,27 @@ func TestImportVisitsKoboCSV(t *testing.T) {
 	if err != nil || res.New != 0 || res.Already != 2 {
 		t.Errorf("imported again: %+v, %v", res, err)
 	}
+
+	// A submission sent twice (the tools can hold duplicates) is recorded
+	// once, with a warning naming both rows.
+	e = visitEnv(t, dbtest.SQLiteDSN(t))
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	dup := filepath.Join(t.TempDir(), "dup.csv")
+	if err := os.WriteFile(dup, []byte(lines[0]+lines[1]+lines[2]+lines[1]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err = importVisits(t, e, dup, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Submissions != 3 || res.New != 2 || res.Repeated != 1 || len(res.Warnings) != 1 ||
+		!strings.Contains(res.Warnings[0], "dup.csv: row 4 repeats the submission of row 2 (e1f2a3b4-c5d6-4e7f-8091-a2b3c4d5e6f7)") {
+		t.Errorf("a submission given twice: %+v", res)
+	}
 }
 
 // Each refusal names the file, the sheet, the row and the column, and
