@@ -24,7 +24,11 @@ func TestImportVisitsCommand(t *testing.T) {
 	}
 	mustRun(t, "--db", dsn, "import", "events", estate)
 	fixture := "../intake/testdata/visits/kobo.csv"
-	out := mustRun(t, "--db", dsn, "--user", "monitor.a", "import", "visits", fixture)
+	out := mustRun(t, "--db", dsn, "import", "visits", fixture, "--dry-run")
+	if !strings.Contains(out, "would record (dry run, nothing written) 2 visit(s)") {
+		t.Errorf("dry run: %s", out)
+	}
+	out = mustRun(t, "--db", dsn, "--user", "monitor.a", "import", "visits", fixture)
 	if !strings.Contains(out, "kobo.csv (kobo-csv): 2 submission(s); recorded 2 visit(s) as 2 event(s); 0 already in the register") {
 		t.Errorf("first import: %s", out)
 	}

@@ -89,7 +89,7 @@ var formSurvey = []formField{
 	{Type: "calculate", Name: "n_cells", Calculation: "count(${cells})"},
 
 	{Type: "begin_repeat", Name: "interviews", Label: "Interviews", LabelKM: "បទសម្ភាសន៍",
-		Hint: "Only the visiting organisation can read interviews and allegations", HintKM: "មានតែអង្គការដែលចុះត្រួតពិនិត្យទេ ដែលអាចអានបទសម្ភាសន៍ និងការចោទប្រកាន់"},
+		Hint: "habeas never publishes interviews or allegations", HintKM: "habeas មិនផ្សព្វផ្សាយបទសម្ភាសន៍ និងការចោទប្រកាន់ជាសាធារណៈទេ"},
 	{Type: "select_one yes_no", Name: "iv_consent", Label: "The detainee consents to the interview being recorded", LabelKM: "អ្នកជាប់ឃុំយល់ព្រមឱ្យកត់ត្រាបទសម្ភាសន៍", Required: "yes",
 		Constraint: ". = 'yes'", ConstraintMsg: "An interview is recorded only with the detainee's consent", ConstraintMsgKM: "បទសម្ភាសន៍ត្រូវកត់ត្រាលុះត្រាតែមានការយល់ព្រមពីអ្នកជាប់ឃុំ"},
 	{Type: "select_one yes_no", Name: "iv_anonymous", Label: "Anonymous", LabelKM: "អនាមិក", Required: "yes", Relevant: "${iv_consent} = 'yes'"},
