@@ -57,5 +57,5 @@ done
 rows=$(($(wc -l <"$OUT/discrepancies.csv") - 1))
 flagged=$(grep -c ',true$' "$OUT/discrepancies.csv" || true)
 d=$(med_time disc); s=$(med_time stats)
-echo "discrepancy table ($rows rows, $flagged flagged): median $d s, peak memory $(med_mem_mb disc) MB"
-echo "stats of one date (yardstick): median $s s; ratio table/stats $(ratio "$d" "$s")"
+echo "discrepancy table ($rows rows, $flagged flagged): median $d s wall, $(med_cpu disc) s CPU, peak memory $(med_mem_mb disc) MB"
+echo "stats of one date (yardstick): median $s s wall, $(med_cpu stats) s CPU; ratio table/stats $(ratio "$d" "$s")"

@@ -40,6 +40,8 @@ func (a *app) addTableImports(cmd *cobra.Command) {
   habeas import census FILE --map MAP.yaml         counts per facility and date from a spreadsheet
   habeas import declarations FILE --map MAP.yaml   figures authorities declared (releases, cases
                                                    cleared), with or without a pledge
+  habeas import visits FILE [--format F]           monitoring visits from KoboToolbox or ODK
+                                                   Central exports of habeas's XLSForm
   habeas import people FILE [--map MAP.yaml]       people: identity, date of birth, nationality
   habeas import admissions FILE [--charges FILE]   custody episodes: admission, order, case, release
   habeas import charges FILE                       charges, per case and date
@@ -54,7 +56,7 @@ how dates are written and which values mean "missing" (docs/import.md;
 examples/ has mappings for real published data).`
 	cmd.AddCommand(a.tableImportCmd(intake.Facilities), a.tableImportCmd(intake.Cells), a.tableImportCmd(intake.Census),
 		a.tableImportCmd(intake.People), a.tableImportCmd(intake.Admissions), a.tableImportCmd(intake.Charges),
-		a.tableImportCmd(intake.Declarations), a.registerImportCmd())
+		a.tableImportCmd(intake.Declarations), a.registerImportCmd(), a.visitsImportCmd())
 }
 
 func (a *app) tableImportCmd(what intake.What) *cobra.Command {

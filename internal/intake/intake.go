@@ -117,7 +117,10 @@ type Result struct {
 // (errors.Is(err, domain.ErrInvalid)); Err is the domain's error when the
 // row breaks one of the domain's rules, with the event's field path.
 type RowError struct {
-	File   string
+	File string
+	// Sheet is the worksheet of a workbook holding several tables (a
+	// KoboToolbox export), "" otherwise.
+	Sheet  string
 	Row    int
 	Column string
 	Msg    string
@@ -134,6 +137,9 @@ func (e *RowError) Unwrap() error {
 func (e *RowError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
+	if e.Sheet != "" {
+		fmt.Fprintf(&b, ": sheet %q", e.Sheet)
+	}
 	if e.Row > 0 {
 		fmt.Fprintf(&b, ": row %d", e.Row)
 	}

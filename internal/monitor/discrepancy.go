@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"slices"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/store"
@@ -63,8 +62,8 @@ func registerOn(rows []store.PopRow) official {
 }
 
 // Discrepancies compares every visit's observed headcount with the official
-// figures of its day. Days are read once each, however many facilities were
-// visited on them.
+// figures of its day. The populations of all the days visited are read at
+// once.
 func Discrepancies(ctx context.Context, st store.Store, facility string, p Params) ([]Discrepancy, error) {
 	vs, err := Load(ctx, st, facility)
 	if err != nil {
@@ -111,22 +110,18 @@ func compareVisits(ctx context.Context, st store.Store, vs []Visit, p Params) ([
 	for _, c := range census {
 		counted[fd{c.Facility, c.Date, c.Category}] = c.Count
 	}
-	byDay := map[domain.Date]official{}
 	var days []domain.Date
 	for _, v := range vs {
-		if _, ok := byDay[v.Ev.Date]; !ok {
-			byDay[v.Ev.Date] = nil
-			days = append(days, v.Ev.Date)
-		}
+		days = append(days, v.Ev.Date)
 	}
-	slices.Sort(days)
-	for _, day := range days {
-		// Held reads the aggregate projection (what stats reads): far quicker
-		// than Population, which scans the stays, for the many days visited.
-		rows, _, err := st.Held(ctx, day, 0)
-		if err != nil {
-			return nil, fmt.Errorf("reading the population on %s: %w", day, err)
-		}
+	// One grouped read of the aggregate projection (what stats reads) for
+	// every day visited, rather than one read per day.
+	pops, err := st.PopulationOn(ctx, days)
+	if err != nil {
+		return nil, fmt.Errorf("reading the population on the %d days visited: %w", len(days), err)
+	}
+	byDay := make(map[domain.Date]official, len(pops))
+	for day, rows := range pops {
 		byDay[day] = registerOn(rows)
 	}
 	out := []Discrepancy{}

@@ -331,6 +331,11 @@ type Store interface {
 	CapacityOn(ctx context.Context, asOf domain.Date) ([]Capacity, error)
 	// FlagsOn counts vulnerabilities of people held on asOf.
 	FlagsOn(ctx context.Context, asOf domain.Date) ([]FlagRow, error)
+	// PopulationOn is Population of each of days, in one grouped read
+	// however many days are asked (the discrepancy table compares visits
+	// on every month end since 2016): the map holds every day asked, with
+	// no rows for a day on which no one was held.
+	PopulationOn(ctx context.Context, days []domain.Date) (map[domain.Date][]PopRow, error)
 	// Held is Population and CellsOn(asOf, cells) computed in one pass over
 	// the people held: what the figures of a date need, at half the reading.
 	Held(ctx context.Context, asOf domain.Date, cells int) ([]PopRow, []CellCount, error)

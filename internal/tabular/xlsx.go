@@ -1,8 +1,10 @@
 package tabular
 
 import (
+	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -24,9 +26,123 @@ func NewXLSX(r io.Reader, name string, opt Options) (rd Reader, err error) {
 	if err != nil {
 		return nil, &FormatError{File: name, Msg: fmt.Sprintf("is not a readable Excel workbook: %v", err)}
 	}
+	return sheetReader(f, name, opt, true)
+}
+
+// Workbook is an Excel workbook open for reading several of its sheets
+// (a KoboToolbox export has one per repeat group), read from the archive
+// once. Its sheets are scanned as bytes (see xlsxscan.go) when the
+// workbook is laid out as the scan expects, and read by excelize
+// otherwise.
+type Workbook struct {
+	name string
+	scan *scanBook      // nil: read with excelize
+	f    *excelize.File // opened when the scan cannot read a sheet
+	data []byte
+}
+
+// OpenWorkbook reads an XLSX workbook; name is used in errors.
+func OpenWorkbook(r io.Reader, name string) (*Workbook, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", name, err)
+	}
+	w := &Workbook{name: name, data: data, scan: openScanBook(data)}
+	if w.scan == nil {
+		if err := w.excelize(); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
+
+func (w *Workbook) excelize() (err error) {
+	if w.f != nil {
+		return nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = &FormatError{File: w.name, Msg: fmt.Sprintf("is not a readable Excel workbook (%v)", p)}
+		}
+	}()
+	f, err := excelize.OpenReader(bytes.NewReader(w.data))
+	if err != nil {
+		return &FormatError{File: w.name, Msg: fmt.Sprintf("is not a readable Excel workbook: %v", err)}
+	}
+	w.f = f
+	return nil
+}
+
+// Sheets are the names of the workbook's worksheets, in order.
+func (w *Workbook) Sheets() []string {
+	if w.scan != nil {
+		return slices.Clone(w.scan.sheets)
+	}
+	return w.f.GetSheetList()
+}
+
+// Sheet reads one worksheet (opt.Sheet; the first when empty). Closing
+// the reader leaves the workbook open.
+func (w *Workbook) Sheet(opt Options) (Reader, error) {
+	if w.scan != nil {
+		sheets := w.scan.sheets
+		sheet := sheets[0]
+		if opt.Sheet != "" {
+			sheet = ""
+			for _, s := range sheets {
+				if s == opt.Sheet || strings.EqualFold(strings.TrimSpace(s), strings.TrimSpace(opt.Sheet)) {
+					sheet = s
+					break
+				}
+			}
+			if sheet == "" {
+				return nil, &FormatError{File: w.name, Msg: fmt.Sprintf("has no sheet %q (sheets: %s)", opt.Sheet, strings.Join(sheets, ", "))}
+			}
+		}
+		name := fmt.Sprintf("%s[%s]", w.name, sheet)
+		data, err := w.scan.part(w.scan.parts[sheet])
+		if err != nil {
+			return nil, &FormatError{File: name, Msg: fmt.Sprintf("cannot be read: %v", err)}
+		}
+		rows, ok, err := scanSheet(data, w.scan.strings)
+		if err != nil {
+			return nil, &FormatError{File: name, Msg: fmt.Sprintf("cannot be read: %v", err)}
+		}
+		if ok {
+			return newScanReader(rows, name, opt)
+		}
+		if err := w.excelize(); err != nil {
+			return nil, err
+		}
+		opt.Sheet = sheet
+	}
+	return sheetReader(w.f, w.name, opt, false)
+}
+
+// Close releases the workbook.
+func (w *Workbook) Close() error {
+	if w.f != nil {
+		return w.f.Close()
+	}
+	return nil
+}
+
+// sheetReader reads one sheet of f; owns says that closing the reader
+// closes f.
+func sheetReader(f *excelize.File, name string, opt Options, owns bool) (rd Reader, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			rd, err = nil, &FormatError{File: name, Msg: fmt.Sprintf("is not a readable Excel workbook (%v)", p)}
+		}
+	}()
+	closeF := func() {
+		if owns {
+			f.Close()
+		}
+	}
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		f.Close()
+		closeF()
 		return nil, &FormatError{File: name, Msg: "the workbook has no worksheet"}
 	}
 	sheet := sheets[0]
@@ -39,16 +155,16 @@ func NewXLSX(r io.Reader, name string, opt Options) (rd Reader, err error) {
 			}
 		}
 		if sheet == "" {
-			f.Close()
+			closeF()
 			return nil, &FormatError{File: name, Msg: fmt.Sprintf("has no sheet %q (sheets: %s)", opt.Sheet, strings.Join(sheets, ", "))}
 		}
 	}
 	rows, err := f.Rows(sheet)
 	if err != nil {
-		f.Close()
+		closeF()
 		return nil, &FormatError{File: name, Msg: fmt.Sprintf("sheet %q cannot be read: %v", sheet, err)}
 	}
-	x := &xlsxReader{name: fmt.Sprintf("%s[%s]", name, sheet), f: f, rows: rows, total: sheetRows(f, sheet)}
+	x := &xlsxReader{name: fmt.Sprintf("%s[%s]", name, sheet), f: f, owns: owns, rows: rows, total: sheetRows(f, sheet)}
 	headerRow := max(opt.HeaderRow, 1)
 	for x.row < headerRow {
 		rec, err := x.read()
@@ -91,6 +207,7 @@ func sheetRows(f *excelize.File, sheet string) int {
 type xlsxReader struct {
 	name   string
 	f      *excelize.File
+	owns   bool // Close closes f
 	rows   *excelize.Rows
 	header []string
 	row    int
@@ -138,5 +255,8 @@ func (x *xlsxReader) Progress() float64 {
 
 func (x *xlsxReader) Close() error {
 	x.rows.Close()
+	if !x.owns {
+		return nil
+	}
 	return x.f.Close()
 }

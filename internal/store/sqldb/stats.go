@@ -86,22 +86,7 @@ func (d *DB) Held(ctx context.Context, asOf domain.Date, cells int) ([]store.Pop
 		sex, st, drug := catDecode(k.cat)
 		pop = append(pop, store.PopRow{Facility: ids[k.fno], Sex: sex, Status: st, Drug: drug, AgeBand: k.band, Count: n})
 	}
-	sort.Slice(pop, func(i, j int) bool {
-		a, b := pop[i], pop[j]
-		if a.Facility != b.Facility {
-			return a.Facility < b.Facility
-		}
-		if a.Sex != b.Sex {
-			return a.Sex < b.Sex
-		}
-		if a.Status != b.Status {
-			return a.Status < b.Status
-		}
-		if a.Drug != b.Drug {
-			return !a.Drug
-		}
-		return a.AgeBand < b.AgeBand
-	})
+	sortPop(pop)
 	var cc []store.CellCount
 	for fno, m := range cellCounts {
 		for cell, n := range m {
@@ -124,6 +109,26 @@ func (d *DB) Held(ctx context.Context, asOf domain.Date, cells int) ([]store.Pop
 		cc = nil
 	}
 	return pop, cc[:min(max(cells, 0), len(cc))], nil
+}
+
+// sortPop orders population rows by facility, sex, status, drug and band.
+func sortPop(pop []store.PopRow) {
+	sort.Slice(pop, func(i, j int) bool {
+		a, b := pop[i], pop[j]
+		if a.Facility != b.Facility {
+			return a.Facility < b.Facility
+		}
+		if a.Sex != b.Sex {
+			return a.Sex < b.Sex
+		}
+		if a.Status != b.Status {
+			return a.Status < b.Status
+		}
+		if a.Drug != b.Drug {
+			return !a.Drug
+		}
+		return a.AgeBand < b.AgeBand
+	})
 }
 
 // FlagsOn sums the aggregate projection (see agg.go) up to asOf.

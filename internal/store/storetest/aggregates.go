@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/habeas-kh/habeas/internal/domain"
@@ -110,9 +112,30 @@ func testAggregateEdges(t *testing.T, s store.Store) {
 			"2026-02-28", "2026-03-01", "2026-03-14", "2026-03-15", "2099-12-31", "9999-12-30"} {
 			dates = append(dates, d(on))
 		}
+		// Every day at once, shuffled and with one asked twice, and each
+		// month end alone: a grouped read takes some days from the month's
+		// sum less the days after them.
+		asked := append(slices.Clone(dates), dates[40], dates[3])
+		rand.New(rand.NewPCG(1, 2)).Shuffle(len(asked), func(i, j int) { asked[i], asked[j] = asked[j], asked[i] })
+		byDay, err := s.PopulationOn(ctx, asked)
+		fatalIf(t, err, "PopulationOn")
+		if len(byDay) != len(dates) {
+			t.Errorf("%s: PopulationOn of %d days (%d distinct) gave %d days", when, len(asked), len(dates), len(byDay))
+		}
+		for _, on := range []string{"2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30", "2024-05-31"} {
+			one, err := s.PopulationOn(ctx, []domain.Date{d(on)})
+			fatalIf(t, err, "PopulationOn of one month end")
+			sameSet(t, when+": PopulationOn("+on+") alone", one[d(on)], refPopulation(files, d(on)))
+		}
+		none, err := s.PopulationOn(ctx, nil)
+		fatalIf(t, err, "PopulationOn of no day")
+		if len(none) != 0 {
+			t.Errorf("%s: PopulationOn of no day gave %d days", when, len(none))
+		}
 		bad := 0
 		for _, dt := range dates {
 			ok := sameSet(t, when+": Population("+dt.String()+")", population(t, s, dt), refPopulation(files, dt))
+			ok = sameSet(t, when+": PopulationOn(…, "+dt.String()+", …)", byDay[dt], refPopulation(files, dt)) && ok
 			ok = sameSet(t, when+": FlagsOn("+dt.String()+")", flagsOn(t, s, dt), refFlags(files, dt)) && ok
 			hp, hc, err := s.Held(ctx, dt, 100)
 			fatalIf(t, err, "Held")

@@ -729,6 +729,18 @@ func (m *memStore) ReplaceProjections(ctx context.Context, files func(yield func
 	return ma.Commit(ctx)
 }
 
+func (m *memStore) PopulationOn(ctx context.Context, days []domain.Date) (map[domain.Date][]store.PopRow, error) {
+	out := map[domain.Date][]store.PopRow{}
+	for _, day := range days {
+		pop, err := m.Population(ctx, day)
+		if err != nil {
+			return nil, err
+		}
+		out[day] = pop
+	}
+	return out, nil
+}
+
 func (m *memStore) Held(ctx context.Context, asOf domain.Date, cells int) ([]store.PopRow, []store.CellCount, error) {
 	pop, err := m.Population(ctx, asOf)
 	if err != nil {
