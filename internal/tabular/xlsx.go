@@ -1,10 +1,8 @@
 package tabular
 
 import (
-	"bytes"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -31,101 +29,35 @@ func NewXLSX(r io.Reader, name string, opt Options) (rd Reader, err error) {
 
 // Workbook is an Excel workbook open for reading several of its sheets
 // (a KoboToolbox export has one per repeat group), read from the archive
-// once. Its sheets are scanned as bytes (see xlsxscan.go) when the
-// workbook is laid out as the scan expects, and read by excelize
-// otherwise.
+// once.
 type Workbook struct {
+	f    *excelize.File
 	name string
-	scan *scanBook      // nil: read with excelize
-	f    *excelize.File // opened when the scan cannot read a sheet
-	data []byte
 }
 
 // OpenWorkbook reads an XLSX workbook; name is used in errors.
-func OpenWorkbook(r io.Reader, name string) (*Workbook, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", name, err)
-	}
-	w := &Workbook{name: name, data: data, scan: openScanBook(data)}
-	if w.scan == nil {
-		if err := w.excelize(); err != nil {
-			return nil, err
-		}
-	}
-	return w, nil
-}
-
-func (w *Workbook) excelize() (err error) {
-	if w.f != nil {
-		return nil
-	}
+func OpenWorkbook(r io.Reader, name string) (w *Workbook, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = &FormatError{File: w.name, Msg: fmt.Sprintf("is not a readable Excel workbook (%v)", p)}
+			w, err = nil, &FormatError{File: name, Msg: fmt.Sprintf("is not a readable Excel workbook (%v)", p)}
 		}
 	}()
-	f, err := excelize.OpenReader(bytes.NewReader(w.data))
+	f, err := excelize.OpenReader(r)
 	if err != nil {
-		return &FormatError{File: w.name, Msg: fmt.Sprintf("is not a readable Excel workbook: %v", err)}
+		return nil, &FormatError{File: name, Msg: fmt.Sprintf("is not a readable Excel workbook: %v", err)}
 	}
-	w.f = f
-	return nil
+	return &Workbook{f: f, name: name}, nil
 }
 
 // Sheets are the names of the workbook's worksheets, in order.
-func (w *Workbook) Sheets() []string {
-	if w.scan != nil {
-		return slices.Clone(w.scan.sheets)
-	}
-	return w.f.GetSheetList()
-}
+func (w *Workbook) Sheets() []string { return w.f.GetSheetList() }
 
 // Sheet reads one worksheet (opt.Sheet; the first when empty). Closing
 // the reader leaves the workbook open.
-func (w *Workbook) Sheet(opt Options) (Reader, error) {
-	if w.scan != nil {
-		sheets := w.scan.sheets
-		sheet := sheets[0]
-		if opt.Sheet != "" {
-			sheet = ""
-			for _, s := range sheets {
-				if s == opt.Sheet || strings.EqualFold(strings.TrimSpace(s), strings.TrimSpace(opt.Sheet)) {
-					sheet = s
-					break
-				}
-			}
-			if sheet == "" {
-				return nil, &FormatError{File: w.name, Msg: fmt.Sprintf("has no sheet %q (sheets: %s)", opt.Sheet, strings.Join(sheets, ", "))}
-			}
-		}
-		name := fmt.Sprintf("%s[%s]", w.name, sheet)
-		data, err := w.scan.part(w.scan.parts[sheet])
-		if err != nil {
-			return nil, &FormatError{File: name, Msg: fmt.Sprintf("cannot be read: %v", err)}
-		}
-		rows, ok, err := scanSheet(data, w.scan.strings)
-		if err != nil {
-			return nil, &FormatError{File: name, Msg: fmt.Sprintf("cannot be read: %v", err)}
-		}
-		if ok {
-			return newScanReader(rows, name, opt)
-		}
-		if err := w.excelize(); err != nil {
-			return nil, err
-		}
-		opt.Sheet = sheet
-	}
-	return sheetReader(w.f, w.name, opt, false)
-}
+func (w *Workbook) Sheet(opt Options) (Reader, error) { return sheetReader(w.f, w.name, opt, false) }
 
 // Close releases the workbook.
-func (w *Workbook) Close() error {
-	if w.f != nil {
-		return w.f.Close()
-	}
-	return nil
-}
+func (w *Workbook) Close() error { return w.f.Close() }
 
 // sheetReader reads one sheet of f; owns says that closing the reader
 // closes f.
