@@ -93,6 +93,11 @@ func (s *Service) KeepScreenings(ctx context.Context, interval time.Duration, sa
 	// and drop the dashboard's reports as fast as they are written.
 	gap := min(interval, 5*time.Second)
 	for {
+		// The queue's screening first: caught up after a start (from the
+		// store) and after every write, so that no reader waits for it.
+		if _, err := s.screened(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("keeping the current screening", "err", err)
+		}
 		start := time.Now()
 		n, err := s.KeepOnce(ctx)
 		if s.obs != nil && ctx.Err() == nil {

@@ -30,7 +30,10 @@ type queueCache struct {
 	head    store.Head
 	asOf    domain.Date
 	results map[string]screening.Result
-	steps   followIndex // the follow-up steps up to head
+	// on is the date each result was screened on (the current screening
+	// only): the date its reasons' day counts are of (Service.rendered).
+	on    map[string]domain.Date
+	steps followIndex // the follow-up steps up to head
 
 	// The follow-ups derived from steps on asOf, once (Service.followUps).
 	followMu      sync.Mutex
@@ -264,7 +267,10 @@ func (s *Service) queuePage(ctx context.Context, p *auth.Principal, q QueueQuery
 	}
 	lo := min(max(q.Offset, 0), len(all))
 	hi := min(lo+q.Limit, len(all))
-	page := all[lo:hi]
+	page, err := s.rendered(ctx, c, all[lo:hi])
+	if err != nil {
+		return nil, err
+	}
 	ids := make([]string, len(page))
 	for i, r := range page {
 		ids[i] = r.Person
@@ -340,11 +346,18 @@ func (s *Service) DataToCheck(ctx context.Context, p *auth.Principal, facility s
 		return domain.NoDate, store.Head{}, nil, err
 	}
 	scope := p.Scope(auth.ReadScreening)
-	var ids []string
+	var listed []screening.Result
 	for _, r := range c.results {
 		if len(r.Checks) == 0 || (facility != "" && r.Facility != facility) || (scope != nil && !slices.Contains(scope, r.Facility)) {
 			continue
 		}
+		listed = append(listed, r)
+	}
+	if listed, err = s.rendered(ctx, c, listed); err != nil {
+		return domain.NoDate, store.Head{}, nil, err
+	}
+	var ids []string
+	for _, r := range listed {
 		ids = append(ids, r.Person)
 		r = s.withoutHealth(p, r)
 		for _, ch := range r.Checks {
@@ -412,9 +425,33 @@ func matches(r screening.Result, q QueueQuery) bool {
 	return true
 }
 
-// screened returns the screening at the current head, bringing the cache up
-// to date: in full when the as-of date moved, else person by person for the
-// events appended since.
+// Horizon is how far ahead a stored result's next change is looked for:
+// a person whose result has not changed by then is screened again anyway.
+const Horizon = 400
+
+// ScreeningWork counts the screening the service has done since it was
+// made: full screenings of the register (screening.Run) for the current
+// queue, and people screened one by one to bring it up to date. The
+// stored screening is what keeps the first at zero after a restart.
+type ScreeningWork struct {
+	Full   int64 `json:"full"`
+	People int64 `json:"people"`
+}
+
+// ScreeningWork is the screening done so far.
+func (s *Service) ScreeningWork() ScreeningWork {
+	return ScreeningWork{Full: s.work.full.Load(), People: s.work.people.Load()}
+}
+
+// screened returns the screening at the current head on today's date. It
+// is kept in memory and in the store (store.CurrentScreening), and brought
+// up to date, never started over: after a start from what the store holds,
+// then for the events appended since (by this server or any other process)
+// by screening again only the people they touch, and when the date moves
+// only the people whose result may have changed by then (their
+// NextChange). A full screening is the first one of a register, or after
+// the rule pack changed, a facility changed, or the ledger or the date
+// went back.
 func (s *Service) screened(ctx context.Context) (*queueCache, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -433,32 +470,29 @@ func (s *Service) screened(ctx context.Context) (*queueCache, error) {
 	if asOf == domain.NoDate {
 		return &queueCache{head: head, results: map[string]screening.Result{}}, nil
 	}
-	if c == nil || c.asOf != asOf || c.head.Seq > head.Seq {
-		rep, err := screening.Run(ctx, s.st, s.pack, screening.Options{AsOf: asOf, Within: Within})
-		if err != nil {
-			return nil, fmt.Errorf("screening as of %s: %w", asOf, err)
+	if c == nil {
+		if c, err = s.loadScreened(ctx); err != nil {
+			// The stored screening is derived: a damaged one is screened
+			// again, not a reason to refuse the queue.
+			s.log.Warn("the stored screening cannot be read; screening the register again", "err", err)
+			c = nil
 		}
-		c = &queueCache{head: rep.Head, asOf: asOf, results: make(map[string]screening.Result, rep.Len())}
-		for r := range rep.Persons() {
-			c.results[r.Person] = r
-		}
-		if c.steps, err = s.readSteps(ctx, nil, 0, rep.Head.Seq); err != nil {
-			return nil, err
-		}
-		s.queue = c
-		return c, nil
+	}
+	if c == nil || c.asOf > asOf || c.head.Seq > head.Seq {
+		return s.screenAll(ctx, asOf)
 	}
 	touched := map[string]bool{}
 	full, steps := false, false
 	err = s.st.Events(ctx, c.head.Seq+1, func(e store.StoredEvent) error {
-		if e.Kind == domain.KFollowUp {
+		switch {
+		case e.Seq > head.Seq:
+			// Appended since the head was read: the next call's.
+		case e.Kind == domain.KFollowUp:
 			// The staff's work, not custody: the screening is unchanged.
 			steps = true
-			return nil
-		}
-		if e.Person != "" {
+		case e.Person != "":
 			touched[e.Person] = true
-		} else {
+		case e.Kind == domain.KFacility:
 			full = true // a facility changed kind: everyone's facts may change
 		}
 		return nil
@@ -467,53 +501,206 @@ func (s *Service) screened(ctx context.Context) (*queueCache, error) {
 		return nil, err
 	}
 	if full {
-		s.queue = nil
-		s.mu.Unlock()
-		defer s.mu.Lock()
-		return s.screened(ctx)
+		return s.screenAll(ctx, asOf)
 	}
-	kinds, err := s.kinds(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, 0, len(touched))
-	for id := range touched {
-		ids = append(ids, id)
-	}
-	stored, err := s.st.PersonEvents(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	next := &queueCache{head: head, asOf: asOf, results: make(map[string]screening.Result, len(c.results)), steps: c.steps}
-	for k, v := range c.results {
-		next.results[k] = v
+	next := &queueCache{head: head, asOf: asOf, results: make(map[string]screening.Result, len(c.results)),
+		on: make(map[string]domain.Date, len(c.on)), steps: c.steps}
+	shift := asOf.DaysSince(c.asOf)
+	for id, r := range c.results {
+		if r.NextChange <= asOf {
+			touched[id] = true // expired: its rules may have changed by today
+			continue
+		}
+		if shift > 0 && r.Traits.HasDaysLeft {
+			r.Traits.DaysLeft -= shift
+		}
+		next.results[id], next.on[id] = r, c.on[id]
 	}
 	if steps {
 		if next.steps, err = s.readSteps(ctx, c.steps, c.head.Seq+1, head.Seq); err != nil {
 			return nil, err
 		}
 	}
-	for _, id := range ids {
-		delete(next.results, id)
-		evs := stored[id]
-		// Keep to the head read above, as a full screening does.
-		for len(evs) > 0 && evs[len(evs)-1].Seq > head.Seq {
-			evs = evs[:len(evs)-1]
-		}
-		dec, err := store.DecodeEvents(evs)
-		if err != nil {
-			return nil, err
-		}
-		f, err := domain.Project(id, dec, kinds, asOf)
-		if err != nil {
-			return nil, fmt.Errorf("folding the file of %s: %w", id, err)
-		}
-		if r, ok := screening.Screen(s.pack, f, kinds, asOf, Within); ok {
-			next.results[id] = r
-		}
+	put, drop, err := s.rescreen(ctx, next, touched)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.st.SaveCurrentScreening(ctx, store.ScreenedState{Seq: head.Seq, AsOf: asOf, Pack: s.pack.Hash}, false, put, drop); err != nil {
+		// The queue is right in memory; the next start catches up from
+		// further back.
+		s.log.Warn("the current screening could not be stored", "err", err)
 	}
 	s.queue = next
 	return next, nil
+}
+
+// rescreen screens the people of ids again on c's date, at c's head, into
+// c, and returns the rows to store and the people no longer held.
+func (s *Service) rescreen(ctx context.Context, c *queueCache, ids map[string]bool) (put []store.ScreenedPerson, drop []string, err error) {
+	if len(ids) == 0 {
+		return nil, nil, nil
+	}
+	kinds, err := s.kinds(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	list := make([]string, 0, len(ids))
+	for id := range ids {
+		list = append(list, id)
+	}
+	slices.Sort(list)
+	// A few thousand at a time: after a month away every pretrial detainee
+	// may be due.
+	for len(list) > 0 {
+		n := min(len(list), 2000)
+		part := list[:n]
+		list = list[n:]
+		stored, err := s.st.PersonEvents(ctx, part)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, id := range part {
+			r, held, err := s.screenOne(id, stored[id], kinds, c.head.Seq, c.asOf)
+			if err != nil {
+				return nil, nil, err
+			}
+			delete(c.results, id)
+			delete(c.on, id)
+			if !held {
+				drop = append(drop, id)
+				continue
+			}
+			b, err := screening.EncodeResult(s.pack, &r)
+			if err != nil {
+				return nil, nil, err
+			}
+			c.results[id], c.on[id] = r, c.asOf
+			put = append(put, store.ScreenedPerson{Person: id, AsOf: c.asOf, NextChange: r.NextChange, Result: b})
+		}
+	}
+	s.work.people.Add(int64(len(ids)))
+	return put, drop, nil
+}
+
+// screenOne screens one person on asOf from their events up to the ledger
+// sequence upTo, with the date of the result's next change.
+func (s *Service) screenOne(id string, evs []store.StoredEvent, kinds screening.Kinds, upTo int64, asOf domain.Date) (screening.Result, bool, error) {
+	// Keep to the head read, as a full screening does.
+	for len(evs) > 0 && evs[len(evs)-1].Seq > upTo {
+		evs = evs[:len(evs)-1]
+	}
+	dec, err := store.DecodeEvents(evs)
+	if err != nil {
+		return screening.Result{}, false, err
+	}
+	f, err := domain.Project(id, dec, kinds, asOf)
+	if err != nil {
+		return screening.Result{}, false, fmt.Errorf("folding the file of %s: %w", id, err)
+	}
+	r, ok := screening.ScreenAhead(s.pack, f, kinds, asOf, Within, Horizon)
+	return r, ok, nil
+}
+
+// screenAll screens the whole register on asOf and stores the result: the
+// first screening, and the one after anything that may change everyone's.
+func (s *Service) screenAll(ctx context.Context, asOf domain.Date) (*queueCache, error) {
+	s.work.full.Add(1)
+	rep, err := screening.Run(ctx, s.st, s.pack, screening.Options{AsOf: asOf, Within: Within, Horizon: Horizon})
+	if err != nil {
+		return nil, fmt.Errorf("screening as of %s: %w", asOf, err)
+	}
+	c := &queueCache{head: rep.Head, asOf: asOf, results: make(map[string]screening.Result, rep.Len()),
+		on: make(map[string]domain.Date, rep.Len())}
+	put := make([]store.ScreenedPerson, 0, rep.Len())
+	for r := range rep.Persons() {
+		c.results[r.Person], c.on[r.Person] = r, asOf
+		b, err := screening.EncodeResult(s.pack, &r)
+		if err != nil {
+			return nil, err
+		}
+		put = append(put, store.ScreenedPerson{Person: r.Person, AsOf: asOf, NextChange: r.NextChange, Result: b})
+	}
+	if c.steps, err = s.readSteps(ctx, nil, 0, rep.Head.Seq); err != nil {
+		return nil, err
+	}
+	if err := s.st.SaveCurrentScreening(ctx, store.ScreenedState{Seq: rep.Head.Seq, AsOf: asOf, Pack: s.pack.Hash}, true, put, nil); err != nil {
+		s.log.Warn("the current screening could not be stored", "err", err)
+	}
+	s.queue = c
+	return c, nil
+}
+
+// loadScreened is the stored screening, in one read, or nil when there is
+// none or it was made with another rule pack. Its head has the sequence
+// only: the catch-up reads on from it.
+func (s *Service) loadScreened(ctx context.Context) (*queueCache, error) {
+	results := map[string]screening.Result{}
+	on := map[string]domain.Date{}
+	st, ok, err := s.st.CurrentScreening(ctx, func(p store.ScreenedPerson) error {
+		r, err := screening.DecodeResult(s.pack, p.Result)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.Person, err)
+		}
+		results[p.Person], on[p.Person] = r, p.AsOf
+		return nil
+	})
+	if err != nil || !ok {
+		return nil, err
+	}
+	if st.Pack != s.pack.Hash {
+		return nil, nil // decoded against the wrong rules; thrown away
+	}
+	for id, r := range results {
+		// The days left of a sentence count down from the day screened.
+		if d := st.AsOf.DaysSince(on[id]); d != 0 && r.Traits.HasDaysLeft {
+			r.Traits.DaysLeft -= d
+			results[id] = r
+		}
+	}
+	c := &queueCache{head: store.Head{Seq: st.Seq}, asOf: st.AsOf, results: results, on: on}
+	if c.steps, err = s.readSteps(ctx, nil, 0, st.Seq); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// rendered is rs with the reasons of those screened on another day than
+// c's rendered again for c's date, so that the day counts in them are
+// today's: their rules are the same until their next change, which has
+// not come, but "held 41 days" was 40 yesterday. Only the rows asked for
+// (a page) are screened again, from their files.
+func (s *Service) rendered(ctx context.Context, c *queueCache, rs []screening.Result) ([]screening.Result, error) {
+	var ids []string
+	for _, r := range rs {
+		if on, ok := c.on[r.Person]; ok && on != c.asOf {
+			ids = append(ids, r.Person)
+		}
+	}
+	if len(ids) == 0 {
+		return rs, nil
+	}
+	kinds, err := s.kinds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := s.st.PersonEvents(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := slices.Clone(rs)
+	for i, r := range out {
+		if on, ok := c.on[r.Person]; !ok || on == c.asOf {
+			continue
+		}
+		fresh, held, err := s.screenOne(r.Person, stored[r.Person], kinds, c.head.Seq, c.asOf)
+		if err != nil {
+			return nil, err
+		}
+		if held {
+			out[i] = fresh
+		}
+	}
+	return out, nil
 }
 
 // facets counts rs by the values of each filter of the queue.

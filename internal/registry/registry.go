@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/habeas-kh/habeas/internal/auth"
@@ -47,6 +48,7 @@ type Service struct {
 	keep    *keeper // the saved screenings kept current (keeper.go)
 	now     func() time.Time
 	obs     Observer
+	work    struct{ full, people atomic.Int64 } // ScreeningWork
 }
 
 // Observer measures the service's writes and screening passes (habeas

@@ -8,6 +8,8 @@ package rules
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"sort"
@@ -89,6 +91,10 @@ type Pack struct {
 	// unlawful detention, ReleaseUnlawful), who must act and on what law, in
 	// the order a plan prefers them; nil when the pack has no such section.
 	Mechanisms []MechanismInfo
+	// Hash is the SHA-256 of the pack's text, in hex: a screening stored
+	// with one pack is not current under another (registry's stored
+	// screening), however the two are named.
+	Hash string
 
 	env *environment
 }
@@ -114,6 +120,8 @@ func Parse(file string, data []byte) (*Pack, error) {
 		sort.SliceStable(l.errs, func(i, j int) bool { return l.errs[i].Line < l.errs[j].Line })
 		return nil, l.errs
 	}
+	sum := sha256.Sum256(data)
+	p.Hash = hex.EncodeToString(sum[:])
 	return p, nil
 }
 

@@ -73,6 +73,7 @@ func (e *encoder) add(b *batch, r *Result) error {
 	buf = appendString(buf, r.Facility)
 	buf = appendString(buf, string(r.Status))
 	buf = appendTraits(buf, &r.Traits)
+	buf = binary.AppendUvarint(buf, uint64(r.NextChange))
 	buf = binary.AppendUvarint(buf, uint64(len(r.Fired)))
 	for i := range r.Fired {
 		if buf = e.appendFired(buf, &r.Fired[i]); buf == nil {
@@ -258,10 +259,51 @@ func (r *reader) string() string {
 }
 
 func (rs *results) decode(e entry) Result {
-	rd := reader(rs.chunks[e.chunk][e.off:])
+	return decodeResult(rs.pack, rs.chunks[e.chunk][e.off:], e)
+}
+
+// EncodeResult packs one result for storing, as a screening holds its
+// results (the rules by their index in p): it is read back with the same
+// pack only.
+func EncodeResult(p *rules.Pack, r *Result) ([]byte, error) {
+	flags := uint64(0)
+	if r.Unlawful {
+		flags |= 1
+	}
+	if r.ConfirmedLaw {
+		flags |= 2
+	}
+	b := &batch{buf: binary.AppendVarint(binary.AppendUvarint(nil, flags), int64(r.Priority))}
+	if err := newEncoder(p).add(b, r); err != nil {
+		return nil, err
+	}
+	return b.buf, nil
+}
+
+// DecodeResult reads a result packed by EncodeResult with the same pack.
+// Stored bytes may be damaged: a bad encoding is an error, not a panic.
+func DecodeResult(p *rules.Pack, buf []byte) (res Result, err error) {
+	defer func() {
+		if x := recover(); x != nil {
+			err = fmt.Errorf("a stored screening result cannot be read: %v", x)
+		}
+	}()
+	rd := reader(buf)
+	flags := rd.uvarint()
+	prio, n := binary.Varint(rd)
+	if n <= 0 {
+		return Result{}, fmt.Errorf("a stored screening result cannot be read: bad priority")
+	}
+	rd = rd[n:]
+	return decodeResult(p, rd, entry{priority: int32(prio), unlawful: flags&1 != 0, confirmed: flags&2 != 0}), nil
+}
+
+func decodeResult(p *rules.Pack, buf []byte, e entry) Result {
+	rd := reader(buf)
 	res := Result{Person: rd.string(), Facility: rd.string(), Status: domain.LegalStatus(rd.string()),
 		Unlawful: e.unlawful, ConfirmedLaw: e.confirmed, Priority: int(e.priority)}
 	res.Traits = rd.traits()
+	res.NextChange = domain.Date(rd.uvarint())
 	firedList := func() []Fired {
 		n := rd.uvarint()
 		if n == 0 {
@@ -269,7 +311,7 @@ func (rs *results) decode(e entry) Result {
 		}
 		out := make([]Fired, n)
 		for i := range out {
-			r := ruleAt(rs.pack, rd.uvarint())
+			r := ruleAt(p, rd.uvarint())
 			d := domain.Date(rd.uvarint())
 			out[i] = fired(r, rd.string(), d)
 		}
@@ -283,7 +325,7 @@ func (rs *results) decode(e entry) Result {
 	if n := rd.uvarint(); n > 0 {
 		res.Undecided = make([]Undecided, n)
 		for i := range res.Undecided {
-			r := rs.pack.Rules[rd.uvarint()]
+			r := p.Rules[rd.uvarint()]
 			u := Undecided{Rule: r.ID, Kind: r.Kind}
 			if k := rd.uvarint(); k > 0 {
 				u.Unknown = make([]string, k)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 
@@ -61,6 +62,14 @@ type Result struct {
 	// screening's JSON: its documents are the rules' findings, and a
 	// planner reads these through the plan.
 	Traits Traits `json:"-"`
+	// NextChange, when the screening looked for it (Options.Horizon,
+	// ScreenAhead), is the first date after the one screened on which this
+	// result may differ with the file as it stands: a rule or data check
+	// starts or stops holding or being undecided, the person's traits
+	// change (a birthday), they leave custody, or such a change comes
+	// within the look-ahead and joins Upcoming. Until then the result holds
+	// but for the day counts in its reasons. NoDate when not looked for.
+	NextChange domain.Date `json:"-"`
 }
 
 // Traits are facts of a screened person kept with the result, for the
@@ -117,6 +126,9 @@ type Options struct {
 	// FactsOnly reads, folds and computes the facts but evaluates no rule:
 	// the baseline the benchmark compares screening with.
 	FactsOnly bool
+	// Horizon, when positive, has each result carry its NextChange, looked
+	// for up to Horizon days ahead (at least Within).
+	Horizon int
 }
 
 // Screen evaluates a pack for one person whose file is folded as of
@@ -124,6 +136,14 @@ type Options struct {
 func Screen(p *rules.Pack, f *domain.PersonFile, kinds Kinds, asOf domain.Date, within int) (Result, bool) {
 	var sc screener
 	sc.pack, sc.kinds = p, kinds
+	return sc.screen(f, asOf, within)
+}
+
+// ScreenAhead is Screen, and also finds the result's NextChange, looking
+// up to horizon days ahead (NextChange is asOf+horizon when nothing
+// changes by then: screen the person again on that day anyway).
+func ScreenAhead(p *rules.Pack, f *domain.PersonFile, kinds Kinds, asOf domain.Date, within, horizon int) (Result, bool) {
+	sc := screener{pack: p, kinds: kinds, horizon: horizon}
 	return sc.screen(f, asOf, within)
 }
 
@@ -135,6 +155,11 @@ type screener struct {
 	outcomes []rules.Outcome
 	future   []rules.Outcome
 	checks   []rules.Outcome
+	// horizon > 0: find the result's NextChange (ScreenAhead).
+	horizon      int
+	futureChecks []rules.Outcome
+	// state and prev are the day's daySig and the one before it.
+	state, prev []byte
 }
 
 func (sc *screener) screen(f *domain.PersonFile, asOf domain.Date, within int) (Result, bool) {
@@ -174,18 +199,74 @@ func (sc *screener) screen(f *domain.PersonFile, asOf domain.Date, within int) (
 	}
 	// Look ahead by moving the clock with the file as it stands: what will
 	// happen if nothing is recorded in between (no extension, no verdict).
-	for k := 1; k <= within && len(done) < len(sc.outcomes); k++ {
+	// The same steps, carried on, find the next change.
+	if sc.horizon > 0 {
+		sc.state = daySig(sc.state[:0], true, sc.outcomes, sc.checks, res.Traits)
+		res.NextChange = asOf.AddDays(max(sc.horizon, within))
+	}
+	for k := 1; ; k++ {
 		d := asOf.AddDays(k)
+		ahead := k <= within && len(done) < len(sc.outcomes)
+		// A change after the look-ahead shows when it enters it, within
+		// days before: the result expires then, if not sooner. So the steps
+		// go on until no change can come into the look-ahead before the
+		// one found (or the horizon).
+		seek := sc.horizon > 0 && d.AddDays(-within) < res.NextChange
+		if !ahead && !seek {
+			break
+		}
 		Facts(f, sc.kinds, d, &sc.vals)
 		sc.future = sc.pack.Evaluate(&sc.vals, sc.future)
-		for _, o := range sc.future {
-			if o.Fired && !done[o.Rule.ID] {
-				done[o.Rule.ID] = true
-				res.Upcoming = append(res.Upcoming, fired(o.Rule, o.Rule.Explain(&sc.vals), d))
+		if k <= within {
+			for _, o := range sc.future {
+				if o.Fired && !done[o.Rule.ID] {
+					done[o.Rule.ID] = true
+					res.Upcoming = append(res.Upcoming, fired(o.Rule, o.Rule.Explain(&sc.vals), d))
+				}
 			}
+		}
+		if !seek {
+			continue
+		}
+		sc.futureChecks = sc.pack.EvaluateChecks(&sc.vals, sc.futureChecks)
+		t := traitsOf(f, &sc.vals)
+		if t.HasDaysLeft {
+			t.DaysLeft += k // they count down by a day a day: as of asOf
+		}
+		sc.prev, sc.state = sc.state, sc.prev
+		sc.state = daySig(sc.state[:0], Held(f, d), sc.future, sc.futureChecks, t)
+		if !slices.Equal(sc.state, sc.prev) {
+			at := d
+			if k > within {
+				at = d.AddDays(-within)
+			}
+			res.NextChange = min(res.NextChange, at)
 		}
 	}
 	return res, true
+}
+
+// daySig appends what must stay the same from day to day for a result to
+// hold: whether the person is held, which rules hold or are undecided,
+// which data checks hold, and the traits.
+func daySig(buf []byte, held bool, outs, checks []rules.Outcome, t Traits) []byte {
+	if !held {
+		return append(buf, 'x')
+	}
+	for _, o := range outs {
+		buf = append(buf, b2byte(o.Fired)|b2byte(o.Undecided)<<1)
+	}
+	for _, o := range checks {
+		buf = append(buf, b2byte(o.Fired))
+	}
+	return appendTraits(buf, &t)
+}
+
+func b2byte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // fired is a rule that fired with its reason; everything else comes from
@@ -280,7 +361,7 @@ func Run(ctx context.Context, st store.Store, p *rules.Pack, opt Options) (*Repo
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			sc := &screener{pack: p, kinds: kinds}
+			sc := &screener{pack: p, kinds: kinds, horizon: opt.Horizon}
 			enc := newEncoder(p)
 			sum := newSummer(p)
 			sums[w] = sum

@@ -194,6 +194,25 @@ const (
 	KindDataCheck           = "data_check"
 )
 
+// ScreenedState is how far the stored current screening goes: the ledger
+// sequence it has read up to, the date it is of, and the hash of the rule
+// pack it was made with.
+type ScreenedState struct {
+	Seq  int64
+	AsOf domain.Date
+	Pack string
+}
+
+// ScreenedPerson is the stored screening result of one person held: the
+// date it was screened on, the date on which it may next change (it is
+// screened again then), and the result as package screening packs it.
+type ScreenedPerson struct {
+	Person     string
+	AsOf       domain.Date
+	NextChange domain.Date
+	Result     []byte
+}
+
 // ScreeningCount is one facility's count for one kind of rule, or for one
 // rule of the kind when Rule is set.
 type ScreeningCount struct {
@@ -373,6 +392,14 @@ type Store interface {
 	// Screening returns the summary saved last for a date, and false when
 	// there is none.
 	Screening(ctx context.Context, asOf domain.Date) (ScreeningSummary, bool, error)
+	// CurrentScreening calls fn with every stored per-person result of the
+	// current screening (SaveCurrentScreening), and returns up to where it
+	// is current; false when none was stored. One read.
+	CurrentScreening(ctx context.Context, fn func(ScreenedPerson) error) (ScreenedState, bool, error)
+	// SaveCurrentScreening brings the stored current screening to st in one
+	// transaction: with all, every stored row is replaced by put; else the
+	// rows of put are written over and those of drop deleted.
+	SaveCurrentScreening(ctx context.Context, st ScreenedState, all bool, put []ScreenedPerson, drop []string) error
 
 	// ProjectionDigests calls fn with the fingerprint of each person's stored
 	// projection rows (see DigestFile), persons in ascending id order, so

@@ -101,9 +101,10 @@ var DerivedTables = []string{"events", "facilities", "capacities", "cells", "cen
 
 // ExcludedTables are not restored: sessions (a restored server signs
 // everyone in again; a session cookie stolen with a backup is worth
-// nothing) and goose's record of the migrations (the restore's own
-// migrations write it).
-var ExcludedTables = []string{"sessions", "goose_db_version"}
+// nothing), goose's record of the migrations (the restore's own
+// migrations write it) and the stored current screening (the restored
+// server, finding none, screens the register once and keeps it from there).
+var ExcludedTables = []string{"sessions", "goose_db_version", "screened", "screened_state"}
 
 // Tables lists the tables of the register's schema.
 func (d *DB) Tables(ctx context.Context) ([]string, error) {

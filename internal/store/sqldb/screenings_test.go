@@ -14,9 +14,12 @@ import (
 // screenings table as 00002 made it (the tests that do this save no
 // screening before).
 var undoScreeningSplit = []string{
-	// The later migrations first, newest first: 00014 (the follow-ups'
-	// index), 00013 (the organisations), 00011 (the visits' index), 00010
+	// The later migrations first, newest first: 00020 (the current
+	// screening), 00014 (the follow-ups' index), 00013 (the organisations), 00011 (the visits' index), 00010
 	// (the plans' index), then 00009 (the tree's tables).
+	"DROP TABLE screened",
+	"DROP TABLE screened_state",
+	"DELETE FROM goose_db_version WHERE version_id = 20",
 	"DROP INDEX events_follow_ups",
 	"DELETE FROM goose_db_version WHERE version_id = 14",
 	"DROP TABLE bundle_events",

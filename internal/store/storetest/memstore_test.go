@@ -26,6 +26,9 @@ type memStore struct {
 	st     *memState
 	// screenings is a cache outside the ledger, kept as the database keeps it.
 	screenings map[domain.Date][]store.ScreeningSummary
+	// screened and screenedState are the stored current screening.
+	screened      map[string]store.ScreenedPerson
+	screenedState *store.ScreenedState
 }
 
 // memState is the content of the store: what its tables hold.
@@ -908,6 +911,59 @@ func (m *memStore) Screening(ctx context.Context, asOf domain.Date) (store.Scree
 		return cmp.Or(cmp.Compare(a.Facility, b.Facility), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Rule, b.Rule))
 	})
 	return best, found, nil
+}
+
+func (m *memStore) CurrentScreening(ctx context.Context, fn func(store.ScreenedPerson) error) (store.ScreenedState, bool, error) {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return store.ScreenedState{}, false, errClosed
+	}
+	if m.screenedState == nil {
+		m.mu.Unlock()
+		return store.ScreenedState{}, false, nil
+	}
+	st := *m.screenedState
+	rows := slices.Collect(maps.Values(m.screened))
+	m.mu.Unlock()
+	slices.SortFunc(rows, func(a, b store.ScreenedPerson) int { return cmp.Compare(a.Person, b.Person) })
+	for _, r := range rows {
+		r.Result = slices.Clone(r.Result)
+		if err := fn(r); err != nil {
+			return store.ScreenedState{}, false, err
+		}
+	}
+	return st, true, nil
+}
+
+func (m *memStore) SaveCurrentScreening(ctx context.Context, st store.ScreenedState, all bool, put []store.ScreenedPerson, drop []string) error {
+	m.wmu.Lock()
+	defer m.wmu.Unlock()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return errClosed
+	}
+	for _, p := range put {
+		if p.Person == "" || p.Result == nil {
+			return fmt.Errorf("saving the current screening: a row with no person or no result")
+		}
+	}
+	next := maps.Clone(m.screened)
+	if all || next == nil {
+		next = map[string]store.ScreenedPerson{}
+	}
+	if !all {
+		for _, id := range drop {
+			delete(next, id)
+		}
+	}
+	for _, p := range put {
+		p.Result = slices.Clone(p.Result)
+		next[p.Person] = p
+	}
+	m.screened, m.screenedState = next, &st
+	return nil
 }
 
 func (m *memStore) CountEvents(ctx context.Context, kind domain.Kind, from, to domain.Date) (int, error) {

@@ -284,3 +284,62 @@ func testFollowUps(t *testing.T, s store.Store) {
 		t.Errorf("person after follow-ups: in custody %v, last date %s; want true, 2020-03-02", p.InCustody, p.LastDate)
 	}
 }
+
+// testCurrentScreening: the stored current screening is absent until saved;
+// a save of all replaces every row, a partial save writes over some rows
+// and drops others; the state says up to where it goes.
+func testCurrentScreening(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	read := func() (store.ScreenedState, bool, []store.ScreenedPerson) {
+		t.Helper()
+		var rows []store.ScreenedPerson
+		st, ok, err := s.CurrentScreening(ctx, func(p store.ScreenedPerson) error { rows = append(rows, p); return nil })
+		fatalIf(t, err, "reading the current screening")
+		return st, ok, rows
+	}
+	if st, ok, rows := read(); ok || len(rows) != 0 || st != (store.ScreenedState{}) {
+		t.Fatalf("empty store: found=%v state %+v, %d rows", ok, st, len(rows))
+	}
+	a := store.ScreenedPerson{Person: "A", AsOf: d("2020-03-31"), NextChange: d("2020-04-12"), Result: []byte{1, 2, 0, 255}}
+	b := store.ScreenedPerson{Person: "B", AsOf: d("2020-03-31"), NextChange: d("2021-05-05"), Result: []byte{7}}
+	c := store.ScreenedPerson{Person: "C", AsOf: d("2020-03-30"), NextChange: d("2020-04-01"), Result: []byte{0}}
+	st1 := store.ScreenedState{Seq: 40, AsOf: d("2020-03-31"), Pack: "abc"}
+	fatalIf(t, s.SaveCurrentScreening(ctx, st1, true, []store.ScreenedPerson{b, a, c}, nil), "saving the current screening")
+	st, ok, rows := read()
+	if !ok || st != st1 {
+		t.Fatalf("state: found=%v %+v, want %+v", ok, st, st1)
+	}
+	sameList(t, "rows", rows, []store.ScreenedPerson{a, b, c})
+
+	// Caught up: B written over, C dropped, D added.
+	b2 := store.ScreenedPerson{Person: "B", AsOf: d("2020-04-02"), NextChange: d("2020-04-20"), Result: []byte{8, 9}}
+	dd := store.ScreenedPerson{Person: "D", AsOf: d("2020-04-02"), NextChange: d("2020-06-01"), Result: []byte{3}}
+	st2 := store.ScreenedState{Seq: 45, AsOf: d("2020-04-02"), Pack: "abc"}
+	fatalIf(t, s.SaveCurrentScreening(ctx, st2, false, []store.ScreenedPerson{b2, dd}, []string{"C", "E"}), "catching up")
+	st, _, rows = read()
+	if st != st2 {
+		t.Errorf("state after catching up: %+v, want %+v", st, st2)
+	}
+	sameList(t, "rows after catching up", rows, []store.ScreenedPerson{a, b2, dd})
+
+	// Another pack: everything replaced.
+	st3 := store.ScreenedState{Seq: 45, AsOf: d("2020-04-02"), Pack: "def"}
+	fatalIf(t, s.SaveCurrentScreening(ctx, st3, true, []store.ScreenedPerson{c}, nil), "replacing the current screening")
+	st, _, rows = read()
+	if st != st3 {
+		t.Errorf("state after replacing: %+v, want %+v", st, st3)
+	}
+	sameList(t, "rows after replacing", rows, []store.ScreenedPerson{c})
+
+	// A row without a result is refused, and nothing of the save is kept.
+	err := s.SaveCurrentScreening(ctx, store.ScreenedState{Seq: 50, AsOf: d("2020-04-03"), Pack: "def"}, false,
+		[]store.ScreenedPerson{dd, {Person: "F", AsOf: d("2020-04-03")}}, nil)
+	if err == nil {
+		t.Fatal("a row without a result was saved")
+	}
+	st, _, rows = read()
+	if st != st3 {
+		t.Errorf("state after a refused save: %+v, want %+v", st, st3)
+	}
+	sameList(t, "rows after a refused save", rows, []store.ScreenedPerson{c})
+}

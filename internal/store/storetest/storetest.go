@@ -82,6 +82,7 @@ var tests = []conformanceTest{
 	{"AggregateEdges", testAggregateEdges},
 	{"Bulk", testBulk},
 	{"Tree", testTree},
+	{"CurrentScreening", testCurrentScreening},
 }
 
 // Run runs every conformance test against fresh, empty, migrated stores made
