@@ -82,10 +82,10 @@ func TestPlanService(t *testing.T) {
 	if _, err := reg.PublishedPlan(ctx, "first", 5); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("an unpublished plan in public: %v", err)
 	}
-	if _, err := reg.PublishPlan(ctx, admin, "nothing"); !errors.Is(err, domain.ErrNotFound) {
+	if _, err := reg.PublishPlan(ctx, admin, "nothing", nil); !errors.Is(err, domain.ErrNotFound) {
 		t.Errorf("publishing a plan never saved: %v", err)
 	}
-	if _, err := reg.PublishPlan(ctx, admin, "first"); err != nil {
+	if _, err := reg.PublishPlan(ctx, admin, "first", nil); err != nil {
 		t.Fatal(err)
 	}
 	pub, err := reg.PublishedPlan(ctx, "first", 5)

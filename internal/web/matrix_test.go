@@ -52,7 +52,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 	if _, _, err := f.srv.Registry().SavePlan(t.Context(), root, "matrix", domain.NoDate, planOpt); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.srv.Registry().PublishPlan(t.Context(), root, "matrix"); err != nil {
+	if _, err := f.srv.Registry().PublishPlan(t.Context(), root, "matrix", nil); err != nil {
 		t.Fatal(err)
 	}
 	table := []struct {

@@ -28,7 +28,7 @@ func TestPlanPagesInABrowser(t *testing.T) {
 	if _, _, err := f.srv.Registry().SavePlan(t.Context(), root, "browser", domain.NoDate, opt); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.srv.Registry().PublishPlan(t.Context(), root, "browser"); err != nil {
+	if _, err := f.srv.Registry().PublishPlan(t.Context(), root, "browser", nil); err != nil {
 		t.Fatal(err)
 	}
 	out := os.Getenv("HABEAS_E2E_OUT")
