@@ -423,7 +423,7 @@ type FanLayout struct {
 }
 
 // Y is the y of a value, X the x of a day.
-func (L FanLayout) Y(v float64) float64 { return L.y(v) }
+func (L FanLayout) Y(v float64) float64   { return L.y(v) }
 func (L FanLayout) X(day float64) float64 { return L.x(day) }
 
 // Layout places the fan chart's axes: y from 0 to a round value at or
@@ -492,7 +492,8 @@ func (c Fan) SVG() template.HTML {
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="%s" class="axis day">%s</text>`, x, base+18, anchorAt(x, L.W), esc(fmtDay(int(d))))
 	}
 	if c.XLabel != "" {
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" text-anchor="end" class="axis">%s</text>`, L.W-lineRight, base-6, esc(c.XLabel))
+		// Left of the first day tick: "day 0 50 100 …", never on a line.
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" text-anchor="end" class="axis">%s</text>`, lineLeft-6, base+18, esc(c.XLabel))
 	}
 	for _, bd := range c.Bands {
 		var pts []string

@@ -58,9 +58,9 @@ type PlanScenario struct {
 
 // ScenarioInterval is a figure over the runs: median and 90% interval.
 type ScenarioInterval struct {
-	Median float64 `json:"median"`
-	P5     float64 `json:"p5"`
-	P95    float64 `json:"p95"`
+	Median float64 `json:"median" habeas:"signed"`
+	P5     float64 `json:"p5" habeas:"signed"`
+	P95    float64 `json:"p95" habeas:"signed"`
 }
 
 // ScenarioFigures are a scenario's outcomes in custody.

@@ -153,6 +153,25 @@ func (s *Service) PlanScenario(ctx context.Context, p *auth.Principal, name stri
 	return scenario.Run(ctx, s.st, saved, opt)
 }
 
+// SavedPlans lists the names of the saved plans a user may follow (as
+// PlanProgress), in the order saved.
+func (s *Service) SavedPlans(ctx context.Context, p *auth.Principal) ([]string, error) {
+	if !p.Can(auth.ReadScreening) {
+		return nil, domain.Forbidden("a plan's scenario needs the screening")
+	}
+	all, err := plan.ReadAll(ctx, s.plans())
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, sv := range all {
+		if s.mayPlan(p, sv.Plan.Facility) == nil {
+			out = append(out, sv.Plan.Name)
+		}
+	}
+	return out, nil
+}
+
 // PublicScenario is a published plan's national scenario as anyone may see
 // it, beside the plan's protected counts.
 type PublicScenario struct {
