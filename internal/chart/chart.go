@@ -389,3 +389,139 @@ func Progress(achieved, target int, label string) template.HTML {
 	return template.HTML(fmt.Sprintf(`<svg class="progress" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg"><title>%s</title><rect class="track" x="0" y="0" width="%.0f" height="%.0f"/><rect class="done" x="0" y="0" width="%.1f" height="%.0f"/></svg>`,
 		w, h, esc(label), esc(label), w, h, w*frac, h))
 }
+
+// Band is one scenario of a fan chart: its median line over the shaded
+// band from Low to High (the 90% interval of the runs), a value per day.
+type Band struct {
+	Name              string // in the legend
+	Class             string // "base", "plan": the colours, styled by the page
+	Median, Low, High []float64
+}
+
+// Fan is a fan chart over the days of a model run: one or more bands, the
+// x axis in days from day 0 (the run's date).
+type Fan struct {
+	Title string
+	Days  []int // the day of each value, ascending, all above 0
+	Bands []Band
+	// FmtY writes a value, FmtDay a day's tick label, both in the page's
+	// digits; XLabel names the x axis ("days").
+	FmtY   func(float64) string
+	FmtDay func(int) string
+	XLabel string
+}
+
+// FanLayout is where a fan chart puts things, in its viewBox units.
+type FanLayout struct {
+	W, H     float64
+	Ticks    []float64 // values of the y-axis ticks
+	TickY    []float64
+	DayTicks []float64 // days of the x-axis ticks
+	DayX     []float64 // and their x
+	PointX   []float64 // x of each of Days
+	x, y     func(float64) float64
+}
+
+// Y is the y of a value, X the x of a day.
+func (L FanLayout) Y(v float64) float64   { return L.y(v) }
+func (L FanLayout) X(day float64) float64 { return L.x(day) }
+
+// Layout places the fan chart's axes: y from 0 to a round value at or
+// above every band's top, x from day 0 to the last day, with round days
+// as ticks.
+func (c Fan) Layout() FanLayout {
+	maxV := 0.0
+	for _, b := range c.Bands {
+		for _, vs := range [][]float64{b.Median, b.High} {
+			for _, v := range vs {
+				maxV = math.Max(maxV, v)
+			}
+		}
+	}
+	ticks := Ticks(maxV, 5)
+	top := ticks[len(ticks)-1]
+	pw, ph := lineW-lineLeft-lineRight, lineH-lineTop-lineBottomSpace
+	last := 1.0
+	if n := len(c.Days); n > 0 {
+		last = math.Max(float64(c.Days[n-1]), 1)
+	}
+	L := FanLayout{W: lineW, H: lineH, Ticks: ticks}
+	L.y = func(v float64) float64 { return lineTop + ph*(1-v/top) }
+	L.x = func(d float64) float64 { return lineLeft + pw*d/last }
+	for _, t := range ticks {
+		L.TickY = append(L.TickY, L.y(t))
+	}
+	for _, d := range Ticks(last, 6) {
+		if d <= last+1e-9 {
+			L.DayTicks = append(L.DayTicks, d)
+			L.DayX = append(L.DayX, L.x(d))
+		}
+	}
+	for _, d := range c.Days {
+		L.PointX = append(L.PointX, L.x(float64(d)))
+	}
+	return L
+}
+
+// SVG writes the fan chart: grid and ticks, each band as a shaded polygon
+// with its median line on top, and a legend under the axis.
+func (c Fan) SVG() template.HTML {
+	if len(c.Days) == 0 || len(c.Bands) == 0 {
+		return ""
+	}
+	L := c.Layout()
+	fmtY := c.FmtY
+	if fmtY == nil {
+		fmtY = func(f float64) string { return fmt.Sprint(f) }
+	}
+	fmtDay := c.FmtDay
+	if fmtDay == nil {
+		fmtDay = func(d int) string { return fmt.Sprint(d) }
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart fan" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg"><title>%s</title>`,
+		L.W, L.H, esc(c.Title), esc(c.Title))
+	for i, t := range L.Ticks {
+		fmt.Fprintf(&b, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" class="grid"/>`, lineLeft, L.W-lineRight, L.TickY[i], L.TickY[i])
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" text-anchor="end" class="axis tick">%s</text>`, lineLeft-6, L.TickY[i]+4, esc(fmtY(t)))
+	}
+	base := L.H - lineBottomSpace
+	for i, d := range L.DayTicks {
+		x := L.DayX[i]
+		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" class="grid"/>`, x, x, base, base+5)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="%s" class="axis day">%s</text>`, x, base+18, anchorAt(x, L.W), esc(fmtDay(int(d))))
+	}
+	if c.XLabel != "" {
+		// Left of the first day tick: "day 0 50 100 …", never on a line.
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" text-anchor="end" class="axis">%s</text>`, lineLeft-6, base+18, esc(c.XLabel))
+	}
+	for _, bd := range c.Bands {
+		var pts []string
+		for i := range L.PointX {
+			if i < len(bd.High) {
+				pts = append(pts, fmt.Sprintf("%.1f,%.1f", L.PointX[i], L.y(bd.High[i])))
+			}
+		}
+		for i := len(L.PointX) - 1; i >= 0; i-- {
+			if i < len(bd.Low) {
+				pts = append(pts, fmt.Sprintf("%.1f,%.1f", L.PointX[i], L.y(bd.Low[i])))
+			}
+		}
+		fmt.Fprintf(&b, `<polygon points="%s" class="band %s"/>`, strings.Join(pts, " "), esc(bd.Class))
+	}
+	for si, bd := range c.Bands {
+		var pts []string
+		for i, v := range bd.Median {
+			if i < len(L.PointX) {
+				pts = append(pts, fmt.Sprintf("%.1f,%.1f", L.PointX[i], L.y(v)))
+			}
+		}
+		fmt.Fprintf(&b, `<polyline points="%s" class="line %s"/>`, strings.Join(pts, " "), esc(bd.Class))
+		lx := lineLeft + float64(si)*260
+		fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="24" height="10" class="band %s"/>`, lx, L.H-17, esc(bd.Class))
+		fmt.Fprintf(&b, `<line x1="%.0f" x2="%.0f" y1="%.0f" y2="%.0f" class="line %s"/>`, lx, lx+24, L.H-12, L.H-12, esc(bd.Class))
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" class="lbl">%s</text>`, lx+30, L.H-8, esc(bd.Name))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}

@@ -204,3 +204,56 @@ func TestWrap(t *testing.T) {
 		}
 	}
 }
+
+// A fan chart's scales, worked out by hand: the y axis from 0 to the round
+// value above the highest band top, the x axis from day 0 at the left edge
+// of the plot (64) to the last day at its right edge (640 - 16), with ticks
+// on round days that do not run past the last day.
+func TestFanLayout(t *testing.T) {
+	days := []int{30, 60, 90, 120, 150, 180}
+	c := chart.Fan{Title: "infected", Days: days, Bands: []chart.Band{
+		{Name: "baseline", Class: "base", Median: []float64{10, 800, 300, 50, 5, 0}, Low: []float64{0, 200, 50, 0, 0, 0}, High: []float64{40, 1730, 900, 200, 30, 2}},
+		{Name: "plan", Class: "plan", Median: []float64{5, 400, 200, 30, 3, 0}, Low: []float64{0, 100, 20, 0, 0, 0}, High: []float64{20, 900, 600, 100, 10, 1}},
+	}}
+	L := c.Layout()
+	if want := []float64{0, 500, 1000, 1500, 2000}; fmt.Sprint(L.Ticks) != fmt.Sprint(want) {
+		t.Errorf("y ticks %v, want %v", L.Ticks, want)
+	}
+	if want := []float64{0, 50, 100, 150}; fmt.Sprint(L.DayTicks) != fmt.Sprint(want) {
+		t.Errorf("day ticks %v, want %v", L.DayTicks, want)
+	}
+	// The plot is 560 wide and 204 high, from y 24 down to 228.
+	for _, c := range []struct{ got, want float64 }{
+		{L.X(0), 64}, {L.X(180), 624}, {L.X(90), 344}, {L.PointX[0], 64 + 560.0*30/180},
+		{L.Y(0), 228}, {L.Y(2000), 24}, {L.Y(1000), 126},
+	} {
+		if math.Abs(c.got-c.want) > 1e-9 {
+			t.Errorf("got %v, want %v", c.got, c.want)
+		}
+	}
+	svg := string(c.SVG())
+	polys := regexp.MustCompile(`<polygon points="([^"]*)" class="band (\w+)"/>`).FindAllStringSubmatch(svg, -1)
+	if len(polys) != 2 || polys[0][2] != "base" || polys[1][2] != "plan" {
+		t.Fatalf("bands %v", polys)
+	}
+	// Each band goes out along its top and back along its bottom: 12 points.
+	pts := strings.Fields(polys[0][1])
+	if len(pts) != 12 || pts[1] != fmt.Sprintf("%.1f,%.1f", L.X(60), L.Y(1730)) || pts[10] != fmt.Sprintf("%.1f,%.1f", L.X(60), L.Y(200)) {
+		t.Errorf("baseline band points %v", pts)
+	}
+	if n := strings.Count(svg, `class="line base"`); n != 2 { // the median and its legend
+		t.Errorf("%d baseline lines", n)
+	}
+	if !strings.Contains(svg, ">baseline</text>") || !strings.Contains(svg, ">plan</text>") {
+		t.Error("legend missing")
+	}
+	// Nothing to draw: no chart.
+	if (chart.Fan{}).SVG() != "" {
+		t.Error("an empty fan chart drew something")
+	}
+	// All zero: the axis still runs from 0 to 1.
+	z := chart.Fan{Days: []int{1, 2}, Bands: []chart.Band{{Median: []float64{0, 0}, Low: []float64{0, 0}, High: []float64{0, 0}}}}.Layout()
+	if fmt.Sprint(z.Ticks) != "[0 1]" {
+		t.Errorf("all-zero ticks %v", z.Ticks)
+	}
+}

@@ -1,32 +1,34 @@
 package cli
 
 import (
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/outbreak"
-	"github.com/habeas-kh/habeas/internal/store"
+	"github.com/habeas-kh/habeas/internal/plan"
+	"github.com/habeas-kh/habeas/internal/scenario"
 )
 
 // outbreakOutput is what habeas outbreak prints as JSON: the stochastic
 // runs and, beside them, one run of the deterministic version.
 type outbreakOutput struct {
-	*outbreak.Result
+	*scenario.Result
 	Deterministic *outbreak.DeterministicResult `json:"deterministic"`
 }
 
 func (a *app) outbreakCmd() *cobra.Command {
-	var asOf, paramsFile, scenarioFile, facility, format string
+	var asOf, paramsFile, scenarioFile, facility, format, planName string
 	var detOnly bool
 	var runs, days int
 	var seed uint64
@@ -44,11 +46,15 @@ same model beside them. The same --seed gives the same figures.
 
 Parameters and their sources: docs/outbreak.md; --params loads another file
 in the format of the built-in one (habeas outbreak --print-params).
---scenario-params runs a second set (measures such as isolation of detected
-cases, prior immunity, fewer admissions) on the same random numbers as the
-baseline, run by run, and prints it as "plan" with the deaths and infections
-it averts ("averted"). A decongestion plan's own releases (habeas plan) are
-not wired yet: docs/outbreak.md.`,
+--plan NAME runs a saved decongestion plan (habeas plan --save NAME) against
+the baseline on the same random numbers, run by run: the plan's people held
+on --as-of leave their strata (age band on the date, recorded chronic
+illness, dormitory or cell) on the plan's date, or on day 0 when the plan's
+date is not after --as-of (which defaults to the plan's date). It prints
+the plan's figures as "plan" and the deaths and infections it averts as
+"averted". --scenario-params runs a second set of parameters instead
+(measures such as isolation of detected cases, prior immunity, fewer
+admissions); with --plan, the plan's releases and those parameters together.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -65,28 +71,48 @@ not wired yet: docs/outbreak.md.`,
 			if err != nil {
 				return err
 			}
-			var sc *outbreak.Scenario
+			var sp *outbreak.Params
 			if scenarioFile != "" {
-				sp, err := loadParams("scenario-params", scenarioFile)
-				if err != nil {
+				if sp, err = loadParams("scenario-params", scenarioFile); err != nil {
 					return err
 				}
-				sc = &outbreak.Scenario{Name: "parameters of " + scenarioFile, Params: sp}
 			}
 			db, _, err := a.open(ctx)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			day, err := asOfDay(ctx, db, asOf)
+			day, err := parseDay("as-of", asOf, domain.NoDate)
 			if err != nil {
 				return err
 			}
-			fs, err := outbreakFacilities(ctx, db, day, p, facility)
+			var saved *plan.Saved
+			if planName != "" {
+				if saved, err = plan.ReadSaved(ctx, db, planName); err != nil {
+					if errors.Is(err, domain.ErrNotFound) {
+						return fmt.Errorf("--plan %q: no plan of that name has been saved (habeas plan --save NAME)", planName)
+					}
+					return fmt.Errorf("--plan %q: %w", planName, err)
+				}
+			} else if day == domain.NoDate {
+				if day, err = asOfDay(ctx, db, asOf); err != nil {
+					return err
+				}
+			}
+			in, sc, out, err := scenario.Prepare(ctx, db, saved, scenario.Options{AsOf: day, Runs: runs, Days: days, Seed: seed, Params: p, Facility: facility})
 			if err != nil {
+				var de *domain.Error
+				if errors.As(err, &de) && de.Code == domain.ErrInvalid && de.Field != "" {
+					return fmt.Errorf("--%s: %s", strings.ReplaceAll(de.Field, "_", "-"), de.Msg)
+				}
 				return err
 			}
-			in := outbreak.Input{Params: p, Facilities: fs, Start: day, Days: days, Runs: runs, Seed: seed}
+			if sp != nil {
+				if sc == nil {
+					sc = &outbreak.Scenario{Name: "parameters of " + scenarioFile}
+				}
+				sc.Params = sp
+			}
 			det, err := outbreak.Deterministic(ctx, in, sc)
 			if err != nil {
 				return err
@@ -100,19 +126,21 @@ not wired yet: docs/outbreak.md.`,
 			if err != nil {
 				return err
 			}
+			out.Result = res
 			switch format {
 			case "json":
 				enc := json.NewEncoder(a.out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(outbreakOutput{Result: res, Deterministic: det})
+				return enc.Encode(outbreakOutput{Result: out, Deterministic: det})
 			case "csv":
 				return writeOutbreakCSV(a.out, res)
 			}
-			printOutbreak(a.out, res, det)
+			printOutbreak(a.out, out, det)
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&asOf, "as-of", "", "date YYYY-MM-DD whose people are held on day 0 (default: latest event in the register)")
+	cmd.Flags().StringVar(&asOf, "as-of", "", "date YYYY-MM-DD whose people are held on day 0 (default: the plan's date with --plan, else the latest event in the register)")
+	cmd.Flags().StringVar(&planName, "plan", "", "a saved plan (habeas plan --save NAME) whose people are released, against the baseline on the same random numbers")
 	cmd.Flags().IntVar(&runs, "runs", 1000, fmt.Sprintf("stochastic runs (1 to %d)", outbreak.MaxRuns))
 	cmd.Flags().IntVar(&days, "days", 180, fmt.Sprintf("days each run covers (1 to %d)", outbreak.MaxDays))
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "seed of the random numbers: the same seed gives the same figures")
@@ -146,83 +174,14 @@ func loadParams(flag, file string) (*outbreak.Params, error) {
 	return outbreak.ParseParams(file, data)
 }
 
-// outbreakFacilities fills the model's facilities from the register on a
-// date: the strata in one aggregate query, capacities, and the admission
-// and release rates of the 365 days to the date. A person with no recorded
-// age is put in 18-44 (outbreak.AgeIndex), one with no recorded cell in a
-// dormitory: communal cells are the rule in Cambodia's prisons, and
-// docs/outbreak.md says so.
-func outbreakFacilities(ctx context.Context, db store.Store, day domain.Date, p *outbreak.Params, only string) ([]outbreak.Facility, error) {
-	rows, err := db.Strata(ctx, day, outbreak.AgeLowerBounds(), p.DormitoryMinCellCapacity)
-	if err != nil {
-		return nil, fmt.Errorf("reading the strata on %s: %w", day, err)
-	}
-	caps, err := db.CapacityOn(ctx, day)
-	if err != nil {
-		return nil, fmt.Errorf("reading capacities on %s: %w", day, err)
-	}
-	from := day.AddDays(-364)
-	adm, _, err := db.Admissions(ctx, from, day)
-	if err != nil {
-		return nil, fmt.Errorf("reading admissions from %s to %s: %w", from, day, err)
-	}
-	rel, err := db.Releases(ctx, from, day)
-	if err != nil {
-		return nil, fmt.Errorf("reading releases from %s to %s: %w", from, day, err)
-	}
-	byID := map[string]*outbreak.Facility{}
-	var order []string
-	for _, r := range rows {
-		f := byID[r.Facility]
-		if f == nil {
-			f = &outbreak.Facility{ID: r.Facility}
-			byID[r.Facility] = f
-			order = append(order, r.Facility)
-		}
-		h := outbreak.Dormitory
-		if r.Housing == store.HousingCell {
-			h = outbreak.Cell
-		}
-		s := outbreak.Stratum{Age: outbreak.AgeIndex(r.AgeBand), Chronic: r.Chronic, Housing: h}
-		f.Counts[s.Index()] += r.Count
-	}
-	for _, c := range caps {
-		if f := byID[c.Facility]; f != nil {
-			f.Capacity = c.Capacity
-		}
-	}
-	for _, c := range adm {
-		if f := byID[c.Facility]; f != nil {
-			f.AdmissionsPerDay = float64(c.Count) / 365
-		}
-	}
-	for _, c := range rel {
-		if f := byID[c.Facility]; f != nil {
-			f.ReleasesPerDay += float64(c.Count) / 365
-		}
-	}
-	if only != "" {
-		f := byID[only]
-		if f == nil {
-			return nil, fmt.Errorf("--facility %q: no such facility with people held on %s", only, day)
-		}
-		return []outbreak.Facility{*f}, nil
-	}
-	if len(order) == 0 {
-		return nil, errors.New("nobody is held on " + day.String() + ": nothing to model")
-	}
-	out := make([]outbreak.Facility, 0, len(order))
-	for _, id := range order {
-		out = append(out, *byID[id])
-	}
-	return out, nil
-}
-
 func fmtInterval(i outbreak.Interval) string {
-	return fmt.Sprintf("%.0f (%.0f–%.0f)", i.Median, i.P5, i.P95)
+	// A value that rounds to 0 prints 0, not "-0".
+	r := func(x float64) float64 { return math.Round(x) + 0 }
+	return fmt.Sprintf("%.0f (%.0f–%.0f)", r(i.Median), r(i.P5), r(i.P95))
 }
 
-func printOutbreak(w io.Writer, r *outbreak.Result, det *outbreak.DeterministicResult) {
+func printOutbreak(w io.Writer, sr *scenario.Result, det *outbreak.DeterministicResult) {
+	r := sr.Result
 	fmt.Fprintf(w, "Outbreak model on %s: %d runs of %d days, seed %d, transmission %s\n", r.AsOf, r.Runs, r.Days, r.Seed, r.Transmission)
 	fmt.Fprintf(w, "%d people held, capacity %d. Figures: median (90%% interval), residents only.\n\n", r.Population, r.Capacity)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -241,7 +200,11 @@ func printOutbreak(w io.Writer, r *outbreak.Result, det *outbreak.DeterministicR
 	if r.Plan == nil {
 		return
 	}
-	fmt.Fprintf(w, "\nScenario: %s (paired with the baseline, run by run)\n\n", r.PlanName)
+	fmt.Fprintf(w, "\nScenario: %s (paired with the baseline, run by run)\n", r.PlanName)
+	if sr.PlanDate != domain.NoDate {
+		fmt.Fprintf(w, "The plan of %s releases %d people held on %s.\n", sr.PlanDate, sr.Released, r.AsOf)
+	}
+	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "facility\tinfections\tdeaths\tinfections averted\tdeaths averted\t")
 	for _, f := range r.Facilities {

@@ -107,7 +107,7 @@ func TestOutbreakCommand(t *testing.T) {
 		{[]string{"--runs", "0"}, "--runs 0 is out of range"},
 		{[]string{"--days", "100000"}, "--days 100000 is out of range"},
 		{[]string{"--format", "xml"}, "--format must be json, csv or table"},
-		{[]string{"--facility", "NOPE"}, `--facility "NOPE"`},
+		{[]string{"--facility", "NOPE"}, `--facility: no such facility "NOPE"`},
 		{[]string{"--params", bad}, "p.yaml:"},
 		{[]string{"--params", bad}, "infectious_days: -4.1 is negative"},
 		{[]string{"--params", filepath.Join(dir, "none.yaml")}, "--params:"},

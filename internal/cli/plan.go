@@ -9,8 +9,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/outbreak"
 	"github.com/habeas-kh/habeas/internal/plan"
 	"github.com/habeas-kh/habeas/internal/rules"
+	"github.com/habeas-kh/habeas/internal/scenario"
 )
 
 func (a *app) planCmd() *cobra.Command {
@@ -164,12 +166,34 @@ aggregates.`,
 }
 
 func (a *app) planPublishCmd() *cobra.Command {
-	return &cobra.Command{
+	var runs, days int
+	var seed uint64
+	var paramsFile string
+	var noScenario bool
+	cmd := &cobra.Command{
 		Use:   "publish NAME",
-		Short: "Make a saved plan's aggregates and progress public (no one named; small counts protected)",
-		Args:  cobra.ExactArgs(1),
+		Short: "Make a saved plan's aggregates and progress public (no one named; small counts protected), with its national outbreak scenario",
+		Long: `Make a saved plan's aggregates and progress public, and publish with them
+its national outbreak scenario: the model (habeas outbreak --plan NAME) run
+once now on the plan's date, --runs runs over --days days from --seed, its
+national figures, fan chart and assumptions entered in the same ledger entry,
+so that the public page shows figures that do not move and says who
+published them. --no-scenario publishes the plan alone.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if !noScenario {
+				if runs < 1 || runs > outbreak.MaxRuns {
+					return fmt.Errorf("--runs %d is out of range: want 1 to %d", runs, outbreak.MaxRuns)
+				}
+				if days < 1 || days > scenario.WebMaxDays {
+					return fmt.Errorf("--days %d is out of range: want 1 to %d", days, scenario.WebMaxDays)
+				}
+			}
+			p, err := loadParams("params", paramsFile)
+			if err != nil {
+				return err
+			}
 			db, svc, err := a.open(ctx)
 			if err != nil {
 				return err
@@ -179,7 +203,13 @@ func (a *app) planPublishCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ev := &domain.Event{Kind: domain.KPlan, Date: s.Plan.AsOf, Data: &domain.PlanData{Name: args[0], Publish: true}}
+			data := &domain.PlanData{Name: args[0], Publish: true}
+			if !noScenario && !s.Published {
+				if data.Scenario, err = scenario.Public(ctx, db, s, scenario.Options{Runs: runs, Days: days, Seed: seed, Params: p}); err != nil {
+					return err
+				}
+			}
+			ev := &domain.Event{Kind: domain.KPlan, Date: s.Plan.AsOf, Data: data}
 			seqs, err := svc.Record(ctx, a.actor("habeas cli"), ev)
 			if err != nil {
 				return fmt.Errorf("publishing plan %q: %w", args[0], err)
@@ -188,6 +218,13 @@ func (a *app) planPublishCmd() *cobra.Command {
 			return err
 		},
 	}
+	f := cmd.Flags()
+	f.IntVar(&runs, "runs", scenario.PublicRuns, "runs of the published scenario")
+	f.IntVar(&days, "days", scenario.DefaultDays, fmt.Sprintf("days of the published scenario (1 to %d)", scenario.WebMaxDays))
+	f.Uint64Var(&seed, "seed", 1, "seed of the published scenario's random numbers")
+	f.StringVar(&paramsFile, "params", "", "YAML file of the model's parameters (default: the built-in ones)")
+	f.BoolVar(&noScenario, "no-scenario", false, "publish the plan without its outbreak scenario")
+	return cmd
 }
 
 func (a *app) planProgressCmd() *cobra.Command {

@@ -162,7 +162,7 @@ func TestPlanCommand(t *testing.T) {
 	if code, _, errOut := run(t, "--db", dsn, "plan", "progress", "dec", "--public"); code == 0 || !strings.Contains(errOut, "not published") {
 		t.Errorf("public before publishing: exit %d %s", code, errOut)
 	}
-	mustRun(t, "--db", dsn, "plan", "publish", "dec")
+	mustRun(t, "--db", dsn, "plan", "publish", "dec", "--runs", "20", "--days", "30")
 	out = mustRun(t, "--db", dsn, "plan", "progress", "dec", "--public", "--format", "json")
 	if strings.Contains(out, who.Person) || strings.Contains(out, "still_held") {
 		t.Errorf("the public progress names people:\n%s", out)

@@ -27,6 +27,87 @@ type PlanData struct {
 	// The plan: its aggregates per facility and the people in it.
 	Facilities []PlanFacility `json:"facilities,omitempty"`
 	People     []PlanPerson   `json:"people,omitempty"`
+	// Scenario, on the entry that publishes a plan, is the national
+	// outbreak scenario published with it: computed once, at publishing,
+	// so that the public figures are stable and say who published them.
+	Scenario *PlanScenario `json:"scenario,omitempty"`
+}
+
+// PlanScenario is a plan's national outbreak scenario as published: model
+// figures over runs and the assumptions they rest on; counts of people
+// only as national totals.
+type PlanScenario struct {
+	AsOf         Date   `json:"as_of"` // day 0 of the runs: the plan's date
+	Runs         int    `json:"runs"`
+	Days         int    `json:"days"`
+	Seed         uint64 `json:"seed"`
+	Transmission string `json:"transmission"`
+	Population   int    `json:"population"`
+	Capacity     int    `json:"capacity"`
+	// Released is the plan's people held on AsOf, released on day 0.
+	Released int             `json:"released"`
+	Baseline ScenarioFigures `json:"baseline"`
+	Plan     ScenarioFigures `json:"plan"`
+	Averted  ScenarioAverted `json:"averted"`
+	// SeriesDays are the days of the fan chart; Infected the residents
+	// infected at the end of each, in the baseline and with the plan.
+	SeriesDays []int            `json:"series_days"`
+	Infected   ScenarioInfected `json:"infected"`
+	Parameters []ScenarioParam  `json:"parameters"`
+}
+
+// ScenarioInterval is a figure over the runs: median and 90% interval.
+type ScenarioInterval struct {
+	Median float64 `json:"median" habeas:"signed"`
+	P5     float64 `json:"p5" habeas:"signed"`
+	P95    float64 `json:"p95" habeas:"signed"`
+}
+
+// ScenarioFigures are a scenario's outcomes in custody.
+type ScenarioFigures struct {
+	Infections       ScenarioInterval `json:"infections"`
+	Hospitalisations ScenarioInterval `json:"hospitalisations"`
+	PeakBeds         ScenarioInterval `json:"peak_hospital_beds"`
+	Deaths           ScenarioInterval `json:"deaths"`
+}
+
+// ScenarioAverted is the baseline less the plan, run by run.
+type ScenarioAverted struct {
+	Deaths     ScenarioInterval `json:"deaths"`
+	Infections ScenarioInterval `json:"infections"`
+}
+
+// ScenarioInfected are the fan chart's two bands.
+type ScenarioInfected struct {
+	Baseline []ScenarioInterval `json:"baseline"`
+	Plan     []ScenarioInterval `json:"plan"`
+}
+
+// ScenarioParam is one assumption: a parameter with its value (as text),
+// unit, source and whether the source has been checked.
+type ScenarioParam struct {
+	Key      string `json:"key"`
+	Value    string `json:"value"`
+	Unit     string `json:"unit"`
+	Source   string `json:"source"`
+	Verified bool   `json:"verified"`
+}
+
+// Validate checks a published scenario on its own.
+func (s *PlanScenario) Validate() error {
+	switch {
+	case s.AsOf == NoDate:
+		return fieldErr("data.scenario.as_of", "missing")
+	case s.Runs < 1 || s.Days < 1:
+		return fieldErr("data.scenario", "runs and days must be at least 1")
+	case s.Population < 0 || s.Capacity < 0 || s.Released < 0 || s.Released > s.Population:
+		return fieldErr("data.scenario", "counts must be 0 or more, and the released at most the population")
+	case len(s.Infected.Baseline) != len(s.SeriesDays) || len(s.Infected.Plan) != len(s.SeriesDays):
+		return fieldErr("data.scenario.infected", "one figure per day of series_days in each band")
+	case len(s.Parameters) == 0:
+		return fieldErr("data.scenario.parameters", "missing: the assumptions are published with the figures")
+	}
+	return nil
 }
 
 // PlanFacility is a facility's aggregates in a saved plan.
@@ -64,7 +145,10 @@ func (d *PlanData) Validate() error {
 	}
 	if d.Publish {
 		if d.AsOf != NoDate || d.Target != "" || len(d.People) > 0 || len(d.Facilities) > 0 {
-			return fieldErr("data.publish", "an entry that publishes a plan carries nothing but its name")
+			return fieldErr("data.publish", "an entry that publishes a plan carries nothing but its name and its scenario")
+		}
+		if d.Scenario != nil {
+			return d.Scenario.Validate()
 		}
 		return nil
 	}
@@ -75,6 +159,8 @@ func (d *PlanData) Validate() error {
 		return fieldErr("data.target", "missing")
 	case blank(d.Pack):
 		return fieldErr("data.pack", "missing: the rule pack the screening applied")
+	case d.Scenario != nil:
+		return fieldErr("data.scenario", "a scenario is published with the plan, not saved with it")
 	}
 	for i, m := range d.Mechanisms {
 		if !In(m, Mechanisms) {

@@ -41,3 +41,49 @@ func TestPlanDataValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanScenarioValidate: a publishing entry may carry its scenario, a
+// saving entry may not; a scenario's series and counts must hold together;
+// deaths averted may be below 0 (a run where the plan did worse), which the
+// walk over every event's numbers lets through for model figures only.
+func TestPlanScenarioValidate(t *testing.T) {
+	ok := func() *PlanScenario {
+		iv := ScenarioInterval{Median: 2, P5: -1, P95: 5}
+		return &PlanScenario{AsOf: MustDate("2020-06-30"), Runs: 10, Days: 30, Seed: 1, Transmission: "density", Population: 100, Capacity: 50,
+			Released: 20, Baseline: ScenarioFigures{Deaths: ScenarioInterval{Median: 3, P95: 6}}, Averted: ScenarioAverted{Deaths: iv},
+			SeriesDays: []int{10, 20, 30}, Infected: ScenarioInfected{Baseline: make([]ScenarioInterval, 3), Plan: make([]ScenarioInterval, 3)},
+			Parameters: []ScenarioParam{{Key: "r0", Value: "2.4, 3, 3.7", Unit: "R0", Source: "Recidiviz", Verified: true}}}
+	}
+	pub := &PlanData{Name: "june", Publish: true, Scenario: ok()}
+	if err := pub.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	ev := &Event{Kind: KPlan, Date: MustDate("2020-07-01"), Data: pub}
+	if err := ev.ValidateTexts(); err != nil {
+		t.Errorf("a negative p5 of deaths averted refused: %v", err)
+	}
+	pub.Scenario.Averted.Deaths.P5 = -2 * MaxTotal
+	if err := ev.ValidateTexts(); err == nil {
+		t.Error("a figure below -MaxTotal accepted")
+	}
+	for _, c := range []struct {
+		change func(*PlanScenario)
+		field  string
+	}{
+		{func(s *PlanScenario) { s.AsOf = NoDate }, "data.scenario.as_of"},
+		{func(s *PlanScenario) { s.Runs = 0 }, "data.scenario"},
+		{func(s *PlanScenario) { s.Released = 101 }, "data.scenario"},
+		{func(s *PlanScenario) { s.Infected.Plan = s.Infected.Plan[:2] }, "data.scenario.infected"},
+		{func(s *PlanScenario) { s.Parameters = nil }, "data.scenario.parameters"},
+	} {
+		s := ok()
+		c.change(s)
+		if err := (&PlanData{Name: "june", Publish: true, Scenario: s}).Validate(); err == nil || !strings.HasPrefix(err.Error(), c.field+":") {
+			t.Errorf("want an error at %s, got %v", c.field, err)
+		}
+	}
+	saved := &PlanData{Name: "june", AsOf: MustDate("2020-06-30"), Target: "capacity", Pack: "kh", Scenario: ok()}
+	if err := saved.Validate(); err == nil || !strings.HasPrefix(err.Error(), "data.scenario:") {
+		t.Errorf("a scenario saved with a plan: %v", err)
+	}
+}

@@ -26,6 +26,10 @@ type fieldPlan struct {
 	index  int
 	name   string // the JSON name: the segment of the path and the key of the limits
 	ranged bool   // a whole number with a range of its own
+	// signed: a model figure (tag habeas:"signed"), which may be below 0
+	// (deaths averted: the baseline less a scenario, run by run), within
+	// ±MaxTotal.
+	signed bool
 	lo, hi int64
 	text   int // the longest text, for strings and slices or pointers of strings
 }
@@ -47,7 +51,7 @@ func planOf(t reflect.Type) structPlan {
 		if name == "" {
 			name = sf.Name
 		}
-		fp := fieldPlan{index: i, name: name, text: textLimit(name)}
+		fp := fieldPlan{index: i, name: name, text: textLimit(name), signed: sf.Tag.Get("habeas") == "signed"}
 		if k := sf.Type.Kind(); k >= reflect.Int && k <= reflect.Int64 && sf.Type != dateType {
 			fp.lo, fp.hi, fp.ranged = intLimit(t.Name(), name)
 		}
@@ -145,6 +149,12 @@ func walkValue(v reflect.Value, maxText int, mode walkMode) *Error {
 	case reflect.Struct:
 		for _, f := range structPlanOf(v.Type()) {
 			fv := v.Field(f.index)
+			if f.signed && fv.Kind() == reflect.Float64 {
+				if x := fv.Float(); mode == walkLimits && (x != x || x < -MaxTotal || x > MaxTotal) {
+					return Invalid("."+f.name, "must be from %d to %d", -MaxTotal, MaxTotal)
+				}
+				continue
+			}
 			if f.ranged {
 				if mode == walkLimits {
 					switch n := fv.Int(); {

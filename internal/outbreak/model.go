@@ -281,6 +281,10 @@ type sim struct {
 	// beds, when not nil, gets the beds in use at the end of each day,
 	// added to what it holds (a national sum).
 	beds []float64
+	// daily, when not nil, is called at the end of each day with the
+	// residents infected then (exposed, infectious or in hospital) and the
+	// deaths so far: the fan charts' series.
+	daily func(day int, infected, deaths float64)
 	// trace, when not nil, is called after every step with the time and
 	// the residents' totals per compartment (tests).
 	trace func(t float64, tot [nComp]float64)
@@ -560,6 +564,14 @@ func (m *sim) run(f *Facility, days int, r0 float64, rel []dayRelease) outcome {
 		out.PeakBeds = math.Max(out.PeakBeds, beds)
 		if m.beds != nil {
 			m.beds[day] += beds
+		}
+		if m.daily != nil {
+			inf := 0.0
+			for g := range m.st {
+				s := &m.st[g]
+				inf += s[cE] + s[cA] + s[cIr] + s[cIh] + s[cHr] + s[cHd]
+			}
+			m.daily(day, inf, out.Deaths)
 		}
 	}
 	return out

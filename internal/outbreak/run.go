@@ -29,6 +29,12 @@ type Input struct {
 	Days       int
 	Runs       int
 	Seed       uint64
+	// SeriesEvery, when above 0, keeps the fan charts' series: the
+	// residents infected and the deaths so far at the end of every
+	// SeriesEvery-th day (and of the last), per facility and nationally,
+	// as median and 90% interval over the runs. Its memory is runs ×
+	// facilities × points × 16 bytes, so callers bound it.
+	SeriesEvery int
 	// Workers run in parallel (GOMAXPROCS when 0). The figures do not
 	// depend on it: every run of every facility has its own random stream.
 	Workers int
@@ -97,12 +103,125 @@ type Result struct {
 	Averted      *Averted         `json:"averted,omitempty"`
 	Facilities   []FacilityResult `json:"facilities"`
 	Parameters   []Entry          `json:"parameters"`
+	// Series are the fan charts' figures, when Input.SeriesEvery asked.
+	Series *Series `json:"series,omitempty"`
 
 	// per-run outcomes, [run][facility], kept for tests and the
 	// comparisons above.
 	base, plan [][]outcome
 	natBase    []outcome
 	natPlan    []outcome
+}
+
+// Series are figures over the days of the runs: at the end of each day of
+// Days (1 is the end of the first day), the median and 90% interval over
+// the runs of the residents infected then (exposed, infectious or in
+// hospital) and of the deaths so far.
+type Series struct {
+	Days       []int            `json:"days"`
+	National   ScenarioSeries   `json:"national"`
+	Facilities []FacilitySeries `json:"facilities"`
+}
+
+// ScenarioSeries are the baseline's series and, with a scenario, the plan's.
+type ScenarioSeries struct {
+	Baseline DaySeries  `json:"baseline"`
+	Plan     *DaySeries `json:"plan,omitempty"`
+}
+
+// DaySeries are two figures per day of Series.Days.
+type DaySeries struct {
+	Infected []Interval `json:"infected"`
+	Deaths   []Interval `json:"deaths"`
+}
+
+// FacilitySeries are one facility's series.
+type FacilitySeries struct {
+	ID string `json:"id"`
+	ScenarioSeries
+}
+
+// seriesStore keeps the per-run values of the series: for each scenario,
+// figure (infected, deaths), facility and point, the runs side by side
+// (float32: they are counts of people, well within its exact integers).
+type seriesStore struct {
+	runs, nf, np int
+	at           []int // point index of each day, -1 when not kept
+	days         []int
+	fac          [2][]float32 // [scenario][((fig*nf+f)*np+pt)*runs+r]
+	nat          [2][]float64 // [scenario][(fig*np+pt)*runs+r]
+}
+
+func newSeriesStore(runs, nf, days, every int, scenario bool) *seriesStore {
+	ss := &seriesStore{runs: runs, nf: nf, at: make([]int, days)}
+	for d := range days {
+		ss.at[d] = -1
+		if (d+1)%every == 0 || d == days-1 {
+			ss.at[d] = len(ss.days)
+			ss.days = append(ss.days, d+1)
+		}
+	}
+	ss.np = len(ss.days)
+	n := 1
+	if scenario {
+		n = 2
+	}
+	for k := range n {
+		ss.fac[k] = make([]float32, 2*nf*ss.np*runs)
+		ss.nat[k] = make([]float64, 2*ss.np*runs)
+	}
+	return ss
+}
+
+// recorder is the sim.daily of run r, facility f, scenario k.
+func (ss *seriesStore) recorder(k, r, f int) func(day int, infected, deaths float64) {
+	return func(day int, infected, deaths float64) {
+		pt := ss.at[day]
+		if pt < 0 {
+			return
+		}
+		for fig, v := range [2]float64{infected, deaths} {
+			ss.fac[k][((fig*ss.nf+f)*ss.np+pt)*ss.runs+r] = float32(v)
+			ss.nat[k][(fig*ss.np+pt)*ss.runs+r] += v
+		}
+	}
+}
+
+func (ss *seriesStore) summarise(fs []Facility) *Series {
+	out := &Series{Days: ss.days}
+	day := func(k int, get func(fig, pt int) []float64) *DaySeries {
+		if ss.fac[k] == nil {
+			return nil
+		}
+		ds := &DaySeries{Infected: make([]Interval, ss.np), Deaths: make([]Interval, ss.np)}
+		for pt := range ss.np {
+			ds.Infected[pt] = intervalOf(get(0, pt))
+			ds.Deaths[pt] = intervalOf(get(1, pt))
+		}
+		return ds
+	}
+	buf := make([]float64, ss.runs)
+	facVals := func(k, f int) func(fig, pt int) []float64 {
+		return func(fig, pt int) []float64 {
+			i := ((fig*ss.nf+f)*ss.np + pt) * ss.runs
+			for r, v := range ss.fac[k][i : i+ss.runs] {
+				buf[r] = float64(v)
+			}
+			return buf
+		}
+	}
+	natVals := func(k int) func(fig, pt int) []float64 {
+		return func(fig, pt int) []float64 {
+			i := (fig*ss.np + pt) * ss.runs
+			return ss.nat[k][i : i+ss.runs]
+		}
+	}
+	out.National = ScenarioSeries{Baseline: *day(0, natVals(0)), Plan: day(1, natVals(1))}
+	for j, f := range fs {
+		out.Facilities = append(out.Facilities, FacilitySeries{ID: f.ID,
+			ScenarioSeries: ScenarioSeries{Baseline: *day(0, facVals(0, j)), Plan: day(1, facVals(1, j))}})
+	}
+	return out
 }
 
 // Check reports an input the model cannot run, naming the field.
@@ -116,6 +235,8 @@ func (in *Input) Check() error {
 		return domain.Invalid("days", "%d is out of range: want 1 to %d", in.Days, MaxDays)
 	case in.Workers < 0:
 		return domain.Invalid("workers", "%d is negative", in.Workers)
+	case in.SeriesEvery < 0:
+		return domain.Invalid("series_every", "%d is negative", in.SeriesEvery)
 	}
 	for _, f := range in.Facilities {
 		if f.Capacity < 0 || f.AdmissionsPerDay < 0 || f.ReleasesPerDay < 0 || math.IsNaN(f.AdmissionsPerDay+f.ReleasesPerDay) {
@@ -194,6 +315,10 @@ func Run(ctx context.Context, in Input, sc *Scenario) (*Result, error) {
 		res.plan = make([][]outcome, in.Runs)
 		res.natPlan = make([]outcome, in.Runs)
 	}
+	var ss *seriesStore
+	if in.SeriesEvery > 0 {
+		ss = newSeriesStore(in.Runs, nf, in.Days, in.SeriesEvery, sc != nil)
+	}
 	workers := in.Workers
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -221,7 +346,7 @@ func Run(ctx context.Context, in Input, sc *Scenario) (*Result, error) {
 				// (and the scenario) shares it.
 				m.src.Seed(streamSeed(in.Seed, r, "\x00r0"))
 				u := m.rng.Float64()
-				one := func(m *sim, rel map[string][]dayRelease) ([]outcome, outcome) {
+				one := func(m *sim, rel map[string][]dayRelease, k int) ([]outcome, outcome) {
 					r0 := m.p.r0At(u)
 					outs := make([]outcome, nf)
 					clear(beds)
@@ -230,6 +355,9 @@ func Run(ctx context.Context, in Input, sc *Scenario) (*Result, error) {
 					for j := range in.Facilities {
 						f := &in.Facilities[j]
 						m.src.Seed(streamSeed(in.Seed, r, f.ID))
+						if ss != nil {
+							m.daily = ss.recorder(k, r, j)
+						}
 						o := m.run(f, in.Days, r0, rel[f.ID])
 						outs[j] = o
 						nat.Infections += o.Infections
@@ -239,9 +367,9 @@ func Run(ctx context.Context, in Input, sc *Scenario) (*Result, error) {
 					nat.PeakBeds = slices.Max(append(beds, 0))
 					return outs, nat
 				}
-				res.base[r], res.natBase[r] = one(m, nil)
+				res.base[r], res.natBase[r] = one(m, nil, 0)
 				if sc != nil {
-					res.plan[r], res.natPlan[r] = one(ms, rel)
+					res.plan[r], res.natPlan[r] = one(ms, rel, 1)
 				}
 			}
 		}()
@@ -251,6 +379,9 @@ func Run(ctx context.Context, in Input, sc *Scenario) (*Result, error) {
 		return nil, fmt.Errorf("running the outbreak model: %w", err)
 	}
 	res.summarise(in.Facilities)
+	if ss != nil {
+		res.Series = ss.summarise(in.Facilities)
+	}
 	return res, nil
 }
 

@@ -43,6 +43,9 @@ type Saved struct {
 	Published bool
 	// PublishedBy and PublishedAt say who published it and when.
 	PublishedBy, PublishedAt string
+	// Scenario is the national outbreak scenario published with it (nil
+	// when it was published without one).
+	Scenario *domain.PlanScenario
 }
 
 // ReadSaved finds the plan saved under name; a missing one is ErrNotFound.
@@ -78,7 +81,7 @@ func ReadAll(ctx context.Context, st store.PlanStore) ([]*Saved, error) {
 		}
 		if d.Publish {
 			if s := byName[d.Name]; s != nil {
-				s.Published, s.PublishedBy, s.PublishedAt = true, e.RecordedBy, e.RecordedAt
+				s.Published, s.PublishedBy, s.PublishedAt, s.Scenario = true, e.RecordedBy, e.RecordedAt, d.Scenario
 			}
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/plan"
+	"github.com/habeas-kh/habeas/internal/scenario"
 	"github.com/habeas-kh/habeas/internal/screening"
 	"github.com/habeas-kh/habeas/internal/store"
 )
@@ -71,8 +72,12 @@ func (s *Service) SavePlan(ctx context.Context, p *auth.Principal, name string, 
 	return pl, seqs[0], nil
 }
 
-// PublishPlan makes a saved plan's aggregates public.
-func (s *Service) PublishPlan(ctx context.Context, p *auth.Principal, name string) (int64, error) {
+// PublishPlan makes a saved plan's aggregates public. With sc, it runs the
+// plan's national outbreak scenario (scenario.Public: on the plan's date,
+// sc's runs, days, seed and parameters) and publishes its figures with the
+// plan, in the same entry: computed once, so that the public page is cheap
+// and its figures do not move; nil publishes no scenario.
+func (s *Service) PublishPlan(ctx context.Context, p *auth.Principal, name string, sc *scenario.Options) (int64, error) {
 	if err := p.Require(auth.EditPledges, ""); err != nil {
 		return 0, err
 	}
@@ -80,7 +85,16 @@ func (s *Service) PublishPlan(ctx context.Context, p *auth.Principal, name strin
 	if err != nil {
 		return 0, err
 	}
-	ev := &domain.Event{Kind: domain.KPlan, Date: saved.Plan.AsOf, Data: &domain.PlanData{Name: name, Publish: true}}
+	if saved.Published {
+		return 0, &domain.Error{Code: domain.ErrConflict, Field: "name", Msg: fmt.Sprintf("plan %q is already published", name)}
+	}
+	data := &domain.PlanData{Name: name, Publish: true}
+	if sc != nil {
+		if data.Scenario, err = scenario.Public(ctx, s.st, saved, *sc); err != nil {
+			return 0, err
+		}
+	}
+	ev := &domain.Event{Kind: domain.KPlan, Date: saved.Plan.AsOf, Data: data}
 	seqs, _, err := s.record(ctx, p, nil, []*domain.Event{ev})
 	if err != nil {
 		return 0, fmt.Errorf("publishing plan %q: %w", name, err)
@@ -115,6 +129,81 @@ func (s *Service) PublishedPlan(ctx context.Context, name string, threshold int)
 		return nil, err
 	}
 	return pr.Public(threshold)
+}
+
+// PlanScenario runs the outbreak model against a saved plan for a staff
+// user who may follow it (PlanProgress's permission): opt's runs and days
+// are bounded for the web (scenario.WebMaxRuns, WebMaxDays) and its errors
+// name the field.
+func (s *Service) PlanScenario(ctx context.Context, p *auth.Principal, name string, opt scenario.Options) (*scenario.Result, error) {
+	saved, err := plan.ReadSaved(ctx, s.plans(), name)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.mayPlan(p, saved.Plan.Facility); err != nil {
+		return nil, err
+	}
+	switch {
+	case opt.Runs < 1 || opt.Runs > scenario.WebMaxRuns:
+		return nil, domain.Invalid("runs", "%d is out of range: want 1 to %d", opt.Runs, scenario.WebMaxRuns)
+	case opt.Days < 1 || opt.Days > scenario.WebMaxDays:
+		return nil, domain.Invalid("days", "%d is out of range: want 1 to %d", opt.Days, scenario.WebMaxDays)
+	}
+	opt.SeriesEvery = scenario.SeriesEvery(opt.Days)
+	return scenario.Run(ctx, s.st, saved, opt)
+}
+
+// SavedPlans lists the names of the saved plans a user may follow (as
+// PlanProgress), in the order saved.
+func (s *Service) SavedPlans(ctx context.Context, p *auth.Principal) ([]string, error) {
+	if !p.Can(auth.ReadScreening) {
+		return nil, domain.Forbidden("a plan's scenario needs the screening")
+	}
+	all, err := plan.ReadAll(ctx, s.plans())
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, sv := range all {
+		if s.mayPlan(p, sv.Plan.Facility) == nil {
+			out = append(out, sv.Plan.Name)
+		}
+	}
+	return out, nil
+}
+
+// PublicScenario is a published plan's national scenario as anyone may see
+// it, beside the plan's protected counts.
+type PublicScenario struct {
+	Plan *plan.PublicProgress `json:"plan"`
+	// Scenario is nil when none was published with the plan, or when the
+	// plan's national count of releases is withheld by the disclosure
+	// control (the scenario's released count would give it away).
+	Scenario *domain.PlanScenario `json:"scenario"`
+	// Withheld says the scenario exists but is withheld.
+	Withheld bool `json:"withheld,omitempty"`
+}
+
+// PublishedScenario is what the public scenario page and its JSON show:
+// both are made here, from the figures stored when the plan was published.
+func (s *Service) PublishedScenario(ctx context.Context, name string, threshold int) (*PublicScenario, error) {
+	saved, err := plan.ReadSaved(ctx, s.plans(), name)
+	if err != nil || !saved.Published {
+		return nil, domain.NotFound("no published plan %q", name)
+	}
+	pr, err := plan.Track(ctx, s.st, saved)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := pr.Public(threshold)
+	if err != nil {
+		return nil, err
+	}
+	out := &PublicScenario{Plan: pub, Scenario: saved.Scenario}
+	if out.Scenario != nil && pub.Planned == nil {
+		out.Scenario, out.Withheld = nil, true
+	}
+	return out, nil
 }
 
 // plans is the store's reading of plans; a store that keeps none (a test's)

@@ -369,6 +369,11 @@ type Store interface {
 	// cell or the estate does not list it. One aggregate read; no row of a
 	// person leaves the store.
 	Strata(ctx context.Context, asOf domain.Date, bands []int, dormitoryFrom int) ([]StratumRow, error)
+	// StrataOf is Strata over the people with these ids only (those of
+	// them held at the end of asOf, in the facility that holds them): what
+	// a plan's releases take out of the strata, without reading anyone's
+	// facts row by row.
+	StrataOf(ctx context.Context, asOf domain.Date, ids []string, bands []int, dormitoryFrom int) ([]StratumRow, error)
 	// Admissions counts admissions with from <= date <= to per facility; drug
 	// counts those whose episode involved a drug charge.
 	Admissions(ctx context.Context, from, to domain.Date) (all, drug []FacilityCount, err error)

@@ -13,6 +13,7 @@ import (
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/ledger"
 	"github.com/habeas-kh/habeas/internal/plan"
+	"github.com/habeas-kh/habeas/internal/scenario"
 	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
 )
 
@@ -52,7 +53,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 	if _, _, err := f.srv.Registry().SavePlan(t.Context(), root, "matrix", domain.NoDate, planOpt); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.srv.Registry().PublishPlan(t.Context(), root, "matrix"); err != nil {
+	if _, err := f.srv.Registry().PublishPlan(t.Context(), root, "matrix", &scenario.Options{Runs: 5, Days: 20, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	table := []struct {
@@ -114,6 +115,10 @@ func TestRouteRoleMatrix(t *testing.T) {
 		}, admin},
 		{"GET", "/staff/plans/{name}", "/staff/plans/matrix", nil, "admin legal"},
 		{"GET", "/plans/{name}", "/plans/matrix", nil, anyone},
+		// A plan's outbreak scenario runs on its people: as its progress.
+		{"GET", "/staff/scenario", "/staff/scenario?plan=matrix&runs=5&days=20", nil, "admin legal"},
+		{"GET", "/plans/{name}/scenario", "/plans/matrix/scenario", nil, anyone},
+		{"GET", "/plans/{name}/scenario.json", "/plans/matrix/scenario.json", nil, anyone},
 		{"GET", "/api/v1/openapi.json", "/api/v1/openapi.json", nil, anyone},
 		{"GET", "/api/v1/report", "/api/v1/report", nil, anyone},
 		{"GET", "/api/v1/checkpoint", "/api/v1/checkpoint", nil, anyone},

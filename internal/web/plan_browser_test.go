@@ -13,11 +13,13 @@ import (
 	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/plan"
+	"github.com/habeas-kh/habeas/internal/scenario"
 	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
 )
 
 // TestPlanPagesInABrowser opens the plan builder with a plan, a plan's
-// progress and its public page, at desktop width and 360 px, in English
+// progress and its public page, a plan's outbreak scenario (staff) and its
+// published national scenario, at desktop width and 360 px, in English
 // and Khmer: no page is wider than a phone's screen (its tables scroll in
 // their own box). Screenshots go to $HABEAS_E2E_OUT/plan.
 func TestPlanPagesInABrowser(t *testing.T) {
@@ -28,7 +30,7 @@ func TestPlanPagesInABrowser(t *testing.T) {
 	if _, _, err := f.srv.Registry().SavePlan(t.Context(), root, "browser", domain.NoDate, opt); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.srv.Registry().PublishPlan(t.Context(), root, "browser"); err != nil {
+	if _, err := f.srv.Registry().PublishPlan(t.Context(), root, "browser", &scenario.Options{Runs: 40, Days: 90, Seed: 1}); err != nil {
 		t.Fatal(err)
 	}
 	out := os.Getenv("HABEAS_E2E_OUT")
@@ -58,6 +60,9 @@ func TestPlanPagesInABrowser(t *testing.T) {
 		"builder":  "/staff/plan?target=releases&value=200&exclude=violent&chosen=1&mechanism=judicial_supervision&mechanism=conditional_release",
 		"progress": "/staff/plans/browser?",
 		"public":   "/plans/browser?",
+		"scenario": "/staff/scenario?plan=browser&runs=40&days=90",
+		// The published plan's national scenario.
+		"scenario_public": "/plans/browser/scenario?",
 	}
 	for name, p := range pages {
 		for _, lang := range []string{"en", "km"} {

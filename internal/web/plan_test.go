@@ -81,7 +81,7 @@ func TestPlanPages(t *testing.T) {
 	if pub := f.client().get("/plans/web-plan"); pub.code != 404 {
 		t.Errorf("an unpublished plan in public: %d", pub.code)
 	}
-	if _, err := f.srv.Registry().PublishPlan(context.Background(), auth.System("admin", "test"), "web-plan"); err != nil {
+	if _, err := f.srv.Registry().PublishPlan(context.Background(), auth.System("admin", "test"), "web-plan", nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, lang := range []string{"", "?lang=km"} {

@@ -69,6 +69,7 @@ func (p *page) T(key string, args ...any) string {
 }
 
 func (p *page) Num(n int) string          { return p.Lang.Num(n) }
+func (p *page) Num64(n uint64) string     { return p.Lang.digits(strconv.FormatUint(n, 10)) }
 func (p *page) Pct(f float64) string      { return p.Lang.Pct(f) }
 func (p *page) Share(f float64) string    { return p.Lang.Pct(100 * f) }
 func (p *page) Year(y int) string         { return p.Lang.digits(strconv.Itoa(y)) }

@@ -16,6 +16,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -161,7 +162,12 @@ var funcs = template.FuncMap{
 	"pledgeBar":  pledgeBar,
 	"eventRows":  func(p *page, data any) []detailRow { return eventRows(p.Lang, data) },
 	// deref and derefF read a figure the template has checked is there.
-	"deref":  func(p *int) int { return *p },
+	"deref": func(p *int) int { return *p },
+	// round, iv and ivs are the scenario pages': a model figure is shown
+	// as a whole number of people, median (5th–95th percentile).
+	"round":  func(f float64) int { return int(math.Round(f)) },
+	"iv":     func(l *page, i domain.ScenarioInterval) ivArgs { return ivArgs{l, i} },
+	"ivs":    func(l *page, s *domain.PlanScenario) ivsArgs { return ivsArgs{l, s} },
 	"derefF": func(p *float64) float64 { return *p },
 	"fieldArgs": func(p *page, name string, required bool) fieldArg {
 		return fieldArg{P: p, Name: name, Required: required}
@@ -280,6 +286,9 @@ func (s *Server) Routes() []Route {
 		{"POST", "/staff/plan", false, s.savePlan},
 		{"GET", "/staff/plans/{name}", false, s.planProgress},
 		{"GET", "/plans/{name}", false, s.publicPlan},
+		{"GET", "/staff/scenario", false, s.scenarioPage},
+		{"GET", "/plans/{name}/scenario", false, s.publicScenario},
+		{"GET", "/plans/{name}/scenario.json", false, s.publicScenarioJSON},
 		{"GET", "/staff/markers", false, s.markersPage},
 		{"POST", "/staff/markers", false, s.addMarker},
 	}

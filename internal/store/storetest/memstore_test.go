@@ -576,6 +576,19 @@ func (m *memStore) FlagsOn(ctx context.Context, asOf domain.Date) ([]store.FlagR
 }
 
 func (m *memStore) Strata(ctx context.Context, asOf domain.Date, bands []int, dormitoryFrom int) ([]store.StratumRow, error) {
+	return m.strata(asOf, nil, bands, dormitoryFrom)
+}
+
+func (m *memStore) StrataOf(ctx context.Context, asOf domain.Date, ids []string, bands []int, dormitoryFrom int) ([]store.StratumRow, error) {
+	only := map[string]bool{}
+	for _, id := range ids {
+		only[id] = true
+	}
+	return m.strata(asOf, only, bands, dormitoryFrom)
+}
+
+// strata counts everyone held (only nil) or the people in only.
+func (m *memStore) strata(asOf domain.Date, only map[string]bool, bands []int, dormitoryFrom int) ([]store.StratumRow, error) {
 	if err := domain.CheckAgeBands(bands); err != nil {
 		return nil, err
 	}
@@ -590,7 +603,10 @@ func (m *memStore) Strata(ctx context.Context, asOf domain.Date, bands []int, do
 		housing  store.Housing
 	}
 	counts := map[key]int{}
-	for _, r := range st.persons {
+	for id, r := range st.persons {
+		if only != nil && !only[id] {
+			continue
+		}
 		for _, s := range r.stays {
 			if !inStay(s, asOf) {
 				continue

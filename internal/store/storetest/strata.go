@@ -94,4 +94,53 @@ func testStrata(t *testing.T, s store.Store) {
 	if _, err := s.Strata(t.Context(), d("2024-02-01"), []int{18, 65}, 10); err == nil {
 		t.Error("bands not starting at 0 accepted")
 	}
+
+	// StrataOf: the same counts over some people only. A plan's people
+	// who are no longer held (F after 1 June) or never were (Z) count
+	// nowhere; an empty list counts no one.
+	for _, c := range []struct {
+		on   string
+		ids  []string
+		want []sr
+	}{
+		{"2024-03-01", []string{"A", "D", "F", "G", "Z"}, []sr{
+			row("CC1", 18, true, dorm, 1), row("CC1", 55, false, dorm, 1), row("PJ", 18, true, dorm, 1), row("PJ", 18, false, unk, 1)}},
+		{"2024-06-10", []string{"A", "D", "F", "G", "Z"}, []sr{
+			row("CC1", 18, true, dorm, 1), row("CC1", 65, false, dorm, 1), row("PJ", 18, false, unk, 1)}},
+		{"2024-06-10", []string{"B", "C", "E"}, []sr{
+			row("CC1", -1, false, unk, 1), row("CC1", 85, false, cell, 1), row("PJ", 18, false, dorm, 1)}},
+		{"2024-06-10", nil, nil},
+	} {
+		got, err := s.StrataOf(t.Context(), d(c.on), c.ids, bands, 10)
+		fatalIf(t, err, "StrataOf")
+		key := func(r sr) string {
+			return fmt.Sprintf("%s/%d/%v/%s/%d", r.Facility, r.AgeBand, r.Chronic, r.Housing, r.Count)
+		}
+		gk, wk := []string{}, []string{}
+		for _, r := range got {
+			gk = append(gk, key(r))
+		}
+		for _, r := range c.want {
+			wk = append(wk, key(r))
+		}
+		slices.Sort(gk)
+		slices.Sort(wk)
+		if !slices.Equal(gk, wk) {
+			t.Errorf("strata of %v on %s:\n got %v\nwant %v", c.ids, c.on, gk, wk)
+		}
+	}
+	// More people than one IN list holds: the chunks' counts add up.
+	many := []string{"A", "B", "C", "D", "E", "G"}
+	for i := range 1200 {
+		many = append(many, fmt.Sprintf("nobody-%d", i))
+	}
+	got, err = s.StrataOf(t.Context(), d("2024-06-10"), many, bands, 10)
+	fatalIf(t, err, "StrataOf")
+	total := 0
+	for _, r := range got {
+		total += r.Count
+	}
+	if total != 6 {
+		t.Errorf("StrataOf over 1,206 ids, 6 of them held: counted %d", total)
+	}
 }
