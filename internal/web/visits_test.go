@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -231,6 +233,85 @@ func TestVisitPagesBrowser(t *testing.T) {
 				t.Fatalf("%d px %s, the indicators: %v", width, lang, err)
 			}
 			check("indicators")
+		}
+	}
+}
+
+// TestObservedFiguresAgree: the dashboard shows, for a facility a monitor
+// visited, the official figure, the monitors' count and their difference,
+// the same figures as the report's JSON and observed.csv; the monitors'
+// count is the one typed in the form, and the official one the register's
+// population of the day, read here by another path (Population, which
+// scans the stays, where the report reads the aggregates).
+func TestObservedFiguresAgree(t *testing.T) {
+	f, _, _ := visitsFixture(t)
+	ctx := t.Context()
+	asOf, err := f.srv.Registry().AsOf(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	date := domain.MakeDate(asOf.Year(), asOf.Month(), 1).AddDays(-1) // the last month-end before the register's end
+	day := date.AddDays(-5)
+	v := url.Values{"facility": {"CC1"}, "date": {day.String()}, "visit_id": {"lic-cc1-obs"}, "team": {"Dara"}, "obs_total": {"5000"}}
+	if res := f.login("dara").post("/staff/visits", v); res.code != http.StatusSeeOther {
+		t.Fatalf("saving the visit: %d\n%s", res.code, res.body)
+	}
+	rows, err := f.db.Population(ctx, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	official := 0
+	for _, r := range rows {
+		if r.Facility == "CC1" {
+			official += r.Count
+		}
+	}
+	if official <= 5 {
+		t.Fatalf("CC1 holds %d on %s: too few for the test", official, day)
+	}
+	c := f.client()
+	c.cookies["lang"] = "en"
+	get := func(u string) string {
+		t.Helper()
+		res := c.get(u)
+		if res.code != http.StatusOK {
+			t.Fatalf("%s: %d", u, res.code)
+		}
+		return res.body
+	}
+	var rep struct {
+		Observed []struct {
+			Facility   string `json:"facility_id"`
+			Date       string `json:"date"`
+			Observed   *int   `json:"observed"`
+			Official   *int   `json:"official"`
+			Difference *int   `json:"difference"`
+		} `json:"observed"`
+	}
+	if err := json.Unmarshal([]byte(get("/reports/"+date.String()+"/data/report.json")), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Observed) != 1 || rep.Observed[0].Facility != "CC1" || rep.Observed[0].Date != day.String() || rep.Observed[0].Observed == nil ||
+		*rep.Observed[0].Observed != 5000 || rep.Observed[0].Official == nil || *rep.Observed[0].Official != official || *rep.Observed[0].Difference != 5000-official {
+		t.Fatalf("report.json observed: %+v (want 5000 beside %d on %s)", rep.Observed, official, day)
+	}
+	csvRows, err := csv.NewReader(strings.NewReader(get("/reports/" + date.String() + "/data/observed.csv"))).ReadAll()
+	if err != nil || len(csvRows) != 3 {
+		t.Fatalf("observed.csv: %v %v", csvRows, err)
+	}
+	row := csvRows[2] // after the header and the HXL tags
+	dash := parseHTML(t, get("/?as_of="+date.String()))
+	cells := tableRows(t, byID(t, dash, "observed-table"))
+	if len(cells) != 1 {
+		t.Fatalf("the dashboard's observed table: %v", cells)
+	}
+	for _, c := range []struct{ what, dash, csv, want string }{
+		{"official", cells[0][2], row[5], strconv.Itoa(official)},
+		{"observed", cells[0][4], row[3], "5000"},
+		{"difference", strings.Fields(cells[0][6])[0], row[7], strconv.Itoa(5000 - official)},
+	} {
+		if !sameFigure(c.dash, c.want) || !sameFigure(c.csv, c.want) {
+			t.Errorf("%s: the dashboard shows %q, observed.csv %q, want %s", c.what, c.dash, c.csv, c.want)
 		}
 	}
 }
