@@ -161,13 +161,21 @@ func visitFromForm(l Lang, f url.Values) (*domain.Event, error) {
 			WaterPoints: r.optInt("cell_water_points" + x), LitresPerDay: r.optFloat("cell_litres" + x), Toilets: r.optInt("cell_toilets" + x),
 			Light: oneOf(r, "cell_light"+x, domain.Adequacies, false), Ventilation: oneOf(r, "cell_ventilation"+x, domain.Adequacies, false),
 			SleepingM2: r.optFloat("cell_sleeping" + x)}
-		if area != nil {
-			c.AreaM2 = *area
-		} else {
+		// The commonest slips are checked here, to be told in the
+		// reader's language; the visit's rules check them again.
+		switch {
+		case area == nil:
 			r.text("cell_area"+x, true)
+		case !(*area > 0):
+			r.bad("cell_area"+x, "msg.cell_area", r.lang.Dec(*area))
+		default:
+			c.AreaM2 = *area
 		}
 		if n := r.optInt("cell_people" + x); n != nil {
 			c.People = *n
+			if t := d.Observed.Total; t != nil && *n > *t {
+				r.bad("cell_people"+x, "msg.cell_people", r.lang.Num(*n), r.lang.Num(*t))
+			}
 		} else {
 			r.text("cell_people"+x, true)
 		}

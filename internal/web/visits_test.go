@@ -100,7 +100,7 @@ func TestVisitForm(t *testing.T) {
 	// The rules stop at a visit's first problem: here the cell holding more
 	// than were counted, shown with the form's own (the date left out).
 	for _, want := range []string{`value="WQX police post"`, "WQX-testimony: beaten on arrest", ">Open block C to relieve B4<", `name="cell_area_2" value="0"`,
-		`value="40"`, "When it happened: is required", "85 people in cell &#34;B4&#34; is more than the facility&#39;s observed headcount, 40"} {
+		`value="40"`, "When it happened: is required", "85 people in the cell is more than everyone present at the facility, 40"} {
 		if !strings.Contains(res.body, want) {
 			t.Errorf("the refused form lacks %q", want)
 		}
@@ -113,9 +113,15 @@ func TestVisitForm(t *testing.T) {
 	}
 	bad.Set("obs_total", "5000")
 	res = c.post("/staff/visits", bad)
-	if res.code != http.StatusBadRequest || !strings.Contains(res.body, "Floor area (m²) (2): must be more than 0 m²") {
+	if res.code != http.StatusBadRequest || !strings.Contains(res.body, "Floor area (m²) (2): must be more than 0 m²; got 0.0") {
 		t.Fatalf("a cell of zero area: %d\n%s", res.code, res.body)
 	}
+	// In Khmer, the message is Khmer.
+	c.cookies["lang"] = "km"
+	if res := c.post("/staff/visits", bad); res.code != http.StatusBadRequest || !strings.Contains(res.body, "ត្រូវតែធំជាង ០ ម²; បានបញ្ចូល ០,០") {
+		t.Errorf("a cell of zero area, in Khmer: %d %q", res.code, regexp.MustCompile(`<span class="err">[^<]*`).FindAllString(res.body, -1))
+	}
+	delete(c.cookies, "lang")
 	if h, _ := f.db.Head(t.Context()); h != head {
 		t.Fatalf("refused visits changed the ledger: %+v, was %+v", h, head)
 	}
@@ -173,6 +179,12 @@ func TestVisitPagesBrowser(t *testing.T) {
 	if res := f.login("dara").post("/staff/visits", visitFormValues(day)); res.code != http.StatusSeeOther {
 		t.Fatalf("saving a visit: %d", res.code)
 	}
+	// A count before the last month-end, for the dashboard.
+	monthEnd := domain.MakeDate(day.Year(), day.Month(), 1).AddDays(-1)
+	if res := f.login("dara").post("/staff/visits", url.Values{"facility": {"CC1"}, "date": {monthEnd.AddDays(-3).String()}, "visit_id": {"lic-cc1-0"},
+		"team": {"Dara"}, "obs_total": {"240"}}); res.code != http.StatusSeeOther {
+		t.Fatalf("saving a visit: %d", res.code)
+	}
 	out := os.Getenv("HABEAS_E2E_OUT")
 	if out == "" {
 		out = filepath.Join(os.TempDir(), "habeas-e2e")
@@ -198,7 +210,10 @@ func TestVisitPagesBrowser(t *testing.T) {
 	for _, width := range []int64{1280, phoneWidth} {
 		for _, lang := range []string{"en", "km"} {
 			// The form refused: a cell of zero area, typed in the browser.
-			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900), chromedp.Navigate(base+"/staff/visits?facility=CC1&lang="+lang),
+			// The language cookie, as the switch sets it: the form is posted
+			// without the query's lang.
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900), chromedp.Navigate(base+"/lang/"+lang+"?next=/staff/visits"),
+				chromedp.Navigate(base+"/staff/visits?facility=CC1"),
 				chromedp.WaitVisible(css("#visit-form button[type=submit]")),
 				chromedp.SetValue(css("select[name=facility]"), "CC1"),
 				chromedp.SendKeys(css("input[name=date]"), day.AddDays(1).String()),
@@ -233,6 +248,13 @@ func TestVisitPagesBrowser(t *testing.T) {
 				t.Fatalf("%d px %s, the indicators: %v", width, lang, err)
 			}
 			check("indicators")
+			if err := chromedp.Do(ctx, chromedp.Navigate(base+"/?as_of="+monthEnd.String()+"&lang="+lang), chromedp.WaitReady(css("#observed-table"))); err != nil {
+				t.Fatalf("%d px %s, the dashboard: %v", width, lang, err)
+			}
+			check("dashboard")
+			if buf, err := chromedp.Run(ctx, chromedp.Screenshot(css("#observed"))); err == nil {
+				os.WriteFile(filepath.Join(out, "dashboard_observed_"+lang+"_"+strconv.FormatInt(width, 10)+".png"), buf, 0o644)
+			}
 		}
 	}
 }
