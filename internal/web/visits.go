@@ -386,8 +386,12 @@ func (s *Server) visitIndicators(w http.ResponseWriter, r *http.Request) {
 			v.Facilities = append(v.Facilities, f)
 		}
 	}
+	if len(v.Facilities) == 0 {
+		s.fail(w, r, &domain.Error{Code: domain.ErrForbidden, Msg: pr.User + " may not read the visits to any facility"})
+		return
+	}
 	v.Facility = r.URL.Query().Get("facility")
-	if v.Facility == "" && len(v.Facilities) > 0 {
+	if v.Facility == "" {
 		v.Facility = v.Facilities[0].ID
 	}
 	for _, f := range facs {
