@@ -149,6 +149,13 @@ func (s *Service) OrgKeys(ctx context.Context, by *Principal, org string) ([]sto
 // (consent withdrawn): the record can never be read again, while its event
 // stays in the chain. Users of the record's organisation only; audited.
 func (s *Service) DestroyRecordKey(ctx context.Context, by *Principal, seq int64, reason string) error {
+	return s.DestroyRecordPart(ctx, by, seq, 0, reason)
+}
+
+// DestroyRecordPart destroys the data key of one part of the restricted
+// records at seq: one interview of a visit, whose consent was withdrawn,
+// and no other.
+func (s *Service) DestroyRecordPart(ctx context.Context, by *Principal, seq int64, part int, reason string) error {
 	if !by.Authenticated() {
 		return domain.ErrUnauthenticated
 	}
@@ -159,21 +166,30 @@ func (s *Service) DestroyRecordKey(ctx context.Context, by *Principal, seq int64
 	if reason == "" {
 		return domain.Invalid("reason", "say why the record is destroyed (consent withdrawn, ...)")
 	}
-	k, ok, err := s.orgs.RecordKey(ctx, seq)
+	ks, err := s.orgs.EventRecordKeys(ctx, seq)
 	if err != nil {
 		return err
 	}
-	if !ok {
-		return &domain.Error{Code: domain.ErrNotFound, Field: "seq", Msg: fmt.Sprintf("event %d carries no restricted record", seq)}
+	i := slices.IndexFunc(ks, func(k store.RecordKey) bool { return k.Part == part })
+	if i < 0 {
+		if len(ks) == 0 {
+			return &domain.Error{Code: domain.ErrNotFound, Field: "seq", Msg: fmt.Sprintf("event %d carries no restricted record", seq)}
+		}
+		return &domain.Error{Code: domain.ErrNotFound, Field: "part", Msg: fmt.Sprintf("event %d has no restricted record %d (it has %d)", seq, part, len(ks))}
 	}
+	k := ks[i]
 	if !by.InOrg(k.Org) {
 		return &domain.Error{Code: domain.ErrForbidden, Msg: fmt.Sprintf("%s may not destroy the records of another organisation", by.User)}
 	}
 	if k.Wrapped == nil {
 		return &domain.Error{Code: domain.ErrConflict, Field: "seq", Msg: fmt.Sprintf("the key of record %d was already destroyed on %s", seq, k.Destroyed.Format(time.DateOnly))}
 	}
-	return s.apply(ctx, by, ActRecordKeyDestroy, fmt.Sprint(seq), map[string]string{"org": k.Org, "reason": reason},
-		store.AccountChange{DestroyRecordKey: seq})
+	subject, detail := fmt.Sprint(seq), map[string]string{"org": k.Org, "reason": reason}
+	if part != 0 {
+		subject, detail["part"] = fmt.Sprintf("%d/%d", seq, part), fmt.Sprint(part)
+	}
+	return s.apply(ctx, by, ActRecordKeyDestroy, subject, detail,
+		store.AccountChange{DestroyRecordKey: seq, DestroyRecordPart: part})
 }
 
 // orgKind is the kind of the organisation of a user, "" when unknown.

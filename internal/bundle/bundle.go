@@ -33,8 +33,7 @@ const Format = "habeas-bundle/1"
 
 // Kinds are the events a monitoring organisation brings from a laptop: its
 // own records, never the custody register's, which its users do not write.
-// (The visits of issue 20 item 2 join them when they land.)
-var Kinds = []domain.Kind{domain.KMarker}
+var Kinds = []domain.Kind{domain.KMarker, domain.KVisit}
 
 // Body is the signed part of a bundle.
 type Body struct {
@@ -48,10 +47,13 @@ type Body struct {
 }
 
 // Item is one event: its interchange line (with its prev and hash on the
-// laptop) and, for a restricted record, its wrapped data key.
+// laptop) and, for restricted records, their wrapped data keys: part 0's in
+// RecordKey, the further parts' (a visit's second interview on) in
+// MoreKeys, in part order.
 type Item struct {
 	Line      json.RawMessage `json:"line"`
 	RecordKey []byte          `json:"record_key,omitempty"`
+	MoreKeys  [][]byte        `json:"more_record_keys,omitempty"`
 }
 
 type file struct {
@@ -63,7 +65,7 @@ type file struct {
 type Source interface {
 	Head(ctx context.Context) (store.Head, error)
 	Events(ctx context.Context, from int64, fn func(store.StoredEvent) error) error
-	RecordKey(ctx context.Context, seq int64) (store.RecordKey, bool, error)
+	EventRecordKeys(ctx context.Context, seq int64) ([]store.RecordKey, error)
 }
 
 // Export writes the bundle of the events with seq >= since, for org, signed
@@ -84,15 +86,22 @@ func Export(ctx context.Context, src Source, org string, since int64, priv ed255
 			return domain.Invalid("since", "event %d is a %s, which a monitoring organisation does not bring in a bundle: start --since after the estate and anything else not recorded here", e.Seq, e.Kind)
 		}
 		it := Item{Line: json.RawMessage(domain.Line(e.Body, e.Prev, e.Hash))}
-		k, ok, err := src.RecordKey(ctx, e.Seq)
+		ks, err := src.EventRecordKeys(ctx, e.Seq)
 		if err != nil {
 			return err
 		}
-		if ok {
+		for i, k := range ks {
 			if k.Wrapped == nil {
-				return fmt.Errorf("event %d: its record's data key was destroyed here: it cannot be brought", e.Seq)
+				return fmt.Errorf("event %d: the data key of its record %d was destroyed here: it cannot be brought", e.Seq, k.Part)
 			}
-			it.RecordKey = k.Wrapped
+			if k.Part != i {
+				return fmt.Errorf("event %d: its record %d has no key here", e.Seq, i)
+			}
+			if i == 0 {
+				it.RecordKey = k.Wrapped
+			} else {
+				it.MoreKeys = append(it.MoreKeys, k.Wrapped)
+			}
 		}
 		body.Events = append(body.Events, it)
 		return nil
@@ -213,15 +222,25 @@ func Open(ctx context.Context, keys Keys, name string, data []byte) (*Opened, er
 			return nil, at("it does not follow the event before it in the laptop's ledger")
 		}
 		prev = ev.Hash
+		var keys [][]byte
+		if it.RecordKey != nil {
+			keys = append([][]byte{it.RecordKey}, it.MoreKeys...)
+		}
+		var recs []*domain.Sealed
 		if sp, ok := ev.Data.(domain.SealedPayload); ok {
-			r := sp.SealedRecord()
+			recs = sp.SealedRecords()
+		}
+		if len(keys) != len(recs) {
+			return nil, at("it carries %d restricted record(s) and comes with %d data key(s)", len(recs), len(keys))
+		}
+		for p, r := range recs {
 			if r.Org != o.ID {
 				return nil, at("its restricted record is sealed for %s, not for %s, whose key signed the bundle", r.Org, o.ID)
 			}
-			if len(it.RecordKey) == 0 {
-				return nil, at("its restricted record comes without its data key")
+			if len(keys[p]) == 0 {
+				return nil, at("its restricted record %d comes without its data key", p)
 			}
-			r.Wrapped = it.RecordKey
+			r.Wrapped = keys[p]
 		}
 		op.Events = append(op.Events, ev)
 		op.Hashes = append(op.Hashes, ev.Hash)

@@ -40,6 +40,7 @@ type serveConfig struct {
 	Demo              bool
 	ShutdownTimeout   time.Duration
 	ScreeningInterval time.Duration
+	OrgKeys           []string
 }
 
 // setting is one row of the table of settings. The key is the YAML key and
@@ -59,6 +60,9 @@ type setting struct {
 	// inherited settings are flags of the root command (--db), registered
 	// there, not by bind.
 	inherited bool
+	// flag is the flag's name when it is not the key (--org-key, given
+	// once per organisation, for the key org-keys).
+	flag string
 }
 
 func (s setting) env() string {
@@ -82,6 +86,7 @@ func (c *serveConfig) settings() []setting {
 		{key: "demo", ptr: &c.Demo, def: "false", usage: "fill an empty database with the demo register first"},
 		{key: "shutdown-timeout", ptr: &c.ShutdownTimeout, def: "30s", usage: "how long requests still running may finish when asked to stop"},
 		{key: "screening-interval", ptr: &c.ScreeningInterval, def: "30s", usage: "how often the saved screenings are checked against writes made by other processes"},
+		{key: "org-keys", flag: "org-key", ptr: &c.OrgKeys, inherited: true, usage: "ORG=FILE: the key file of a monitoring organisation, which seals and opens its restricted records (a list)"},
 	}
 }
 
@@ -123,17 +128,21 @@ func bindConfig(fs *pflag.FlagSet, c *serveConfig, configFile *string) {
 // command's, read into a.dsn.
 func (a *app) resolveConfig(cmd *cobra.Command, c *serveConfig, configFile string) (configSources, error) {
 	src := configSources{from: map[string]string{}}
-	c.DB = a.dsn
+	c.DB, c.OrgKeys = a.dsn, a.orgKeys
 	fileVals, file, err := readConfigFile(configFile, c)
 	if err != nil {
 		return src, err
 	}
 	src.file = file
 	for _, s := range c.settings() {
-		f := cmd.Flags().Lookup(s.key)
+		name := s.key
+		if s.flag != "" {
+			name = s.flag
+		}
+		f := cmd.Flags().Lookup(name)
 		switch {
 		case f != nil && f.Changed:
-			src.from[s.key] = "flag --" + s.key
+			src.from[s.key] = "flag --" + name
 		case os.Getenv(s.env()) != "":
 			if err := setFromString(s.ptr, os.Getenv(s.env())); err != nil {
 				return src, fmt.Errorf("environment variable %s: %w", s.env(), err)
@@ -156,7 +165,7 @@ func (a *app) resolveConfig(cmd *cobra.Command, c *serveConfig, configFile strin
 			}
 		}
 	}
-	a.dsn = c.DB
+	a.dsn, a.orgKeys = c.DB, c.OrgKeys
 	if err := c.check(src); err != nil {
 		return src, err
 	}

@@ -115,3 +115,41 @@ func TestConfigErrors(t *testing.T) {
 		t.Errorf("a missing --config file: exit %d, %q", code, errOut)
 	}
 }
+
+// TestConfigOrgKeys: the organisations' key files come from the
+// configuration's org-keys list, from HABEAS_ORG_KEYS over it, and from
+// --org-key over both; a visit's interviews are then sealed with the key
+// the file names.
+func TestConfigOrgKeys(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "habeas.yaml")
+	writeFile(t, file, "org-keys:\n  - licadho=/etc/habeas/licadho.agekey\n  - adhoc=/etc/habeas/adhoc.agekey\n")
+	t.Setenv("HABEAS_ORG_KEYS", "")
+	t.Setenv("HABEAS_DB", "")
+	line := func(out string) string {
+		for l := range strings.SplitSeq(out, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(l), "org-keys") {
+				return l
+			}
+		}
+		t.Fatalf("no org-keys in\n%s", out)
+		return ""
+	}
+	for _, c := range []struct {
+		args       []string
+		value, src string
+	}{
+		{nil, `["licadho=/etc/habeas/licadho.agekey", "adhoc=/etc/habeas/adhoc.agekey"]`, file + ":2"},
+		{[]string{"env"}, `["licadho=/srv/lic.key", "adhoc=/srv/adhoc.key"]`, "env HABEAS_ORG_KEYS"},
+		{[]string{"env", "--org-key", "licadho=/x.key"}, `["licadho=/x.key"]`, "flag --org-key"},
+	} {
+		args := []string{"config", "check", "--config", file}
+		if len(c.args) > 0 {
+			t.Setenv("HABEAS_ORG_KEYS", "licadho=/srv/lic.key,adhoc=/srv/adhoc.key")
+			args = append(args, c.args[1:]...)
+		}
+		if l := line(mustRun(t, args...)); !strings.Contains(l, c.value) || !strings.HasSuffix(strings.TrimSpace(l), c.src) {
+			t.Errorf("%v: %q, want %s from %s", c.args, l, c.value, c.src)
+		}
+	}
+}

@@ -9,13 +9,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/intake"
+	"github.com/habeas-kh/habeas/internal/visits"
 )
 
 // visitsImportCmd records the submissions of the visit form exported from
 // KoboToolbox or ODK Central.
 func (a *app) visitsImportCmd() *cobra.Command {
-	var format string
+	var format, org string
 	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "visits FILE",
@@ -50,7 +52,18 @@ is one.`,
 			in := intake.New(db, svc, intake.WithClock(a.now), intake.WithLogger(a.log))
 			name := filepath.Base(args[0])
 			start := time.Now()
-			res, err := in.ImportVisits(ctx, args[0], format, a.actor("import visits "+name), dryRun)
+			var seal func(*domain.VisitData) error
+			if org != "" {
+				if _, err := a.orgPrincipal(ctx, db, org); err != nil {
+					return err
+				}
+				keys, err := a.keyring()
+				if err != nil {
+					return err
+				}
+				seal = func(d *domain.VisitData) error { return visits.Seal(keys, org, d) }
+			}
+			res, err := in.ImportVisits(ctx, args[0], format, a.actor("import visits "+name), dryRun, seal)
 			if err != nil {
 				if ctx.Err() != nil {
 					return fmt.Errorf("interrupted: the import was rolled back, nothing was written")
@@ -76,5 +89,6 @@ is one.`,
 	cmd.RunE = a.removeNewDBOnError(cmd.RunE)
 	cmd.Flags().StringVar(&format, "format", "", "the export's layout: "+strings.Join(intake.VisitFormats, ", ")+" (default: told from the file)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check everything, against the register too, and write nothing")
+	cmd.Flags().StringVar(&org, "org", "", "the monitoring organisation whose key seals the interviews and allegations (required when the export holds any)")
 	return cmd
 }

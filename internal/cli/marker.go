@@ -199,6 +199,27 @@ func (a *app) markerDestroyCmd() *cobra.Command {
 	return cmd
 }
 
+func (a *app) orgKeyRotateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rotate KEY-FILE",
+		Short: "Add a new identity to an organisation's key file: new records are sealed with it, the older ones still open what they sealed",
+		Long: `Add a new identity to an organisation's key file (kept beside the older ones,
+which still open the records sealed before; the file is replaced at once,
+never half-written). Give laptops the new public key it prints. The older
+identities cannot be removed: docs/organisations.md says why. Back the file up
+again now.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pub, err := restricted.Rotate(args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "added a new key to %s; records are sealed with it from now on\npublic key (for laptops that only seal): %s\nBack the file up again now (docs/organisations.md).\n", args[0], pub)
+			return nil
+		},
+	}
+}
+
 func (a *app) orgKeyGenerateCmd() *cobra.Command {
 	var out string
 	cmd := &cobra.Command{

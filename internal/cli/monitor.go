@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -8,11 +9,14 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/monitor"
+	"github.com/habeas-kh/habeas/internal/visits"
 )
 
 // visitCmd records monitoring visits.
@@ -21,6 +25,7 @@ func (a *app) visitCmd() *cobra.Command {
 		Use:   "visit",
 		Short: "Record monitoring visits to facilities (docs/monitoring.md)",
 	}
+	var org string
 	add := &cobra.Command{
 		Use:   "add FILE.json",
 		Short: "Record the visits in a JSON file: one visit object, or a list of them",
@@ -37,8 +42,9 @@ func (a *app) visitCmd() *cobra.Command {
 
 A count left out of "observed" is unknown, not zero. Every problem names the
 visit and the field; nothing is written when one visit is refused. The
-restricted part (interviews, allegations) is stored as it is for now: it is
-to be encrypted per organisation (docs/monitoring.md).`,
+restricted part (interviews, allegations) is sealed with the key of the
+organisation named by --org (--org-key ORG=FILE), one record per interview,
+and read back by its users only (habeas visit read).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			b, err := os.ReadFile(args[0])
@@ -54,12 +60,28 @@ to be encrypted per organisation (docs/monitoring.md).`,
 				raws = []json.RawMessage{b}
 			}
 			evs := make([]*domain.Event, 0, len(raws))
+			sealed := false
 			for i, raw := range raws {
 				ev, err := decodeVisit(raw)
 				if err != nil {
 					return fmt.Errorf("%s: visit %d: %w", args[0], i+1, err)
 				}
+				// Checked before sealing, which leaves no interview's field
+				// to name.
+				if err := ev.Validate(time.Now()); err != nil {
+					return fmt.Errorf("%s: visit %d: %w", args[0], i+1, err)
+				}
+				if ev.Data.(*domain.VisitData).Restricted != nil {
+					sealed = true
+				}
 				evs = append(evs, ev)
+			}
+			if sealed && org == "" {
+				return fmt.Errorf("%s: --org is required: interviews and allegations are sealed with the key of the organisation that recorded them", args[0])
+			}
+			keys, err := a.keyring()
+			if err != nil {
+				return err
 			}
 			ctx := cmd.Context()
 			db, svc, err := a.open(ctx)
@@ -67,6 +89,16 @@ to be encrypted per organisation (docs/monitoring.md).`,
 				return err
 			}
 			defer db.Close()
+			if org != "" {
+				if _, err := a.orgPrincipal(ctx, db, org); err != nil {
+					return err
+				}
+			}
+			for i, ev := range evs {
+				if err := visits.Seal(keys, org, ev.Data.(*domain.VisitData)); err != nil {
+					return fmt.Errorf("%s: visit %d: %w", args[0], i+1, err)
+				}
+			}
 			seqs, err := svc.Record(ctx, a.actor("visit add "+args[0]), evs...)
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
@@ -75,7 +107,96 @@ to be encrypted per organisation (docs/monitoring.md).`,
 			return nil
 		},
 	}
-	cmd.AddCommand(add)
+	add.Flags().StringVar(&org, "org", "", "the monitoring organisation whose key seals the interviews and allegations")
+	cmd.AddCommand(add, a.visitReadCmd(), a.visitWithdrawCmd())
+	return cmd
+}
+
+// withVisits runs a visit command with the service, acting for --org.
+func (a *app) withVisits(org *string, fn func(ctx context.Context, s *visits.Service, acc *auth.Service, by *auth.Principal, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		ctx := cmd.Context()
+		keys, err := a.keyring()
+		if err != nil {
+			return err
+		}
+		db, led, err := a.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		by, err := a.orgPrincipal(ctx, db, *org)
+		if err != nil {
+			return err
+		}
+		acc := a.newAuth(db)
+		return fn(ctx, visits.New(db, led, keys, acc), acc, by, args)
+	}
+}
+
+func (a *app) visitReadCmd() *cobra.Command {
+	var org string
+	cmd := &cobra.Command{
+		Use:   "read SEQ",
+		Short: "Show the interviews and allegations of a visit (its organisation's users only; the read is audited)",
+		Args:  cobra.ExactArgs(1),
+		RunE: a.withVisits(&org, func(ctx context.Context, s *visits.Service, _ *auth.Service, by *auth.Principal, args []string) error {
+			seq, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return domain.Invalid("seq", "%q is not an event number", args[0])
+			}
+			r, err := s.Restricted(ctx, by, seq)
+			if err != nil {
+				return err
+			}
+			for _, iv := range r.Interviews {
+				who := iv.Interview.Pseudonym
+				switch {
+				case iv.Interview.Anonymous:
+					who = "anonymous"
+				case iv.Interview.Person != "":
+					who = "person " + iv.Interview.Person
+				}
+				fmt.Fprintf(a.out, "record %d: interview (%s): %s\n", iv.Part, who, iv.Interview.Summary)
+				for _, al := range iv.Allegations {
+					fmt.Fprintf(a.out, "  allegation %s on %s at %s: %s\n", al.Kind, al.Date, al.Place, al.Account)
+				}
+			}
+			for _, al := range r.Other {
+				fmt.Fprintf(a.out, "record %d: allegation %s on %s at %s: %s\n", r.OtherPart, al.Kind, al.Date, al.Place, al.Account)
+			}
+			for _, p := range r.Withdrawn {
+				fmt.Fprintf(a.out, "record %d: destroyed (consent withdrawn)\n", p)
+			}
+			return nil
+		}),
+	}
+	cmd.Flags().StringVar(&org, "org", "", "the organisation to act for (its key opens the records)")
+	return cmd
+}
+
+func (a *app) visitWithdrawCmd() *cobra.Command {
+	var org, reason string
+	var part int
+	cmd := &cobra.Command{
+		Use:   "withdraw SEQ --record N --reason TEXT",
+		Short: "Destroy for good one record of a visit (an interview whose consent was withdrawn, with its allegations); the chain still verifies",
+		Args:  cobra.ExactArgs(1),
+		RunE: a.withVisits(&org, func(ctx context.Context, s *visits.Service, acc *auth.Service, by *auth.Principal, args []string) error {
+			seq, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return domain.Invalid("seq", "%q is not an event number", args[0])
+			}
+			if err := s.Withdraw(ctx, acc, by, seq, part, reason); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "record %d of visit event %d destroyed: it can never be read again\n", part, seq)
+			return nil
+		}),
+	}
+	cmd.Flags().StringVar(&org, "org", "", "the organisation to act for")
+	cmd.Flags().IntVar(&part, "record", 0, "the record to destroy, as habeas visit read numbers them")
+	cmd.Flags().StringVar(&reason, "reason", "", "why (consent withdrawn on DATE, ...)")
 	return cmd
 }
 

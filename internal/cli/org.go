@@ -25,7 +25,7 @@ key and readable by its own users only. docs/organisations.md says how to
 keep that key: losing it loses the records.`,
 	}
 	key := &cobra.Command{Use: "key", Short: "An organisation's keys: its record key, and the keys that sign its offline bundles"}
-	key.AddCommand(a.orgKeyGenerateCmd(), a.orgKeyAddCmd(), a.orgKeyListCmd())
+	key.AddCommand(a.orgKeyGenerateCmd(), a.orgKeyRotateCmd(), a.orgKeyAddCmd(), a.orgKeyListCmd())
 	cmd.AddCommand(a.orgAddCmd(), a.orgListCmd(), key)
 	return cmd
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/habeas-kh/habeas/internal/report"
 	"github.com/habeas-kh/habeas/internal/rules"
 	"github.com/habeas-kh/habeas/internal/store/sqldb"
+	"github.com/habeas-kh/habeas/internal/visits"
 	"github.com/habeas-kh/habeas/internal/web"
 )
 
@@ -306,13 +307,16 @@ func (a *app) webServices(db *sqldb.DB, led *ledger.Service, opts ...registry.Op
 	}
 	// The monitoring organisations' keys (--org-key): without one, the
 	// server keeps no concern markers.
+	keys, err := a.keyring()
+	if err != nil {
+		return web.Services{}, err
+	}
 	if len(a.orgKeys) > 0 {
-		keys, err := a.keyring()
-		if err != nil {
-			return web.Services{}, err
-		}
 		svc.Markers = markers.New(db, led, keys, au)
 	}
+	// Visits are kept with or without keys: without its organisation's
+	// key, a visit's interviews and allegations are refused, not stored.
+	svc.Visits = visits.New(db, led, keys, au)
 	return svc, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -53,7 +54,34 @@ func TestVisitsCommand(t *testing.T) {
 		"cells": [{"label": "B4", "use": "dormitory", "area_m2": 60, "people": 85, "toilets": 1}],
 		"recommendations": [{"id": "r1", "text": "Open block C", "addressee": "GDP"}],
 		"restricted": {"allegations": [{"kind": "torture", "date": "2020-06-01", "place": "police station"}]}}}`, obs, pre)
-	mustRun(t, "--db", dsn, "--user", "monitor.a", "visit", "add", write("v1.json", first))
+	// The allegation is sealed for the organisation: --org is required, and
+	// its key.
+	mustRun(t, "--db", dsn, "org", "add", "licadho", "--name", "LICADHO", "--kind", "monitoring")
+	orgKey := filepath.Join(dir, "licadho.agekey")
+	mustRun(t, "org", "key", "generate", "--out", orgKey)
+	if code, _, errOut := run(t, "--db", dsn, "--org-key", "licadho="+orgKey, "visit", "add", write("v1.json", first)); code == 0 || !strings.Contains(errOut, "--org is required") {
+		t.Errorf("a visit with an allegation and no --org: exit %d %q", code, errOut)
+	}
+	if code, _, errOut := run(t, "--db", dsn, "visit", "add", "--org", "licadho", write("v1.json", first)); code == 0 || !strings.Contains(errOut, "--org-key licadho=FILE") {
+		t.Errorf("a visit with an allegation and no key: exit %d %q", code, errOut)
+	}
+	added := mustRun(t, "--db", dsn, "--user", "monitor.a", "--org-key", "licadho="+orgKey, "visit", "add", "--org", "licadho", write("v1.json", first))
+	seq := regexp.MustCompile(`as events (\d+) to`).FindStringSubmatch(added)
+	if seq == nil {
+		t.Fatalf("visit add said %q", added)
+	}
+	for _, p := range []string{dsn, dsn + "-wal"} {
+		if data, err := os.ReadFile(p); (err != nil && !os.IsNotExist(err)) || strings.Contains(string(data), "police station") {
+			t.Errorf("%s holds the allegation in clear (or cannot be read: %v)", p, err)
+		}
+	}
+	if out := mustRun(t, "--db", dsn, "--org-key", "licadho="+orgKey, "visit", "read", "--org", "licadho", seq[1]); !strings.Contains(out, "allegation torture on 2020-06-01 at police station") {
+		t.Errorf("visit read: %q", out)
+	}
+	if code, _, errOut := run(t, "--db", dsn, "--org-key", "licadho="+orgKey, "visit", "read", "--org", "administration", seq[1]); code == 0 || !strings.Contains(errOut, "may not read them") {
+		t.Errorf("the prison administration reading the allegation: exit %d %q", code, errOut)
+	}
+	mustRun(t, "--db", dsn, "verify")
 
 	refused := func(file, want string) {
 		t.Helper()

@@ -35,9 +35,13 @@ func (s *Sealed) Validate() error {
 	return nil
 }
 
-// SealedPayload is a payload that carries a restricted record.
+// SealedPayload is a payload that carries restricted records: a marker one,
+// a visit one per interview (so that each interview's data key can be
+// destroyed on its own when its consent is withdrawn). A record's index in
+// the list is its part: the ledger keeps its wrapped data key by the
+// event's sequence number and the part.
 type SealedPayload interface {
-	SealedRecord() *Sealed
+	SealedRecords() []*Sealed
 }
 
 // KMarker is a concern marker: a monitoring organisation marks a person as
@@ -63,8 +67,8 @@ type MarkerData struct {
 	Record   Sealed `json:"record"`
 }
 
-// SealedRecord returns the marker's restricted record.
-func (d *MarkerData) SealedRecord() *Sealed { return &d.Record }
+// SealedRecords returns the marker's restricted record, its only part.
+func (d *MarkerData) SealedRecords() []*Sealed { return []*Sealed{&d.Record} }
 
 // Validate checks the category and the record.
 func (d *MarkerData) Validate() error {

@@ -112,10 +112,12 @@ type Allegation struct {
 }
 
 // VisitRestricted holds what only the visiting organisation may read:
-// interviews and allegations. It is kept apart so that it can be encrypted
-// with the organisation's key as a whole (to be done by the organisations
-// work, issue 20 item 1); until then it is stored as it is, and no public
-// page, report or export reads it.
+// interviews and allegations. It is what a visit is written with (a form,
+// a file, an import); it is never stored as it is: before the visit is
+// recorded it is sealed for the organisation (package visits), one record
+// per interview with the allegations it gave, and one for allegations
+// given otherwise, in VisitData.Sealed. The ledger refuses a visit that
+// still carries it.
 type VisitRestricted struct {
 	Interviews  []Interview  `json:"interviews,omitempty"`
 	Allegations []Allegation `json:"allegations,omitempty"`
@@ -157,7 +159,19 @@ type VisitData struct {
 	Recommendations []Recommendation `json:"recommendations,omitempty"`
 	FollowUps       []FollowUp       `json:"follow_ups,omitempty"`
 	Restricted      *VisitRestricted `json:"restricted,omitempty"`
-	Note            string           `json:"note,omitempty"`
+	// Sealed is the restricted part as stored: records encrypted for the
+	// visiting organisation (see VisitRestricted and package visits).
+	Sealed []Sealed `json:"sealed,omitempty"`
+	Note   string   `json:"note,omitempty"`
+}
+
+// SealedRecords returns the visit's sealed records, in part order.
+func (d *VisitData) SealedRecords() []*Sealed {
+	out := make([]*Sealed, len(d.Sealed))
+	for i := range d.Sealed {
+		out[i] = &d.Sealed[i]
+	}
+	return out
 }
 
 // Validate checks a visit on its own (date is the visit's): what needs the
@@ -252,6 +266,17 @@ func (d *VisitData) Validate(date Date) error {
 			return fieldErr(f("recommendation"), "%q is made in this visit: a follow-up is of an earlier one", u.Recommendation)
 		case !In(u.Status, RecStatuses):
 			return fieldErr(f("status"), "unknown %q (one of %s)", u.Status, joinAny(RecStatuses))
+		}
+	}
+	if d.Restricted != nil && len(d.Sealed) > 0 {
+		return fieldErr("data.restricted", "a visit carries its restricted part either as written or sealed, not both")
+	}
+	for i := range d.Sealed {
+		if err := InField(fmt.Sprintf("data.sealed[%d]", i), d.Sealed[i].Validate()); err != nil {
+			return err
+		}
+		if d.Sealed[i].Org != d.Sealed[0].Org {
+			return fieldErr(fmt.Sprintf("data.sealed[%d].org", i), "sealed for %s, and part 0 for %s: a visit's records are its organisation's", d.Sealed[i].Org, d.Sealed[0].Org)
 		}
 	}
 	if r := d.Restricted; r != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/habeas-kh/habeas/internal/intake"
 	"github.com/habeas-kh/habeas/internal/ledger"
 	"github.com/habeas-kh/habeas/internal/mapping"
+	"github.com/habeas-kh/habeas/internal/restricted"
 	"github.com/habeas-kh/habeas/internal/stats"
 	"github.com/habeas-kh/habeas/internal/store/sqldb"
 	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
@@ -70,6 +71,10 @@ func clock() time.Time { return time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC) }
 type env struct {
 	db  *sqldb.DB
 	svc *intake.Service
+	// keys seals visits' interviews (visits_test.go), and sealed keeps
+	// what was sealed, by visit id.
+	keys   *restricted.Keyring
+	sealed map[string]*domain.VisitRestricted
 }
 
 func open(t testing.TB, dsn string) *env {

@@ -478,7 +478,11 @@ func (ex *export) submissionID(r tabular.Row) (string, string) {
 // recognised by its id (the visit's id is the submission's uuid), so a
 // second import of the same export records nothing and counts the
 // submissions already there.
-func (s *Service) ImportVisits(ctx context.Context, path, format string, actor ledger.Actor, dryRun bool) (*VisitResult, error) {
+//
+// seal moves a visit's interviews and allegations into records sealed for
+// the importing organisation (visits.Seal with its key): the ledger refuses
+// them in clear. With seal nil, an export that holds any is refused.
+func (s *Service) ImportVisits(ctx context.Context, path, format string, actor ledger.Actor, dryRun bool, seal func(*domain.VisitData) error) (*VisitResult, error) {
 	if format == "" {
 		var err error
 		if format, err = DetectVisitFormat(path); err != nil {
@@ -543,6 +547,21 @@ func (s *Service) ImportVisits(ctx context.Context, path, format string, actor l
 	res.New = len(todo)
 	if len(todo) == 0 {
 		return res, nil
+	}
+	// Sealed once every submission is valid: the checks above name the
+	// fields of what sealing hides.
+	for _, b := range todo {
+		d := b.ev.Data.(*domain.VisitData)
+		if d.Restricted == nil {
+			continue
+		}
+		if seal == nil {
+			return nil, &domain.Error{Code: domain.ErrInvalid, Field: "org",
+				Msg: fmt.Sprintf("%s: submission %s holds interviews or allegations, which are sealed with the key of the organisation that recorded them: name it (--org)", filepath.Base(path), b.id)}
+		}
+		if err := seal(d); err != nil {
+			return nil, fmt.Errorf("%s: submission %s: %w", filepath.Base(path), b.id, err)
+		}
 	}
 	if actor.Via == "" {
 		actor.Via = "import visits " + filepath.Base(path)

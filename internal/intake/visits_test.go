@@ -14,11 +14,15 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/intake"
 	"github.com/habeas-kh/habeas/internal/ledger"
 	"github.com/habeas-kh/habeas/internal/monitor"
+	"github.com/habeas-kh/habeas/internal/restricted"
+	"github.com/habeas-kh/habeas/internal/store"
 	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
+	"github.com/habeas-kh/habeas/internal/visits"
 )
 
 const visitsDir = "testdata/visits"
@@ -230,6 +234,23 @@ func checkVisits(t *testing.T, e *env, want map[string]monitor.Visit) {
 		if visitAt(g) != visitAt(w) {
 			t.Errorf("visit %s: at %s, want %s", g.Data.ID, visitAt(g), visitAt(w))
 		}
+		// What the import gave to be sealed is the fixture's restricted
+		// part; the register holds it sealed, one record per interview
+		// (and one for allegations of no interview), never in clear.
+		if w.Data.Restricted != nil {
+			if g.Data.Restricted != nil {
+				t.Errorf("visit %s: interviews held in clear", g.Data.ID)
+			}
+			if !reflect.DeepEqual(e.sealed[g.Data.ID], w.Data.Restricted) {
+				t.Errorf("visit %s: sealed %+v, want %+v", g.Data.ID, e.sealed[g.Data.ID], w.Data.Restricted)
+			}
+			if len(g.Data.Sealed) < len(w.Data.Restricted.Interviews) || len(g.Data.Sealed) == 0 {
+				t.Errorf("visit %s: %d sealed records for %d interviews", g.Data.ID, len(g.Data.Sealed), len(w.Data.Restricted.Interviews))
+			}
+			wd := *w.Data
+			wd.Restricted, wd.Sealed = nil, g.Data.Sealed
+			w.Data = &wd
+		}
 		if !reflect.DeepEqual(g.Data, w.Data) {
 			t.Errorf("visit %s:\n got  %+v\n want %+v", g.Data.ID, g.Data, w.Data)
 			if !reflect.DeepEqual(g.Data.Restricted, w.Data.Restricted) {
@@ -241,7 +262,34 @@ func checkVisits(t *testing.T, e *env, want map[string]monitor.Visit) {
 
 func importVisits(t *testing.T, e *env, path, format string) (*intake.VisitResult, error) {
 	t.Helper()
-	return e.svc.ImportVisits(context.Background(), path, format, ledger.Actor{Name: "monitor.a"}, false)
+	return e.svc.ImportVisits(context.Background(), path, format, ledger.Actor{Name: "monitor.a"}, false, e.seal(t))
+}
+
+// seal seals a visit's restricted part with a key of the test's own, as
+// habeas import visits --org does, and keeps what it sealed by visit id:
+// checkVisits compares that with the fixture.
+func (e *env) seal(t *testing.T) func(*domain.VisitData) error {
+	t.Helper()
+	if e.keys == nil {
+		file := filepath.Join(t.TempDir(), "licadho.key")
+		if _, err := restricted.Generate(file); err != nil {
+			t.Fatal(err)
+		}
+		k, err := restricted.Load(map[string]string{"licadho": file})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.keys, e.sealed = k, map[string]*domain.VisitRestricted{}
+		acc := auth.New(e.db, auth.WithOrgs(e.db))
+		if err := acc.AddOrg(t.Context(), auth.System("root", "test"), store.Org{ID: "licadho", Name: "LICADHO", Kind: auth.OrgMonitoring}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return func(d *domain.VisitData) error {
+		r := *d.Restricted
+		e.sealed[d.ID] = &r
+		return visits.Seal(e.keys, "licadho", d)
+	}
 }
 
 // The XLSX and ODK exports of the same submissions record the same

@@ -19,6 +19,12 @@ type recMade struct {
 // visit to the same facility. Visits have no projection of their own: the
 // store reads them from the ledger by a partial index (migration 00011).
 func (w *writer) applyVisit(ctx context.Context, ev *domain.Event, d *domain.VisitData) error {
+	if d.Restricted != nil {
+		// Interviews and allegations are stored only sealed for the
+		// visiting organisation: whoever records a visit seals them first
+		// (visits.Seal), so that the database alone never holds them.
+		return domain.Invalid("data.restricted", "interviews and allegations are recorded sealed with the organisation's key: record the visit as a user of a monitoring organisation whose key this process holds (--org-key)")
+	}
 	if _, ok := w.FacilityKind(ev.Facility); !ok {
 		return domain.Invalid("facility", "unknown facility %q: a visit is to a registered facility", ev.Facility)
 	}

@@ -319,11 +319,13 @@ func (w *writer) chain(ev *domain.Event, body []byte, line int) error {
 	w.pending.Events = append(w.pending.Events, store.StoredEvent{Seq: ev.Seq, Kind: ev.Kind, Date: ev.Date,
 		Person: ev.Person, Facility: ev.Facility, Body: body, Prev: ev.Prev, Hash: hash})
 	// A restricted record's wrapped data key is kept beside its event, by
-	// seq, in the same transaction: not in the body, so that destroying it
-	// leaves the chain as it was.
+	// seq and part, in the same transaction: not in the body, so that
+	// destroying it leaves the chain as it was.
 	if sp, ok := ev.Data.(domain.SealedPayload); ok {
-		if r := sp.SealedRecord(); r.Wrapped != nil {
-			w.pending.RecordKeys = append(w.pending.RecordKeys, store.RecordKey{Seq: ev.Seq, Org: r.Org, Wrapped: r.Wrapped})
+		for part, r := range sp.SealedRecords() {
+			if r.Wrapped != nil {
+				w.pending.RecordKeys = append(w.pending.RecordKeys, store.RecordKey{Seq: ev.Seq, Part: part, Org: r.Org, Wrapped: r.Wrapped})
+			}
 		}
 	}
 	if o, ok := w.origins[ev]; ok {

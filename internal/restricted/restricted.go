@@ -37,14 +37,18 @@ import (
 // Keyring holds the keys of the organisations this process serves: the
 // identity (which opens and seals) or only the recipient (which seals: a
 // monitor's laptop that must not read what others recorded).
+//
+// An organisation's key file may hold several identities after a rotation
+// (habeas org key rotate): the last one seals, every one opens.
 type Keyring struct {
 	ids  map[string]*age.X25519Identity
 	recs map[string]*age.X25519Recipient
+	old  map[string][]age.Identity // every identity of an org, the sealing one included
 }
 
 // NewKeyring returns an empty keyring.
 func NewKeyring() *Keyring {
-	return &Keyring{ids: map[string]*age.X25519Identity{}, recs: map[string]*age.X25519Recipient{}}
+	return &Keyring{ids: map[string]*age.X25519Identity{}, recs: map[string]*age.X25519Recipient{}, old: map[string][]age.Identity{}}
 }
 
 // ParseSpecs reads ORG=FILE pairs (a flag given several times, or one value
@@ -93,6 +97,7 @@ func (k *Keyring) addFile(org, path string) error {
 	if err != nil {
 		return fmt.Errorf("reading the key of %s: %w", org, err)
 	}
+	found := false
 	for n, line := range strings.Split(string(b), "\n") {
 		line = strings.TrimSpace(line)
 		switch {
@@ -103,9 +108,14 @@ func (k *Keyring) addFile(org, path string) error {
 			if err != nil {
 				return fmt.Errorf("%s:%d: the key of %s: %w", path, n+1, org, err)
 			}
+			// The last identity of the file seals; all of them open.
 			k.ids[org], k.recs[org] = id, id.Recipient()
-			return nil
+			k.old[org] = append(k.old[org], id)
+			found = true
 		case strings.HasPrefix(line, "age1"):
+			if found {
+				return fmt.Errorf("%s:%d: the key of %s: a file holds identities or one public key, not both", path, n+1, org)
+			}
 			r, err := age.ParseX25519Recipient(line)
 			if err != nil {
 				return fmt.Errorf("%s:%d: the key of %s: %w", path, n+1, org, err)
@@ -116,12 +126,16 @@ func (k *Keyring) addFile(org, path string) error {
 			return fmt.Errorf("%s:%d: the key of %s: expected an age X25519 identity (AGE-SECRET-KEY-1...) or recipient (age1...)", path, n+1, org)
 		}
 	}
-	return fmt.Errorf("%s: the key of %s: the file holds no key", path, org)
+	if !found {
+		return fmt.Errorf("%s: the key of %s: the file holds no key", path, org)
+	}
+	return nil
 }
 
 // Add puts an identity in the keyring (tests, and a key just generated).
 func (k *Keyring) Add(org string, id *age.X25519Identity) {
 	k.ids[org], k.recs[org] = id, id.Recipient()
+	k.old[org] = append(k.old[org], id)
 }
 
 // CanSeal reports whether the keyring can seal records of org.
@@ -151,6 +165,60 @@ func Generate(path string) (string, error) {
 	}
 	if err := f.Close(); err != nil {
 		return "", fmt.Errorf("writing %s: %w", path, err)
+	}
+	return id.Recipient().String(), nil
+}
+
+// Rotate adds a new identity to the key file at path, after those it
+// holds, and returns its recipient: from then on records are sealed with
+// it, and the older identities, kept, still open the records sealed
+// before. The file is written anew beside and renamed into place, so that
+// a failure leaves it as it was.
+//
+// The older identities cannot be dropped: each record's data key is
+// wrapped to the identity of its time, and re-wrapping it to the new one
+// would need an age header built for a given file key, which age's API
+// does not offer (it would mean writing the header's MAC ourselves).
+func Rotate(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("reading the key: %w", err)
+	}
+	probe := NewKeyring()
+	if err := probe.addFile("org", path); err != nil {
+		return "", err
+	}
+	if !probe.CanOpen("org") {
+		return "", fmt.Errorf("%s holds a public key only: rotate the file that holds the organisation's identity", path)
+	}
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return "", fmt.Errorf("generating a key: %w", err)
+	}
+	text := string(b)
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	text += "# rotated: new records are sealed with the key below; the keys above still open the older ones. Keep them all.\n" +
+		"# public key: " + id.Recipient().String() + "\n" + id.String() + "\n"
+	tmp := path + ".rotating"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("writing the key: %w", err)
+	}
+	_, werr := f.WriteString(text)
+	if serr := f.Sync(); werr == nil {
+		werr = serr
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, path)
+	}
+	if werr != nil {
+		os.Remove(tmp)
+		return "", fmt.Errorf("writing %s: %w", path, werr)
 	}
 	return id.Recipient().String(), nil
 }
@@ -204,7 +272,7 @@ func (k *Keyring) Open(s *domain.Sealed, wrapped []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening a record of %s: the ciphertext is not base64: %w", s.Org, err)
 	}
-	r, err := age.Decrypt(io.MultiReader(bytes.NewReader(wrapped), bytes.NewReader(payload)), k.ids[s.Org])
+	r, err := age.Decrypt(io.MultiReader(bytes.NewReader(wrapped), bytes.NewReader(payload)), k.old[s.Org]...)
 	if err != nil {
 		return nil, fmt.Errorf("opening a record of %s: %w", s.Org, err)
 	}

@@ -107,3 +107,55 @@ func TestSealOpen(t *testing.T) {
 		t.Error("a spec without a file accepted")
 	}
 }
+
+// TestRotate: after a rotation the key file seals with its new identity,
+// which alone opens what it seals from then on, and still opens what the
+// old one sealed; a file holding a public key only is not rotated.
+func TestRotate(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "ngo.key")
+	oldPub, err := restricted.Generate(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := restricted.Load(map[string]string{"ngo": file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := before.Seal("ngo", []byte("sealed before"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	newPub, err := restricted.Rotate(file)
+	if err != nil || newPub == oldPub || !strings.HasPrefix(newPub, "age1") {
+		t.Fatalf("Rotate: %q %v", newPub, err)
+	}
+	after, err := restricted.Load(map[string]string{"ngo": file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := after.Open(&old, old.Wrapped); err != nil || string(got) != "sealed before" {
+		t.Errorf("the old record after the rotation: %q %v", got, err)
+	}
+	fresh, err := after.Seal("ngo", []byte("sealed after"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The old identity alone does not open it: it was sealed to the new one.
+	if _, err := before.Open(&fresh, fresh.Wrapped); err == nil {
+		t.Error("the old key opens a record sealed after the rotation")
+	}
+	if got, err := after.Open(&fresh, fresh.Wrapped); err != nil || string(got) != "sealed after" {
+		t.Errorf("the new record: %q %v", got, err)
+	}
+	pubFile := filepath.Join(dir, "ngo.pub")
+	if err := os.WriteFile(pubFile, []byte(newPub+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := restricted.Rotate(pubFile); err == nil {
+		t.Error("a public key file was rotated")
+	}
+	if st, err := os.Stat(file); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("the rotated file: %v %v", st.Mode(), err)
+	}
+}

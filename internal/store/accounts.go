@@ -195,12 +195,14 @@ type AccountChange struct {
 	// NewOrg inserts an organisation (ErrExists when the id is taken);
 	// OrgKey inserts a bundle key (ErrExists when the organisation has one
 	// of that id); DestroyRecordKey deletes the wrapped data key of the
-	// record at that seq for good (ErrNotFound when there is none or it is
-	// already destroyed), so that the record can never be read again.
-	NewOrg           *Org
-	OrgKey           *OrgKey
-	DestroyRecordKey int64
-	Audit            AuditEntry
+	// record at that seq, part DestroyRecordPart, for good (ErrNotFound
+	// when there is none or it is already destroyed), so that the record
+	// can never be read again.
+	NewOrg            *Org
+	OrgKey            *OrgKey
+	DestroyRecordKey  int64
+	DestroyRecordPart int
+	Audit             AuditEntry
 }
 
 // SignInFailure is the count of failed sign-ins under one key.

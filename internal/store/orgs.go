@@ -27,10 +27,12 @@ type OrgKey struct {
 
 // RecordKey is the data key of a restricted record, wrapped to its
 // organisation's key, stored beside the ledger (not in the chained body) by
-// the sequence number of the event that carries the record. Wrapped is nil
-// once destroyed.
+// the sequence number of the event that carries the record and the
+// record's part in it (a visit seals each interview apart, so that one can
+// be destroyed alone). Wrapped is nil once destroyed.
 type RecordKey struct {
 	Seq       int64
+	Part      int
 	Org       string
 	Wrapped   []byte
 	Destroyed time.Time // zero while the key is kept
@@ -58,11 +60,14 @@ type Orgs interface {
 	// OrgKeys lists the bundle keys of an organisation (all when org is
 	// empty), by organisation and key id.
 	OrgKeys(ctx context.Context, org string) ([]OrgKey, error)
-	// RecordKey returns the wrapped key of the record at seq; ok is false
-	// when there is none (the event carries no restricted record).
+	// RecordKey returns the wrapped key of the record at seq, part 0; ok
+	// is false when there is none (the event carries no restricted record).
 	RecordKey(ctx context.Context, seq int64) (k RecordKey, ok bool, err error)
+	// EventRecordKeys returns the wrapped keys of every part of the
+	// event at seq, by part (none when it carries no restricted record).
+	EventRecordKeys(ctx context.Context, seq int64) ([]RecordKey, error)
 	// RecordKeys lists the record keys of an organisation (all when org is
-	// empty), by seq.
+	// empty), by seq and part.
 	RecordKeys(ctx context.Context, org string) ([]RecordKey, error)
 	// Origins returns, of the given original hashes, those already imported,
 	// with the sequence number each got here.

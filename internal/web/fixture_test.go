@@ -16,10 +16,12 @@ import (
 	"github.com/habeas-kh/habeas/internal/ledger"
 	"github.com/habeas-kh/habeas/internal/registry"
 	"github.com/habeas-kh/habeas/internal/report"
+	"github.com/habeas-kh/habeas/internal/restricted"
 	"github.com/habeas-kh/habeas/internal/rules"
 	"github.com/habeas-kh/habeas/internal/store"
 	"github.com/habeas-kh/habeas/internal/store/sqldb"
 	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
+	"github.com/habeas-kh/habeas/internal/visits"
 	"github.com/habeas-kh/habeas/internal/web"
 )
 
@@ -97,8 +99,14 @@ func newServicesLogged(t *testing.T, db servedDB, log *slog.Logger, lopts ...led
 		return out, nil
 	}))
 	led := ledger.New(db, append([]ledger.Option{ledger.WithLogger(log)}, lopts...)...)
-	return web.Services{Auth: au, Registry: registry.New(db, led, au, pack, log),
+	svc := web.Services{Auth: au, Registry: registry.New(db, led, au, pack, log),
 		Reports: report.NewCache(db, report.CacheOptions{}), Checkpoints: led}
+	// Visits are kept as habeas serve keeps them, here with no
+	// organisation's key (a visit's interviews are refused).
+	if vs, ok := db.(visits.Store); ok {
+		svc.Visits = visits.New(vs, led, restricted.NewKeyring(), au)
+	}
+	return svc
 }
 
 // newFixtureOn serves the register through wrap(db) when wrap is not nil,

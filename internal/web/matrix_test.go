@@ -104,6 +104,14 @@ func TestRouteRoleMatrix(t *testing.T) {
 		{"POST", "/staff/markers", "/staff/markers", func(string) string {
 			return url.Values{"date": {"2020-12-31"}, "category": {"political"}, "pseudonym": {"X"}, "source_kind": {"interview"}, "source_reference": {"notes"}}.Encode()
 		}, ""},
+		// Visits: recorded by those who may (the administrator, the
+		// monitor of CC1); their indicators read by those who read a
+		// facility's screening too (not the analyst).
+		{"GET", "/staff/visits", "/staff/visits", nil, "admin monitor"},
+		{"POST", "/staff/visits", "/staff/visits", func(who string) string {
+			return url.Values{"facility": {"CC1"}, "date": {"2020-12-30"}, "visit_id": {"matrix-" + who}, "team": {"M"}, "obs_total": {"100"}}.Encode()
+		}, "admin monitor"},
+		{"GET", "/staff/visits/indicators", "/staff/visits/indicators?facility=CC1", nil, "admin registrar legal monitor"},
 		{"GET", "/staff/pledges", "/staff/pledges", nil, admin},
 		{"POST", "/staff/pledges/{kind}", "/staff/pledges/reform", func(who string) string {
 			return url.Values{"reform_id": {"matrix-" + who}, "reform_title": {"Matrix"}, "reform_status": {"announced"},

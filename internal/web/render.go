@@ -71,6 +71,7 @@ func (p *page) T(key string, args ...any) string {
 func (p *page) Num(n int) string          { return p.Lang.Num(n) }
 func (p *page) Num64(n uint64) string     { return p.Lang.digits(strconv.FormatUint(n, 10)) }
 func (p *page) Pct(f float64) string      { return p.Lang.Pct(f) }
+func (p *page) Dec(f float64) string      { return p.Lang.Dec(f) }
 func (p *page) Share(f float64) string    { return p.Lang.Pct(100 * f) }
 func (p *page) Year(y int) string         { return p.Lang.digits(strconv.Itoa(y)) }
 func (p *page) Date(d domain.Date) string { return p.Lang.Date(d) }
@@ -156,7 +157,8 @@ func (p *page) OtherLang() Lang {
 }
 
 var perms = map[string]auth.Perm{"register": auth.ReadRegister, "pseudo": auth.ReadPseudonymised, "screening": auth.ReadScreening,
-	"custody": auth.RecordCustody, "health": auth.ReadHealth, "legal": auth.RecordLegal, "users": auth.ManageUsers, "pledges": auth.EditPledges}
+	"custody": auth.RecordCustody, "health": auth.ReadHealth, "legal": auth.RecordLegal, "users": auth.ManageUsers, "pledges": auth.EditPledges,
+	"visits": auth.RecordVisits}
 
 func (s *Server) newPage(r *http.Request, title string, data any) *page {
 	return &page{Lang: langOf(r), User: principal(r), Path: r.URL.RequestURI(), Title: title, Data: data, Form: url.Values{},

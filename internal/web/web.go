@@ -32,6 +32,7 @@ import (
 	"github.com/habeas-kh/habeas/internal/report"
 	"github.com/habeas-kh/habeas/internal/store"
 	"github.com/habeas-kh/habeas/internal/tree"
+	"github.com/habeas-kh/habeas/internal/visits"
 )
 
 //go:embed templates/*.html
@@ -55,6 +56,9 @@ type Services struct {
 	// Markers are the monitoring organisations' concern markers; nil when
 	// the server keeps none (no organisation key configured).
 	Markers *markers.Service
+	// Visits records monitoring visits and opens their restricted part
+	// for the visiting organisation; nil when the server keeps none.
+	Visits *visits.Service
 }
 
 // Checkpoints is what the server publishes of the ledger's tree: the
@@ -96,6 +100,7 @@ type Server struct {
 	// once from the docs folder embedded in the binary.
 	docs    map[string]docs.Page
 	markers *markers.Service
+	visits  *visits.Service
 	proxies []netip.Prefix
 	obs     Observer
 	health  Health
@@ -114,7 +119,7 @@ func New(svc Services, opt Options) (*Server, error) {
 		return nil, fmt.Errorf("loading the translations: %w", err)
 	}
 	s := &Server{log: log, auth: svc.Auth, reg: svc.Registry, reportCache: svc.Reports, secure: !opt.InsecureCookies, checkpoints: svc.Checkpoints,
-		markers: svc.Markers, proxies: opt.TrustedProxies, obs: opt.Observer, health: opt.Health}
+		markers: svc.Markers, visits: svc.Visits, proxies: opt.TrustedProxies, obs: opt.Observer, health: opt.Health}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
@@ -291,6 +296,9 @@ func (s *Server) Routes() []Route {
 		{"GET", "/plans/{name}/scenario.json", false, s.publicScenarioJSON},
 		{"GET", "/staff/markers", false, s.markersPage},
 		{"POST", "/staff/markers", false, s.addMarker},
+		{"GET", "/staff/visits", false, s.visitForm},
+		{"POST", "/staff/visits", false, s.addVisit},
+		{"GET", "/staff/visits/indicators", false, s.visitIndicators},
 	}
 	return append(r, s.apiRoutes()...)
 }

@@ -71,7 +71,7 @@ var BackupTables = []BackupTable{
 	// The wrapped key of each restricted record: without them the
 	// restored records could never be read again (and a destroyed one
 	// stays destroyed).
-	{Name: "record_keys", Cols: cols("seq:i org:t wrapped:b destroyed:i"), Key: []string{"seq"}},
+	{Name: "record_keys", Cols: cols("seq:i part:i org:t wrapped:b destroyed:i"), Key: []string{"seq", "part"}},
 	// Which bundle events were imported, so a bundle imported before the
 	// backup is still recognised after the restore.
 	{Name: "bundle_events", Cols: cols("origin:t seq:i org:t key_id:t"), Key: []string{"origin"}},

@@ -77,16 +77,16 @@ func (d *DB) OrgKeys(ctx context.Context, org string) ([]store.OrgKey, error) {
 func scanRecordKey(r interface{ Scan(...any) error }) (store.RecordKey, error) {
 	var k store.RecordKey
 	var destroyed int64
-	err := r.Scan(&k.Seq, &k.Org, &k.Wrapped, &destroyed)
+	err := r.Scan(&k.Seq, &k.Part, &k.Org, &k.Wrapped, &destroyed)
 	if destroyed != 0 {
 		k.Destroyed = time.Unix(destroyed, 0).UTC()
 	}
 	return k, err
 }
 
-// RecordKey returns the wrapped key of the record at seq.
+// RecordKey returns the wrapped key of the record at seq, part 0.
 func (d *DB) RecordKey(ctx context.Context, seq int64) (store.RecordKey, bool, error) {
-	k, err := scanRecordKey(d.db.QueryRowContext(ctx, d.q("SELECT seq, org, wrapped, destroyed FROM record_keys WHERE seq = ?"), seq))
+	k, err := scanRecordKey(d.db.QueryRowContext(ctx, d.q("SELECT seq, part, org, wrapped, destroyed FROM record_keys WHERE seq = ? AND part = 0"), seq))
 	if errors.Is(err, sql.ErrNoRows) {
 		return k, false, nil
 	}
@@ -96,11 +96,25 @@ func (d *DB) RecordKey(ctx context.Context, seq int64) (store.RecordKey, bool, e
 	return k, true, nil
 }
 
-// RecordKeys lists an organisation's record keys by seq.
+// EventRecordKeys returns the keys of every part of the event at seq.
+func (d *DB) EventRecordKeys(ctx context.Context, seq int64) ([]store.RecordKey, error) {
+	var out []store.RecordKey
+	err := d.each(ctx, "record keys", "SELECT seq, part, org, wrapped, destroyed FROM record_keys WHERE seq = ? ORDER BY part", []any{seq}, func(r *sql.Rows) error {
+		k, err := scanRecordKey(r)
+		if err != nil {
+			return fmt.Errorf("reading the keys of record %d: %w", seq, err)
+		}
+		out = append(out, k)
+		return nil
+	})
+	return out, err
+}
+
+// RecordKeys lists an organisation's record keys by seq and part.
 func (d *DB) RecordKeys(ctx context.Context, org string) ([]store.RecordKey, error) {
-	q, args := "SELECT seq, org, wrapped, destroyed FROM record_keys ORDER BY seq", []any(nil)
+	q, args := "SELECT seq, part, org, wrapped, destroyed FROM record_keys ORDER BY seq, part", []any(nil)
 	if org != "" {
-		q, args = "SELECT seq, org, wrapped, destroyed FROM record_keys WHERE org = ? ORDER BY seq", []any{org}
+		q, args = "SELECT seq, part, org, wrapped, destroyed FROM record_keys WHERE org = ? ORDER BY seq, part", []any{org}
 	}
 	var out []store.RecordKey
 	err := d.each(ctx, "record keys", q, args, func(r *sql.Rows) error {
@@ -175,13 +189,14 @@ func (d *DB) applyOrgsOn(ctx context.Context, conn *sql.Conn, c store.AccountCha
 				return fmt.Errorf("destroying the key of record %d: %w", seq, err)
 			}
 		}
-		res, err := conn.ExecContext(ctx, d.q("UPDATE record_keys SET wrapped = NULL, destroyed = ? WHERE seq = ? AND wrapped IS NOT NULL"),
-			max(c.Audit.At.Unix(), 1), seq)
+		part := c.DestroyRecordPart
+		res, err := conn.ExecContext(ctx, d.q("UPDATE record_keys SET wrapped = NULL, destroyed = ? WHERE seq = ? AND part = ? AND wrapped IS NOT NULL"),
+			max(c.Audit.At.Unix(), 1), seq, part)
 		if err != nil {
-			return fmt.Errorf("destroying the key of record %d: %w", seq, err)
+			return fmt.Errorf("destroying the key of record %d part %d: %w", seq, part, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return fmt.Errorf("the key of record %d (none, or already destroyed): %w", seq, domain.ErrNotFound)
+			return fmt.Errorf("the key of record %d part %d (none, or already destroyed): %w", seq, part, domain.ErrNotFound)
 		}
 	}
 	return nil
@@ -205,8 +220,8 @@ func (d *DB) scrubDestroyed(ctx context.Context) {
 // writeOrgRows writes a batch's record keys and origins.
 func (d *DB) writeOrgRows(ctx context.Context, c *sql.Conn, b *store.Batch) error {
 	for _, k := range b.RecordKeys {
-		if _, err := c.ExecContext(ctx, d.q("INSERT INTO record_keys (seq, org, wrapped, destroyed) VALUES (?,?,?,0)"), k.Seq, k.Org, k.Wrapped); err != nil {
-			return fmt.Errorf("writing the key of record %d: %w", k.Seq, err)
+		if _, err := c.ExecContext(ctx, d.q("INSERT INTO record_keys (seq, part, org, wrapped, destroyed) VALUES (?,?,?,?,0)"), k.Seq, k.Part, k.Org, k.Wrapped); err != nil {
+			return fmt.Errorf("writing the key of record %d part %d: %w", k.Seq, k.Part, err)
 		}
 	}
 	for _, o := range b.Origins {

@@ -15,11 +15,14 @@ import (
 // screening before).
 var undoScreeningSplit = []string{
 	// The later migrations first, newest first: 00020 (the current
-	// screening), 00014 (the follow-ups' index), 00013 (the organisations), 00011 (the visits' index), 00010
-	// (the plans' index), then 00009 (the tree's tables).
+	// screening), 00017 (the record keys' parts: record_keys is dropped
+	// with 00013 below), 00014 (the follow-ups' index), 00013 (the
+	// organisations), 00011 (the visits' index), 00010 (the plans' index),
+	// then 00009 (the tree's tables).
 	"DROP TABLE screened",
 	"DROP TABLE screened_state",
 	"DELETE FROM goose_db_version WHERE version_id = 20",
+	"DELETE FROM goose_db_version WHERE version_id = 17",
 	"DROP INDEX events_follow_ups",
 	"DELETE FROM goose_db_version WHERE version_id = 14",
 	"DROP TABLE bundle_events",

@@ -128,9 +128,26 @@ func testRecordKeys(t *testing.T, s OrgStore) {
 	b.Facility(d("2020-01-02"), "CC2", "CC2", domain.CorrectionalCentre, 900, "GDP")
 	batch, err = b.Build()
 	fatalIf(t, err, "Build")
-	batch.RecordKeys = []store.RecordKey{{Seq: 1, Org: "ngo", Wrapped: wrapped}, {Seq: 2, Org: "ngo", Wrapped: []byte("second")}}
+	// Event 2 carries three records (a visit's interviews): each part has
+	// its own key, destroyed alone.
+	batch.RecordKeys = []store.RecordKey{{Seq: 1, Org: "ngo", Wrapped: wrapped}, {Seq: 2, Org: "ngo", Wrapped: []byte("second")},
+		{Seq: 2, Part: 1, Org: "ngo", Wrapped: []byte("second/1")}, {Seq: 2, Part: 2, Org: "ngo", Wrapped: []byte("second/2")}}
 	fatalIf(t, a.Write(ctx, batch), "Write")
 	fatalIf(t, a.Commit(ctx), "Commit")
+	pe := entry("dara", "record.key.destroy", "2/1")
+	fatalIf(t, apply(t, s, store.AccountChange{DestroyRecordKey: 2, DestroyRecordPart: 1, Audit: pe}), "destroying part 1 of event 2")
+	parts, err := s.EventRecordKeys(ctx, 2)
+	fatalIf(t, err, "EventRecordKeys")
+	if len(parts) != 3 || parts[0].Part != 0 || string(parts[0].Wrapped) != "second" || parts[1].Part != 1 || parts[1].Wrapped != nil ||
+		parts[1].Destroyed.IsZero() || parts[2].Part != 2 || string(parts[2].Wrapped) != "second/2" {
+		t.Fatalf("EventRecordKeys(2) after destroying part 1 = %+v", parts)
+	}
+	if k, ok, err := s.RecordKey(ctx, 2); err != nil || !ok || k.Part != 0 || string(k.Wrapped) != "second" {
+		t.Errorf("RecordKey(2) is part 0: %+v %v %v", k, ok, err)
+	}
+	if parts, err := s.EventRecordKeys(ctx, 9); err != nil || len(parts) != 0 {
+		t.Errorf("EventRecordKeys of an event without records = %+v %v", parts, err)
+	}
 	k, ok, err := s.RecordKey(ctx, 1)
 	fatalIf(t, err, "RecordKey")
 	if !ok || k.Org != "ngo" || !bytes.Equal(k.Wrapped, wrapped) || !k.Destroyed.IsZero() {
@@ -153,11 +170,12 @@ func testRecordKeys(t *testing.T, s OrgStore) {
 	}
 	ks, err := s.RecordKeys(ctx, "ngo")
 	fatalIf(t, err, "RecordKeys")
-	if len(ks) != 2 || ks[0].Seq != 1 || ks[0].Wrapped != nil || ks[1].Seq != 2 || string(ks[1].Wrapped) != "second" {
+	if len(ks) != 4 || ks[0].Seq != 1 || ks[0].Wrapped != nil || ks[1].Seq != 2 || string(ks[1].Wrapped) != "second" ||
+		ks[2].Seq != 2 || ks[2].Part != 1 || ks[3].Part != 2 {
 		t.Errorf("RecordKeys(ngo) = %+v", ks)
 	}
-	if ks, err := s.RecordKeys(ctx, ""); err != nil || len(ks) != 2 {
-		t.Errorf("RecordKeys of all = %+v %v, want 2", ks, err)
+	if ks, err := s.RecordKeys(ctx, ""); err != nil || len(ks) != 4 {
+		t.Errorf("RecordKeys of all = %+v %v, want 4", ks, err)
 	}
 	if ks, err := s.RecordKeys(ctx, store.DefaultOrg); err != nil || len(ks) != 0 {
 		t.Errorf("RecordKeys of an organisation without records = %+v %v", ks, err)
