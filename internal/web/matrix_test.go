@@ -63,6 +63,7 @@ func TestRouteRoleMatrix(t *testing.T) {
 		{"GET", "/{$}", "/", nil, anyone},
 		{"GET", "/reports", "/reports", nil, anyone},
 		{"GET", "/reports/{date}/{file...}", "/reports/2020-12-31/data/national.csv", nil, anyone},
+		{"GET", "/facilities/{id}", "/facilities/CC1", nil, anyone},
 		{"GET", "/pledges", "/pledges", nil, anyone},
 		{"GET", "/data", "/data", nil, anyone},
 		{"GET", "/data/facilities.csv", "/data/facilities.csv", nil, anyone},

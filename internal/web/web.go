@@ -244,6 +244,7 @@ func (s *Server) Routes() []Route {
 		{"GET", "/{$}", false, s.dashboard},
 		{"GET", "/reports", false, s.reports},
 		{"GET", "/reports/{date}/{file...}", false, s.reportFile},
+		{"GET", "/facilities/{id}", false, s.facilityPage},
 		{"GET", "/pledges", false, s.pledges},
 		{"GET", "/data", false, s.openData},
 		{"GET", "/data/facilities.csv", false, s.facilitiesCSV},
