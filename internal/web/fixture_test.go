@@ -98,7 +98,7 @@ func newServicesLogged(t *testing.T, db servedDB, log *slog.Logger, lopts ...led
 	}))
 	led := ledger.New(db, append([]ledger.Option{ledger.WithLogger(log)}, lopts...)...)
 	return web.Services{Auth: au, Registry: registry.New(db, led, au, pack, log),
-		Reports: report.NewCache(db, report.CacheOptions{}), Checkpoints: led}
+		Reports: report.NewCache(db, report.CacheOptions{}), Checkpoints: led, Publications: led}
 }
 
 // newFixtureOn serves the register through wrap(db) when wrap is not nil,

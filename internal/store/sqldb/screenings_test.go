@@ -14,9 +14,13 @@ import (
 // screenings table as 00002 made it (the tests that do this save no
 // screening before).
 var undoScreeningSplit = []string{
-	// The later migrations first, newest first: 00014 (the follow-ups'
-	// index), 00013 (the organisations), 00011 (the visits' index), 00010
-	// (the plans' index), then 00009 (the tree's tables).
+	// The later migrations first, newest first: 00015 (the published
+	// reports), 00014 (the follow-ups' index), 00013 (the organisations),
+	// 00011 (the visits' index), 00010 (the plans' index), then 00009 (the
+	// tree's tables).
+	"DROP TABLE publication_files",
+	"DROP TABLE publications",
+	"DELETE FROM goose_db_version WHERE version_id = 15",
 	"DROP INDEX events_follow_ups",
 	"DELETE FROM goose_db_version WHERE version_id = 14",
 	"DROP TABLE bundle_events",
