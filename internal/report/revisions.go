@@ -148,6 +148,9 @@ func (c *Cache) Revisions(ctx context.Context, p Published, asOf domain.Date) ([
 			continue
 		}
 		old, err := c.published(ctx, p, pub.ID)
+		if errors.Is(err, domain.ErrNotFound) {
+			continue // a publication without the data: nothing to compare
+		}
 		if err != nil {
 			return nil, err
 		}

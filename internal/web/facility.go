@@ -75,3 +75,21 @@ func (s *Server) facilityPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "facility.html", s.newPage(r, "facility.title", fv))
 }
+
+// AsOfQuery is the query that keeps a page's date in a link: none when the
+// date is the one the reader gets by default (the last complete month-end
+// for the public, the latest day for staff), so that the addresses people
+// share and cite carry a date only when they need one.
+func (p *page) AsOfQuery(v *dashView) string {
+	def := v.Latest.LastMonthEnd()
+	if p.User != nil {
+		def = v.Latest
+	}
+	if v.AsOf == def {
+		return ""
+	}
+	return "?as_of=" + v.AsOf.String()
+}
+
+// Dash is the dashboard's view the page is of (for AsOfQuery).
+func (v facilityView) Dash() *dashView { return v.dashView }

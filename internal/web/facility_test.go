@@ -21,9 +21,12 @@ func TestFacilityPage(t *testing.T) {
 		}
 	}
 	c.cookies["lang"] = "en"
-	dash := c.get("/?as_of=2020-12-31")
-	if !strings.Contains(dash.body, `href="/facilities/CC1?as_of=2020-12-31"`) {
+	// The link keeps the date unless it is the default one.
+	if dash := c.get("/"); !strings.Contains(dash.body, `href="/facilities/CC1"`) {
 		t.Fatal("the dashboard's table does not link the facility's page")
+	}
+	if dash := c.get("/?as_of=2020-06-30"); !strings.Contains(dash.body, `href="/facilities/CC1?as_of=2020-06-30"`) {
+		t.Fatal("the dashboard of June does not link the facility's page of June")
 	}
 	res := c.get("/facilities/CC1?as_of=2020-12-31")
 	if res.code != 200 || !strings.Contains(res.body, `id="freshness"`) || !strings.Contains(res.body, "Last updated") {
