@@ -81,6 +81,7 @@ var tests = []conformanceTest{
 	{"AggregateEdges", testAggregateEdges},
 	{"Bulk", testBulk},
 	{"Tree", testTree},
+	{"Publications", testPublications},
 }
 
 // Run runs every conformance test against fresh, empty, migrated stores made
