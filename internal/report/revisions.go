@@ -199,3 +199,32 @@ func (c *Cache) published(ctx context.Context, p Published, id int64) (*Report, 
 	c.pub.mu.Unlock()
 	return r, nil
 }
+
+// RevisionsOf compares the published reports of cur's date with cur
+// itself: for a page that already holds the report it shows (a visitor
+// answered with an earlier head's report during a build must not wait for
+// the current one here).
+func (c *Cache) RevisionsOf(ctx context.Context, p Published, cur *Report) ([]Revision, error) {
+	if p == nil || cur == nil {
+		return nil, nil
+	}
+	pubs, err := p.Publications(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading the published reports: %w", err)
+	}
+	var out []Revision
+	for _, pub := range pubs {
+		if pub.AsOf.String() != cur.AsOf {
+			continue
+		}
+		old, err := c.published(ctx, p, pub.ID)
+		if errors.Is(err, domain.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Compare(pub.ID, old, cur)...)
+	}
+	return out, nil
+}

@@ -84,7 +84,7 @@ func (s *Server) dashboardView(ctx context.Context, l Lang, asOf domain.Date, cl
 		return v, nil
 	}
 	c.mu.Unlock()
-	revs, err := s.reportCache.Revisions(ctx, s.pubs, e.AsOf)
+	revs, err := s.reportCache.RevisionsOf(ctx, s.pubs, e.Report())
 	if err != nil {
 		return nil, err
 	}
