@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -124,7 +125,13 @@ func (r *Report) facilityHistory(ctx context.Context, st store.Store, changes []
 			capNow[caps[ci].Facility] = caps[ci].Capacity
 		}
 		res, err := protectPopulations(facs, pop, threshold)
-		if err != nil {
+		var be *disclosure.BlockedError
+		if errors.As(err, &be) {
+			// Exact national totals so small that no suppression protects
+			// the counts (a small register's first months): the report of
+			// that month shows them nationally only, and so does this.
+			res = nil
+		} else if err != nil {
 			return fmt.Errorf("protecting the facilities' populations of %s: %w", d, err)
 		}
 		// The report of d may hide other counts than this protection
@@ -135,6 +142,10 @@ func (r *Report) facilityHistory(ctx context.Context, st store.Store, changes []
 		cs := make([]Cell, len(facs))
 		hide := map[bool]bool{}
 		for k, f := range facs {
+			if res == nil {
+				hide[false], hide[true] = true, true
+				break
+			}
 			if cs[k], err = res.Cell(facKey(f.ID, "population")); err != nil {
 				return err
 			}
@@ -246,7 +257,12 @@ func protectPopulations(facs []domain.Facility, pop map[string]int, threshold in
 	if err := set.Sum(sysKey("population"), inSys...); err != nil {
 		return nil, err
 	}
-	return disclosure.Protect(set, threshold)
+	// The rules in the order the report tries them (protect.go).
+	res, err := disclosure.ProtectWith(set, disclosure.Options{Threshold: threshold, Rule: disclosure.AboveThreshold})
+	if err != nil {
+		res, err = disclosure.ProtectWith(set, disclosure.Options{Threshold: threshold, Rule: disclosure.NotExact})
+	}
+	return res, err
 }
 
 // monthEnd is the last day of d's month.
