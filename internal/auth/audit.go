@@ -35,6 +35,9 @@ const (
 	// ActCheckpointSign: a checkpoint of the ledger's tree was signed and
 	// stored (habeas checkpoint, habeas report publish).
 	ActCheckpointSign = store.ActCheckpointSign
+	// ActReportPublish: a signed report was recorded with its files
+	// (habeas report publish).
+	ActReportPublish = store.ActReportPublish
 	// ActPersonRead: a user opened a person's file (Mandela Rules 6 and 9),
 	// through a page or the API; the subject is the person.
 	ActPersonRead = "person.read"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -138,7 +139,13 @@ never stored in the database.
 The folder also holds checkpoint.txt, the checkpoint of the ledger the
 figures were computed from, signed with the same key and stored (see habeas
 checkpoint): whoever keeps it can later check that the ledger behind the
-figures was not rewritten.`,
+figures was not rewritten.
+
+Every file of the folder, as written, is then recorded in the register with
+the public key and the acting user (audited as report.publish): the server
+lists it at /reports/published and serves it, unchanged, at
+/reports/published/N/, and compares today's figures with it
+(/reports/revisions).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if key == "" {
@@ -169,8 +176,12 @@ figures was not rewritten.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out, "report as of %s published in %s: %d files sealed, signed by key %s; checkpoint of %d events in %s\n",
-				r.AsOf, out, len(m.Files), m.KeyID, cp.Size, CheckpointFile)
+			id, err := a.recordPublication(ctx, r, out, priv, cp.Size)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.out, "report as of %s published in %s: %d files sealed, signed by key %s; checkpoint of %d events in %s; recorded in the register as published report %d\n",
+				r.AsOf, out, len(m.Files), m.KeyID, cp.Size, CheckpointFile, id)
 			return nil
 		},
 	}
@@ -178,6 +189,54 @@ figures was not rewritten.`,
 	cmd.Flags().StringVarP(&out, "out", "o", "", "folder to write into (new or empty)")
 	cmd.Flags().StringVar(&key, "key", "", "private key file (PEM)")
 	return cmd
+}
+
+// recordPublication stores the sealed folder's files, byte for byte, in the
+// register with its audit entry, and returns the report's number.
+func (a *app) recordPublication(ctx context.Context, r *report.Report, dir string, priv ed25519.PrivateKey, cpSize int64) (int64, error) {
+	files := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		files[filepath.ToSlash(rel)] = b
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("reading the published folder %s: %w", dir, err)
+	}
+	pub := priv.Public().(ed25519.PublicKey)
+	pem, err := snapshot.PublicKeyPEM(pub)
+	if err != nil {
+		return 0, err
+	}
+	asOf, err := domain.ParseDate(r.AsOf)
+	if err != nil {
+		return 0, err
+	}
+	from, err := domain.ParseDate(r.From)
+	if err != nil {
+		return 0, err
+	}
+	db, svc, err := a.open(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	id, err := svc.RecordPublication(ctx, a.actor("report publish"), store.Publication{AsOf: asOf, From: from, LedgerHead: r.LedgerHead,
+		KeyID: snapshot.KeyID(pub), PubKey: pem, CheckpointSize: cpSize, Files: files})
+	if err != nil {
+		return 0, fmt.Errorf("recording the published report in the register (the folder %s is sealed and valid): %w", dir, err)
+	}
+	return id, nil
 }
 
 // CheckpointFile is the checkpoint of the ledger head in a published report.

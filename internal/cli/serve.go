@@ -304,6 +304,9 @@ func (a *app) webServices(db *sqldb.DB, led *ledger.Service, opts ...registry.Op
 		// The server publishes the checkpoints signed with habeas
 		// checkpoint; it never holds the key.
 		Checkpoints: led,
+		// The reports published with habeas report publish, served from
+		// the register.
+		Publications: led,
 	}
 	// The monitoring organisations' keys (--org-key): without one, the
 	// server keeps no concern markers.

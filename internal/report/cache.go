@@ -95,6 +95,9 @@ type Cache struct {
 	synthMu    sync.Mutex
 	synthKnown bool
 	synth      bool
+
+	// pub keeps the published reports read for Revisions.
+	pub publishedCache
 }
 
 // allowance counts one client's builds in the current window.

@@ -168,19 +168,22 @@ type Report struct {
 	Title string `json:"title"`
 	// Synthetic: the register was written by habeas demo (see Synthetic);
 	// the report says so on every page and file, in SyntheticNote's words.
-	Synthetic     bool                 `json:"synthetic"`
-	SyntheticNote string               `json:"synthetic_note,omitempty"`
-	AsOf          string               `json:"as_of"`
-	From          string               `json:"period_from"`
-	Generated     string               `json:"generated"`
-	LedgerHead    string               `json:"ledger_head"`
-	Scope         string               `json:"scope"`
-	Protection    Protection           `json:"protection"`
-	National      []Figure             `json:"national"`
-	Facilities    []FacilityRow        `json:"facilities"`
-	Releases      Releases             `json:"releases"`
-	Pledges       []pledges.Progress   `json:"pledges"`
-	Reforms       []pledges.ReformView `json:"reforms"`
+	Synthetic     bool          `json:"synthetic"`
+	SyntheticNote string        `json:"synthetic_note,omitempty"`
+	AsOf          string        `json:"as_of"`
+	From          string        `json:"period_from"`
+	Generated     string        `json:"generated"`
+	LedgerHead    string        `json:"ledger_head"`
+	Scope         string        `json:"scope"`
+	Protection    Protection    `json:"protection"`
+	National      []Figure      `json:"national"`
+	Facilities    []FacilityRow `json:"facilities"`
+	// FacilityHistory is each facility's month-end populations, capacity
+	// and freshness, for its page (facility.go).
+	FacilityHistory []FacilityHistory    `json:"facility_history"`
+	Releases        Releases             `json:"releases"`
+	Pledges         []pledges.Progress   `json:"pledges"`
+	Reforms         []pledges.ReformView `json:"reforms"`
 	// Declared are figures authorities declared not about a pledge (what
 	// monitors collect, with or without a register), with their totals.
 	Declared *pledges.DeclaredSummary `json:"declared"`
@@ -515,6 +518,9 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 		r.Notes = append(r.Notes, "Releases by a mechanism used so rarely that a breakdown would identify people are counted nationally only; the facility, province and group tables cover the other mechanisms.")
 	}
 	r.headline(prof, prev, prevStats, prevScr.Counts, prevFound && r.Screening != nil)
+	if err := r.facilityHistory(ctx, st, changes, baseline, asOf, threshold); err != nil {
+		return nil, fmt.Errorf("computing the facilities' history: %w", err)
+	}
 	names := map[string]string{}
 	for _, f := range s.Facilities {
 		names[f.ID] = f.Name
@@ -557,8 +563,9 @@ func declaredOnly(ctx context.Context, st store.Store, asOf, from domain.Date, t
 		Scope:      "figures declared by authorities only: the register holds no facilities, so it counts nothing of its own",
 		Protection: Protection{Threshold: threshold, Rule: "no count of the register is published", Marker: "*",
 			Note: "This report publishes only figures authorities declared, as they declared them."},
-		National:   []Figure{},
-		Facilities: []FacilityRow{},
+		National:        []Figure{},
+		Facilities:      []FacilityRow{},
+		FacilityHistory: []FacilityHistory{},
 		Releases: Releases{From: from.String(), To: asOf.String(), ByMechanism: []pledges.Count{}, ByProvince: []ProvinceRow{},
 			ByFacility: ReleaseTable{Rows: []string{}, Labels: []string{}}, ByGroup: ReleaseTable{Rows: []string{}, Labels: []string{}}},
 		Pledges:      pl.Pledges,

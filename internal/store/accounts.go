@@ -152,6 +152,10 @@ const (
 	// ActCheckpointSign: a checkpoint of the ledger's tree was signed and
 	// stored; Detail names its "size" and "root", Subject the key id.
 	ActCheckpointSign = "checkpoint.sign"
+	// ActReportPublish: a signed report was recorded with its files
+	// (habeas report publish); Detail names its "id", "as_of" and
+	// "ledger_head", Subject the key id.
+	ActReportPublish = "report.publish"
 )
 
 // AuditBody is the canonical JSON of an audit entry without its chain

@@ -468,3 +468,39 @@ type TreeAppender interface {
 	// replaced.
 	PutCheckpoint(ctx context.Context, c Checkpoint) error
 }
+
+// Publication is a report published with habeas report publish, as the
+// register keeps it (migration 00015): what it is of, the key that signed
+// it, and, when read with them, its files byte for byte.
+type Publication struct {
+	ID             int64 // 1, 2, …: its permanent number
+	AsOf           domain.Date
+	From           domain.Date
+	LedgerHead     string
+	KeyID          string
+	PubKey         string // PEM: the public key that checks manifest.sig
+	CheckpointSize int64  // the checkpoint of the ledger in checkpoint.txt
+	Created        time.Time
+	By             string            // the acting user
+	Files          map[string][]byte // by name, "data/report.json"; nil when not read
+}
+
+// PublicationStore is a store that keeps published reports.
+type PublicationStore interface {
+	// Publications lists the published reports, newest first, without
+	// their files.
+	Publications(ctx context.Context) ([]Publication, error)
+	// PublicationFile reads one file of a published report; false when
+	// there is no such report or file.
+	PublicationFile(ctx context.Context, id int64, name string) ([]byte, bool, error)
+	// PublicationFileNames lists the names of a published report's files,
+	// sorted; none when there is no such report.
+	PublicationFileNames(ctx context.Context, id int64) ([]string, error)
+}
+
+// PublicationAppender is the write transaction of a PublicationStore.
+type PublicationAppender interface {
+	// PutPublication stores a published report with its files under the
+	// next number, which it returns (p.ID is ignored).
+	PutPublication(ctx context.Context, p Publication) (int64, error)
+}

@@ -168,6 +168,15 @@ func auditItems(p *page, e store.AuditEntry) []auditItem {
 		}
 		item("audit.size", p.N(d.Size))
 		item("audit.root", d.Root)
+	case auth.ActReportPublish:
+		var d struct {
+			ID   int    `json:"id"`
+			AsOf string `json:"as_of"`
+		}
+		if err = json.Unmarshal([]byte(e.Detail), &d); err != nil {
+			break
+		}
+		item("audit.report", p.T("published.number", p.N(d.ID), p.Day(d.AsOf)))
 	case auth.ActPersonRead, auth.ActPersonHealthRead:
 		var d struct{ Events int }
 		if err = json.Unmarshal([]byte(e.Detail), &d); err != nil {

@@ -159,6 +159,54 @@ func figuresAgree(t *testing.T, c *client, date string) {
 		}
 	}
 
+	// Each facility's page: its row of the table, its history (the JSON's
+	// facility_history, ending on the row's count) and its releases (its
+	// row of releases_by_facility.csv).
+	relcsv := csvByKey(csvs["releases_by_facility"], 0)
+	relHead := csvs["releases_by_facility"][0]
+	if len(rep.FacilityHistory) != len(rep.Facilities) {
+		t.Fatalf("report.json has the history of %d facilities, the table %d", len(rep.FacilityHistory), len(rep.Facilities))
+	}
+	for i, fr := range rep.Facilities {
+		row := fcsv[fr.ID]
+		fp := parseHTML(t, get("/facilities/"+fr.ID+"?as_of="+date))
+		same(fr.ID+" page capacity", text(byID(t, fp, "fac-capacity")), row[4])
+		if fr.OccupancyPct != nil {
+			same(fr.ID+" page occupancy", text(byID(t, fp, "fac-occupancy")), row[6])
+		} else if got := text(byID(t, fp, "fac-occupancy")); got != "*" && got != "—" {
+			t.Errorf("%s: the page shows occupancy %q where the table has none", fr.ID, got)
+		}
+		for _, col := range cols {
+			same(fr.ID+" page "+col.Key, text(byID(t, fp, "fac-"+col.Key)), row[indexOf(head, col.Key)])
+		}
+		h := rep.FacilityHistory[i]
+		if h.ID != fr.ID {
+			t.Fatalf("facility_history[%d] is %s, facilities[%d] %s", i, h.ID, i, fr.ID)
+		}
+		hist := tableRows(t, byID(t, fp, "history-table"))
+		if len(hist) != len(h.Points) || len(hist) == 0 {
+			t.Fatalf("%s: %d rows in the page's history, %d points in the JSON", fr.ID, len(hist), len(h.Points))
+		}
+		for j, pt := range h.Points {
+			same(fmt.Sprintf("%s history %s population", fr.ID, pt.Date), hist[j][1], pt.Population.CSV())
+			if pt.Capacity > 0 {
+				same(fmt.Sprintf("%s history %s capacity", fr.ID, pt.Date), hist[j][2], strconv.Itoa(pt.Capacity))
+			}
+		}
+		last := h.Points[len(h.Points)-1]
+		same(fr.ID+" history's last point, the table", last.Population.CSV(), row[indexOf(head, "population")])
+		if last.Date != date {
+			t.Errorf("%s: the history ends on %s, not on the report's date", fr.ID, last.Date)
+		}
+		if rr, ok := relcsv[fr.ID]; ok {
+			for k, m := range relHead[2:] {
+				if m != "data_status" {
+					same(fr.ID+" page releases "+m, text(byID(t, fp, "rel-"+m)), rr[2+k])
+				}
+			}
+		}
+	}
+
 	// The trend, and its peak as both charts label it.
 	trend := csvs["trend"][2:]
 	if len(trend) != len(rep.Trend) {

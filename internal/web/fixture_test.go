@@ -100,7 +100,7 @@ func newServicesLogged(t *testing.T, db servedDB, log *slog.Logger, lopts ...led
 	}))
 	led := ledger.New(db, append([]ledger.Option{ledger.WithLogger(log)}, lopts...)...)
 	svc := web.Services{Auth: au, Registry: registry.New(db, led, au, pack, log),
-		Reports: report.NewCache(db, report.CacheOptions{}), Checkpoints: led}
+		Reports: report.NewCache(db, report.CacheOptions{}), Checkpoints: led, Publications: led}
 	// Visits are kept as habeas serve keeps them, here with no
 	// organisation's key (a visit's interviews are refused).
 	if vs, ok := db.(visits.Store); ok {

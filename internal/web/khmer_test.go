@@ -45,7 +45,7 @@ func TestKhmerCoverage(t *testing.T) {
 	}
 
 	// The pages: every link from these, one page of each kind.
-	kind := regexp.MustCompile(`^(/staff/persons|/staff/users|/reports)/[^/]+`)
+	kind := regexp.MustCompile(`^(/staff/persons|/staff/users|/reports|/facilities)/[^/]+`)
 	href := regexp.MustCompile(`href="(/[^"]*)"`)
 	// The printable report (/reports/DATE/) is the report package's page,
 	// in English only: the public side's Khmer report is still to do

@@ -14,6 +14,7 @@ import (
 	"github.com/habeas-kh/habeas/internal/ledger"
 	"github.com/habeas-kh/habeas/internal/plan"
 	"github.com/habeas-kh/habeas/internal/scenario"
+	"github.com/habeas-kh/habeas/internal/store"
 	"github.com/habeas-kh/habeas/internal/store/sqldb/dbtest"
 )
 
@@ -48,6 +49,12 @@ func TestRouteRoleMatrix(t *testing.T) {
 	if _, err := ledger.New(f.db).Checkpoint(t.Context(), ledger.Actor{Name: "publisher", Via: "test"}, priv, 0); err != nil {
 		t.Fatal(err)
 	}
+	// A published report, for its files.
+	if _, err := ledger.New(f.db).RecordPublication(t.Context(), ledger.Actor{Name: "publisher", Via: "test"}, store.Publication{
+		AsOf: domain.MustDate("2020-12-31"), From: domain.MustDate("2020-01-01"), KeyID: "k", PubKey: "PEM",
+		Files: map[string][]byte{"manifest.json": []byte("{}")}}); err != nil {
+		t.Fatal(err)
+	}
 	// A saved and published plan, for its pages.
 	planOpt := plan.Options{Target: plan.Target{Kind: plan.TargetCapacity}}
 	if _, _, err := f.srv.Registry().SavePlan(t.Context(), root, "matrix", domain.NoDate, planOpt); err != nil {
@@ -64,6 +71,10 @@ func TestRouteRoleMatrix(t *testing.T) {
 		{"GET", "/{$}", "/", nil, anyone},
 		{"GET", "/reports", "/reports", nil, anyone},
 		{"GET", "/reports/{date}/{file...}", "/reports/2020-12-31/data/national.csv", nil, anyone},
+		{"GET", "/facilities/{id}", "/facilities/CC1", nil, anyone},
+		{"GET", "/reports/published", "/reports/published", nil, anyone},
+		{"GET", "/reports/published/{id}/{file...}", "/reports/published/1/manifest.json", nil, anyone},
+		{"GET", "/reports/revisions", "/reports/revisions", nil, anyone},
 		{"GET", "/pledges", "/pledges", nil, anyone},
 		{"GET", "/data", "/data", nil, anyone},
 		{"GET", "/data/facilities.csv", "/data/facilities.csv", nil, anyone},

@@ -72,7 +72,7 @@ func TestPagesFitAPhone(t *testing.T) {
 	}
 	// One page of each kind: a person's file, a user, a report stand for
 	// all of them.
-	kind := regexp.MustCompile(`^(/staff/persons|/staff/users|/reports)/[^/]+`)
+	kind := regexp.MustCompile(`^(/staff/persons|/staff/users|/reports|/facilities)/[^/]+`)
 	seen := map[string]bool{}
 	var pages []string
 	queue := slices.Clone(start)

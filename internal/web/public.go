@@ -39,8 +39,11 @@ type dashView struct {
 	OccChart   template.HTML
 	TrendChart template.HTML
 	RelChart   template.HTML
-	html       []byte // the dashboard rendered for the public, once
-	gz         []byte // and gzipped
+	// Revised are the figures of this date that changed since a signed
+	// report published them (report.Revision.Key).
+	Revised map[string]bool
+	html    []byte // the dashboard rendered for the public, once
+	gz      []byte // and gzipped
 }
 
 // dashCache keeps the views of the reports of the current ledger head (the
@@ -76,11 +79,24 @@ func (s *Server) dashboardView(ctx context.Context, l Lang, asOf domain.Date, cl
 	key := string(l) + e.AsOf.String()
 	c := &s.dash
 	c.mu.Lock()
+	if v, ok := c.views[key]; ok && v.e == e {
+		c.mu.Unlock()
+		return v, nil
+	}
+	c.mu.Unlock()
+	revs, err := s.reportCache.RevisionsOf(ctx, s.pubs, e.Report())
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
 	defer c.mu.Unlock()
 	if v, ok := c.views[key]; ok && v.e == e {
 		return v, nil
 	}
-	v := &dashView{R: e.Report(), e: e, AsOf: e.AsOf, Latest: e.Latest, Columns: e.Report().Columns()}
+	v := &dashView{R: e.Report(), e: e, AsOf: e.AsOf, Latest: e.Latest, Columns: e.Report().Columns(), Revised: map[string]bool{}}
+	for _, rv := range revs {
+		v.Revised[rv.Key] = true
+	}
 	s.charts(v, l)
 	if c.views == nil || c.head != e.Head || len(c.views) >= maxViews {
 		c.head, c.views = e.Head, map[string]*dashView{}

@@ -168,6 +168,12 @@ func (h *hiddenCounts) walk(v any, fac string, path []string) []string {
 			leaks = append(leaks, h.releaseTable(rows, v)...)
 		}
 		for k, x := range v {
+			if k == "facility_history" {
+				// Earlier month-ends, each hidden at least as that month's
+				// report hides it (TestFacilityHistoryHidesWhatMonthlyReportsHide);
+				// the last point is the facility table's cell (TestFiguresAgree).
+				continue
+			}
 			if k == "census" {
 				continue // census counts are another source, with keys of their own
 			}

@@ -53,6 +53,10 @@ type Services struct {
 	// consistency proofs between them (ledger.Service); nil when the
 	// server publishes none.
 	Checkpoints Checkpoints
+	// Publications are the reports published with habeas report publish,
+	// kept in the register (ledger.Service); nil when the server serves
+	// none.
+	Publications Publications
 	// Markers are the monitoring organisations' concern markers; nil when
 	// the server keeps none (no organisation key configured).
 	Markers *markers.Service
@@ -66,6 +70,12 @@ type Services struct {
 type Checkpoints interface {
 	Checkpoints(ctx context.Context, limit int) ([]store.Checkpoint, error)
 	ConsistencyProof(ctx context.Context, from, to int64) (*tree.ConsistencyProof, error)
+}
+
+// Publications are the published reports and their files.
+type Publications interface {
+	report.Published
+	PublicationFileNames(ctx context.Context, id int64) ([]string, error)
 }
 
 // Options configure a Server.
@@ -96,6 +106,7 @@ type Server struct {
 	secure      bool
 	dash        dashCache
 	checkpoints Checkpoints
+	pubs        Publications
 	// docs are the public documents of the methodology page, rendered
 	// once from the docs folder embedded in the binary.
 	docs    map[string]docs.Page
@@ -119,7 +130,7 @@ func New(svc Services, opt Options) (*Server, error) {
 		return nil, fmt.Errorf("loading the translations: %w", err)
 	}
 	s := &Server{log: log, auth: svc.Auth, reg: svc.Registry, reportCache: svc.Reports, secure: !opt.InsecureCookies, checkpoints: svc.Checkpoints,
-		markers: svc.Markers, visits: svc.Visits, proxies: opt.TrustedProxies, obs: opt.Observer, health: opt.Health}
+		pubs: svc.Publications, markers: svc.Markers, visits: svc.Visits, proxies: opt.TrustedProxies, obs: opt.Observer, health: opt.Health}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
@@ -158,6 +169,7 @@ func (s *Server) Warm(ctx context.Context) {
 var funcs = template.FuncMap{
 	"join": strings.Join,
 	"str":  func(v any) string { return fmt.Sprint(v) },
+	"int":  func(v int64) int { return int(v) },
 	"json": func(v any) string { b, _ := json.Marshal(v); return string(b) },
 	"list": func(v ...string) []string { return v },
 	// pathEscape puts an identifier in one segment of a link: a person's
@@ -255,6 +267,10 @@ func (s *Server) Routes() []Route {
 		{"GET", "/{$}", false, s.dashboard},
 		{"GET", "/reports", false, s.reports},
 		{"GET", "/reports/{date}/{file...}", false, s.reportFile},
+		{"GET", "/reports/published", false, s.publishedList},
+		{"GET", "/reports/published/{id}/{file...}", false, s.publishedFile},
+		{"GET", "/reports/revisions", false, s.revisionsPage},
+		{"GET", "/facilities/{id}", false, s.facilityPage},
 		{"GET", "/pledges", false, s.pledges},
 		{"GET", "/data", false, s.openData},
 		{"GET", "/data/facilities.csv", false, s.facilitiesCSV},

@@ -81,6 +81,10 @@ var BackupTables = []BackupTable{
 	{Name: "secrets", Cols: cols("name:t value:b"), Key: []string{"name"}},
 	{Name: "audit", Cols: cols("seq:i at:i actor:t via:t action:t subject:t detail:t prev:t hash:t"), Key: []string{"seq"}},
 	{Name: "checkpoints", Cols: cols("size:i root:t key_id:t signed:t pubkey:t created:t"), Key: []string{"size", "key_id"}},
+	// Published reports and their files, byte for byte: what the public
+	// side serves at their permanent addresses and checks revisions against.
+	{Name: "publications", Cols: cols("id:i as_of:i period_from:i ledger_head:t key_id:t pubkey:t checkpoint_size:i published_at:t published_by:t"), Key: []string{"id"}},
+	{Name: "publication_files", Cols: cols("publication:i name:t data:b"), Key: []string{"publication", "name"}},
 	// age_bands (the aggregates are grouped by them) and audited_from
 	// (where verify starts to require an audit entry per event).
 	{Name: "settings", Cols: cols("name:t value:t"), Key: []string{"name"}, Replace: true},
@@ -332,7 +336,7 @@ func (d *DB) Rows(ctx context.Context, t BackupTable, fn func(row []any) error) 
 // write: no event, user, audit entry, secret or checkpoint. What is there
 // otherwise is named.
 func (d *DB) Empty(ctx context.Context) (bool, string, error) {
-	for _, t := range []string{"events", "users", "audit", "secrets", "checkpoints", "screenings"} {
+	for _, t := range []string{"events", "users", "audit", "secrets", "checkpoints", "screenings", "publications"} {
 		var n int64
 		err := d.db.QueryRowContext(ctx, "SELECT 1 FROM "+t+" LIMIT 1").Scan(&n)
 		if errors.Is(err, sql.ErrNoRows) {

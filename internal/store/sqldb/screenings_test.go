@@ -16,13 +16,16 @@ import (
 var undoScreeningSplit = []string{
 	// The later migrations first, newest first: 00020 (the current
 	// screening), 00017 (the record keys' parts: record_keys is dropped
-	// with 00013 below), 00014 (the follow-ups' index), 00013 (the
-	// organisations), 00011 (the visits' index), 00010 (the plans' index),
-	// then 00009 (the tree's tables).
+	// with 00013 below), 00015 (the published reports), 00014 (the
+	// follow-ups' index), 00013 (the organisations), 00011 (the visits'
+	// index), 00010 (the plans' index), then 00009 (the tree's tables).
 	"DROP TABLE screened",
 	"DROP TABLE screened_state",
 	"DELETE FROM goose_db_version WHERE version_id = 20",
 	"DELETE FROM goose_db_version WHERE version_id = 17",
+	"DROP TABLE publication_files",
+	"DROP TABLE publications",
+	"DELETE FROM goose_db_version WHERE version_id = 15",
 	"DROP INDEX events_follow_ups",
 	"DELETE FROM goose_db_version WHERE version_id = 14",
 	"DROP TABLE bundle_events",

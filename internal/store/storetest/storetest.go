@@ -83,6 +83,7 @@ var tests = []conformanceTest{
 	{"Bulk", testBulk},
 	{"Tree", testTree},
 	{"CurrentScreening", testCurrentScreening},
+	{"Publications", testPublications},
 }
 
 // Run runs every conformance test against fresh, empty, migrated stores made
