@@ -38,7 +38,7 @@ func (d *DB) Strata(ctx context.Context, asOf domain.Date, bands []int, dormitor
 		GROUP BY s.facility, band, chronic, housing`
 	args = append(args, string(domain.FlagChronic), int64(asOf), int64(asOf), dormitoryFrom, int64(asOf), int64(asOf))
 	var out []store.StratumRow
-	err := d.each(ctx, "strata", q, args, func(r *sql.Rows) error {
+	err := d.eachReplica(ctx, "strata", q, args, func(r *sql.Rows) error {
 		var row store.StratumRow
 		var chronic, housing int
 		if err := r.Scan(&row.Facility, &row.AgeBand, &chronic, &housing, &row.Count); err != nil {
