@@ -61,3 +61,16 @@ func ReplicaReadsAllowed(ctx context.Context) bool {
 type ReadRouter interface {
 	ReadsReplica(ctx context.Context) bool
 }
+
+// SettleReads decides once where the reads of an operation that reads
+// several times go (a ledger head, then what it names): when they would
+// not go to the replica now, they all go to the primary, so that a replica
+// catching up meanwhile cannot serve the rest from a state older than the
+// head already read. st is the store (any value: one without a replica
+// leaves ctx as it is).
+func SettleReads(ctx context.Context, st any) context.Context {
+	if r, ok := st.(ReadRouter); ok && ReplicaReadsAllowed(ctx) && !r.ReadsReplica(ctx) {
+		return PrimaryReads(ctx)
+	}
+	return ctx
+}

@@ -124,17 +124,17 @@ type replica struct {
 // another cluster (its system identifier differs) is. Close stops it.
 func (d *DB) AttachReplica(ctx context.Context, dsn string, opt ReplicaOptions) error {
 	if d.dialect != Postgres {
-		return domain.Invalid("db-read", "a read replica needs a PostgreSQL register; this one is %s", d.dialect)
+		return domain.Invalid("", "a read replica needs a PostgreSQL register; this one is %s", d.dialect)
 	}
 	if !IsPostgres(dsn) {
-		return domain.Invalid("db-read", "want a postgres:// URL of a streaming replica")
+		return domain.Invalid("", "want a postgres:// URL of a streaming replica")
 	}
 	if d.rep != nil {
 		return errors.New("a read replica is already attached")
 	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return domain.Invalid("db-read", "the replica's URL: %v", err)
+		return domain.Invalid("", "the replica's URL: %v", err)
 	}
 	if cfg.RuntimeParams == nil {
 		cfg.RuntimeParams = map[string]string{}
@@ -194,7 +194,7 @@ func (d *DB) sameCluster(ctx context.Context, rep *sql.DB) error {
 		return nil
 	}
 	if p != r {
-		return domain.Invalid("db-read", "the replica is not a copy of the primary (their system identifiers are %s and %s)", r, p)
+		return domain.Invalid("", "the replica is not a copy of the primary (their system identifiers are %s and %s)", r, p)
 	}
 	return nil
 }

@@ -285,7 +285,7 @@ func TestReplicaNeedsPostgres(t *testing.T) {
 	db := dbtest.Open(t, dbtest.SQLiteDSN(t))
 	err := db.AttachReplica(context.Background(), "postgres://postgres@127.0.0.1:5433/test", sqldb.ReplicaOptions{})
 	var de *domain.Error
-	if !errors.As(err, &de) || de.Code != domain.ErrInvalid || !strings.Contains(err.Error(), "db-read") {
-		t.Fatalf("attaching a replica to SQLite: %v, want an invalid db-read", err)
+	if !errors.As(err, &de) || de.Code != domain.ErrInvalid || !strings.Contains(err.Error(), "needs a PostgreSQL register") {
+		t.Fatalf("attaching a replica to SQLite: %v, want it invalid", err)
 	}
 }
