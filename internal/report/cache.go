@@ -71,7 +71,7 @@ type Cache struct {
 	checked time.Time // when head was last read from the database
 	// headFromReplica: head was read from a read replica (see get).
 	headFromReplica bool
-	entries map[domain.Date]*Entry
+	entries         map[domain.Date]*Entry
 	// building lets one build run at a time: the machine is shared, and
 	// two builds side by side would each take as long as both.
 	building sync.Mutex
