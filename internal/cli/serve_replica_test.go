@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -54,6 +55,11 @@ func TestServeReplica(t *testing.T) {
 	replica := dbtest.ReplicaDSN(t, dsn)
 	runCLI(t, "--db", dsn, "demo", "--people", "200", "--seed", "3")
 	runCLI(t, "--db", dsn, "screen", "--save")
+	tokens := map[string]string{}
+	for _, u := range []string{"clerk", "other"} {
+		runCLI(t, "--db", dsn, "user", "add", u, "--role", "admin")
+		tokens[u] = strings.TrimSpace(runCLI(t, "--db", dsn, "user", "token", u, "--label", "test"))
+	}
 
 	c := &http.Client{Timeout: time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	plain := startServe(t, dsn, serveConfig{ReadyMaxLag: time.Hour})
@@ -107,6 +113,8 @@ func TestServeReplica(t *testing.T) {
 		}
 	}
 
+	testReadYourWritesOverHTTP(t, c, withReplica.url, replica, tokens)
+
 	_, m = get(t, c, withReplica.metrics+"/metrics")
 	for _, w := range []string{"habeas_replica_up 1", "habeas_replica_lag_seconds ", "habeas_replica_lag_bytes ",
 		`habeas_replica_reads_total{to="primary"}`, `go_sql_open_connections{db_name="replica"}`} {
@@ -146,3 +154,68 @@ func metricValue(scrape, name string) float64 {
 	}
 	return -1
 }
+
+// TestServeReplica's second half: through the web server, a user's write
+// is in that user's next read at once although the replica has not
+// replayed it (its replay is paused), while another user, reading the
+// replica, sees it once replayed.
+func testReadYourWritesOverHTTP(t *testing.T, c *http.Client, url, replica string, tokens map[string]string) {
+	ctx := context.Background()
+	rdb, err := sql.Open("pgx", replica)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	if _, err := rdb.ExecContext(ctx, "SELECT pg_wal_replay_pause()"); err != nil {
+		t.Fatalf("pausing the replica: %v", err)
+	}
+	resumed := false
+	resume := func() {
+		if !resumed {
+			resumed = true
+			if _, err := rdb.ExecContext(ctx, "SELECT pg_wal_replay_resume()"); err != nil {
+				t.Errorf("resuming the replica: %v", err)
+			}
+		}
+	}
+	defer resume()
+	do := func(method, path, user, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, url+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tokens[user])
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	const id = "RYW-1"
+	body := `{"events":[{"kind":"person","date":"2020-12-01","person":"` + id + `","data":{"name":"Test Person","sex":"M","dob_basis":"unknown"}},` +
+		`{"kind":"admission","date":"2020-12-01","person":"` + id + `","facility":"CC1","data":{"status":"pretrial",` +
+		`"order":{"kind":"detention_order","authority":"Investigating judge","reference":"DO-1","issued":"2020-12-01","expires":"2021-03-01"}}}]}`
+	if code, b := do("POST", "/api/v1/events", "clerk", body); code != http.StatusCreated && code != http.StatusOK {
+		t.Fatalf("writing %s: %d %s", id, code, b)
+	}
+	if code, b := do("GET", "/api/v1/persons/"+id, "clerk", ""); code != 200 || !strings.Contains(b, id) {
+		t.Errorf("the writer reads %s at once: %d %s", id, code, b)
+	}
+	if code, _ := do("GET", "/api/v1/persons/"+id, "other", ""); code != http.StatusNotFound {
+		t.Errorf("another user reads %s from the paused replica: %d, want 404 (not replayed yet)", id, code)
+	}
+	resume()
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		code, _ := do("GET", "/api/v1/persons/"+id, "other", "")
+		if code == 200 {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("another user still reads %d for %s 30s after the replay resumed", code, id)
+		}
+	}
+}
+
