@@ -262,6 +262,7 @@ func (d *DB) SaveScreening(ctx context.Context, s store.ScreeningSummary) error 
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("saving a screening summary: %w", err)
 	}
+	d.wrote(ctx) // its reader's next reads see it (replica.go)
 	return nil
 }
 

@@ -114,6 +114,11 @@ type replica struct {
 	lagBytes  int64
 	samples   []sample
 	behind    bool // the lag is over MaxLag (logged when it changes)
+
+	// everyone, when set (tests only: ReadAllFromReplica), reads every
+	// context as marked with ReplicaReads, and as this reader when it
+	// names none, so that the conformance suite runs on the replica.
+	everyone string
 }
 
 // AttachReplica makes dsn, a PostgreSQL streaming replica of this store's
@@ -386,7 +391,7 @@ func (d *DB) wrote(ctx context.Context) {
 	if d.rep == nil {
 		return
 	}
-	u := store.ReaderOf(ctx)
+	u := d.readerOf(ctx)
 	if u == "" {
 		return
 	}
@@ -407,10 +412,10 @@ func (d *DB) wrote(ctx context.Context) {
 // reader is where a read of the register through ctx goes: the replica
 // (falling back to the primary if it fails) or the primary.
 func (d *DB) reader(ctx context.Context) querier {
-	if d.rep == nil || !store.ReplicaReadsAllowed(ctx) {
+	if d.rep == nil || !d.replicaAllowed(ctx) {
 		return d.db
 	}
-	if d.rep.usable(ctx, store.ReaderOf(ctx)) {
+	if d.rep.usable(ctx, d.readerOf(ctx)) {
 		return fallback{r: d.rep, primary: d.db}
 	}
 	d.rep.primaryReads.Add(1)
@@ -420,7 +425,19 @@ func (d *DB) reader(ctx context.Context) querier {
 // ReadsReplica reports whether a read through ctx would go to the replica
 // now (store.ReadRouter).
 func (d *DB) ReadsReplica(ctx context.Context) bool {
-	return d.rep != nil && store.ReplicaReadsAllowed(ctx) && d.rep.usable(ctx, store.ReaderOf(ctx))
+	return d.rep != nil && d.replicaAllowed(ctx) && d.rep.usable(ctx, d.readerOf(ctx))
+}
+
+// replicaAllowed and readerOf read ctx's marks (see replica.everyone).
+func (d *DB) replicaAllowed(ctx context.Context) bool {
+	return store.ReplicaReadsAllowed(ctx) || d.rep.everyone != ""
+}
+
+func (d *DB) readerOf(ctx context.Context) string {
+	if u := store.ReaderOf(ctx); u != "" || d.rep == nil {
+		return u
+	}
+	return d.rep.everyone
 }
 
 var _ store.ReadRouter = (*DB)(nil)
