@@ -218,4 +218,3 @@ func testReadYourWritesOverHTTP(t *testing.T, c *http.Client, url, replica strin
 		}
 	}
 }
-
