@@ -53,7 +53,7 @@ func waitReplayed(t *testing.T, primary, replica string) {
 func TestServeReplica(t *testing.T) {
 	dsn := dbtest.PostgresDSN(t)
 	replica := dbtest.ReplicaDSN(t, dsn)
-	runCLI(t, "--db", dsn, "demo", "--people", "200", "--seed", "3")
+	runCLI(t, "--db", dsn, "demo", "--people", "120", "--seed", "3")
 	runCLI(t, "--db", dsn, "screen", "--save")
 	tokens := map[string]string{}
 	for _, u := range []string{"clerk", "other"} {
@@ -61,7 +61,8 @@ func TestServeReplica(t *testing.T) {
 		tokens[u] = strings.TrimSpace(runCLI(t, "--db", dsn, "user", "token", u, "--label", "test"))
 	}
 
-	c := &http.Client{Timeout: time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// Generous: the first /reports builds the reports on a machine other tests share.
+	c := &http.Client{Timeout: 5 * time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	plain := startServe(t, dsn, serveConfig{ReadyMaxLag: time.Hour})
 	waitReplayed(t, dsn, replica)
 	withReplica := startServe(t, dsn, serveConfig{ReadyMaxLag: time.Hour, DBRead: replica, DBReadMaxLag: time.Hour})
