@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
+	"github.com/habeas-kh/habeas/internal/store/sqldb"
 	"github.com/habeas-kh/habeas/internal/yamlerr"
 )
 
@@ -30,6 +31,8 @@ const defaultConfigFile = "/etc/habeas/habeas.yaml"
 type serveConfig struct {
 	Addr              string
 	DB                string
+	DBRead            string
+	DBReadMaxLag      time.Duration
 	TLSCert, TLSKey   string
 	TrustedProxies    []string
 	MetricsAddr       string
@@ -75,6 +78,8 @@ func (c *serveConfig) settings() []setting {
 	return []setting{
 		{key: "addr", ptr: &c.Addr, def: "localhost:8080", usage: "address the web application listens on"},
 		{key: "db", ptr: &c.DB, def: "habeas.db", secret: true, inherited: true, usage: "database: a SQLite file path, or a postgres:// URL"},
+		{key: "db-read", ptr: &c.DBRead, secret: true, usage: "a postgres:// URL of a streaming replica of --db, which serves the public pages', reports' and exports' reads (every write, and a user's reads until the replica has their last write, go to --db)"},
+		{key: "db-read-max-lag", ptr: &c.DBReadMaxLag, def: "30s", usage: "reads go to --db while the replica of --db-read is further behind than this"},
 		{key: "tls-cert", ptr: &c.TLSCert, usage: "TLS certificate file (PEM, with its chain); read again on SIGHUP"},
 		{key: "tls-key", ptr: &c.TLSKey, usage: "TLS private key file (PEM) of --tls-cert; read again on SIGHUP"},
 		{key: "trusted-proxy", ptr: &c.TrustedProxies, usage: "address or CIDR of a reverse proxy whose X-Forwarded-For/-Proto, Forwarded and X-Request-Id headers are believed (repeatable)"},
@@ -310,6 +315,18 @@ func describe(n *yaml.Node) string {
 func (c *serveConfig) check(src configSources) error {
 	bad := func(key, format string, args ...any) error {
 		return fmt.Errorf("%s (from %s): %s", key, src.from[key], fmt.Sprintf(format, args...))
+	}
+	if c.DBRead != "" {
+		if !sqldb.IsPostgres(c.DBRead) {
+			return bad("db-read", "want the postgres:// URL of a streaming replica")
+		}
+		if !sqldb.IsPostgres(c.DB) {
+			return bad("db-read", "a read replica needs a PostgreSQL register, and db (from %s) is a SQLite file; "+
+				"give db a postgres:// URL, or leave db-read out", src.from["db"])
+		}
+	}
+	if c.DBReadMaxLag <= 0 {
+		return bad("db-read-max-lag", "%s: want a positive duration", c.DBReadMaxLag)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return bad("tls-cert", "tls-cert and tls-key go together: give both or neither")

@@ -56,6 +56,19 @@ func TestConfigPrecedence(t *testing.T) {
 	if v, from := settingOf(t, out, "db"); from != "env HABEAS_DB" || !strings.Contains(v, "habeas:xxxxx@db.example") {
 		t.Errorf("db: %s from %s", v, from)
 	}
+	// The replica's URL is masked the same way.
+	t.Setenv("HABEAS_DB_READ", "postgres://habeas:r3plica-pw@replica.example/habeas")
+	out = mustRun(t, "config", "check", "--config", file)
+	if strings.Contains(out, "r3plica-pw") {
+		t.Errorf("the replica's password is shown:\n%s", out)
+	}
+	if v, from := settingOf(t, out, "db-read"); from != "env HABEAS_DB_READ" || !strings.Contains(v, "habeas:xxxxx@replica.example") {
+		t.Errorf("db-read: %s from %s", v, from)
+	}
+	if v, from := settingOf(t, out, "db-read-max-lag"); v != "30s" || from != "default" {
+		t.Errorf("db-read-max-lag: %s from %s", v, from)
+	}
+	t.Setenv("HABEAS_DB_READ", "")
 	// HABEAS_CONFIG names the file when --config does not.
 	t.Setenv("HABEAS_CONFIG", file)
 	t.Setenv("HABEAS_ADDR", "")
@@ -88,6 +101,13 @@ func TestConfigErrors(t *testing.T) {
 		{"bad env", "", [2]string{"HABEAS_SHUTDOWN_TIMEOUT", "soon"}, nil, `environment variable HABEAS_SHUTDOWN_TIMEOUT: "soon" is not a duration`},
 		{"bad flag value", "", [2]string{}, []string{"--log-format", "xml"}, `log-format (from flag --log-format): "xml": want json or text`},
 		{"cert without key", "tls-cert: /x.pem\n", [2]string{}, nil, `tls-cert and tls-key go together`},
+		{"replica of SQLite", "db-read: postgres://habeas@replica/habeas\n", [2]string{}, nil,
+			`db-read (from ` + filepath.Join(dir, "habeas.yaml") + `:1): a read replica needs a PostgreSQL register`},
+		{"replica of SQLite by flag", "", [2]string{}, []string{"--db-read", "postgres://habeas@replica/habeas"},
+			`db-read (from flag --db-read): a read replica needs a PostgreSQL register`},
+		{"replica not PostgreSQL", "", [2]string{"HABEAS_DB_READ", "/var/lib/habeas/copy.db"}, nil,
+			`db-read (from env HABEAS_DB_READ): want the postgres:// URL of a streaming replica`},
+		{"replica lag", "db-read-max-lag: 0s\n", [2]string{}, nil, `db-read-max-lag (from`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			file := filepath.Join(dir, "habeas.yaml")

@@ -60,6 +60,9 @@ func newMetrics(ctx context.Context, db *sqldb.DB, dsn string) *metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db.SQL(), db.Dialect()),
 		m.dbc)
+	if rdb := db.ReplicaSQL(); rdb != nil {
+		m.reg.MustRegister(collectors.NewDBStatsCollector(rdb, "replica"), replicaMetrics(db))
+	}
 	if db.Dialect() == sqldb.SQLite {
 		// The file system the register grows on. PostgreSQL's is the
 		// server's, which its own exporter watches.
@@ -158,4 +161,53 @@ func recordedAt(ctx context.Context, db *sqldb.DB, seq int64) (time.Time, error)
 		return time.Time{}, err
 	}
 	return time.Parse(time.RFC3339Nano, body.RecordedAt)
+}
+
+// replicaMetrics are the read replica's state (--db-read), read at each
+// scrape.
+func replicaMetrics(db *sqldb.DB) prometheus.Collector {
+	st := func() sqldb.ReplicaStatus { s, _ := db.Replica(); return s }
+	reads := func(to string, n func(sqldb.ReplicaStatus) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "habeas_replica_reads_total",
+			Help:        "Reads a replica may serve (of pages, reports, exports), by where they went: the replica, or the primary (a reader's own write not replayed yet, the replica down or too far behind).",
+			ConstLabels: prometheus.Labels{"to": to},
+		}, func() float64 { return float64(n(st())) })
+	}
+	return collectorList{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "habeas_replica_up",
+			Help: "1 when the read replica answered its last check, else 0 (its reads go to the primary).",
+		}, func() float64 {
+			if st().Up {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "habeas_replica_lag_seconds",
+			Help: "How old the state the read replica shows may be, measured against the primary's WAL every second (0: it has replayed all of it).",
+		}, func() float64 { return st().Lag.Seconds() }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "habeas_replica_lag_bytes",
+			Help: "WAL the read replica has still to replay, in bytes, at the last check.",
+		}, func() float64 { return float64(st().LagBytes) }),
+		reads("replica", func(s sqldb.ReplicaStatus) int64 { return s.ReplicaReads }),
+		reads("primary", func(s sqldb.ReplicaStatus) int64 { return s.PrimaryReads }),
+	}
+}
+
+// collectorList is several collectors registered as one.
+type collectorList []prometheus.Collector
+
+func (l collectorList) Describe(ch chan<- *prometheus.Desc) {
+	for _, c := range l {
+		c.Describe(ch)
+	}
+}
+
+func (l collectorList) Collect(ch chan<- prometheus.Metric) {
+	for _, c := range l {
+		c.Collect(ch)
+	}
 }

@@ -103,6 +103,13 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, ready listening) error
 		return err
 	}
 	defer db.Close()
+	if cfg.DBRead != "" {
+		// Reads of pages, reports and exports from the replica; a replica
+		// that does not answer yet is logged, and the primary serves.
+		if err := db.AttachReplica(ctx, cfg.DBRead, sqldb.ReplicaOptions{MaxLag: cfg.DBReadMaxLag}); err != nil {
+			return fmt.Errorf("reading from the replica (db-read): %w", err)
+		}
+	}
 	if cfg.Demo {
 		if _, _, err := a.buildDemoIfEmpty(ctx, db, led, "habeas serve --demo", demo.Options{Seed: 1}); err != nil {
 			return err
@@ -250,6 +257,19 @@ type health struct {
 	maxLag time.Duration
 }
 
+// replicaAnswer is the read replica's part of /readyz.
+type replicaAnswer struct {
+	Up         bool    `json:"up"`
+	Standby    bool    `json:"standby"`
+	Problem    string  `json:"problem,omitempty"`
+	LagSeconds float64 `json:"lag_seconds"`
+	LagBytes   int64   `json:"lag_bytes"`
+	LagLimit   string  `json:"lag_limit"`
+	// ReadsFrom is where the public's reads go now: "replica", or
+	// "primary" while it is down or further behind than the limit.
+	ReadsFrom string `json:"reads_from"`
+}
+
 func (h *health) Ready(ctx context.Context) (bool, any) {
 	type answer struct {
 		Status        string   `json:"status"`
@@ -260,6 +280,10 @@ func (h *health) Ready(ctx context.Context) (bool, any) {
 		LagEvents     int64    `json:"screening_lag_events"`
 		LagLimit      string   `json:"screening_lag_limit"`
 		KeeperRunning bool     `json:"screening_keeper_running"`
+		// Replica is the read replica's state (--db-read), absent
+		// without one. A replica down or behind does not make habeas
+		// unready: its reads go to the primary.
+		Replica *replicaAnswer `json:"replica,omitempty"`
 	}
 	out := answer{SchemaWanted: sqldb.LatestMigration(h.db.Dialect()), LagLimit: h.maxLag.String()}
 	if err := h.db.Ping(ctx); err != nil {
@@ -279,6 +303,13 @@ func (h *health) Ready(ctx context.Context) (bool, any) {
 				out.Problems = append(out.Problems, fmt.Sprintf("the saved screenings are %s behind the ledger (limit %s)",
 					lag.Age.Round(time.Second), h.maxLag))
 			}
+		}
+	}
+	if st, ok := h.db.Replica(); ok {
+		out.Replica = &replicaAnswer{Up: st.Up, Standby: st.Standby, Problem: st.Problem, LagSeconds: st.Lag.Seconds(),
+			LagBytes: st.LagBytes, LagLimit: st.MaxLag.String(), ReadsFrom: "replica"}
+		if !st.Up || st.Behind {
+			out.Replica.ReadsFrom = "primary"
 		}
 	}
 	out.Status = "ready"

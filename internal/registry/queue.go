@@ -461,6 +461,9 @@ func (s *Service) ScreeningWork() ScreeningWork {
 func (s *Service) screened(ctx context.Context) (*queueCache, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	// The head and the events after it read from one place (see
+	// store.SettleReads): a cache brought up to a head must hold all of it.
+	ctx = store.SettleReads(ctx, s.st)
 	head, err := s.st.Head(ctx)
 	if err != nil {
 		return nil, err
@@ -471,6 +474,12 @@ func (s *Service) screened(ctx context.Context) (*queueCache, error) {
 	}
 	c := s.queue
 	if c != nil && c.head == head && c.asOf == asOf {
+		return c, nil
+	}
+	if c != nil && c.head.Seq > head.Seq && store.ReplicaReadsAllowed(ctx) {
+		// A read replica a moment behind the head this cache was brought
+		// to by a reader of the primary: the cache is the newer state,
+		// and screening everyone again for the older would be wasted.
 		return c, nil
 	}
 	if asOf == domain.NoDate {

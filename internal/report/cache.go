@@ -69,7 +69,9 @@ type Cache struct {
 	head    store.Head
 	latest  domain.Date
 	checked time.Time // when head was last read from the database
-	entries map[domain.Date]*Entry
+	// headFromReplica: head was read from a read replica (see get).
+	headFromReplica bool
+	entries         map[domain.Date]*Entry
 	// building lets one build run at a time: the machine is shared, and
 	// two builds side by side would each take as long as both.
 	building sync.Mutex
@@ -250,8 +252,16 @@ func (c *Cache) GetFor(ctx context.Context, asOf domain.Date, client string, rea
 }
 
 func (c *Cache) get(ctx context.Context, asOf domain.Date, client string, staff bool) (*Entry, error) {
+	// The head and the report built on it read from one place.
+	ctx = store.SettleReads(ctx, c.heads)
 	c.mu.Lock()
-	if time.Since(c.checked) >= headTTL {
+	// With a read replica, the head read may be a moment behind the
+	// primary's: a reader whose reads go to the primary (they have just
+	// written) must not be answered with reports of the replica's head,
+	// which may not hold their write (read your own writes).
+	router, replicated := c.heads.(store.ReadRouter)
+	if time.Since(c.checked) >= headTTL || (c.headFromReplica && !router.ReadsReplica(ctx)) {
+		fromReplica := replicated && router.ReadsReplica(ctx)
 		head, err := c.heads.Head(ctx)
 		if err != nil {
 			c.mu.Unlock()
@@ -266,7 +276,7 @@ func (c *Cache) get(ctx context.Context, asOf domain.Date, client string, staff 
 			c.head, c.latest = head, latest
 			c.entries = map[domain.Date]*Entry{}
 		}
-		c.checked = time.Now()
+		c.checked, c.headFromReplica = time.Now(), fromReplica
 	}
 	latest := c.latest
 	if latest == domain.NoDate {

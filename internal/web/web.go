@@ -158,6 +158,9 @@ func (s *Server) KeepScreenings(ctx context.Context, interval time.Duration) {
 }
 
 func (s *Server) Warm(ctx context.Context) {
+	// What the public will be shown: a read replica may serve it, as it
+	// serves the public's own requests.
+	ctx = store.ReplicaReads(ctx)
 	for _, l := range []Lang{English, Khmer} {
 		if _, err := s.dashboardView(ctx, l, domain.NoDate, "", nil); err != nil && !errors.Is(err, errEmpty) && ctx.Err() == nil {
 			s.log.Warn("warming the dashboard", "err", err)
@@ -413,10 +416,23 @@ func (s *Server) identify(h http.Handler) http.Handler {
 				s.logOf(r.Context()).Error("checking a session", "err", err)
 			}
 		}
+		ctx := r.Context()
 		if p != nil {
-			r = r.WithContext(context.WithValue(r.Context(), principalKey, p))
+			ctx = context.WithValue(ctx, principalKey, p)
+			// Who reads and writes: the store keeps the position of this
+			// user's writes, and serves their reads from the primary
+			// until a read replica has replayed them.
+			ctx = store.WithReader(ctx, p.User)
 		}
-		h.ServeHTTP(w, r)
+		// What a GET or HEAD shows may come from a read replica (with
+		// --db-read): a page a moment behind the primary, never behind the
+		// reader's own writes. Everything else, writes and the reads
+		// that prepare them, reads the primary. The session and token
+		// above were checked on the primary (a revocation holds at once).
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			ctx = store.ReplicaReads(ctx)
+		}
+		h.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

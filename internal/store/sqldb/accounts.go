@@ -109,6 +109,7 @@ func (d *DB) ApplyAccount(ctx context.Context, build func(context.Context, store
 		return store.AuditEntry{}, fmt.Errorf("committing the account change: %w", err)
 	}
 	committed = true
+	d.wrote(ctx)
 	if c.DestroyRecordKey != 0 {
 		d.scrubDestroyed(ctx)
 	}

@@ -601,7 +601,7 @@ func (d *DB) sumAggregate(ctx context.Context, what, table, keyCols string, asOf
 	q := "SELECT " + keyCols + ", n FROM " + table + " WHERE bucket < ?" +
 		" UNION ALL SELECT " + keyCols + ", n FROM " + table + " WHERE bucket >= ? AND bucket < ?" +
 		" UNION ALL SELECT " + keyCols + ", n FROM " + table + " WHERE bucket >= ? AND bucket <= ?"
-	return d.each(ctx, what, q, []any{y, y * 100, m, m * 100, a}, func(r *sql.Rows) error {
+	return d.eachReplica(ctx, what, q, []any{y, y * 100, m, m * 100, a}, func(r *sql.Rows) error {
 		if err := r.Scan(row...); err != nil {
 			return fmt.Errorf("reading %s: %w", what, err)
 		}

@@ -15,3 +15,9 @@ func Synchronous(mode string) Option { return func(d *DB) { d.synchronous = mode
 
 // PersonEventsSQL is the query that reads the events of n persons.
 func PersonEventsSQL(n int) string { return personEventsSQL(n) }
+
+// ReadAllFromReplica makes every read of d that a replica may serve go to
+// its replica (attached first), read by reader when the context names
+// none: the conformance suite then runs its reads on the replica, and
+// passes only if reading your own writes holds for every one of them.
+func ReadAllFromReplica(d *DB, reader string) { d.rep.everyone = reader }

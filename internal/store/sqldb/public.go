@@ -16,7 +16,7 @@ import (
 const commitmentKinds = "('pledge', 'declaration', 'reform')"
 
 func (d *DB) Commitments(ctx context.Context) ([]store.StoredEvent, error) {
-	return d.commitmentsOn(ctx, d.db)
+	return d.commitmentsOn(ctx, d.reader(ctx))
 }
 
 func (a *appender) Commitments(ctx context.Context) ([]store.StoredEvent, error) {
@@ -40,7 +40,7 @@ func (d *DB) commitmentsOn(ctx context.Context, q querier) ([]store.StoredEvent,
 // FollowUps reads the follow-up steps by their partial index (migration
 // 00014).
 func (d *DB) FollowUps(ctx context.Context, from int64, fn func(store.StoredEvent) error) error {
-	return d.each(ctx, "follow-ups", "SELECT "+eventCols+" FROM events WHERE kind = 'follow_up' AND seq >= ? ORDER BY seq", []any{from},
+	return d.eachReplica(ctx, "follow-ups", "SELECT "+eventCols+" FROM events WHERE kind = 'follow_up' AND seq >= ? ORDER BY seq", []any{from},
 		func(r *sql.Rows) error {
 			e, err := scanEvent(r)
 			if err != nil {
@@ -52,7 +52,7 @@ func (d *DB) FollowUps(ctx context.Context, from int64, fn func(store.StoredEven
 
 // Plans reads the plan events (migration 00010).
 func (d *DB) Plans(ctx context.Context) ([]store.StoredEvent, error) {
-	return d.plansOn(ctx, d.db)
+	return d.plansOn(ctx, d.reader(ctx))
 }
 
 func (a *appender) Plans(ctx context.Context) ([]store.StoredEvent, error) {
@@ -76,7 +76,7 @@ func (d *DB) plansOn(ctx context.Context, q querier) ([]store.StoredEvent, error
 
 // Visits reads the monitoring visits (migration 00011).
 func (d *DB) Visits(ctx context.Context, facility string) ([]store.StoredEvent, error) {
-	return d.visitsOn(ctx, d.db, facility)
+	return d.visitsOn(ctx, d.reader(ctx), facility)
 }
 
 func (a *appender) Visits(ctx context.Context, facility string) ([]store.StoredEvent, error) {
@@ -123,7 +123,7 @@ func (d *DB) ReleaseRows(ctx context.Context, from, to domain.Date) ([]store.Rel
 	var out []store.ReleaseRow
 	idx := map[key]int{}
 	args := []any{int64(from), int64(to), string(domain.KRelease)}
-	err := d.each(ctx, "releases", `SELECT e.person, e.ended, e.facility_out, e.mechanism, p.sex, p.dob, e.status_at_end, e.drug
+	err := d.eachReplica(ctx, "releases", `SELECT e.person, e.ended, e.facility_out, e.mechanism, p.sex, p.dob, e.status_at_end, e.drug
 		FROM episodes e JOIN persons p ON p.id = e.person
 		WHERE e.ended >= ? AND e.ended <= ? AND e.end_kind = ?`, args,
 		func(r *sql.Rows) error {
@@ -143,7 +143,7 @@ func (d *DB) ReleaseRows(ctx context.Context, from, to domain.Date) ([]store.Rel
 		return nil, err
 	}
 	// A vulnerability counts when it was in force on the last day held.
-	err = d.each(ctx, "vulnerabilities at release", `SELECT f.person, e.ended, f.kind
+	err = d.eachReplica(ctx, "vulnerabilities at release", `SELECT f.person, e.ended, f.kind
 		FROM episodes e JOIN flags f ON f.person = e.person AND f.from_date < e.ended AND f.to_date >= e.ended
 		WHERE e.ended >= ? AND e.ended <= ? AND e.end_kind = ?`, args,
 		func(r *sql.Rows) error {
@@ -189,7 +189,7 @@ func (d *DB) ReleaseRows(ctx context.Context, from, to domain.Date) ([]store.Rel
 
 func (d *DB) PopulationChanges(ctx context.Context) ([]store.PopChange, error) {
 	names := map[int64]string{}
-	err := d.each(ctx, "facilities", "SELECT no, id FROM facilities", nil, func(r *sql.Rows) error {
+	err := d.eachReplica(ctx, "facilities", "SELECT no, id FROM facilities", nil, func(r *sql.Rows) error {
 		var no int64
 		var id string
 		if err := r.Scan(&no, &id); err != nil {
@@ -218,7 +218,7 @@ func (d *DB) PopulationChanges(ctx context.Context) ([]store.PopChange, error) {
 			c.Out++
 		}
 	}
-	err = d.each(ctx, "stays by month", `SELECT from_date, to_date, fno FROM stays WHERE to_date > from_date`, nil,
+	err = d.eachReplica(ctx, "stays by month", `SELECT from_date, to_date, fno FROM stays WHERE to_date > from_date`, nil,
 		func(r *sql.Rows) error {
 			var from, to, fno int64
 			if err := r.Scan(&from, &to, &fno); err != nil {
@@ -273,13 +273,14 @@ func (d *DB) SaveScreening(ctx context.Context, s store.ScreeningSummary) error 
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("saving a screening summary: %w", err)
 	}
+	d.wrote(ctx) // its reader's next reads see it (replica.go)
 	return nil
 }
 
 func (d *DB) Screening(ctx context.Context, asOf domain.Date) (store.ScreeningSummary, bool, error) {
 	var out store.ScreeningSummary
 	found := false
-	err := d.each(ctx, "screening summary", `SELECT pack, head, computed_at, reviewed_by, reviewed_on, facility, kind, rule, people
+	err := d.eachReplica(ctx, "screening summary", `SELECT pack, head, computed_at, reviewed_by, reviewed_on, facility, kind, rule, people
 		FROM screenings WHERE as_of = ? AND computed_at = (SELECT MAX(computed_at) FROM screenings WHERE as_of = ?)
 		ORDER BY pack, facility, kind, rule`, []any{int64(asOf), int64(asOf)},
 		func(r *sql.Rows) error {
@@ -305,7 +306,7 @@ func (d *DB) Screening(ctx context.Context, asOf domain.Date) (store.ScreeningSu
 
 func (d *DB) CountEvents(ctx context.Context, kind domain.Kind, from, to domain.Date) (int, error) {
 	var n int64
-	err := d.db.QueryRowContext(ctx, d.q("SELECT COUNT(*) FROM events WHERE date >= ? AND date <= ? AND kind = ?"),
+	err := d.reader(ctx).QueryRowContext(ctx, d.q("SELECT COUNT(*) FROM events WHERE date >= ? AND date <= ? AND kind = ?"),
 		int64(from), int64(to), string(kind)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("counting %s events: %w", kind, err)

@@ -26,7 +26,7 @@ func (d *DB) headOn(ctx context.Context, q querier) (store.Head, error) {
 	return h, nil
 }
 
-func (d *DB) Head(ctx context.Context) (store.Head, error) { return d.headOn(ctx, d.db) }
+func (d *DB) Head(ctx context.Context) (store.Head, error) { return d.headOn(ctx, d.reader(ctx)) }
 
 const eventCols = "seq, kind, date, person, facility, body, prev, hash"
 
@@ -62,7 +62,7 @@ func (d *DB) eachOn(ctx context.Context, q querier, what, query string, args []a
 }
 
 func (d *DB) Events(ctx context.Context, from int64, fn func(store.StoredEvent) error) error {
-	return d.each(ctx, "events", "SELECT "+eventCols+" FROM events WHERE seq >= ? ORDER BY seq", []any{from}, func(r *sql.Rows) error {
+	return d.eachReplica(ctx, "events", "SELECT "+eventCols+" FROM events WHERE seq >= ? ORDER BY seq", []any{from}, func(r *sql.Rows) error {
 		e, err := scanEvent(r)
 		if err != nil {
 			return fmt.Errorf("reading events: %w", err)
@@ -72,7 +72,7 @@ func (d *DB) Events(ctx context.Context, from int64, fn func(store.StoredEvent) 
 }
 
 func (d *DB) Event(ctx context.Context, seq int64) (store.StoredEvent, bool, error) {
-	return d.eventOn(ctx, d.db, seq)
+	return d.eventOn(ctx, d.reader(ctx), seq)
 }
 
 func (a *appender) Event(ctx context.Context, seq int64) (store.StoredEvent, bool, error) {
@@ -91,7 +91,7 @@ func (d *DB) eventOn(ctx context.Context, q querier, seq int64) (store.StoredEve
 }
 
 func (d *DB) PersonEvents(ctx context.Context, ids []string) (map[string][]store.StoredEvent, error) {
-	return d.personEventsOn(ctx, d.db, ids)
+	return d.personEventsOn(ctx, d.reader(ctx), ids)
 }
 
 func (a *appender) PersonEvents(ctx context.Context, ids []string) (map[string][]store.StoredEvent, error) {
@@ -166,7 +166,7 @@ func inChunks(ids []string, fn func(args []any) error) error {
 
 func (d *DB) Facilities(ctx context.Context) ([]store.Facility, error) {
 	var out []store.Facility
-	err := d.each(ctx, "facilities", "SELECT id, name, kind, province, capacity, capacity_date, capacity_source FROM facilities ORDER BY id", nil,
+	err := d.eachReplica(ctx, "facilities", "SELECT id, name, kind, province, capacity, capacity_date, capacity_source FROM facilities ORDER BY id", nil,
 		func(r *sql.Rows) error {
 			var f store.Facility
 			var kind string
@@ -183,7 +183,7 @@ func (d *DB) Facilities(ctx context.Context) ([]store.Facility, error) {
 
 func (d *DB) Cells(ctx context.Context) ([]store.Cell, error) {
 	var out []store.Cell
-	err := d.each(ctx, "cells", "SELECT facility, label, area_m2, capacity, category FROM cells ORDER BY facility, label", nil,
+	err := d.eachReplica(ctx, "cells", "SELECT facility, label, area_m2, capacity, category FROM cells ORDER BY facility, label", nil,
 		func(r *sql.Rows) error {
 			var c store.Cell
 			if err := r.Scan(&c.Facility, &c.Label, &c.AreaM2, &c.Capacity, &c.Category); err != nil {
@@ -208,7 +208,7 @@ func scanCapacity(r *sql.Rows) (store.Capacity, error) {
 
 func (d *DB) Capacities(ctx context.Context) ([]store.Capacity, error) {
 	var out []store.Capacity
-	err := d.each(ctx, "capacities", "SELECT facility, from_date, capacity, source FROM capacities ORDER BY facility, from_date", nil,
+	err := d.eachReplica(ctx, "capacities", "SELECT facility, from_date, capacity, source FROM capacities ORDER BY facility, from_date", nil,
 		func(r *sql.Rows) error {
 			c, err := scanCapacity(r)
 			out = append(out, c)
@@ -219,7 +219,7 @@ func (d *DB) Capacities(ctx context.Context) ([]store.Capacity, error) {
 
 func (d *DB) CapacityOn(ctx context.Context, asOf domain.Date) ([]store.Capacity, error) {
 	var out []store.Capacity
-	err := d.each(ctx, "capacities", `SELECT c.facility, c.from_date, c.capacity, c.source FROM capacities c
+	err := d.eachReplica(ctx, "capacities", `SELECT c.facility, c.from_date, c.capacity, c.source FROM capacities c
 		WHERE c.from_date = (SELECT MAX(c2.from_date) FROM capacities c2 WHERE c2.facility = c.facility AND c2.from_date <= ?)
 		ORDER BY c.facility`, []any{int64(asOf)},
 		func(r *sql.Rows) error {
@@ -232,7 +232,7 @@ func (d *DB) CapacityOn(ctx context.Context, asOf domain.Date) ([]store.Capacity
 
 func (d *DB) Census(ctx context.Context) ([]store.Census, error) {
 	var out []store.Census
-	err := d.each(ctx, "census", "SELECT seq, facility, date, category, count, source FROM census ORDER BY facility, category, date, seq", nil,
+	err := d.eachReplica(ctx, "census", "SELECT seq, facility, date, category, count, source FROM census ORDER BY facility, category, date, seq", nil,
 		func(r *sql.Rows) error {
 			var c store.Census
 			var date int64
@@ -265,7 +265,7 @@ func scanPerson(r *sql.Rows) (store.Person, error) {
 func (d *DB) Persons(ctx context.Context, ids []string) (map[string]store.Person, error) {
 	out := map[string]store.Person{}
 	err := inChunks(ids, func(args []any) error {
-		return d.each(ctx, "persons", "SELECT "+personCols+" FROM persons WHERE id IN ("+placeholders(len(args))+")", args,
+		return d.eachReplica(ctx, "persons", "SELECT "+personCols+" FROM persons WHERE id IN ("+placeholders(len(args))+")", args,
 			func(r *sql.Rows) error {
 				p, err := scanPerson(r)
 				out[p.ID] = p
@@ -278,7 +278,7 @@ func (d *DB) Persons(ctx context.Context, ids []string) (map[string]store.Person
 func (d *DB) PersonExists(ctx context.Context, ids []string) (map[string]bool, error) {
 	out := map[string]bool{}
 	err := inChunks(ids, func(args []any) error {
-		return d.each(ctx, "persons", "SELECT id FROM persons WHERE id IN ("+placeholders(len(args))+")", args,
+		return d.eachReplica(ctx, "persons", "SELECT id FROM persons WHERE id IN ("+placeholders(len(args))+")", args,
 			func(r *sql.Rows) error {
 				var id string
 				if err := r.Scan(&id); err != nil {
@@ -293,7 +293,7 @@ func (d *DB) PersonExists(ctx context.Context, ids []string) (map[string]bool, e
 
 func (d *DB) LatestDate(ctx context.Context) (domain.Date, error) {
 	var v sql.NullInt64
-	if err := d.db.QueryRowContext(ctx, "SELECT MAX(date) FROM events").Scan(&v); err != nil {
+	if err := d.reader(ctx).QueryRowContext(ctx, "SELECT MAX(date) FROM events").Scan(&v); err != nil {
 		return 0, fmt.Errorf("reading the latest event date: %w", err)
 	}
 	return domain.Date(v.Int64), nil

@@ -59,7 +59,7 @@ func (d *DB) SearchPersons(ctx context.Context, q store.PersonQuery) ([]store.Pe
 	query += " ORDER BY id LIMIT ? OFFSET ?"
 	args = append(args, limit, max(q.Offset, 0))
 	var out []store.Person
-	err := d.each(ctx, "persons", query, args, func(r *sql.Rows) error {
+	err := d.eachReplica(ctx, "persons", query, args, func(r *sql.Rows) error {
 		p, err := scanPerson(r)
 		out = append(out, p)
 		return err

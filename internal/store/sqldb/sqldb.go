@@ -53,6 +53,8 @@ type DB struct {
 	// the ones the register was created with.
 	ageBands   []int
 	askedBands bool
+	// rep is the read replica (AttachReplica), nil when none.
+	rep *replica
 }
 
 // An Option changes how Open sets up the store.
@@ -222,7 +224,14 @@ func parseBands(s string) ([]int, error) {
 }
 
 func (d *DB) Dialect() string { return d.dialect }
-func (d *DB) Close() error    { return d.db.Close() }
+
+// Close closes the store and its read replica's connections.
+func (d *DB) Close() error {
+	if d.rep != nil {
+		d.rep.close()
+	}
+	return d.db.Close()
+}
 
 // SQL exposes the connection pool for tests and benchmarks that must reach
 // behind the store (for example to tamper with the ledger).

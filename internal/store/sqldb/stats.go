@@ -14,7 +14,7 @@ import (
 
 // facilityIDs maps facility numbers back to ids.
 func (d *DB) facilityIDs(ctx context.Context) (map[int64]string, error) {
-	nos, err := d.facilityNumbers(ctx, d.db)
+	nos, err := d.facilityNumbers(ctx, d.reader(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +173,7 @@ func (d *DB) CellsOn(ctx context.Context, asOf domain.Date, limit int) ([]store.
 }
 
 func (d *DB) Admissions(ctx context.Context, from, to domain.Date) (all, drug []store.FacilityCount, err error) {
-	err = d.each(ctx, "admissions", `SELECT facility_in, COUNT(*), SUM(drug) FROM episodes
+	err = d.eachReplica(ctx, "admissions", `SELECT facility_in, COUNT(*), SUM(drug) FROM episodes
 		WHERE admitted >= ? AND admitted <= ? GROUP BY facility_in ORDER BY facility_in`, []any{int64(from), int64(to)},
 		func(r *sql.Rows) error {
 			var f string
@@ -192,7 +192,7 @@ func (d *DB) Admissions(ctx context.Context, from, to domain.Date) (all, drug []
 
 func (d *DB) Releases(ctx context.Context, from, to domain.Date) ([]store.MechanismCount, error) {
 	var out []store.MechanismCount
-	err := d.each(ctx, "releases", `SELECT facility_out, mechanism, COUNT(*) FROM episodes
+	err := d.eachReplica(ctx, "releases", `SELECT facility_out, mechanism, COUNT(*) FROM episodes
 		WHERE ended >= ? AND ended <= ? AND end_kind = ? GROUP BY facility_out, mechanism ORDER BY facility_out, mechanism`,
 		[]any{int64(from), int64(to), string(domain.KRelease)},
 		func(r *sql.Rows) error {

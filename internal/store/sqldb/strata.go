@@ -22,7 +22,7 @@ func (d *DB) Strata(ctx context.Context, asOf domain.Date, bands []int, dormitor
 	}
 	q, args := strataQuery(asOf, bands, dormitoryFrom, 0)
 	var out []store.StratumRow
-	if err := d.each(ctx, "strata", q, args, scanStrata(&out)); err != nil {
+	if err := d.eachReplica(ctx, "strata", q, args, scanStrata(&out)); err != nil {
 		return nil, err
 	}
 	sortStrata(out)

@@ -295,6 +295,9 @@ func (a *appender) Commit(ctx context.Context) (err error) {
 	a.backToWAL(context.WithoutCancel(ctx))
 	a.c.Close()
 	a.d.writeMu.Unlock()
+	// The writer's next reads must see this commit (read your own
+	// writes): see replica.go.
+	a.d.wrote(ctx)
 	return nil
 }
 

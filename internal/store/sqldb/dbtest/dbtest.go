@@ -96,3 +96,47 @@ func Open(t testing.TB, dsn string) *sqldb.DB {
 	t.Cleanup(func() { db.Close() })
 	return db
 }
+
+// ReplicaDSN is the address of the streaming replica of HABEAS_TEST_PG
+// named by HABEAS_TEST_PG_REPLICA (as CI makes it: .ci/replica), reading
+// the schema of primary, a DSN from PostgresDSN. Without the variable the
+// test is skipped, unless HABEAS_REQUIRE_PG is set: then it fails. The
+// replica is checked to answer and to be a standby.
+func ReplicaDSN(t testing.TB, primary string) string {
+	t.Helper()
+	base := os.Getenv("HABEAS_TEST_PG_REPLICA")
+	if base == "" {
+		if os.Getenv("HABEAS_REQUIRE_PG") != "" {
+			t.Fatalf("a PostgreSQL replica is required (HABEAS_REQUIRE_PG) but HABEAS_TEST_PG_REPLICA is not set (CI makes one with .ci/replica)")
+		}
+		t.Skipf("HABEAS_TEST_PG_REPLICA not set: skipping a test of reads from a replica (.ci/replica makes one)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("HABEAS_TEST_PG_REPLICA: %v", err)
+	}
+	defer db.Close()
+	var standby bool
+	if err := db.QueryRowContext(ctx, "SELECT pg_is_in_recovery()").Scan(&standby); err != nil {
+		t.Fatalf("the replica at %s (HABEAS_TEST_PG_REPLICA) does not answer: %v", base, err)
+	}
+	if !standby {
+		t.Fatalf("%s (HABEAS_TEST_PG_REPLICA) is not a standby: want a streaming replica of %s", base, pgBase())
+	}
+	p, err := url.Parse(primary)
+	if err != nil {
+		t.Fatalf("primary DSN: %v", err)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("HABEAS_TEST_PG_REPLICA: %v", err)
+	}
+	q := u.Query()
+	if sp := p.Query().Get("search_path"); sp != "" {
+		q.Set("search_path", sp)
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
