@@ -14,11 +14,10 @@ import (
 	"sync"
 
 	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-	"golang.org/x/text/number"
-	"gopkg.in/yaml.v3"
+		"gopkg.in/yaml.v3"
 
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/i18n"
 )
 
 // Lang is a language of the interface.
@@ -58,52 +57,30 @@ func langOf(r *http.Request) Lang {
 // the order of Lang's values (English first: the default).
 var langMatcher = language.NewMatcher([]language.Tag{language.English, language.Khmer})
 
-var printers = map[Lang]*message.Printer{English: message.NewPrinter(language.English), Khmer: message.NewPrinter(language.Khmer)}
+// The formats of numbers and dates are internal/i18n's, shared with the
+// printable report and the rule packs' Khmer reasons: one function each.
+
+func (l Lang) fmt() i18n.Lang { return i18n.Lang(l) }
 
 // Num formats an integer with the language's grouping (CLDR: 38,990 and 38.990).
 // Khmer text writes the digits in Khmer numerals.
-func (l Lang) Num(n int) string { return l.digits(printers[l].Sprintf("%d", n)) }
+func (l Lang) Num(n int) string { return l.fmt().Num(n) }
 
-func (l Lang) digits(s string) string {
-	if l == Khmer {
-		return khmerDigits(s)
-	}
-	return s
-}
+func (l Lang) digits(s string) string { return l.fmt().Digits(s) }
 
 // Dec formats a number with one decimal.
-func (l Lang) Dec(f float64) string {
-	return l.digits(printers[l].Sprint(number.Decimal(f, number.MaxFractionDigits(1), number.MinFractionDigits(1))))
-}
+func (l Lang) Dec(f float64) string { return l.fmt().Dec(f) }
 
 // Pct formats a percentage given as 0-100 (or more, for occupancy).
-func (l Lang) Pct(f float64) string { return l.Dec(f) + "%" }
-
-var monthsEn = [...]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
-var monthsKm = [...]string{"មករា", "កុម្ភៈ", "មីនា", "មេសា", "ឧសភា", "មិថុនា", "កក្កដា", "សីហា", "កញ្ញា", "តុលា", "វិច្ឆិកា", "ធ្នូ"}
+func (l Lang) Pct(f float64) string { return l.fmt().Pct(f) }
 
 // Date formats a date in words: "31 December 2020", "៣១ ធ្នូ ២០២០".
-func (l Lang) Date(d domain.Date) string {
-	if d == domain.NoDate {
-		return "—"
-	}
-	if l == Khmer {
-		return khmerDigits(itoa(d.Day())) + " " + monthsKm[d.Month()-1] + " " + khmerDigits(itoa(d.Year()))
-	}
-	return itoa(d.Day()) + " " + monthsEn[d.Month()-1] + " " + itoa(d.Year())
-}
+func (l Lang) Date(d domain.Date) string { return l.fmt().Date(d) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // khmerDigits writes the digits of s in Khmer numerals, as Khmer dates are.
-func khmerDigits(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return '០' + (r - '0')
-		}
-		return r
-	}, s)
-}
+func khmerDigits(s string) string { return i18n.KhmerDigits(s) }
 
 // T returns the text of a key in the language; an unknown key shows itself
 // (a test checks that every key the templates and handlers use has a text).
