@@ -99,6 +99,25 @@ func (p *page) PackLang() template.HTMLAttr {
 	}
 	return ""
 }
+
+// PackIn is a text of the rule pack in the page's language: its Khmer (km,
+// from the pack's title_km, reason_km ...) on a Khmer page when the pack
+// gives one, else its English. PackLangOf marks the English so.
+func (p *page) PackIn(km, en string) string {
+	if p.Lang == Khmer && km != "" {
+		return km
+	}
+	return en
+}
+
+// PackLangOf marks a text of the pack as English on a Khmer page when the
+// pack gives no Khmer for it (km is empty).
+func (p *page) PackLangOf(km string) template.HTMLAttr {
+	if p.Lang == Khmer && km == "" {
+		return ` lang="en"`
+	}
+	return ""
+}
 func (p *page) Can(perm string) bool { return p.User.Can(perms[perm]) }
 
 // Monitoring: the user belongs to a monitoring organisation (the concern
