@@ -1,21 +1,12 @@
 package web
 
 import (
-	"embed"
-	"errors"
-	"fmt"
-	"io/fs"
-	"maps"
 	"net/http"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"golang.org/x/text/language"
-		"gopkg.in/yaml.v3"
-
+	
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/i18n"
 )
@@ -89,10 +80,10 @@ func (l Lang) T(key string) string {
 	if err != nil {
 		return key
 	}
-	if s, ok := c[l][key]; ok {
+	if s, ok := c[i18n.Lang(l)][key]; ok {
 		return s
 	}
-	if s, ok := c[English][key]; ok {
+	if s, ok := c[i18n.English][key]; ok {
 		return s
 	}
 	return key
@@ -119,79 +110,22 @@ func hasMessage(key string) bool {
 	if err != nil {
 		return false
 	}
-	_, ok := c[English][key]
+	_, ok := c[i18n.English][key]
 	return ok
 }
 
-// messageFiles holds the text of the interface, one file per language
-// (messages/en.yaml, messages/km.yaml), so that a translator can edit the
-// words without reading Go. The Khmer text should be reviewed by a native
-// speaker working in the field before publication.
-//
-//go:embed messages/*.yaml
-var messageFiles embed.FS
+// The text of the interface is internal/i18n's catalogue (messages/en.yaml
+// and messages/km.yaml there), shared with the printable report: its
+// files, its loader and the catalogue read once.
+var (
+	messageFiles  = i18n.Files
+	loadCatalogue = i18n.Load
+	messages      = i18n.Messages
+)
 
-// langs are the languages of the interface; each has its file in messages/.
+
+// langs are the languages of the interface; each has its file in the
+// catalogue's messages/.
 var langs = []Lang{English, Khmer}
-
-// catalogue is the text of every key in each language. It is read once and
-// never changed.
-type catalogue map[Lang]map[string]string
-
-// messages is the catalogue, read from the embedded files on first use. It
-// is not a field of the Server because handlers and views ask a Lang for its
-// text (Lang.T) with no Server at hand; since the files are compiled in, every
-// Server would read the same catalogue anyway. New calls it first, so a
-// broken file stops the start with its error instead of showing keys.
-var messages = sync.OnceValues(func() (catalogue, error) { return loadCatalogue(messageFiles) })
-
-// verbRE finds the places where a text takes an argument.
-var verbRE = regexp.MustCompile(`%[sdvq]`)
-
-// loadCatalogue reads messages/<lang>.yaml for each language from fsys and
-// checks them against each other: every key in one file must be in the
-// others, no text may be empty, and a text must take as many arguments in
-// every language (else a page would show "%!s(MISSING)"). It reports every
-// problem, each naming the key and the file.
-func loadCatalogue(fsys fs.FS) (catalogue, error) {
-	c := catalogue{}
-	for _, l := range langs {
-		name := messageFile(l)
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("reading the messages: %w", err)
-		}
-		m := map[string]string{}
-		if err := yaml.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("reading %s: %w", name, err)
-		}
-		c[l] = m
-	}
-	var errs []error
-	for _, l := range langs {
-		for _, key := range slices.Sorted(maps.Keys(c[l])) {
-			if strings.TrimSpace(c[l][key]) == "" {
-				errs = append(errs, fmt.Errorf("%s: the text of %q is empty", messageFile(l), key))
-			}
-			for _, o := range langs {
-				if o == l {
-					continue
-				}
-				other, ok := c[o][key]
-				switch {
-				case !ok:
-					errs = append(errs, fmt.Errorf("%s: the key %q is missing (%s has it)", messageFile(o), key, messageFile(l)))
-				case l == English && len(verbRE.FindAllString(other, -1)) != len(verbRE.FindAllString(c[l][key], -1)):
-					errs = append(errs, fmt.Errorf("%s: the text of %q takes %d arguments, %s's takes %d", messageFile(o), key,
-						len(verbRE.FindAllString(other, -1)), messageFile(l), len(verbRE.FindAllString(c[l][key], -1))))
-				}
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return c, nil
-}
 
 func messageFile(l Lang) string { return "messages/" + string(l) + ".yaml" }
