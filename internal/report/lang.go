@@ -207,3 +207,31 @@ func markEn(l i18n.Lang, s string) template.HTML {
 	}
 	return template.HTML(esc)
 }
+
+// NotesIn are the report's notes in a language, for a page.
+func (r *Report) NotesIn(l i18n.Lang) []template.HTML {
+	out := make([]template.HTML, len(r.notes))
+	for i, n := range r.notes {
+		out[i] = textHTML(l, n.key, n.args...)
+	}
+	return out
+}
+
+// SourcesIn are the report's sources in a language, for a page: each its
+// name in bold and its use, English marked where there is no Khmer.
+func (r *Report) SourcesIn(l i18n.Lang) []template.HTML {
+	out := make([]template.HTML, len(r.Sources))
+	for i, s := range r.Sources {
+		name, use := markEn(l, s.Name), markEn(l, s.Use)
+		if l == i18n.Khmer && i < len(r.sourcesKm) {
+			if k := r.sourcesKm[i]; k.Name != "" {
+				name = template.HTML(template.HTMLEscapeString(k.Name))
+			}
+			if k := r.sourcesKm[i]; k.Use != "" {
+				use = k.Use
+			}
+		}
+		out[i] = "<strong>" + name + "</strong>: " + use
+	}
+	return out
+}

@@ -99,7 +99,13 @@ func (r *Report) FilesIn(format string, l i18n.Lang) (map[string][]byte, error) 
 
 // WriteDir writes the files of a format into dir, creating it.
 func (r *Report) WriteDir(dir, format string) ([]string, error) {
-	files, err := r.Files(format)
+	return r.WriteDirIn(dir, format, i18n.English)
+}
+
+// WriteDirIn writes the files of a format, with the page in a language,
+// into dir, creating it.
+func (r *Report) WriteDirIn(dir, format string, l i18n.Lang) ([]string, error) {
+	files, err := r.FilesIn(format, l)
 	if err != nil {
 		return nil, err
 	}
@@ -400,29 +406,9 @@ func (r *Report) HTMLIn(l i18n.Lang) ([]byte, error) {
 			}
 			return text(l, "report.protection_note", r.Protection.Threshold)
 		},
-		"notes": func() []template.HTML {
-			out := make([]template.HTML, len(r.notes))
-			for i, n := range r.notes {
-				out[i] = textHTML(l, n.key, n.args...)
-			}
-			return out
-		},
+		"notes":     func() []template.HTML { return r.NotesIn(l) },
+		"sources":   func() []template.HTML { return r.SourcesIn(l) },
 		"synthetic": func() string { return l.T("synthetic.banner") },
-		"source": func(i int) template.HTML {
-			s := r.Sources[i]
-			if km && i < len(r.sourcesKm) {
-				k := r.sourcesKm[i]
-				name, use := markEn(l, s.Name), markEn(l, s.Use)
-				if k.Name != "" {
-					name = template.HTML(template.HTMLEscapeString(k.Name))
-				}
-				if k.Use != "" {
-					use = k.Use
-				}
-				return "<strong>" + name + "</strong>: " + use
-			}
-			return "<strong>" + markEn(l, s.Name) + "</strong>: " + markEn(l, s.Use)
-		},
 		"concern": func(c ConcernRow) string {
 			if km && has("report.concern_"+strings.TrimSuffix(c.Category, "_detention")) {
 				return l.T("report.concern_" + map[string]string{domain.MarkerPolitical: "political", domain.MarkerDrugArbitrary: "drug_arbitrary",

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"golang.org/x/text/language"
-	
+
 	"github.com/habeas-kh/habeas/internal/domain"
 	"github.com/habeas-kh/habeas/internal/i18n"
 )
@@ -19,9 +19,9 @@ const (
 	Khmer   Lang = "km"
 )
 
-// langOf picks the language: ?lang=, then the cookie set by /lang/, then
-// English. Accept-Language is not used, so that a shared office computer
-// shows what its user last chose.
+// langOf picks the language: ?lang=, then the cookie set by /lang/ (what a
+// user chose wins, so that a shared office computer shows what its user
+// last chose), then the browser's Accept-Language, then English.
 func langOf(r *http.Request) Lang {
 	v := r.URL.Query().Get("lang")
 	if v == "" {
@@ -122,7 +122,6 @@ var (
 	loadCatalogue = i18n.Load
 	messages      = i18n.Messages
 )
-
 
 // langs are the languages of the interface; each has its file in the
 // catalogue's messages/.

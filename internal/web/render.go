@@ -14,6 +14,7 @@ import (
 	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/disclosure"
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/i18n"
 	"github.com/habeas-kh/habeas/internal/report"
 )
 
@@ -99,6 +100,10 @@ func (p *page) PackLang() template.HTMLAttr {
 	}
 	return ""
 }
+
+// Locale is the page's language for the packages that format in it
+// (internal/i18n): the printable report's notes and sources.
+func (p *page) Locale() i18n.Lang { return i18n.Lang(p.Lang) }
 
 // PackIn is a text of the rule pack in the page's language: its Khmer (km,
 // from the pack's title_km, reason_km ...) on a Khmer page when the pack
