@@ -96,7 +96,7 @@ func (l Lang) Date(d domain.Date) string {
 // when there is one (2020-03-31T10:00); decimal finds a number with a
 // decimal point, as strconv writes it (66.7).
 var (
-	isoDate = regexp.MustCompile(`\b(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2}))?`)
+	isoDate = regexp.MustCompile(`\b(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z)?)?`)
 	decimal = regexp.MustCompile(`\b\d+\.\d+\b`)
 )
 
@@ -113,6 +113,9 @@ func (l Lang) Text(s string) string {
 		d, err := domain.ParseDate(sub[1])
 		if err != nil {
 			return m
+		}
+		if sub[2] != "" && sub[3] != "" {
+			return l.Date(d) + " ម៉ោង " + sub[2] + " UTC"
 		}
 		if sub[2] != "" {
 			return l.Date(d) + " ម៉ោង " + sub[2]

@@ -20,6 +20,7 @@ func TestFormats(t *testing.T) {
 		{Khmer.Text("held 12 days since 2020-03-01, 66.7% served, arrested 2020-02-28T10:30"),
 			"held ១២ days since ១ មីនា ២០២០, ៦៦,៧% served, arrested ២៨ កុម្ភៈ ២០២០ ម៉ោង ១០:៣០"},
 		{English.Text("since 2020-03-01"), "since 2020-03-01"},
+		{Khmer.Text("2026-12-06T09:35:29Z"), "៦ ធ្នូ ២០២៦ ម៉ោង ០៩:៣៥ UTC"},
 	} {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)

@@ -376,13 +376,33 @@ func (r *Report) HTMLIn(l i18n.Lang) ([]byte, error) {
 		cell = fmtCell
 	}
 	t, err := template.New("report.html.tmpl").Funcs(template.FuncMap{
-		"lang":     func() string { return string(l) },
-		"t":        l.T,
-		"tf":       func(key string, args ...any) string { return text(l, key, args...) },
-		"num":      num,
-		"pct":      pct,
-		"cell":     cell,
-		"date":     func(s string) string { return l.Text(s) },
+		"lang": func() string { return string(l) },
+		"t":    l.T,
+		"tf":   func(key string, args ...any) string { return text(l, key, args...) },
+		"num":  num,
+		"pct":  pct,
+		"cell": cell,
+		"date": func(s string) string {
+			if km {
+				// A period ("2020-01-01 to 2020-12-31") is a date too.
+				s = strings.ReplaceAll(s, " to ", " "+l.T("report.to")+" ")
+			}
+			return l.Text(s)
+		},
+		"src":  func(v string) template.HTML { return word("report.src_", v) },
+		"stop": func() string { return l.T("report.stop") },
+		"titleText": func() string {
+			if km && r.titleKm != "" {
+				return r.titleKm
+			}
+			return r.Title
+		},
+		"title": func() template.HTML {
+			if km && r.titleKm != "" {
+				return template.HTML(template.HTMLEscapeString(r.titleKm))
+			}
+			return markEn(l, r.Title)
+		},
 		"en":       func(s string) template.HTML { return markEn(l, s) },
 		"mech":     func(m string) string { return mechLabel(l, m) },
 		"kind":     func(v string) template.HTML { return word("kind.", v) },

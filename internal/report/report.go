@@ -207,6 +207,7 @@ type Report struct {
 	// another language; sourcesKm are the Sources in Khmer, where known.
 	notes     []note
 	sourcesKm []sourceKm
+	titleKm   string // the title in Khmer (the jurisdiction profile's)
 
 	disc *disclosure.Result
 	// concerns are the national counts of concern markers, before
@@ -465,6 +466,7 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 	}
 	r := &Report{
 		Title:      prof.Title.En,
+		titleKm:    prof.Title.Km,
 		Synthetic:  synth,
 		AsOf:       asOf.String(),
 		From:       from.String(),
@@ -566,6 +568,7 @@ func declaredOnly(ctx context.Context, st store.Store, asOf, from domain.Date, t
 	}
 	r := &Report{
 		Title:      prof.Title.En,
+		titleKm:    prof.Title.Km,
 		Synthetic:  synth,
 		AsOf:       asOf.String(),
 		From:       from.String(),
