@@ -556,7 +556,6 @@ func fmtPct(v any) (string, error) {
 	return "", fmt.Errorf("pct: cannot format a %T as a percentage", v)
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // count writes a count with thousands separated.
 func count(n int) string { return english.Sprintf("%d", n) }
