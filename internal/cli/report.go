@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/i18n"
 	"github.com/habeas-kh/habeas/internal/report"
 	"github.com/habeas-kh/habeas/internal/snapshot"
 	"github.com/habeas-kh/habeas/internal/store"
@@ -20,8 +21,8 @@ import (
 )
 
 type reportFlags struct {
-	asOf, from, baseline string
-	threshold            int
+	asOf, from, baseline, lang string
+	threshold                  int
 }
 
 func (f *reportFlags) add(cmd *cobra.Command) {
@@ -29,6 +30,7 @@ func (f *reportFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.from, "from", "", "first day of the period releases are counted over (default: one year before --as-of)")
 	cmd.Flags().StringVar(&f.baseline, "baseline", "2016-01-01", "first month of the trend")
 	cmd.Flags().IntVar(&f.threshold, "threshold", 5, "counts of 1 to this many people below national level are not published")
+	cmd.Flags().StringVar(&f.lang, "lang", "en", "language of the page: en or km (the open data are the same, with Khmer-headed CSVs in data/km/)")
 }
 
 func (f *reportFlags) options(a *app) (report.Options, error) {
@@ -58,6 +60,10 @@ func (a *app) buildReport(cmd *cobra.Command, rf *reportFlags, out, format strin
 	if err != nil {
 		return nil, nil, err
 	}
+	lang, ok := i18n.Parse(rf.lang)
+	if !ok {
+		return nil, nil, fmt.Errorf("--lang %q: the report is written in en (English) or km (Khmer)", rf.lang)
+	}
 	if out == "" {
 		return nil, nil, fmt.Errorf("--out is required: the folder to write the report into")
 	}
@@ -74,10 +80,10 @@ func (a *app) buildReport(cmd *cobra.Command, rf *reportFlags, out, format strin
 		return nil, nil, err
 	}
 	// Render everything before writing anything.
-	if _, err := r.Files(format); err != nil {
+	if _, err := r.FilesIn(format, lang); err != nil {
 		return nil, nil, err
 	}
-	names, err := r.WriteDir(out, format)
+	names, err := r.WriteDirIn(out, format, lang)
 	if err != nil {
 		return nil, nil, err
 	}

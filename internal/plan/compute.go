@@ -116,9 +116,11 @@ type Cost struct {
 type Authority struct {
 	Mechanism domain.Mechanism `json:"mechanism"`
 	Authority string           `json:"authority"`
-	Citation  string           `json:"citation"`
-	Verified  bool             `json:"verified"`
-	Note      string           `json:"note,omitempty"`
+	// AuthorityKm is the authority in Khmer, when the pack gives it.
+	AuthorityKm string `json:"authority_km,omitempty"`
+	Citation    string `json:"citation"`
+	Verified    bool   `json:"verified"`
+	Note        string `json:"note,omitempty"`
 }
 
 // Person is someone in the plan: the mechanism that releases them, who must
@@ -297,7 +299,7 @@ func Compute(asOf domain.Date, pack *rules.Pack, results []screening.Result, est
 	for _, m := range append([]domain.Mechanism{rules.ReleaseUnlawful}, all...) {
 		a := Authority{Mechanism: m, Authority: "not declared in the rule pack"}
 		if info, ok := pack.Mechanism(m); ok {
-			a = Authority{Mechanism: m, Authority: info.Authority, Citation: info.Citation, Verified: info.Verified, Note: info.Note}
+			a = Authority{Mechanism: m, Authority: info.Authority, AuthorityKm: info.AuthorityKm, Citation: info.Citation, Verified: info.Verified, Note: info.Note}
 		}
 		authority[m] = a.Authority
 		if m == rules.ReleaseUnlawful || slices.Contains(enabled, m) {

@@ -60,6 +60,9 @@ type QueueQuery struct {
 	AsOf   domain.Date
 	Limit  int
 	Offset int
+	// Khmer: the page's reasons also in Khmer (Fired.ReasonKm), for a
+	// reader of the Khmer pages.
+	Khmer bool
 }
 
 // QueueRow is a person in the queue.
@@ -271,6 +274,11 @@ func (s *Service) queuePage(ctx context.Context, p *auth.Principal, q QueueQuery
 	if err != nil {
 		return nil, err
 	}
+	if q.Khmer {
+		if err := s.withKhmer(ctx, c, page); err != nil {
+			return nil, fmt.Errorf("giving the reasons in Khmer: %w", err)
+		}
+	}
 	ids := make([]string, len(page))
 	for i, r := range page {
 		ids[i] = r.Person
@@ -300,7 +308,7 @@ func (s *Service) withoutHealth(p *auth.Principal, r screening.Result) screening
 		out := slices.Clone(fs)
 		for i := range out {
 			if s.readsHealth(out[i].Rule) {
-				out[i].Reason, out[i].Withheld = "", true
+				out[i].Reason, out[i].ReasonKm, out[i].Withheld = "", "", true
 			}
 		}
 		return out
@@ -547,6 +555,83 @@ func (s *Service) screened(ctx context.Context) (*queueCache, error) {
 	}
 	s.queue = next
 	return next, nil
+}
+
+// screenAgain screens some people on their files up to head as of asOf,
+// one at a time (screening.Screen, which gives the reasons in Khmer too):
+// those a write touched, or the people of one page of the queue. People
+// not held on asOf are left out.
+func (s *Service) screenAgain(ctx context.Context, ids []string, head store.Head, asOf domain.Date, kinds screening.Kinds) (map[string]screening.Result, error) {
+	stored, err := s.st.PersonEvents(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]screening.Result, len(ids))
+	for _, id := range ids {
+		evs := stored[id]
+		// Keep to the head read above, as a full screening does.
+		for len(evs) > 0 && evs[len(evs)-1].Seq > head.Seq {
+			evs = evs[:len(evs)-1]
+		}
+		dec, err := store.DecodeEvents(evs)
+		if err != nil {
+			return nil, err
+		}
+		f, err := domain.Project(id, dec, kinds, asOf)
+		if err != nil {
+			return nil, fmt.Errorf("folding the file of %s: %w", id, err)
+		}
+		if r, ok := screening.Screen(s.pack, f, kinds, asOf, Within); ok {
+			out[id] = r
+		}
+	}
+	return out, nil
+}
+
+// withKhmer gives the page's reasons in Khmer: the cached screening of the
+// whole register keeps them in English only (a second language for a
+// million people would double its memory), so the page's people are
+// screened again, on the same ledger head and date, and their Khmer
+// reasons taken from that.
+func (s *Service) withKhmer(ctx context.Context, c *queueCache, page []screening.Result) error {
+	var ids []string
+	for _, r := range page {
+		if len(r.Fired)+len(r.Upcoming)+len(r.Checks) > 0 {
+			ids = append(ids, r.Person)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	kinds, err := s.kinds(ctx)
+	if err != nil {
+		return err
+	}
+	again, err := s.screenAgain(ctx, ids, c.head, c.asOf, kinds)
+	if err != nil {
+		return err
+	}
+	km := func(fs, from []screening.Fired) {
+		for i := range fs {
+			for _, f := range from {
+				if f.Rule == fs[i].Rule {
+					fs[i].ReasonKm = f.ReasonKm
+				}
+			}
+		}
+	}
+	for i := range page {
+		a, ok := again[page[i].Person]
+		if !ok {
+			continue
+		}
+		r := &page[i]
+		r.Fired, r.Upcoming, r.Checks = slices.Clone(r.Fired), slices.Clone(r.Upcoming), slices.Clone(r.Checks)
+		km(r.Fired, a.Fired)
+		km(r.Upcoming, a.Upcoming)
+		km(r.Checks, a.Checks)
+	}
+	return nil
 }
 
 // rescreen screens the people of ids again on c's date, at c's head, into

@@ -9,6 +9,7 @@ import (
 
 	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/i18n"
 	"github.com/habeas-kh/habeas/internal/store"
 )
 
@@ -169,9 +170,11 @@ type Entry struct {
 	r    *Report
 	err  error
 
-	filesOnce sync.Once
-	files     map[string][]byte
-	filesErr  error
+	// The published files in each language of the page (the open data
+	// are the same in both), rendered once per language.
+	filesOnce [2]sync.Once
+	files     [2]map[string][]byte
+	filesErr  [2]error
 }
 
 // Report is the report.
@@ -179,9 +182,17 @@ func (e *Entry) Report() *Report { return e.r }
 
 // Files are the report's published files (Report.Files("html")): the page,
 // its stylesheet and the open data under data/, rendered once.
-func (e *Entry) Files() (map[string][]byte, error) {
-	e.filesOnce.Do(func() { e.files, e.filesErr = e.r.Files("html") })
-	return e.files, e.filesErr
+func (e *Entry) Files() (map[string][]byte, error) { return e.FilesIn(i18n.English) }
+
+// FilesIn are the report's published files with the page in a language
+// (Report.FilesIn("html", l)), rendered once per language.
+func (e *Entry) FilesIn(l i18n.Lang) (map[string][]byte, error) {
+	i := 0
+	if l == i18n.Khmer {
+		i = 1
+	}
+	e.filesOnce[i].Do(func() { e.files[i], e.filesErr[i] = e.r.FilesIn("html", l) })
+	return e.files[i], e.filesErr[i]
 }
 
 // run builds e once, for every caller waiting on it, and keeps it as the

@@ -1,10 +1,13 @@
 package report
 
 import (
+	"fmt"
 	"html/template"
+	"strconv"
 
 	"github.com/habeas-kh/habeas/internal/chart"
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/i18n"
 	"github.com/habeas-kh/habeas/internal/pledges"
 )
 
@@ -34,47 +37,48 @@ func TrendChart(pts []Point, title, population, capacity string, fmtY func(float
 	return c.SVG()
 }
 
-var monthNames = [...]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
-
-// trendChart is the report's trend, in English.
-func trendChart(pts []Point) template.HTML {
+// trendChart is the report's trend in a language.
+func trendChart(l i18n.Lang, pts []Point) template.HTML {
 	if len(pts) == 0 {
 		return ""
 	}
-	return TrendChart(pts, "People held and official capacity at the end of each month, "+pts[0].Date+" to "+pts[len(pts)-1].Date,
-		"People held", "Official capacity",
-		func(f float64) string { return count(int(f + 0.5)) }, nil,
+	return TrendChart(pts, text(l, "report.trend_title", pts[0].Date, pts[len(pts)-1].Date),
+		l.T("report.people_held"), l.T("report.official_capacity"),
+		func(f float64) string { return l.Num(int(f + 0.5)) }, func(y int) string { return l.Digits(strconv.Itoa(y)) },
 		func(d domain.Date, f float64) string {
-			return count(int(f+0.5)) + " · " + monthNames[d.Month()-1] + " " + itoa(d.Year())
+			return l.Num(int(f+0.5)) + " · " + l.MonthYear(d.Month(), d.Year())
 		})
 }
 
 // occupancyChart draws each facility's occupancy as a bar, with the 100%
 // line; facilities whose population is not published are left out.
-func occupancyChart(fs []FacilityRow) template.HTML {
+func occupancyChart(l i18n.Lang, fs []FacilityRow) template.HTML {
 	var bars []chart.Bar
 	for _, f := range fs {
 		if f.OccupancyPct != nil {
-			b := chart.Bar{Label: f.Name, Value: *f.OccupancyPct, Text: pct1(*f.OccupancyPct)}
+			b := chart.Bar{Label: f.Name, Value: *f.OccupancyPct, Text: l.Pct(*f.OccupancyPct)}
+			if l != i18n.English {
+				b.Lang = string(i18n.English) // a facility's name is data, in English
+			}
 			if *f.OccupancyPct > 100 {
 				b.Class = "over"
 			}
 			bars = append(bars, b)
 		}
 	}
-	return chart.Bars{Title: "Occupancy of each facility: people held as a percentage of official capacity", Bars: bars, Ref: 100, RefLabel: "100%"}.SVG()
+	return chart.Bars{Title: l.T("report.occupancy_title"), Bars: bars, Ref: 100, RefLabel: l.Digits("100") + "%"}.SVG()
 }
 
 // mechanismChart draws releases by mechanism.
-func mechanismChart(cs []pledges.Count) template.HTML {
+func mechanismChart(l i18n.Lang, cs []pledges.Count) template.HTML {
 	var bars []chart.Bar
 	for _, c := range cs {
-		bars = append(bars, chart.Bar{Label: MechanismLabel(c.Key), Value: float64(c.Count), Text: count(c.Count)})
+		bars = append(bars, chart.Bar{Label: mechLabel(l, c.Key), Value: float64(c.Count), Text: l.Num(c.Count)})
 	}
-	return chart.Bars{Title: "Releases by legal mechanism", Bars: bars}.SVG()
+	return chart.Bars{Title: l.T("report.releases_title"), Bars: bars}.SVG()
 }
 
 // pledgeBar draws progress toward a target.
-func pledgeBar(p pledges.Progress) template.HTML {
-	return chart.Progress(p.Achieved, p.Target, count(p.Achieved)+" of "+count(p.Target)+" ("+pct1(p.Pct)+")")
+func pledgeBar(l i18n.Lang, p pledges.Progress) template.HTML {
+	return chart.Progress(p.Achieved, p.Target, fmt.Sprintf(l.T("pledges.bar"), l.Num(p.Achieved), l.Num(p.Target), l.Pct(p.Pct)))
 }

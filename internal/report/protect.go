@@ -331,16 +331,16 @@ func (r *Report) protect(s *stats.Stats, rows []store.ReleaseRow, scr []store.Sc
 		if err != nil {
 			return fmt.Errorf("protecting small counts: %w", err)
 		}
-		r.Notes = append(r.Notes, "Some exact national totals are small, so hidden counts are protected by the weaker rule: none can be recomputed, but some may be known to be small.")
+		r.note("report.note_weaker_rule")
 	}
 	r.disc = res
 	for _, c := range cols {
 		switch {
 		case !exclude[colExcluded(c.Key)]:
 		case c.Key == "held_without_basis_confirmed_law" || c.Key == "held_without_basis_unconfirmed_law":
-			r.Notes = append(r.Notes, fmt.Sprintf("%s: shown nationally only, since beside the total and its other part a facility's figure would let a hidden count be recomputed; the national figure is exact.", c.Label))
+			r.note("report.note_col_split_national", column(c.Key))
 		default:
-			r.Notes = append(r.Notes, fmt.Sprintf("%s: so few nationally that no facility's count is shown; the national figure is exact.", c.Label))
+			r.note("report.note_col_national", column(c.Key))
 		}
 	}
 	cell := func(key string) Cell {

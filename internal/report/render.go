@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,11 +17,13 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
+	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/i18n"
 	"github.com/habeas-kh/habeas/internal/pledges"
 	"github.com/habeas-kh/habeas/internal/tabular"
 )
 
-//go:embed assets/report.html.tmpl assets/report.css
+//go:embed assets/report.html.tmpl assets/report.css assets/fonts
 var assets embed.FS
 
 // Files renders the report in a format: "html" (a page with its stylesheet
@@ -27,6 +31,13 @@ var assets embed.FS
 // "csv" (one CSV file per table, each with an HXL hashtag row). The result
 // maps file names to contents.
 func (r *Report) Files(format string) (map[string][]byte, error) {
+	return r.FilesIn(format, i18n.English)
+}
+
+// FilesIn renders the report in a format with its page in a language (the
+// open data are the same in every language: English headers in data/,
+// Khmer headers in data/km/). The CSV format writes both.
+func (r *Report) FilesIn(format string, l i18n.Lang) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	switch format {
 	case "json":
@@ -43,8 +54,15 @@ func (r *Report) Files(format string) (map[string][]byte, error) {
 			}
 			out[name+".csv"] = b
 		}
+		for name, rows := range r.khmerTables() {
+			b, err := writeCSV(rows)
+			if err != nil {
+				return nil, fmt.Errorf("writing km/%s: %w", name, err)
+			}
+			out["km/"+name+".csv"] = b
+		}
 	case "html":
-		page, err := r.HTML()
+		page, err := r.HTMLIn(l)
 		if err != nil {
 			return nil, err
 		}
@@ -53,6 +71,16 @@ func (r *Report) Files(format string) (map[string][]byte, error) {
 			return nil, err
 		}
 		out["index.html"], out["report.css"] = page, css
+		// The Khmer font, so that a Khmer page reads on a machine with none.
+		fonts, err := fs.Glob(assets, "assets/fonts/*")
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fonts {
+			if out["fonts/"+path.Base(f)], err = assets.ReadFile(f); err != nil {
+				return nil, err
+			}
+		}
 		// The page links its open data: publish them together.
 		for _, f := range []string{"json", "csv"} {
 			more, err := r.Files(f)
@@ -71,7 +99,13 @@ func (r *Report) Files(format string) (map[string][]byte, error) {
 
 // WriteDir writes the files of a format into dir, creating it.
 func (r *Report) WriteDir(dir, format string) ([]string, error) {
-	files, err := r.Files(format)
+	return r.WriteDirIn(dir, format, i18n.English)
+}
+
+// WriteDirIn writes the files of a format, with the page in a language,
+// into dir, creating it.
+func (r *Report) WriteDirIn(dir, format string, l i18n.Lang) ([]string, error) {
+	files, err := r.FilesIn(format, l)
 	if err != nil {
 		return nil, err
 	}
@@ -302,20 +336,122 @@ func numericTag(tag string) bool {
 	return false
 }
 
-// HTML renders the report page. It has no script and loads nothing but its
-// stylesheet, so it works offline and under a strict content security policy.
-func (r *Report) HTML() ([]byte, error) {
+// HTML renders the report page in English.
+func (r *Report) HTML() ([]byte, error) { return r.HTMLIn(i18n.English) }
+
+// HTMLIn renders the report page in a language. It has no script and loads
+// nothing but its stylesheet (and, in Khmer, the font beside it), so it
+// works offline and under a strict content security policy.
+func (r *Report) HTMLIn(l i18n.Lang) ([]byte, error) {
+	km := l == i18n.Khmer
+	num := func(v any) (string, error) {
+		s, err := fmtNum(v)
+		if err != nil || !km || s == "—" {
+			return s, err
+		}
+		n, _ := strconv.Atoi(strings.ReplaceAll(s, ",", ""))
+		return l.Num(n), nil
+	}
+	pct := func(v any) (string, error) {
+		s, err := fmtPct(v)
+		if err != nil || !km || s == "—" {
+			return s, err
+		}
+		f, _ := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+		return l.Pct(f), nil
+	}
+	word := func(prefix, v string) template.HTML {
+		if km && has(prefix+v) {
+			return template.HTML(template.HTMLEscapeString(l.T(prefix + v)))
+		}
+		return markEn(l, strings.ReplaceAll(v, "_", " "))
+	}
+	cell := func(c Cell) string {
+		if c.Value == nil {
+			return "*"
+		}
+		return l.Num(*c.Value)
+	}
+	if !km {
+		cell = fmtCell
+	}
 	t, err := template.New("report.html.tmpl").Funcs(template.FuncMap{
-		"num":   fmtNum,
-		"pct":   fmtPct,
-		"cell":  fmtCell,
-		"mech":  MechanismLabel,
-		"label": func(s string) string { return strings.ReplaceAll(s, "_", " ") },
-		"occ": func(p *float64) string {
-			if p == nil {
-				return "*"
+		"lang": func() string { return string(l) },
+		"t":    l.T,
+		"tf":   func(key string, args ...any) string { return text(l, key, args...) },
+		"num":  num,
+		"pct":  pct,
+		"cell": cell,
+		"date": func(s string) string {
+			if km {
+				// A period ("2020-01-01 to 2020-12-31") is a date too.
+				s = strings.ReplaceAll(s, " to ", " "+l.T("report.to")+" ")
 			}
-			return strconv.FormatFloat(*p, 'f', 1, 64) + "%"
+			return l.Text(s)
+		},
+		"src":  func(v string) template.HTML { return word("report.src_", v) },
+		"stop": func() string { return l.T("report.stop") },
+		"titleText": func() string {
+			if km && r.titleKm != "" {
+				return r.titleKm
+			}
+			return r.Title
+		},
+		"title": func() template.HTML {
+			if km && r.titleKm != "" {
+				return template.HTML(template.HTMLEscapeString(r.titleKm))
+			}
+			return markEn(l, r.Title)
+		},
+		"en":       func(s string) template.HTML { return markEn(l, s) },
+		"mech":     func(m string) string { return mechLabel(l, m) },
+		"kind":     func(v string) template.HTML { return word("kind.", v) },
+		"pstatus":  func(v string) template.HTML { return word("pstatus.", v) },
+		"rstatus":  func(v string) template.HTML { return word("rstatus.", v) },
+		"label":    func(v string) template.HTML { return markEn(l, strings.ReplaceAll(v, "_", " ")) },
+		"figLabel": func(f Figure) string { return r.figureLabel(l, f) },
+		"colLabel": func(c Column) string { return columnLabel(l, c.Key) },
+		"group":    func(code, en string) string { return groupLabel(l, code, en) },
+		"scope": func() template.HTML {
+			for _, k := range []string{"report.scope_prison", "report.scope_declared_only"} {
+				if r.Scope == i18n.English.T(k) {
+					return template.HTML(template.HTMLEscapeString(l.T(k)))
+				}
+			}
+			return markEn(l, r.Scope)
+		},
+		"protection": func() string {
+			if r.declaredOnly {
+				return l.T("report.protection_declared_only")
+			}
+			return text(l, "report.protection_note", r.Protection.Threshold)
+		},
+		"notes":     func() []template.HTML { return r.NotesIn(l) },
+		"sources":   func() []template.HTML { return r.SourcesIn(l) },
+		"synthetic": func() string { return l.T("synthetic.banner") },
+		"concern": func(c ConcernRow) string {
+			if km && has("report.concern_"+strings.TrimSuffix(c.Category, "_detention")) {
+				return l.T("report.concern_" + map[string]string{domain.MarkerPolitical: "political", domain.MarkerDrugArbitrary: "drug_arbitrary",
+					domain.MarkerIllTreatment: "ill_treatment"}[c.Category])
+			}
+			return c.Label
+		},
+		"concernNote": func() string { return text(l, "report.concerns_note", r.Protection.Threshold) },
+		"observedSource": func(s string) template.HTML {
+			if km {
+				if v, ok := strings.CutPrefix(s, "monitoring visit "); ok {
+					return template.HTML(template.HTMLEscapeString(text(l, "report.observed_visit", code(v))))
+				}
+			}
+			return markEn(l, s)
+		},
+		"officialSource": func(s string) template.HTML {
+			for _, k := range []string{"report.official_register", "report.official_census", "report.official_none"} {
+				if s == i18n.English.T(k) {
+					return template.HTML(template.HTMLEscapeString(l.T(k)))
+				}
+			}
+			return markEn(l, s)
 		},
 		"change": func(f Figure) string {
 			if f.Change == nil {
@@ -324,26 +460,38 @@ func (r *Report) HTML() ([]byte, error) {
 			v := *f.Change
 			unit := ""
 			if f.Unit == "percent" {
-				unit = " points"
+				unit = " " + l.T("report.points")
+			}
+			abs := func(x float64) string {
+				if km {
+					if x == float64(int(x)) {
+						return l.Num(int(x))
+					}
+					return l.Dec(x)
+				}
+				return english.Sprintf("%v", x)
 			}
 			switch {
 			case v > 0:
-				return "+" + english.Sprintf("%v", v) + unit
+				return "+" + abs(v) + unit
 			case v < 0:
-				return "−" + english.Sprintf("%v", -v) + unit
+				return "−" + abs(-v) + unit
 			}
-			return "no change"
+			return l.T("report.no_change")
 		},
 		"rate": func(f *float64) string {
 			if f == nil {
 				return "—"
 			}
+			if km {
+				return l.Dec(*f)
+			}
 			return english.Sprintf("%.1f", *f)
 		},
-		"trendChart":     func() template.HTML { return trendChart(r.Trend) },
-		"occupancyChart": func() template.HTML { return occupancyChart(r.Facilities) },
-		"mechanismChart": func() template.HTML { return mechanismChart(r.Releases.ByMechanism) },
-		"pledgeBar":      pledgeBar,
+		"trendChart":     func() template.HTML { return trendChart(l, r.Trend) },
+		"occupancyChart": func() template.HTML { return occupancyChart(l, r.Facilities) },
+		"mechanismChart": func() template.HTML { return mechanismChart(l, r.Releases.ByMechanism) },
+		"pledgeBar":      func(p pledges.Progress) template.HTML { return pledgeBar(l, p) },
 	}).ParseFS(assets, "assets/report.html.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("loading the report template: %w", err)
@@ -408,7 +556,6 @@ func fmtPct(v any) (string, error) {
 	return "", fmt.Errorf("pct: cannot format a %T as a percentage", v)
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // count writes a count with thousands separated.
 func count(n int) string { return english.Sprintf("%d", n) }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"math"
 	"slices"
 	"sort"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/habeas-kh/habeas/internal/disclosure"
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/i18n"
 	"github.com/habeas-kh/habeas/internal/pledges"
 	"github.com/habeas-kh/habeas/internal/stats"
 	"github.com/habeas-kh/habeas/internal/store"
@@ -198,6 +200,17 @@ type Report struct {
 	Concerns       *ConcernSection `json:"concerns,omitempty"`
 	Notes          []string        `json:"notes"`
 	Sources        []Source        `json:"sources"`
+	// Labels name the figures, columns, mechanisms and groups of the
+	// report in each language ("en", "km"), keyed by the English keys of
+	// the tables ("fig.population", "col.women", "mech.royal_pardon",
+	// "group.minors"), for a reader of the JSON in Khmer.
+	Labels map[string]map[string]string `json:"labels"`
+
+	// notes are Notes as catalogue keys and arguments, for the report in
+	// another language; sourcesKm are the Sources in Khmer, where known.
+	notes     []note
+	sourcesKm []sourceKm
+	titleKm   string // the title in Khmer (the jurisdiction profile's)
 
 	disc *disclosure.Result
 	// concerns are the national counts of concern markers, before
@@ -456,6 +469,7 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 	}
 	r := &Report{
 		Title:      prof.Title.En,
+		titleKm:    prof.Title.Km,
 		Synthetic:  synth,
 		AsOf:       asOf.String(),
 		From:       from.String(),
@@ -474,8 +488,10 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 	if synth {
 		r.SyntheticNote = SyntheticNote
 	}
+	r.sourcesKm = []sourceKm{{i18n.Khmer.T("report.source_register"), textHTML(i18n.Khmer, "report.source_register_use", code(head.Hash[:16]+"…"))}}
 	for _, c := range prof.Sources {
 		r.Sources = append(r.Sources, Source{c.Name.En, c.Use.En})
+		r.sourcesKm = append(r.sourcesKm, sourceKm{c.Name.Km, template.HTML(template.HTMLEscapeString(c.Use.Km))})
 	}
 	if found {
 		r.Screening = &ScreeningRef{AsOf: scr.AsOf.String(), Pack: scr.Pack, LedgerHead: scr.Head, ComputedAt: scr.ComputedAt,
@@ -486,16 +502,16 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 		if !r.Screening.Current {
 			// Said as a fact, not as a command to run: the public reads
 			// this, and the server screens again by itself after entries.
-			r.Notes = append(r.Notes, "The counts of people held without legal basis come from the screening computed at "+scr.ComputedAt+" on an earlier state of the register (ledger head "+short(scr.Head)+"): entries made since are not in them yet.")
+			r.note("report.note_stale_screening", scr.ComputedAt, code(short(scr.Head)))
 		}
 		if !r.Screening.Split {
-			r.Notes = append(r.Notes, "The screening was computed before people held without legal basis were split by whether the law is confirmed, so the split is not shown.")
+			r.note("report.note_no_split")
 		}
 		if scr.ReviewedBy == "" {
-			r.Notes = append(r.Notes, "The rule pack "+scr.Pack+" has not been reviewed by a lawyer: read the counts of people held without legal basis with its unconfirmed rules in mind.")
+			r.note("report.note_not_reviewed", code(scr.Pack))
 		}
 	} else {
-		r.Notes = append(r.Notes, fmt.Sprintf("No screening has been computed for %s yet, so people held without legal basis are not counted in this report.", asOf))
+		r.note("report.note_no_screening", asOf)
 	}
 	if cr, ok := st.(ConcernReader); ok {
 		if r.concerns, err = ConcernCounts(ctx, cr, asOf); err != nil {
@@ -508,14 +524,15 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 		// The screening's counts are what cannot be published (a small
 		// register): the rest of the report still can, without them. A
 		// saved screening must never take the figures down with it.
-		r.Screening, r.Notes = nil, append(r.Notes, fmt.Sprintf("People held without legal basis on %s are not shown: the screening's counts are so small that every way of showing them would identify people.", asOf))
+		r.Screening = nil
+		r.note("report.note_screening_blocked", asOf)
 		err = r.protect(s, rows, nil, r.Columns(), threshold, nil)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if len(r.Releases.ByMechanism) > len(r.Releases.ByFacility.Columns) && len(r.Releases.ByFacility.Rows) > 0 {
-		r.Notes = append(r.Notes, "Releases by a mechanism used so rarely that a breakdown would identify people are counted nationally only; the facility, province and group tables cover the other mechanisms.")
+		r.note("report.note_rare_mechanisms")
 	}
 	r.headline(prof, prev, prevStats, prevScr.Counts, prevFound && r.Screening != nil)
 	if err := r.facilityHistory(ctx, st, changes, baseline, asOf, threshold); err != nil {
@@ -531,8 +548,10 @@ func Build(ctx context.Context, st store.Store, opt Options) (*Report, error) {
 	for _, f := range s.Facilities {
 		if f.CapacitySource != "" && !slices.ContainsFunc(r.Sources, func(x Source) bool { return x.Name == f.CapacitySource }) {
 			r.Sources = append(r.Sources, Source{f.CapacitySource, "official capacities"})
+			r.sourcesKm = append(r.sourcesKm, sourceKm{"", template.HTML(template.HTMLEscapeString(i18n.Khmer.T("report.source_capacities")))})
 		}
 	}
+	r.Labels = r.labels()
 	return r, nil
 }
 
@@ -555,6 +574,7 @@ func declaredOnly(ctx context.Context, st store.Store, asOf, from domain.Date, t
 	}
 	r := &Report{
 		Title:      prof.Title.En,
+		titleKm:    prof.Title.Km,
 		Synthetic:  synth,
 		AsOf:       asOf.String(),
 		From:       from.String(),
@@ -573,14 +593,17 @@ func declaredOnly(ctx context.Context, st store.Store, asOf, from domain.Date, t
 		Declared:     pl.Declared,
 		Trend:        []Point{},
 		declaredOnly: true,
-		Notes:        []string{"The register holds no facilities: this report shows the figures authorities declared, alone, with nothing of the register's beside them."},
+		Notes:        []string{},
 		Sources: []Source{
 			{"habeas register", "figures declared by authorities, as recorded in the custody ledger (ledger head " + short(head.Hash) + ")"},
 		},
 	}
+	r.note("report.note_declared_only")
+	r.sourcesKm = []sourceKm{{i18n.Khmer.T("report.source_register"), textHTML(i18n.Khmer, "report.source_register_declared_use", code(short(head.Hash)))}}
 	if synth {
 		r.SyntheticNote = SyntheticNote
 	}
+	r.Labels = r.labels()
 	return r, nil
 }
 

@@ -25,11 +25,12 @@ type environment struct {
 // whose facts are all known, and one that evaluates over unknowns), the
 // facts the condition reads, and the reason's pieces.
 type program struct {
-	condLine, reasonLine int
-	fast, partial        cel.Program
-	refs                 FactSet
-	reasonRefs           FactSet // the facts the reason's expressions read
-	reason               []piece
+	condLine, reasonLine, reasonKmLine int
+	fast, partial                      cel.Program
+	refs                               FactSet
+	reasonRefs                         FactSet // the facts the reason's expressions read (in either language)
+	reason                             []piece
+	reasonKm                           []piece // nil when the pack gives no Khmer reason
 }
 
 // piece of a reason template: literal text, or an expression to print.
@@ -192,17 +193,28 @@ func (l *loader) compileRule(env *environment, r *Rule) {
 			l.errf(pr.condLine, "%s: condition: %v", r.ID, err)
 		}
 	}
-	pieces, err := splitTemplate(r.Reason)
-	if err != nil {
-		l.errf(pr.reasonLine, "%s: reason: %v", r.ID, err)
-		return
+	pr.reason = l.compileReason(env, r, r.Reason, pr.reasonLine, "reason")
+	if r.ReasonKm != "" {
+		pr.reasonKm = l.compileReason(env, r, r.ReasonKm, pr.reasonKmLine, "reason_km")
 	}
+}
+
+// compileReason compiles a reason template (key names it in errors: reason
+// or reason_km) into its pieces, adding the facts it reads to the rule's.
+func (l *loader) compileReason(env *environment, r *Rule, tmpl string, line int, key string) []piece {
+	pr := r.prog
+	pieces, err := splitTemplate(tmpl)
+	if err != nil {
+		l.errf(line, "%s: %s: %v", r.ID, key, err)
+		return nil
+	}
+	var out []piece
 	for _, pc := range pieces {
 		if pc.expr == "" {
-			pr.reason = append(pr.reason, piece{text: pc.text})
+			out = append(out, piece{text: pc.text})
 			continue
 		}
-		checked, ok := l.check(env, pc.expr, pr.reasonLine, r.ID+": reason {"+pc.expr+"}")
+		checked, ok := l.check(env, pc.expr, line, r.ID+": "+key+" {"+pc.expr+"}")
 		if !ok {
 			continue
 		}
@@ -211,11 +223,12 @@ func (l *loader) compileRule(env *environment, r *Rule) {
 		pr.reasonRefs[1] |= rr[1]
 		prog, err := env.env.Program(checked)
 		if err != nil {
-			l.errf(pr.reasonLine, "%s: reason {%s}: %v", r.ID, pc.expr, err)
+			l.errf(line, "%s: %s {%s}: %v", r.ID, key, pc.expr, err)
 			continue
 		}
-		pr.reason = append(pr.reason, piece{prog: prog})
+		out = append(out, piece{prog: prog})
 	}
+	return out
 }
 
 // check parses and type-checks one expression, reporting each issue at its

@@ -9,6 +9,8 @@ import (
 	"cel.dev/cel-go/common/types"
 	"cel.dev/cel-go/common/types/ref"
 	"cel.dev/cel-go/interpreter"
+
+	"github.com/habeas-kh/habeas/internal/i18n"
 )
 
 // FactSet is a set of facts.
@@ -221,21 +223,60 @@ func decide(o Outcome, res ref.Val, err error) Outcome {
 // Explain fills the rule's reason template from the facts. An expression that
 // cannot be computed prints as "unknown".
 func (r *Rule) Explain(v *Values) string {
+	return explain(r.prog.reason, v, i18n.English, "unknown")
+}
+
+// HasKhmer reports whether the pack gives the rule's reason in Khmer.
+func (r *Rule) HasKhmer() bool { return r.prog != nil && r.prog.reasonKm != nil }
+
+// ExplainKm fills the rule's Khmer reason template (reason_km), with its
+// computed dates and numbers in Khmer form; "" when the pack gives none.
+func (r *Rule) ExplainKm(v *Values) string {
+	if !r.HasKhmer() {
+		return ""
+	}
+	return explain(r.prog.reasonKm, v, i18n.Khmer, "មិនដឹង")
+}
+
+func explain(pieces []piece, v *Values, l i18n.Lang, unknown string) string {
 	act := activation{v}
 	var b strings.Builder
-	for _, pc := range r.prog.reason {
+	for _, pc := range pieces {
 		if pc.prog == nil {
 			b.WriteString(pc.text)
 			continue
 		}
 		res, _, err := pc.prog.Eval(act)
 		if err != nil || types.IsUnknownOrError(res) {
-			b.WriteString("unknown")
+			b.WriteString(unknown)
 			continue
 		}
-		b.WriteString(format(res))
+		b.WriteString(l.Text(format(res)))
 	}
 	return b.String()
+}
+
+// TitleIn is the rule's title in a language, and whether it is in that
+// language (false: the English, for a pack with no Khmer title).
+func (r *Rule) TitleIn(l i18n.Lang) (string, bool) {
+	if l == i18n.Khmer {
+		if r.TitleKm != "" {
+			return r.TitleKm, true
+		}
+		return r.Title, false
+	}
+	return r.Title, true
+}
+
+// NoteIn is the rule's note in a language, as TitleIn.
+func (r *Rule) NoteIn(l i18n.Lang) (string, bool) {
+	if l == i18n.Khmer {
+		if r.NoteKm != "" {
+			return r.NoteKm, true
+		}
+		return r.Note, r.Note == ""
+	}
+	return r.Note, true
 }
 
 func format(v ref.Val) string {

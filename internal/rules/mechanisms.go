@@ -19,10 +19,13 @@ const ReleaseUnlawful = domain.PlanUnlawful
 type MechanismInfo struct {
 	Mechanism domain.Mechanism
 	Authority string
-	Citation  string
-	Verified  bool
-	Note      string
-	Line      int
+	// AuthorityKm is the authority in Khmer (authority_km); empty when the
+	// pack gives none.
+	AuthorityKm string
+	Citation    string
+	Verified    bool
+	Note        string
+	Line        int
 }
 
 // Mechanism returns the pack's metadata of a mechanism, and false when the
@@ -69,6 +72,8 @@ func (l *loader) mechanisms(v *yaml.Node) []MechanismInfo {
 			switch key.Value {
 			case "authority":
 				m.Authority = l.str(kv, "mechanism "+k.Value+": authority")
+			case "authority_km":
+				m.AuthorityKm = l.str(kv, "mechanism "+k.Value+": authority_km")
 			case "citation":
 				m.Citation = l.str(kv, "mechanism "+k.Value+": citation")
 			case "verified":
@@ -76,7 +81,7 @@ func (l *loader) mechanisms(v *yaml.Node) []MechanismInfo {
 			case "note":
 				m.Note = l.str(kv, "mechanism "+k.Value+": note")
 			default:
-				l.errf(key.Line, "unknown key %q in mechanism %s (expected authority, citation, verified, note)", key.Value, k.Value)
+				l.errf(key.Line, "unknown key %q in mechanism %s (expected authority, authority_km, citation, verified, note)", key.Value, k.Value)
 			}
 		}
 		for _, req := range []string{"authority", "citation", "verified"} {

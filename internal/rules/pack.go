@@ -65,7 +65,13 @@ type Rule struct {
 	Note      string // the confirmation status when not verified, or any caveat
 	Weight    int
 	Reason    string // template: {expr} is replaced by the value of the CEL expression
-	Line      int    // where the rule starts in the file
+	// TitleKm, ReasonKm and NoteKm are the Khmer title, reason template
+	// and note (title_km, reason_km, note_km in the file). A pack may leave
+	// them out: Khmer pages then show the English, marked as English.
+	TitleKm  string
+	ReasonKm string
+	NoteKm   string
+	Line     int // where the rule starts in the file
 
 	prog *program
 }
@@ -432,8 +438,14 @@ func (l *loader) rule(n *yaml.Node) *Rule {
 			r.Weight = w
 		case "reason":
 			r.Reason = l.str(v, "reason")
+		case "title_km":
+			r.TitleKm = l.str(v, "title_km")
+		case "reason_km":
+			r.ReasonKm = l.str(v, "reason_km")
+		case "note_km":
+			r.NoteKm = l.str(v, "note_km")
 		default:
-			l.errf(k.Line, "unknown key %q in rule (expected id, title, kind, condition, mechanism, citation, verified, note, weight, reason)", k.Value)
+			l.errf(k.Line, "unknown key %q in rule (expected id, title, kind, condition, mechanism, citation, verified, note, weight, reason, and the Khmer title_km, reason_km, note_km)", k.Value)
 		}
 	}
 	name := r.ID
@@ -463,7 +475,7 @@ func (l *loader) rule(n *yaml.Node) *Rule {
 	if r.Kind != DataCheck && seen["verified"] != nil && !r.Verified && r.Note == "" {
 		l.errf(seen["verified"].Line, "%s: an unverified rule needs a note saying what is not confirmed", name)
 	}
-	r.prog = &program{condLine: lineOf(seen["condition"]), reasonLine: lineOf(seen["reason"])}
+	r.prog = &program{condLine: lineOf(seen["condition"]), reasonLine: lineOf(seen["reason"]), reasonKmLine: lineOf(seen["reason_km"])}
 	return r
 }
 

@@ -25,7 +25,12 @@ type Fired struct {
 	Note      string           `json:"note,omitempty"`
 	Weight    int              `json:"weight,omitempty"`
 	Reason    string           `json:"reason"`
-	Date      domain.Date      `json:"date,omitempty"`
+	// ReasonKm is the reason in Khmer, from the pack's reason_km: filled by
+	// Screen (one person at a time, for a page), not by Run, whose results
+	// for a whole register keep one language to save memory; empty when
+	// the pack gives no Khmer.
+	ReasonKm string      `json:"reason_km,omitempty"`
+	Date     domain.Date `json:"date,omitempty"`
 	// Withheld: the reason was taken out because it reads health data the
 	// reader may not see (set by the services, never by screening).
 	Withheld bool `json:"withheld,omitempty"`
@@ -133,9 +138,10 @@ type Options struct {
 
 // Screen evaluates a pack for one person whose file is folded as of
 // opt.AsOf. ok is false when the person is not held at the end of that day.
+// The reasons are given in Khmer too where the pack has them.
 func Screen(p *rules.Pack, f *domain.PersonFile, kinds Kinds, asOf domain.Date, within int) (Result, bool) {
 	var sc screener
-	sc.pack, sc.kinds = p, kinds
+	sc.pack, sc.kinds, sc.khmer = p, kinds, true
 	return sc.screen(f, asOf, within)
 }
 
@@ -160,6 +166,7 @@ type screener struct {
 	futureChecks []rules.Outcome
 	// state and prev are the day's daySig and the one before it.
 	state, prev []byte
+	khmer       bool // also explain in Khmer (Fired.ReasonKm)
 }
 
 func (sc *screener) screen(f *domain.PersonFile, asOf domain.Date, within int) (Result, bool) {
@@ -177,7 +184,7 @@ func (sc *screener) screen(f *domain.PersonFile, asOf domain.Date, within int) (
 		switch {
 		case o.Fired:
 			done[r.ID] = true
-			res.Fired = append(res.Fired, fired(r, r.Explain(&sc.vals), domain.NoDate))
+			res.Fired = append(res.Fired, sc.fired(r, domain.NoDate))
 			if r.Kind == rules.Unlawful {
 				res.Unlawful = true
 				res.ConfirmedLaw = res.ConfirmedLaw || r.Verified
@@ -194,7 +201,7 @@ func (sc *screener) screen(f *domain.PersonFile, asOf domain.Date, within int) (
 	sc.checks = sc.pack.EvaluateChecks(&sc.vals, sc.checks)
 	for _, o := range sc.checks {
 		if o.Fired {
-			res.Checks = append(res.Checks, fired(o.Rule, o.Rule.Explain(&sc.vals), domain.NoDate))
+			res.Checks = append(res.Checks, sc.fired(o.Rule, domain.NoDate))
 		}
 	}
 	// Look ahead by moving the clock with the file as it stands: what will
@@ -221,7 +228,7 @@ func (sc *screener) screen(f *domain.PersonFile, asOf domain.Date, within int) (
 			for _, o := range sc.future {
 				if o.Fired && !done[o.Rule.ID] {
 					done[o.Rule.ID] = true
-					res.Upcoming = append(res.Upcoming, fired(o.Rule, o.Rule.Explain(&sc.vals), d))
+					res.Upcoming = append(res.Upcoming, sc.fired(o.Rule, d))
 				}
 			}
 		}
@@ -271,6 +278,14 @@ func b2byte(b bool) byte {
 
 // fired is a rule that fired with its reason; everything else comes from
 // the rule, which is what lets results keep only the reason (results.go).
+func (sc *screener) fired(r *rules.Rule, d domain.Date) Fired {
+	fr := fired(r, r.Explain(&sc.vals), d)
+	if sc.khmer {
+		fr.ReasonKm = r.ExplainKm(&sc.vals)
+	}
+	return fr
+}
+
 func fired(r *rules.Rule, reason string, d domain.Date) Fired {
 	fr := Fired{Rule: r.ID, Kind: r.Kind, Mechanism: r.Mechanism, Citation: r.Citation, Verified: r.Verified,
 		Weight: r.Weight, Reason: reason, Date: d}

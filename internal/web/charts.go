@@ -19,9 +19,4 @@ func pledgeBar(p *page, pr pledges.Progress) template.HTML {
 }
 
 // MonthYear is a month in words: "March 2020", "មីនា ២០២០".
-func (l Lang) MonthYear(month, year int) string {
-	if l == Khmer {
-		return monthsKm[month-1] + " " + khmerDigits(itoa(year))
-	}
-	return monthsEn[month-1] + " " + itoa(year)
-}
+func (l Lang) MonthYear(month, year int) string { return l.fmt().MonthYear(month, year) }

@@ -12,11 +12,7 @@ func Messages() map[string][2]string {
 	if err != nil {
 		return nil
 	}
-	out := make(map[string][2]string, len(c[English]))
-	for k, en := range c[English] {
-		out[k] = [2]string{en, c[Khmer][k]}
-	}
-	return out
+	return c.Pairs()
 }
 
 // TemplateKeys lists the literal message keys the templates use.

@@ -1,24 +1,14 @@
 package web
 
 import (
-	"embed"
-	"errors"
-	"fmt"
-	"io/fs"
-	"maps"
 	"net/http"
-	"regexp"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-	"golang.org/x/text/number"
-	"gopkg.in/yaml.v3"
 
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/i18n"
 )
 
 // Lang is a language of the interface.
@@ -29,9 +19,9 @@ const (
 	Khmer   Lang = "km"
 )
 
-// langOf picks the language: ?lang=, then the cookie set by /lang/, then
-// English. Accept-Language is not used, so that a shared office computer
-// shows what its user last chose.
+// langOf picks the language: ?lang=, then the cookie set by /lang/ (what a
+// user chose wins, so that a shared office computer shows what its user
+// last chose), then the browser's Accept-Language, then English.
 func langOf(r *http.Request) Lang {
 	v := r.URL.Query().Get("lang")
 	if v == "" {
@@ -58,52 +48,28 @@ func langOf(r *http.Request) Lang {
 // the order of Lang's values (English first: the default).
 var langMatcher = language.NewMatcher([]language.Tag{language.English, language.Khmer})
 
-var printers = map[Lang]*message.Printer{English: message.NewPrinter(language.English), Khmer: message.NewPrinter(language.Khmer)}
+// The formats of numbers and dates are internal/i18n's, shared with the
+// printable report and the rule packs' Khmer reasons: one function each.
+
+func (l Lang) fmt() i18n.Lang { return i18n.Lang(l) }
 
 // Num formats an integer with the language's grouping (CLDR: 38,990 and 38.990).
 // Khmer text writes the digits in Khmer numerals.
-func (l Lang) Num(n int) string { return l.digits(printers[l].Sprintf("%d", n)) }
+func (l Lang) Num(n int) string { return l.fmt().Num(n) }
 
-func (l Lang) digits(s string) string {
-	if l == Khmer {
-		return khmerDigits(s)
-	}
-	return s
-}
+func (l Lang) digits(s string) string { return l.fmt().Digits(s) }
 
 // Dec formats a number with one decimal.
-func (l Lang) Dec(f float64) string {
-	return l.digits(printers[l].Sprint(number.Decimal(f, number.MaxFractionDigits(1), number.MinFractionDigits(1))))
-}
+func (l Lang) Dec(f float64) string { return l.fmt().Dec(f) }
 
 // Pct formats a percentage given as 0-100 (or more, for occupancy).
-func (l Lang) Pct(f float64) string { return l.Dec(f) + "%" }
-
-var monthsEn = [...]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
-var monthsKm = [...]string{"មករា", "កុម្ភៈ", "មីនា", "មេសា", "ឧសភា", "មិថុនា", "កក្កដា", "សីហា", "កញ្ញា", "តុលា", "វិច្ឆិកា", "ធ្នូ"}
+func (l Lang) Pct(f float64) string { return l.fmt().Pct(f) }
 
 // Date formats a date in words: "31 December 2020", "៣១ ធ្នូ ២០២០".
-func (l Lang) Date(d domain.Date) string {
-	if d == domain.NoDate {
-		return "—"
-	}
-	if l == Khmer {
-		return khmerDigits(itoa(d.Day())) + " " + monthsKm[d.Month()-1] + " " + khmerDigits(itoa(d.Year()))
-	}
-	return itoa(d.Day()) + " " + monthsEn[d.Month()-1] + " " + itoa(d.Year())
-}
+func (l Lang) Date(d domain.Date) string { return l.fmt().Date(d) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// khmerDigits writes the digits of s in Khmer numerals, as Khmer dates are.
-func khmerDigits(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return '០' + (r - '0')
-		}
-		return r
-	}, s)
-}
 
 // T returns the text of a key in the language; an unknown key shows itself
 // (a test checks that every key the templates and handlers use has a text).
@@ -112,10 +78,10 @@ func (l Lang) T(key string) string {
 	if err != nil {
 		return key
 	}
-	if s, ok := c[l][key]; ok {
+	if s, ok := c[i18n.Lang(l)][key]; ok {
 		return s
 	}
-	if s, ok := c[English][key]; ok {
+	if s, ok := c[i18n.English][key]; ok {
 		return s
 	}
 	return key
@@ -142,79 +108,21 @@ func hasMessage(key string) bool {
 	if err != nil {
 		return false
 	}
-	_, ok := c[English][key]
+	_, ok := c[i18n.English][key]
 	return ok
 }
 
-// messageFiles holds the text of the interface, one file per language
-// (messages/en.yaml, messages/km.yaml), so that a translator can edit the
-// words without reading Go. The Khmer text should be reviewed by a native
-// speaker working in the field before publication.
-//
-//go:embed messages/*.yaml
-var messageFiles embed.FS
+// The text of the interface is internal/i18n's catalogue (messages/en.yaml
+// and messages/km.yaml there), shared with the printable report: its
+// files, its loader and the catalogue read once.
+var (
+	messageFiles  = i18n.Files
+	loadCatalogue = i18n.Load
+	messages      = i18n.Messages
+)
 
-// langs are the languages of the interface; each has its file in messages/.
+// langs are the languages of the interface; each has its file in the
+// catalogue's messages/.
 var langs = []Lang{English, Khmer}
-
-// catalogue is the text of every key in each language. It is read once and
-// never changed.
-type catalogue map[Lang]map[string]string
-
-// messages is the catalogue, read from the embedded files on first use. It
-// is not a field of the Server because handlers and views ask a Lang for its
-// text (Lang.T) with no Server at hand; since the files are compiled in, every
-// Server would read the same catalogue anyway. New calls it first, so a
-// broken file stops the start with its error instead of showing keys.
-var messages = sync.OnceValues(func() (catalogue, error) { return loadCatalogue(messageFiles) })
-
-// verbRE finds the places where a text takes an argument.
-var verbRE = regexp.MustCompile(`%[sdvq]`)
-
-// loadCatalogue reads messages/<lang>.yaml for each language from fsys and
-// checks them against each other: every key in one file must be in the
-// others, no text may be empty, and a text must take as many arguments in
-// every language (else a page would show "%!s(MISSING)"). It reports every
-// problem, each naming the key and the file.
-func loadCatalogue(fsys fs.FS) (catalogue, error) {
-	c := catalogue{}
-	for _, l := range langs {
-		name := messageFile(l)
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("reading the messages: %w", err)
-		}
-		m := map[string]string{}
-		if err := yaml.Unmarshal(b, &m); err != nil {
-			return nil, fmt.Errorf("reading %s: %w", name, err)
-		}
-		c[l] = m
-	}
-	var errs []error
-	for _, l := range langs {
-		for _, key := range slices.Sorted(maps.Keys(c[l])) {
-			if strings.TrimSpace(c[l][key]) == "" {
-				errs = append(errs, fmt.Errorf("%s: the text of %q is empty", messageFile(l), key))
-			}
-			for _, o := range langs {
-				if o == l {
-					continue
-				}
-				other, ok := c[o][key]
-				switch {
-				case !ok:
-					errs = append(errs, fmt.Errorf("%s: the key %q is missing (%s has it)", messageFile(o), key, messageFile(l)))
-				case l == English && len(verbRE.FindAllString(other, -1)) != len(verbRE.FindAllString(c[l][key], -1)):
-					errs = append(errs, fmt.Errorf("%s: the text of %q takes %d arguments, %s's takes %d", messageFile(o), key,
-						len(verbRE.FindAllString(other, -1)), messageFile(l), len(verbRE.FindAllString(c[l][key], -1))))
-				}
-			}
-		}
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return c, nil
-}
 
 func messageFile(l Lang) string { return "messages/" + string(l) + ".yaml" }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/i18n"
 )
 
 // fileKeys reads the keys of one message file as written, apart from the
@@ -176,7 +177,7 @@ func TestKeysUsedExist(t *testing.T) {
 		auth.ActRestrictedRead})
 	for _, k := range slices.Sorted(maps.Keys(used)) {
 		for _, l := range langs {
-			if _, ok := c[l][k]; !ok {
+			if _, ok := c[i18n.Lang(l)][k]; !ok {
 				t.Errorf("%s uses the key %q, which %s lacks", used[k], k, messageFile(l))
 			}
 		}

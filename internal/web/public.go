@@ -19,6 +19,7 @@ import (
 	"github.com/habeas-kh/habeas/internal/chart"
 	"github.com/habeas-kh/habeas/internal/disclosure"
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/i18n"
 	"github.com/habeas-kh/habeas/internal/report"
 	"github.com/habeas-kh/habeas/internal/store"
 )
@@ -297,6 +298,8 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 type download struct {
 	Name string // under /reports/{date}/
 	Key  string // message key of its description
+	// KmName is the same table with Khmer headings (data/km/), if any.
+	KmName string
 }
 
 type reportsView struct {
@@ -351,8 +354,12 @@ func (s *Server) reports(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for name := range files {
-		if base, ok := strings.CutPrefix(name, "data/"); ok {
-			rv.Files = append(rv.Files, download{Name: name, Key: "file." + strings.TrimSuffix(strings.TrimSuffix(base, ".csv"), ".json")})
+		if base, ok := strings.CutPrefix(name, "data/"); ok && !strings.HasPrefix(base, "km/") {
+			d := download{Name: name, Key: "file." + strings.TrimSuffix(strings.TrimSuffix(base, ".csv"), ".json")}
+			if _, ok := files["data/km/"+base]; ok {
+				d.KmName = "data/km/" + base
+			}
+			rv.Files = append(rv.Files, d)
 		}
 	}
 	// report.json first, then the tables in the order of the report.
@@ -379,13 +386,14 @@ func fileOrder(name string) int {
 // reportFiles returns the files of the report of asOf (NoDate: the latest)
 // and the date it is for; when there is none it has answered the request
 // itself, with the reason, and ok is false.
+// The page (index.html) is in the reader's language.
 func (s *Server) reportFiles(w http.ResponseWriter, r *http.Request, asOf domain.Date) (files map[string][]byte, day domain.Date, ok bool) {
 	e, err := s.reportCache.GetFor(r.Context(), asOf, remote(r), principal(r))
 	if err != nil {
 		s.noReport(w, r, err)
 		return nil, day, false
 	}
-	if files, err = e.Files(); err != nil {
+	if files, err = e.FilesIn(i18n.Lang(langOf(r))); err != nil {
 		s.fail(w, r, err)
 		return nil, e.AsOf, false
 	}
@@ -430,7 +438,9 @@ func (s *Server) reportFile(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(name, "data/") {
 		h.Set("Content-Disposition", `attachment; filename="habeas-`+asOf.String()+"-"+path.Base(name)+`"`)
 	}
-	h.Add("Vary", "Cookie")
+	// The page is in the reader's language: chosen by the cookie, else by
+	// Accept-Language.
+	h.Add("Vary", "Accept-Language, Cookie")
 	w.Write(b)
 }
 

@@ -31,6 +31,7 @@ type queueView struct {
 	Jump         []hidden
 	Facets       []facetGroup
 	Titles       map[string]string // rule and data check ids → titles
+	TitlesKm     map[string]string // the same in Khmer, where the pack gives them
 	Filters      string            // the query of the filters in force, for the exports
 	ArchiveAfter int
 	FollowStates []registry.FollowUpState
@@ -48,9 +49,10 @@ type facetGroup struct {
 
 type facetLink struct {
 	registry.Facet
-	Label  string // the words for the value (a kind, a mechanism); the title for rules
-	URL    string
-	Active bool
+	Label   string // the words for the value (a kind, a mechanism); the title for rules
+	URL     string
+	Active  bool
+	English bool // the label is the pack's English title, on a Khmer page
 }
 
 func queueQuery(q url.Values) (registry.QueueQuery, error) {
@@ -84,7 +86,7 @@ func queueQuery(q url.Values) (registry.QueueQuery, error) {
 
 // queueFacets turns the queue's counts into links on the page at path with
 // the query q in force.
-func queueFacets(p *page, q url.Values, f registry.Facets, facs []store.Facility) []facetGroup {
+func queueFacets(p *page, q url.Values, f registry.Facets, facs []store.Facility, titlesKm map[string]string) []facetGroup {
 	link := func(param, value string) (string, bool) {
 		q2 := url.Values{}
 		for k, vs := range q {
@@ -108,11 +110,12 @@ func queueFacets(p *page, q url.Values, f registry.Facets, facs []store.Facility
 		g := facetGroup{Param: param, Label: p.T(label)}
 		for _, v := range fs {
 			u, on := link(param, v.Value)
-			g.Items = append(g.Items, facetLink{Facet: v, Label: words(v), URL: u, Active: on})
+			g.Items = append(g.Items, facetLink{Facet: v, Label: words(v), URL: u, Active: on,
+				English: v.Title != "" && p.Lang == Khmer && titlesKm[v.Value] == ""})
 		}
 		return g
 	}
-	title := func(v registry.Facet) string { return v.Value + " " + v.Title }
+	title := func(v registry.Facet) string { return v.Value + " " + p.PackIn(titlesKm[v.Value], v.Title) }
 	return []facetGroup{
 		group("kind", "queue.kind", f.Kind, func(v registry.Facet) string { return p.T("rulekind." + v.Value) }),
 		group("rule", "queue.rule", f.Rule, title),
@@ -130,6 +133,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	qq.Khmer = langOf(r) == Khmer
 	res, err := s.reg.Queue(r.Context(), principal(r), qq)
 	if err != nil {
 		s.fail(w, r, err)
@@ -140,13 +144,13 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	v := &queueView{Q: res, Facilities: facs, Mechanisms: domain.Mechanisms, Kinds: rules.Kinds, Titles: map[string]string{},
+	v := &queueView{Q: res, Facilities: facs, Mechanisms: domain.Mechanisms, Kinds: rules.Kinds, Titles: map[string]string{}, TitlesKm: map[string]string{},
 		ArchiveAfter: registry.ArchiveAfter, FollowStates: registry.FollowUpStates}
 	for _, c := range res.DataToCheck {
 		v.Records += c.People
 	}
 	for _, rl := range s.reg.Pack().Rules {
-		v.Titles[rl.ID] = rl.Title
+		v.Titles[rl.ID], v.TitlesKm[rl.ID] = rl.Title, rl.TitleKm
 		v.Rules = append(v.Rules, rl)
 		if rl.Kind == rules.Priority {
 			v.Groups = append(v.Groups, rl)
@@ -155,7 +159,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 	// The data checks filter the queue like a rule.
 	v.Rules = append(v.Rules, s.reg.Pack().Checks...)
 	for _, c := range s.reg.Pack().Checks {
-		v.Titles[c.ID] = c.Title
+		v.Titles[c.ID], v.TitlesKm[c.ID] = c.Title, c.TitleKm
 	}
 	q.Del("page") // the links carry the offset
 	v.Prev, v.Next = pageLinks("/staff/queue", q, qq.Offset, qq.Limit, qq.Offset+qq.Limit < res.Total)
@@ -177,7 +181,7 @@ func (s *Server) queuePage(w http.ResponseWriter, r *http.Request) {
 	v.Filters = f.Encode()
 	p := s.newPage(r, "queue.heading", v)
 	p.Form = q
-	v.Facets = queueFacets(p, q, res.Facets, facs)
+	v.Facets = queueFacets(p, q, res.Facets, facs, v.TitlesKm)
 	s.render(w, r, http.StatusOK, "queue.html", p)
 }
 

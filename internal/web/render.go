@@ -14,6 +14,7 @@ import (
 	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/disclosure"
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/i18n"
 	"github.com/habeas-kh/habeas/internal/report"
 )
 
@@ -97,6 +98,29 @@ func (p *page) ListDate(d domain.Date) string {
 // is not in their language.
 func (p *page) PackLang() template.HTMLAttr {
 	if p.Lang == Khmer {
+		return ` lang="en"`
+	}
+	return ""
+}
+
+// Locale is the page's language for the packages that format in it
+// (internal/i18n): the printable report's notes and sources.
+func (p *page) Locale() i18n.Lang { return i18n.Lang(p.Lang) }
+
+// PackIn is a text of the rule pack in the page's language: its Khmer (km,
+// from the pack's title_km, reason_km ...) on a Khmer page when the pack
+// gives one, else its English. PackLangOf marks the English so.
+func (p *page) PackIn(km, en string) string {
+	if p.Lang == Khmer && km != "" {
+		return km
+	}
+	return en
+}
+
+// PackLangOf marks a text of the pack as English on a Khmer page when the
+// pack gives no Khmer for it (km is empty).
+func (p *page) PackLangOf(km string) template.HTMLAttr {
+	if p.Lang == Khmer && km == "" {
 		return ` lang="en"`
 	}
 	return ""
