@@ -556,6 +556,5 @@ func fmtPct(v any) (string, error) {
 	return "", fmt.Errorf("pct: cannot format a %T as a percentage", v)
 }
 
-
 // count writes a count with thousands separated.
 func count(n int) string { return english.Sprintf("%d", n) }

@@ -70,7 +70,6 @@ func (l Lang) Date(d domain.Date) string { return l.fmt().Date(d) }
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-
 // T returns the text of a key in the language; an unknown key shows itself
 // (a test checks that every key the templates and handlers use has a text).
 func (l Lang) T(key string) string {
