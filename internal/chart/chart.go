@@ -165,12 +165,7 @@ func (c Lines) SVG() template.HTML {
 		fmtY = func(f float64) string { return fmt.Sprint(f) }
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart lines" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg"><title>%s</title>`,
-		L.W, L.H, esc(c.Title), esc(c.Title))
-	for i, t := range L.Ticks {
-		fmt.Fprintf(&b, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" class="grid"/>`, lineLeft, L.W-lineRight, L.TickY[i], L.TickY[i])
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" text-anchor="end" class="axis tick">%s</text>`, lineLeft-6, L.TickY[i]+4, esc(fmtY(t)))
-	}
+	lineFrame(&b, "lines", c.Title, L.W, L.H, L.Ticks, L.TickY, fmtY)
 	base := L.H - lineBottomSpace
 	for _, yl := range L.Years {
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" class="grid"/>`, yl.X, yl.X, base, base+5)
@@ -479,12 +474,7 @@ func (c Fan) SVG() template.HTML {
 		fmtDay = func(d int) string { return fmt.Sprint(d) }
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg class="chart fan" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg"><title>%s</title>`,
-		L.W, L.H, esc(c.Title), esc(c.Title))
-	for i, t := range L.Ticks {
-		fmt.Fprintf(&b, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" class="grid"/>`, lineLeft, L.W-lineRight, L.TickY[i], L.TickY[i])
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.1f" text-anchor="end" class="axis tick">%s</text>`, lineLeft-6, L.TickY[i]+4, esc(fmtY(t)))
-	}
+	lineFrame(&b, "fan", c.Title, L.W, L.H, L.Ticks, L.TickY, fmtY)
 	base := L.H - lineBottomSpace
 	for i, d := range L.DayTicks {
 		x := L.DayX[i]
@@ -524,4 +514,15 @@ func (c Fan) SVG() template.HTML {
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// lineFrame opens the SVG of a chart drawn over time (class lines or fan)
+// and draws its value axis: a grid line and a label at each tick.
+func lineFrame(b *strings.Builder, class, title string, w, h float64, ticks, tickY []float64, fmtY func(float64) string) {
+	fmt.Fprintf(b, `<svg class="chart %s" viewBox="0 0 %.0f %.0f" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg"><title>%s</title>`,
+		class, w, h, esc(title), esc(title))
+	for i, t := range ticks {
+		fmt.Fprintf(b, `<line x1="%.0f" x2="%.0f" y1="%.1f" y2="%.1f" class="grid"/>`, lineLeft, w-lineRight, tickY[i], tickY[i])
+		fmt.Fprintf(b, `<text x="%.0f" y="%.1f" text-anchor="end" class="axis tick">%s</text>`, lineLeft-6, tickY[i]+4, esc(fmtY(t)))
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/habeas-kh/habeas/internal/auth"
 	"github.com/habeas-kh/habeas/internal/domain"
+	"github.com/habeas-kh/habeas/internal/ledger"
 	"github.com/habeas-kh/habeas/internal/markers"
 	"github.com/habeas-kh/habeas/internal/restricted"
 	"github.com/habeas-kh/habeas/internal/store/sqldb"
@@ -46,8 +47,19 @@ func (a *app) orgPrincipal(ctx context.Context, db *sqldb.DB, org string) (*auth
 	return p, nil
 }
 
-// withMarkers runs a marker command with the service on the register.
-func (a *app) withMarkers(org *string, fn func(ctx context.Context, s *markers.Service, acc *auth.Service, by *auth.Principal, args []string) error) func(*cobra.Command, []string) error {
+// orgRecords is what a command on an organisation's restricted records
+// (markers, visits) works with: the register, the keys this process holds,
+// the accounts, and the principal acting for --org.
+type orgRecords struct {
+	db   *sqldb.DB
+	led  *ledger.Service
+	keys *restricted.Keyring
+	acc  *auth.Service
+	by   *auth.Principal
+}
+
+// withOrg runs such a command, acting for the organisation *org.
+func (a *app) withOrg(org *string, fn func(ctx context.Context, o orgRecords, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
 		keys, err := a.keyring()
@@ -63,9 +75,15 @@ func (a *app) withMarkers(org *string, fn func(ctx context.Context, s *markers.S
 		if err != nil {
 			return err
 		}
-		acc := a.newAuth(db)
-		return fn(ctx, markers.New(db, led, keys, acc), acc, by, args)
+		return fn(ctx, orgRecords{db: db, led: led, keys: keys, acc: a.newAuth(db), by: by}, args)
 	}
+}
+
+// withMarkers runs a marker command with the service on the register.
+func (a *app) withMarkers(org *string, fn func(ctx context.Context, s *markers.Service, acc *auth.Service, by *auth.Principal, args []string) error) func(*cobra.Command, []string) error {
+	return a.withOrg(org, func(ctx context.Context, o orgRecords, args []string) error {
+		return fn(ctx, markers.New(o.db, o.led, o.keys, o.acc), o.acc, o.by, args)
+	})
 }
 
 func (a *app) markerCmd() *cobra.Command {

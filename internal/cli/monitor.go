@@ -114,24 +114,9 @@ and read back by its users only (habeas visit read).`,
 
 // withVisits runs a visit command with the service, acting for --org.
 func (a *app) withVisits(org *string, fn func(ctx context.Context, s *visits.Service, acc *auth.Service, by *auth.Principal, args []string) error) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, args []string) error {
-		ctx := cmd.Context()
-		keys, err := a.keyring()
-		if err != nil {
-			return err
-		}
-		db, led, err := a.open(ctx)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		by, err := a.orgPrincipal(ctx, db, *org)
-		if err != nil {
-			return err
-		}
-		acc := a.newAuth(db)
-		return fn(ctx, visits.New(db, led, keys, acc), acc, by, args)
-	}
+	return a.withOrg(org, func(ctx context.Context, o orgRecords, args []string) error {
+		return fn(ctx, visits.New(o.db, o.led, o.keys, o.acc), o.acc, o.by, args)
+	})
 }
 
 func (a *app) visitReadCmd() *cobra.Command {
