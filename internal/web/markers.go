@@ -109,16 +109,10 @@ func (s *Server) addMarker(w http.ResponseWriter, r *http.Request) {
 		s.invalidate()
 	}
 	if err != nil {
-		msgs, ok := s.formErrors(err)
+		p, ok := s.refusedForm(w, r, err, "markers.heading", markerField)
 		if !ok {
-			s.fail(w, r, err)
 			return
 		}
-		for i := range msgs {
-			msgs[i].Field = markerField(msgs[i].Field)
-		}
-		p := s.newPage(r, "markers.heading", nil)
-		p.Form, p.Errors = r.PostForm, msgs
 		s.renderMarkers(w, r, http.StatusBadRequest, p)
 		return
 	}

@@ -102,16 +102,10 @@ func (s *Server) recordCommitment(w http.ResponseWriter, r *http.Request) {
 		s.invalidate()
 	}
 	if err != nil {
-		msgs, ok := s.formErrors(err)
+		p, ok := s.refusedForm(w, r, err, "staffpledges.heading", func(f string) string { return commitmentField(cf.prefix, f) })
 		if !ok {
-			s.fail(w, r, err)
 			return
 		}
-		for i := range msgs {
-			msgs[i].Field = commitmentField(cf.prefix, msgs[i].Field)
-		}
-		p := s.newPage(r, "staffpledges.heading", nil)
-		p.Form, p.Errors = r.PostForm, msgs
 		s.renderPledgesEdit(w, r, http.StatusBadRequest, p, kind)
 		return
 	}

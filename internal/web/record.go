@@ -109,6 +109,26 @@ func (s *Server) offerCells(r *http.Request, fv *formView) error {
 	return err
 }
 
+// refusedForm is the page a form comes back on when its write was refused
+// for what was typed: the form as typed, with each message on its field,
+// which field names (nil: as the domain names it). ok is false when the
+// error was not about the input: s.fail has answered then.
+func (s *Server) refusedForm(w http.ResponseWriter, r *http.Request, err error, heading string, field func(string) string) (p *page, ok bool) {
+	msgs, ok := s.formErrors(err)
+	if !ok {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	if field != nil {
+		for i := range msgs {
+			msgs[i].Field = field(msgs[i].Field)
+		}
+	}
+	p = s.newPage(r, heading, nil)
+	p.Form, p.Errors = r.PostForm, msgs
+	return p, true
+}
+
 // formErrors turns invalid input into messages next to the form's fields:
 // every invalid-input error that err holds, as the form reader joins them
 // (one per field, in the form's order) or as a service returns one. Other

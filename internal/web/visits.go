@@ -339,17 +339,12 @@ func (s *Server) addVisit(w http.ResponseWriter, r *http.Request) {
 		s.invalidate()
 	}
 	if err != nil {
-		msgs, ok := s.formErrors(err)
+		p, ok := s.refusedForm(w, r, err, "visits.heading", visitField)
 		if !ok {
-			s.fail(w, r, err)
 			return
 		}
-		for i := range msgs {
-			msgs[i].Field = visitField(msgs[i].Field)
-		}
-		p := s.newPage(r, "visits.heading", nil)
-		p.Form, p.Errors, p.Labels = r.PostForm, msgs, "field."
-		slices.SortStableFunc(msgs, func(a, b fieldMsg) int { return visitFieldOrder(a.Field) - visitFieldOrder(b.Field) })
+		p.Labels = "field."
+		slices.SortStableFunc(p.Errors, func(a, b fieldMsg) int { return visitFieldOrder(a.Field) - visitFieldOrder(b.Field) })
 		s.renderVisitForm(w, r, http.StatusBadRequest, p)
 		return
 	}
