@@ -387,14 +387,17 @@ func (r *replica) usable(ctx context.Context, reader string) bool {
 // wrote records the primary's position after a write committed under
 // ctx, for its reader: their reads go to the primary until the replica has
 // replayed it.
+//
+// A write made for no reader (the server's own: the screening keeper
+// saving a month-end) raises the floor instead, for everyone: the public
+// pages its save invalidated are built again from the primary until the
+// replica has replayed it, else a cache could be refilled from the
+// replica's older state and kept.
 func (d *DB) wrote(ctx context.Context) {
 	if d.rep == nil {
 		return
 	}
 	u := d.readerOf(ctx)
-	if u == "" {
-		return
-	}
 	at := time.Now()
 	pos, err := d.primaryLSN(context.WithoutCancel(ctx))
 	if err != nil {
@@ -404,6 +407,12 @@ func (d *DB) wrote(ctx context.Context) {
 	r := d.rep
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if u == "" {
+		if pos != unknownLSN {
+			r.floor = max(r.floor, pos)
+		}
+		return
+	}
 	if w, ok := r.pending[u]; !ok || pos > w.pos || w.pos == unknownLSN {
 		r.pending[u] = pendingWrite{pos: pos, at: at}
 	}
